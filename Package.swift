@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "TailGrid",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tailgrid", targets: ["tailgrid"]),
+        .library(name: "TailGridEngine", targets: ["TailGridEngine"]),
+        .library(name: "TailGridJob", targets: ["TailGridJob"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // OpenBLAS (cblas.h) and LAPACKE (lapacke.h). Only TailGridNumerics imports it.
+        .systemLibrary(
+            name: "CLapack",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
+        ),
+        // Pure numerics: random numbers, linear algebra, tail statistics. No I/O.
+        .target(name: "TailGridNumerics", dependencies: ["CLapack"]),
+        // Instruments, market data, pricing, accounts.
+        .target(name: "TailGridMarket", dependencies: ["TailGridNumerics"]),
+        // Scenarios, revaluation, chunk summaries, merge, margin.
+        .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket"]),
+        // YAML job files and result files.
+        .target(
+            name: "TailGridJob",
+            dependencies: [
+                "TailGridEngine", "TailGridMarket", "TailGridNumerics",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The command-line front.
+        .executableTarget(
+            name: "tailgrid",
+            dependencies: [
+                "TailGridJob", "TailGridEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TailGridNumericsTests", dependencies: ["TailGridNumerics"]),
+        .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
+        .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics"]),
+        .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket"]),
+        .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

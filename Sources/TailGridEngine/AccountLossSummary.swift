@@ -1,0 +1,59 @@
+import TailGridNumerics
+
+/// What a chunk of scenarios says about one account's losses, and what the merge of
+/// chunks says: everything VaR and ES need, and nothing that grows with the scenarios.
+///
+/// The count, the exact sums of losses and squared losses, and the histogram cover every
+/// scenario; the tail holds the largest losses with their scenario indices. Merging is
+/// exact, associative and commutative, so any split of the scenario range into chunks,
+/// merged in any order, gives the summary of the whole range bit for bit.
+public struct AccountLossSummary: Sendable, Hashable {
+    public var count: Int
+    public var sum: ExactSum
+    public var sumOfSquares: ExactSum
+    public var histogram: LossHistogram
+    /// The largest losses, ranked largest first, at most `tailCapacity`.
+    public var tail: [TailLoss]
+    /// Scenarios whose loss was NaN or infinite (always 0 in a sound run).
+    public var nonFiniteCount: Int
+
+    public init(histogramLayout: LossHistogram.Layout) {
+        count = 0
+        sum = ExactSum()
+        sumOfSquares = ExactSum()
+        histogram = LossHistogram(layout: histogramLayout)
+        tail = []
+        nonFiniteCount = 0
+    }
+
+    public init(count: Int, sum: ExactSum, sumOfSquares: ExactSum, histogram: LossHistogram,
+                tail: [TailLoss], nonFiniteCount: Int) {
+        self.count = count
+        self.sum = sum
+        self.sumOfSquares = sumOfSquares
+        self.histogram = histogram
+        self.tail = tail
+        self.nonFiniteCount = nonFiniteCount
+    }
+
+    /// Merges `other` in, keeping the `tailCapacity` largest losses.
+    public mutating func merge(_ other: AccountLossSummary, tailCapacity: Int) {
+        count += other.count
+        sum.add(other.sum)
+        sumOfSquares.add(other.sumOfSquares)
+        histogram.merge(other.histogram)
+        tail = .mergedTail(tail, other.tail, capacity: tailCapacity)
+        nonFiniteCount += other.nonFiniteCount
+    }
+
+    /// Mean loss over all scenarios.
+    public var mean: Double { sum.value / Double(count) }
+
+    /// Standard deviation of the loss (with the N - 1 divisor).
+    public var standardDeviation: Double {
+        guard count > 1 else { return 0 }
+        let n = Double(count)
+        let mean = sum.value / n
+        return Swift.max(0, (sumOfSquares.value - n * mean * mean) / (n - 1)).squareRoot()
+    }
+}

@@ -1,0 +1,13 @@
+import TailGridNumerics
+
+/// The risk and margin of one account, from the merged summary of all its scenarios.
+public struct AccountRisk: Sendable, Hashable {
+    public let id: String
+    public let equity: Double
+    /// One estimate per confidence level, in the job's order.
+    public let estimates: [TailEstimate]
+    public let meanLoss: Double
+    public let lossStandardDeviation: Double
+    public let histogram: LossHistogram
+    public let margin: AccountMargin
+}

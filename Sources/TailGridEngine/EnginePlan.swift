@@ -1,0 +1,137 @@
+import TailGridMarket
+import TailGridNumerics
+
+/// A job prepared for computation: factors and their correlation factor, one pricer per
+/// distinct instrument, the position matrix, equity, histogram bins and tail length.
+/// Immutable and Sendable: every thread (and, in a cluster, every worker) that holds the
+/// same job builds the same plan and computes any chunk of it.
+public struct EnginePlan: Sendable {
+    public let job: EngineJob
+    public let factors: [RiskFactor]
+    /// Numerical rank of the full factor correlation matrix.
+    public let correlationRank: Int
+    public let evaluator: TileEvaluator
+    /// Equity per account now, USD: haircut collateral plus the value of positions.
+    public let equity: [Double]
+    public let histogramLayouts: [LossHistogram.Layout]
+    /// How many of the largest losses each account's tail keeps.
+    public let tailCapacity: Int
+    public let chunks: ChunkPlan
+
+    public init(_ job: EngineJob) throws(EngineError) {
+        try Self.check(job)
+        self.job = job
+        let factors = EngineJob.factors(of: job.market)
+        self.factors = factors
+
+        let correlation = try Self.fullCorrelation(factors: factors, listed: job.correlation)
+        let factor: CorrelationFactor
+        do {
+            factor = try CorrelationFactor(correlation)
+        } catch {
+            throw EngineError(.numerics, "factor correlation: \(error.message)")
+        }
+        self.correlationRank = factor.rank
+        let generator = ScenarioGenerator(seed: job.seed, correlationFactor: factor.factor, model: job.model)
+
+        // Distinct instruments, in order of first appearance; collateral coins move as spot.
+        var pricers: [InstrumentPricer] = []
+        var instrumentIndex: [String: Int] = [:]
+        func index(of instrument: Instrument) throws(EngineError) -> Int {
+            if let existing = instrumentIndex[instrument.name] { return existing }
+            do {
+                pricers.append(try InstrumentPricer(instrument: instrument, market: job.market,
+                                                    horizonYears: job.horizonYears))
+            } catch {
+                throw EngineError(.invalidJob, error.message)
+            }
+            instrumentIndex[instrument.name] = pricers.count - 1
+            return pricers.count - 1
+        }
+        var holdings: [[Int: Double]] = []
+        var equity: [Double] = []
+        for account in job.accounts {
+            var row: [Int: Double] = [:]
+            var value = 0.0
+            for collateral in account.collateral {
+                let price: (price: Double, underlying: String?)
+                do {
+                    price = try job.market.collateralPrice(collateral.currency)
+                } catch {
+                    throw EngineError(.invalidJob, "account '\(account.id)': collateral \(error.message)")
+                }
+                guard let haircut = job.haircuts[collateral.currency] ?? (collateral.currency == "USD" ? 0 : nil) else {
+                    throw EngineError(.invalidJob, "account '\(account.id)': no haircut for collateral currency '\(collateral.currency)'")
+                }
+                let effective = collateral.amount * (1 - haircut)
+                value += effective * price.price
+                if let coin = price.underlying {
+                    row[try index(of: Instrument(name: coin, underlying: coin, kind: .spot)), default: 0] += effective
+                }
+            }
+            for position in account.positions {
+                let i = try index(of: position.instrument)
+                row[i, default: 0] += position.quantity
+                value += position.quantity * pricers[i].value
+            }
+            holdings.append(row)
+            equity.append(value)
+        }
+        self.equity = equity
+        let positions = PositionMatrix(holdings: holdings, instrumentCount: pricers.count, mode: job.aggregation)
+        let evaluator = TileEvaluator(generator: generator, factors: factors, market: job.market,
+                                      horizonYears: job.horizonYears, instruments: pricers, positions: positions)
+        self.evaluator = evaluator
+        self.tailCapacity = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: job.confidences)
+        self.chunks = ChunkPlan(scenarios: job.scenarios, chunkSize: job.chunkSize)
+
+        // Histogram bins from a pilot: the first tile, a pure function of the job.
+        let workspace = evaluator.makeWorkspace()
+        evaluator.evaluate(tileStart: 0, workspace: workspace)
+        let width = ScenarioTile.size
+        self.histogramLayouts = (0..<job.accounts.count).map { account in
+            let row = workspace.accountProfit[(account * width)..<((account + 1) * width)]
+            return LossHistogram.Layout(pilotLosses: row.map { -$0 }.filter(\.isFinite))
+        }
+    }
+
+    /// The rules on sizes and ranges every job must meet.
+    public static func check(_ job: EngineJob) throws(EngineError) {
+        guard job.scenarios > 0 else { throw EngineError(.invalidJob, "scenarios must be positive") }
+        guard job.chunkSize > 0 else { throw EngineError(.invalidJob, "chunk_size must be positive") }
+        guard job.horizonDays > 0, job.horizonDays.isFinite else {
+            throw EngineError(.invalidJob, "horizon_days must be positive")
+        }
+        guard !job.confidences.isEmpty, job.confidences.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw EngineError(.invalidJob, "confidence levels must be in (0, 1)")
+        }
+        guard !job.accounts.isEmpty else { throw EngineError(.invalidJob, "a job needs at least one account") }
+        if case .studentT(let dof) = job.model, !(dof > 2 && dof.isFinite) {
+            throw EngineError(.invalidJob, "student_t needs dof > 2, got \(dof)")
+        }
+        for (currency, haircut) in job.haircuts where !(haircut >= 0 && haircut < 1) {
+            throw EngineError(.invalidJob, "haircut for \(currency) must be in [0, 1), got \(haircut)")
+        }
+    }
+
+    /// The listed correlation placed into the identity over all factors.
+    static func fullCorrelation(factors: [RiskFactor], listed: EngineJob.FactorCorrelation?) throws(EngineError) -> CorrelationMatrix {
+        var full = DenseMatrix.identity(factors.count)
+        if let listed {
+            let positions = try listed.factors.map { name throws(EngineError) -> Int in
+                guard let position = factors.firstIndex(where: { $0.name == name }) else {
+                    throw EngineError(.invalidJob, "correlation factor '\(name)' is not a factor of this market (factors: \(factors.map(\.name).joined(separator: ", ")))")
+                }
+                return position
+            }
+            for (i, pi) in positions.enumerated() {
+                for (j, pj) in positions.enumerated() { full[pi, pj] = listed.matrix.matrix[i, j] }
+            }
+        }
+        do {
+            return try CorrelationMatrix(validating: full)
+        } catch {
+            throw EngineError(.numerics, "factor correlation: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/// The version written into every result file.
+public enum EngineVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,12 @@
+import TailGridEngine
+
+/// A job file read, checked completely and turned into an engine job.
+public struct LoadedJob: Sendable {
+    public let engineJob: EngineJob
+    /// The confidence levels as written in the file (`"0.99"`): the keys of result files.
+    public let confidenceLabels: [String]
+    /// SHA-256 (hex) of the job file's bytes followed by the positions file's bytes.
+    public let inputSHA256: String
+    /// The path the user gave.
+    public let path: String
+}

@@ -1,0 +1,115 @@
+import TailGridEngine
+import TailGridNumerics
+
+/// `result.json`: the job's identity, its settings and every account's figures.
+/// Losses are positive numbers in USD; per-confidence figures are keyed by the
+/// confidence as written in the job (`"0.99"`).
+public struct ResultDocument: Codable, Sendable, Equatable {
+    public struct Histogram: Codable, Sendable, Equatable {
+        public var lower: Double
+        public var upper: Double
+        public var counts: [Int]
+        public var underflow: Int
+        public var overflow: Int
+    }
+
+    public struct AccountEntry: Codable, Sendable, Equatable {
+        public var id: String
+        public var equity: Double
+        public var `var`: [String: Double]
+        public var es: [String: Double]
+        public var esStandardError: [String: Double]
+        /// 95% order-statistic interval of the VaR: [lower, upper].
+        public var varInterval95: [String: [Double]]
+        /// The scenario whose loss is the VaR, for replay.
+        public var varScenario: [String: UInt64]
+        public var initialMargin: Double
+        public var maintenanceMargin: Double
+        public var excessMargin: Double
+        public var status: String
+        public var meanLoss: Double
+        public var lossStandardDeviation: Double
+        public var histogram: Histogram
+
+        enum CodingKeys: String, CodingKey {
+            case id, equity, `var`, es, status, histogram
+            case esStandardError = "es_standard_error"
+            case varInterval95 = "var_interval_95"
+            case varScenario = "var_scenario"
+            case initialMargin = "initial_margin"
+            case maintenanceMargin = "maintenance_margin"
+            case excessMargin = "excess_margin"
+            case meanLoss = "mean_loss"
+            case lossStandardDeviation = "loss_standard_deviation"
+        }
+    }
+
+    public var job: String
+    public var inputSHA256: String
+    public var engineVersion: String
+    public var seed: UInt64
+    public var scenarios: Int
+    public var horizonDays: Double
+    public var confidence: [Double]
+    public var chunkSize: Int
+    public var model: String
+    public var marginMeasure: String
+    public var factors: [String]
+    public var correlationRepairDistance: Double?
+    public var elapsedSeconds: Double
+    public var accounts: [AccountEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case job, seed, scenarios, confidence, model, factors, accounts
+        case inputSHA256 = "input_sha256"
+        case engineVersion = "engine_version"
+        case horizonDays = "horizon_days"
+        case chunkSize = "chunk_size"
+        case marginMeasure = "margin_measure"
+        case correlationRepairDistance = "correlation_repair_distance"
+        case elapsedSeconds = "elapsed_seconds"
+    }
+
+    public init(job loaded: LoadedJob, result: EngineResult, elapsedSeconds: Double) {
+        let job = loaded.engineJob
+        let labels = loaded.confidenceLabels
+        func keyed<T>(_ values: [T]) -> [String: T] {
+            Dictionary(uniqueKeysWithValues: zip(labels, values))
+        }
+        self.job = job.name
+        self.inputSHA256 = loaded.inputSHA256
+        self.engineVersion = EngineVersion.current
+        self.seed = job.seed
+        self.scenarios = job.scenarios
+        self.horizonDays = job.horizonDays
+        self.confidence = job.confidences
+        self.chunkSize = job.chunkSize
+        switch job.model {
+        case .gaussian: self.model = "gaussian"
+        case .studentT(let dof): self.model = "student_t(dof=\(dof))"
+        }
+        self.marginMeasure = job.margin.measure.rawValue
+        self.factors = result.factors
+        self.correlationRepairDistance = job.correlation?.repairDistance
+        self.elapsedSeconds = elapsedSeconds
+        self.accounts = result.accounts.map { risk in
+            AccountEntry(
+                id: risk.id,
+                equity: risk.equity,
+                var: keyed(risk.estimates.map(\.valueAtRisk)),
+                es: keyed(risk.estimates.map(\.expectedShortfall)),
+                esStandardError: keyed(risk.estimates.map(\.expectedShortfallStandardError)),
+                varInterval95: keyed(risk.estimates.map { [$0.valueAtRiskInterval95.lowerBound, $0.valueAtRiskInterval95.upperBound] }),
+                varScenario: keyed(risk.estimates.map(\.valueAtRiskScenario)),
+                initialMargin: risk.margin.initialMargin,
+                maintenanceMargin: risk.margin.maintenanceMargin,
+                excessMargin: risk.margin.excessMargin,
+                status: risk.margin.status.rawValue,
+                meanLoss: risk.meanLoss,
+                lossStandardDeviation: risk.lossStandardDeviation,
+                histogram: Histogram(lower: risk.histogram.layout.lower, upper: risk.histogram.layout.upper,
+                                     counts: risk.histogram.counts, underflow: risk.histogram.underflow,
+                                     overflow: risk.histogram.overflow))
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Yams
+
+/// A node of a job file with the path that leads to it, so every error can say where.
+struct YAMLField {
+    let node: Node
+    let path: String
+    let file: String
+
+    var line: Int? { node.mark.map { $0.line } }
+
+    func error(_ message: String) -> JobError {
+        JobError(.data, file: file, field: path.isEmpty ? "(top level)" : path, line: line, message)
+    }
+
+    func child(_ key: String, _ node: Node) -> YAMLField {
+        YAMLField(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file)
+    }
+
+    func element(_ index: Int, _ node: Node) -> YAMLField {
+        YAMLField(node: node, path: "\(path)[\(index)]", file: file)
+    }
+
+    /// What the node is, for messages: "a mapping", "the list [...]", "'abc'".
+    var shown: String {
+        switch node {
+        case .scalar(let scalar): scalar.string.isEmpty ? "nothing" : "'\(scalar.string)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    // MARK: Scalars
+
+    func string() throws(JobError) -> String {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            throw error("expected a text value, got \(shown)")
+        }
+        return scalar.string
+    }
+
+    func double() throws(JobError) -> Double {
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")),
+              value.isFinite else {
+            throw error("expected a number, got \(shown)")
+        }
+        return value
+    }
+
+    func double(in range: ClosedRange<Double>, open: Bool = false, _ what: String) throws(JobError) -> Double {
+        let value = try double()
+        let inside = open ? (value > range.lowerBound && value < range.upperBound) : range.contains(value)
+        guard inside else { throw error("expected \(what), got \(value)") }
+        return value
+    }
+
+    func integer() throws(JobError) -> Int {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+            throw error("expected a whole number, got \(shown)")
+        }
+        return value
+    }
+
+    func unsigned64() throws(JobError) -> UInt64 {
+        guard case .scalar(let scalar) = node, let value = UInt64(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+            throw error("expected a whole number from 0 to \(UInt64.max), got \(shown)")
+        }
+        return value
+    }
+
+    // MARK: Collections
+
+    func sequence() throws(JobError) -> [YAMLField] {
+        guard case .sequence(let sequence) = node else { throw error("expected a list, got \(shown)") }
+        return sequence.enumerated().map { element($0.offset, $0.element) }
+    }
+
+    /// The node as a mapping whose keys must all be in `allowed`.
+    func mapping(allowed: [String]) throws(JobError) -> YAMLMapping {
+        let mapping = try anyMapping()
+        for (key, field) in mapping.entries where !allowed.contains(key) {
+            throw field.error("unknown key '\(key)'; expected one of: \(allowed.joined(separator: ", "))")
+        }
+        return mapping
+    }
+
+    /// The node as a mapping with keys chosen by the user (symbols, currencies).
+    func anyMapping() throws(JobError) -> YAMLMapping {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping, got \(shown)") }
+        var entries: [(String, YAMLField)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode, !key.string.isEmpty else {
+                throw error("keys must be plain text")
+            }
+            guard !entries.contains(where: { $0.0 == key.string }) else {
+                throw child(key.string, value).error("'\(key.string)' appears twice")
+            }
+            entries.append((key.string, child(key.string, value)))
+        }
+        return YAMLMapping(field: self, entries: entries)
+    }
+}
+
+/// A mapping of a job file, in the order written.
+struct YAMLMapping {
+    let field: YAMLField
+    let entries: [(String, YAMLField)]
+
+    func optional(_ key: String) -> YAMLField? {
+        entries.first { $0.0 == key }?.1
+    }
+
+    func required(_ key: String) throws(JobError) -> YAMLField {
+        guard let value = optional(key) else {
+            let where_ = field.path.isEmpty ? "" : " in \(field.path)"
+            throw JobError(.data, file: field.file, field: field.path.isEmpty ? key : "\(field.path).\(key)",
+                           line: field.line, "missing required key '\(key)'\(where_)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,33 @@
+/// A margin account: collateral by currency and positions by instrument.
+public struct Account: Sendable, Hashable {
+    public struct Position: Sendable, Hashable {
+        public let instrument: Instrument
+        /// Signed: positive long, negative short, in the instrument's unit (see `Instrument`).
+        public let quantity: Double
+
+        public init(instrument: Instrument, quantity: Double) {
+            self.instrument = instrument
+            self.quantity = quantity
+        }
+    }
+
+    public struct Collateral: Sendable, Hashable {
+        public let currency: String
+        public let amount: Double
+
+        public init(currency: String, amount: Double) {
+            self.currency = currency
+            self.amount = amount
+        }
+    }
+
+    public let id: String
+    public let collateral: [Collateral]
+    public let positions: [Position]
+
+    public init(id: String, collateral: [Collateral], positions: [Position]) {
+        self.id = id
+        self.collateral = collateral
+        self.positions = positions
+    }
+}

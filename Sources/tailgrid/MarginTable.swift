@@ -1,0 +1,38 @@
+import Foundation
+import TailGridJob
+
+/// The per-account table `tailgrid run` prints: what a risk officer reads first.
+enum MarginTable {
+    static func render(_ document: ResultDocument, label: String) -> String {
+        let header = ["account", "equity", "VaR \(label)", "ES \(label)", "IM", "MM", "excess", "status"]
+        let rows = document.accounts.map { account in
+            [account.id, money(account.equity), money(account.var[label]!), money(account.es[label]!),
+             money(account.initialMargin), money(account.maintenanceMargin), money(account.excessMargin), account.status]
+        }
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { column, cell in
+                column == 0 || column == cells.count - 1
+                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// 1234567.891 -> "1,234,567.89"
+    static func money(_ value: Double) -> String {
+        let cents = (abs(value) * 100).rounded()
+        let whole = Int(cents / 100)
+        let fraction = Int(cents.truncatingRemainder(dividingBy: 100))
+        var digits = String(whole)
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        return (value < 0 && cents > 0 ? "-" : "") + digits + grouped + "." + String(format: "%02d", fraction)
+    }
+}

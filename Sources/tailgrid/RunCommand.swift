@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import TailGridEngine
+import TailGridJob
+
+/// `tailgrid run JOB`: runs a job on this machine and writes its result files.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a job on this machine: print the margin table and write result.json and accounts.csv."
+    )
+
+    @Argument(help: "The YAML job file.")
+    var job: String
+
+    @Option(name: .long, help: "Output folder (default: tailgrid-out/<job name>).")
+    var out: String?
+
+    @Option(name: .long, help: "Threads computing chunks (default: one per core).")
+    var threads: Int?
+
+    @Flag(name: .long, help: "Print no table, only errors.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 1024 {
+            throw ValidationError("--threads must be from 1 to 1024")
+        }
+    }
+
+    @Sendable static func printProgress(done: Int, total: Int) {
+        FileHandle.standardError.write(Data("\rchunks \(done)/\(total)".utf8))
+        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    func run() throws {
+        do {
+            let loaded = try JobFile.load(path: job)
+            let plan: EnginePlan
+            do {
+                plan = try EnginePlan(loaded.engineJob)
+            } catch {
+                throw CommandFailure.jobError(error, file: job)
+            }
+            let runner = LocalRunner(plan: plan, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let started = ContinuousClock.now
+            let showProgress = !quiet && isatty(2) != 0
+            let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? Self.printProgress : nil
+            let result: EngineResult
+            do {
+                result = try runner.run(progress: progress)
+            } catch {
+                throw CommandFailure.jobError(error, file: job)
+            }
+            let elapsed = started.duration(to: .now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let document = ResultDocument(job: loaded, result: result, elapsedSeconds: seconds)
+            let folder = out ?? "tailgrid-out/\(loaded.engineJob.name)"
+            try ResultWriter.write([
+                ("result.json", try ResultWriter.jsonData(document)),
+                ("accounts.csv", ResultWriter.csvData(document, labels: loaded.confidenceLabels)),
+            ], into: folder)
+            if !quiet {
+                print(MarginTable.render(document, label: loaded.confidenceLabels[0]))
+                print(String(format: "%d scenarios, %@-day horizon, %d chunks, %d threads, %.2f s; wrote %@/result.json and accounts.csv",
+                             loaded.engineJob.scenarios, "\(loaded.engineJob.horizonDays)", plan.chunks.chunkCount,
+                             runner.threads, seconds, folder))
+            }
+        } catch let error as JobError {
+            throw CommandFailure.exit(error)
+        }
+    }
+}

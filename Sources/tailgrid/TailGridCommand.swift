@@ -1,0 +1,17 @@
+import ArgumentParser
+import TailGridJob
+
+/// `tailgrid`: initial margin by Monte Carlo stress of whole books.
+@main
+struct TailGridCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tailgrid",
+        abstract: "Initial margin by correlated Monte Carlo, full revaluation and VaR / ES per account.",
+        discussion: """
+            Exit codes: 0 success, 64 bad usage, 65 bad input data, 66 missing input file, \
+            70 internal error, 73 cannot create output.
+            """,
+        version: EngineVersion.current,
+        subcommands: [RunCommand.self, ValidateCommand.self]
+    )
+}
