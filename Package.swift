@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
         .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics"]),
         .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket"]),
-        .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid"]),
+        .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob"]),
     ],
     swiftLanguageModes: [.v6]
 )

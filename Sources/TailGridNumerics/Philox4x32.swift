@@ -55,17 +55,18 @@ public struct Philox4x32: Sendable, Hashable {
         Counter(UInt32(truncatingIfNeeded: scenario), UInt32(truncatingIfNeeded: scenario >> 32), draw, stream)
     }
 
-    /// Two uniforms in the open interval (0, 1), each with 53 random bits, from one block.
+    /// Two uniforms in the open interval (0, 1), each with 52 random bits, from one block.
     @inlinable
     public func uniformPair(_ counter: Counter) -> (Double, Double) {
         let words = block(counter)
         return (Self.openUniform(high: words.x, low: words.y), Self.openUniform(high: words.z, low: words.w))
     }
 
-    /// Maps 64 random bits to (k + 0.5) / 2^53 for the top 53 bits k: never 0, never 1.
+    /// Maps 64 random bits to (k + 0.5) / 2^52 for the top 52 bits k: never 0, never 1.
+    /// (With 53 bits the largest value, (2^53 - 0.5) / 2^53, would round to exactly 1.)
     @inlinable
     public static func openUniform(high: UInt32, low: UInt32) -> Double {
-        let bits = (UInt64(high) << 32 | UInt64(low)) >> 11
-        return (Double(bits) + 0.5) * 0x1p-53
+        let bits = (UInt64(high) << 32 | UInt64(low)) >> 12
+        return (Double(bits) + 0.5) * 0x1p-52
     }
 }

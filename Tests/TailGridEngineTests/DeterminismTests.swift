@@ -1,0 +1,111 @@
+import Testing
+import TailGridEngine
+import TailGridMarket
+import TailGridNumerics
+
+/// The contract every part keeps: results do not depend on how the scenario range is
+/// split, by whom, or in what order the pieces are merged.
+@Suite("Bit-identical results")
+struct DeterminismTests {
+    static let reference: [[UInt64]] = {
+        let plan = try! EnginePlan(try! Fixtures.mixedJob(chunkSize: 4096))
+        return try! LocalRunner(plan: plan, threads: 1).run().accounts.map(\.bitSignature)
+    }()
+
+    @Test(arguments: [1, 255, 256, 777, 1000, 8192, 20_000])
+    func anyChunkSize(chunkSize: Int) throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(chunkSize: chunkSize))
+        let result = try LocalRunner(plan: plan, threads: 2).run()
+        #expect(result.accounts.map(\.bitSignature) == Self.reference)
+    }
+
+    @Test(arguments: [1, 2, 3, 8])
+    func anyThreadCount(threads: Int) throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(chunkSize: 1000))
+        let result = try LocalRunner(plan: plan, threads: threads).run()
+        #expect(result.accounts.map(\.bitSignature) == Self.reference)
+    }
+
+    /// Merging chunk summaries in reverse or shuffled order, with duplicates, changes nothing.
+    @Test func anyMergeOrder() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(chunkSize: 3000))
+        let computer = ChunkComputer(plan: plan)
+        let summaries = (0..<plan.chunks.chunkCount).map { computer.summarize(plan.chunks.range(ofChunk: $0)) }
+        var order = Array(summaries.indices)
+        var state: UInt64 = 17
+        for index in order.indices.reversed() {
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            order.swapAt(index, Int(state >> 33) % (index + 1))
+        }
+        var merger = SummaryMerger(plan: plan)
+        for index in order {
+            try merger.merge(chunk: index, summaries[index])
+            #expect(try merger.merge(chunk: index, summaries[index]) == false, "a duplicate is ignored")
+        }
+        let result = try EngineResult(plan: plan, merged: merger)
+        #expect(result.accounts.map(\.bitSignature) == Self.reference)
+    }
+
+    /// The merged tails give exactly the VaR and ES of sorting all N losses at once.
+    @Test func mergeEqualsSortingEveryLoss() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(scenarios: 5000, chunkSize: 700))
+        let result = try LocalRunner(plan: plan, threads: 2).run()
+        let workspace = plan.evaluator.makeWorkspace()
+        let width = ScenarioTile.size
+        var losses = [[TailLoss]](repeating: [], count: plan.job.accounts.count)
+        for tile in stride(from: 0, to: 5000, by: width) {
+            plan.evaluator.evaluate(tileStart: UInt64(tile), workspace: workspace)
+            for account in losses.indices {
+                for column in 0..<width where tile + column < 5000 {
+                    losses[account].append(TailLoss(loss: -workspace.accountProfit[account * width + column],
+                                                    scenario: UInt64(tile + column)))
+                }
+            }
+        }
+        for (account, all) in losses.enumerated() {
+            let sorted = all.sorted { $0.ranksBefore($1) }
+            for (level, confidence) in plan.job.confidences.enumerated() {
+                let k = TailEstimate.tailCount(scenarios: 5000, confidence: confidence)
+                let expectedVaR = sorted[k - 1].loss
+                var sum = 0.0
+                for index in 0..<k { sum += sorted[index].loss }
+                let estimate = result.accounts[account].estimates[level]
+                #expect(estimate.valueAtRisk.bitPattern == expectedVaR.bitPattern)
+                #expect(estimate.expectedShortfall.bitPattern == (sum / Double(k)).bitPattern)
+            }
+            var exact = ExactSum()
+            for loss in all { exact.add(loss.loss) }
+            #expect(result.accounts[account].meanLoss == exact.value / 5000)
+        }
+    }
+
+    /// Dense (BLAS dgemm) and sparse aggregation agree to rounding.
+    @Test func denseAndSparseAggregationAgree() throws {
+        let dense = try LocalRunner(plan: try EnginePlan(try Fixtures.mixedJob(aggregation: .dense))).run()
+        let sparse = try LocalRunner(plan: try EnginePlan(try Fixtures.mixedJob(aggregation: .sparse))).run()
+        for (a, b) in zip(dense.accounts, sparse.accounts) {
+            for (x, y) in zip(a.estimates, b.estimates) {
+                #expect(abs(x.expectedShortfall - y.expectedShortfall) <= 1e-9 * max(1, abs(x.expectedShortfall)))
+                #expect(abs(x.valueAtRisk - y.valueAtRisk) <= 1e-9 * max(1, abs(x.valueAtRisk)))
+            }
+        }
+    }
+
+    /// A tail floor (what a coordinator passes once its tails are full) drops only losses
+    /// that could not enter the merged tail: the result is unchanged.
+    @Test func floorsFromTheMergeChangeNothing() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(chunkSize: 2048))
+        let computer = ChunkComputer(plan: plan)
+        var merger = SummaryMerger(plan: plan)
+        var shipped = 0
+        for index in 0..<plan.chunks.chunkCount {
+            let summary = computer.summarize(plan.chunks.range(ofChunk: index), floors: merger.admissionFloors)
+            shipped += summary.accounts.map(\.tail.count).reduce(0, +)
+            try merger.merge(chunk: index, summary)
+        }
+        let result = try EngineResult(plan: plan, merged: merger)
+        #expect(result.accounts.map(\.bitSignature) == Self.reference)
+        let unfiltered = plan.chunks.chunkCount * plan.tailCapacity * plan.job.accounts.count
+        #expect(shipped < unfiltered / 2, "floors cut the tail traffic: \(shipped) of \(unfiltered) entries")
+    }
+}

@@ -1,0 +1,77 @@
+import Testing
+import TailGridNumerics
+
+@Suite("Exact sums")
+struct ExactSumTests {
+    @Test func cancellationIsExact() {
+        var sum = ExactSum()
+        for value in [1e20, 1.0, -1e20, 1e-20] { sum.add(value) }
+        #expect(sum.value == 1.0 + 1e-20)
+        var naive = 0.0
+        for value in [1e20, 1.0, -1e20] { naive += value }
+        #expect(naive == 0, "floating addition loses the 1 that the exact sum keeps")
+    }
+
+    /// Any split and any order of the same addends gives the same bits.
+    @Test(arguments: [1, 7, 64, 1000])
+    func groupingAndOrderDoNotMatter(chunk: Int) {
+        var generator = SplitMix(seed: UInt64(chunk))
+        let values = (0..<5000).map { _ in generator.wideDouble() }
+        var whole = ExactSum()
+        for value in values { whole.add(value) }
+        var parts: [ExactSum] = []
+        for start in stride(from: 0, to: values.count, by: chunk) {
+            var part = ExactSum()
+            for value in values[start..<min(values.count, start + chunk)].reversed() { part.add(value) }
+            parts.append(part)
+        }
+        var merged = ExactSum()
+        for part in parts.reversed() { merged.add(part) }
+        #expect(merged == whole)
+        #expect(merged.value.bitPattern == whole.value.bitPattern)
+    }
+
+    /// Integers add exactly, so the sum of 1...n is n(n+1)/2, and negatives work.
+    @Test func integersAndSigns() {
+        var sum = ExactSum()
+        for value in 1...100_000 { sum.add(Double(value)) }
+        #expect(sum.value == 5_000_050_000)
+        for value in 1...100_000 { sum.add(-2 * Double(value)) }
+        #expect(sum.value == -5_000_050_000)
+    }
+
+    @Test func nonFiniteMarksTheSumInvalid() {
+        var sum = ExactSum()
+        sum.add(1)
+        sum.add(.nan)
+        #expect(sum.isInvalid)
+        #expect(sum.value.isNaN)
+    }
+}
+
+/// A small deterministic generator for test inputs.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
+    /// Doubles of either sign spread over magnitudes 1e-12 ... 1e12.
+    mutating func wideDouble() -> Double {
+        let magnitude = Double.pow10(Int(next() % 25) - 12) * unit()
+        return next() & 1 == 0 ? magnitude : -magnitude
+    }
+}
+
+extension Double {
+    static func pow10(_ exponent: Int) -> Double {
+        var value = 1.0
+        if exponent >= 0 { for _ in 0..<exponent { value *= 10 } } else { for _ in 0..<(-exponent) { value /= 10 } }
+        return value
+    }
+}

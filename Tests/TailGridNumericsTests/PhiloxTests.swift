@@ -1,0 +1,47 @@
+import Testing
+import TailGridNumerics
+
+@Suite("Philox4x32-10")
+struct PhiloxTests {
+    /// Known-answer vectors of Random123 (kat_vectors, philox4x32_10).
+    @Test(arguments: [
+        (SIMD4<UInt32>(0, 0, 0, 0), SIMD2<UInt32>(0, 0),
+         SIMD4<UInt32>(0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8)),
+        (SIMD4<UInt32>(.max, .max, .max, .max), SIMD2<UInt32>(.max, .max),
+         SIMD4<UInt32>(0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd)),
+        (SIMD4<UInt32>(0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344), SIMD2<UInt32>(0xa409_3822, 0x299f_31d0),
+         SIMD4<UInt32>(0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1)),
+    ])
+    func knownAnswers(counter: SIMD4<UInt32>, key: SIMD2<UInt32>, expected: SIMD4<UInt32>) {
+        #expect(Philox4x32(key: key).block(counter) == expected)
+    }
+
+    @Test func seedIsSplitLowWordFirst() {
+        #expect(Philox4x32(seed: 0x299f_31d0_a409_3822).key == SIMD2(0xa409_3822, 0x299f_31d0))
+    }
+
+    @Test func uniformsAreInsideTheOpenInterval() {
+        #expect(Philox4x32.openUniform(high: 0, low: 0) > 0)
+        #expect(Philox4x32.openUniform(high: .max, low: .max) < 1)
+        #expect(Philox4x32.openUniform(high: .max, low: .max) == 1 - 0x1p-53)
+        #expect(Philox4x32.openUniform(high: 0, low: 0) == 0x1p-53)
+    }
+
+    /// Mean and variance of 200,000 uniforms within 4 standard errors of 1/2 and 1/12.
+    @Test func uniformMoments() {
+        let generator = Philox4x32(seed: 42)
+        var sum = 0.0
+        var squares = 0.0
+        let n = 100_000
+        for index in 0..<n {
+            let (a, b) = generator.uniformPair(Philox4x32.counter(scenario: UInt64(index), draw: 0, stream: 0))
+            sum += a + b
+            squares += a * a + b * b
+        }
+        let count = Double(2 * n)
+        let mean = sum / count
+        let variance = squares / count - mean * mean
+        #expect(abs(mean - 0.5) < 4 * (1.0 / 12 / count).squareRoot())
+        #expect(abs(variance - 1.0 / 12) < 4 * (1.0 / 180 / count).squareRoot())
+    }
+}

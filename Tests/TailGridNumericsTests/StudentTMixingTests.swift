@@ -1,0 +1,48 @@
+import Testing
+import TailGridNumerics
+
+@Suite("Student-t mixing variable")
+struct StudentTMixingTests {
+    /// E[s^2] = (nu - 2) E[1 / W] = 1 for W ~ chi-square(nu), so t draws have unit variance.
+    /// With nu = 10, Var(s^2) = (nu - 2)^2 Var(1/W) = 64 * 2 / (8^2 * 6) = 1/3; 200,000 draws
+    /// give a standard error of 0.0013, and the test allows 4 of them.
+    @Test func scaleSquaredHasMeanOne() {
+        let mixing = StudentTMixing(degreesOfFreedom: 10)
+        let generator = Philox4x32(seed: 7)
+        let n = 200_000
+        var sum = 0.0
+        for scenario in 0..<n {
+            let scale = mixing.scale(generator: generator, scenario: UInt64(scenario))
+            sum += scale * scale
+        }
+        let mean = sum / Double(n)
+        #expect(abs(mean - 1) < 4 * (1.0 / 3 / Double(n)).squareRoot())
+    }
+
+    /// The t tail: P(T > t_0.99) = 1% for nu = 5 (t_0.99(5) = 3.364930 for the of the
+    /// standard t, sqrt(3/5) times that at unit variance). 400,000 draws, 4 standard errors.
+    @Test func tailProbabilityMatchesTheTDistribution() {
+        let nu = 5.0
+        let mixing = StudentTMixing(degreesOfFreedom: nu)
+        let generator = Philox4x32(seed: 11)
+        let threshold = 3.3649299989072174 * ((nu - 2) / nu).squareRoot()
+        let n = 400_000
+        var exceed = 0
+        for scenario in 0..<n {
+            let (u, _) = generator.uniformPair(Philox4x32.counter(scenario: UInt64(scenario), draw: 0, stream: 0))
+            let draw = NormalDistribution.quantile(u) * mixing.scale(generator: generator, scenario: UInt64(scenario))
+            if draw > threshold { exceed += 1 }
+        }
+        let p = Double(exceed) / Double(n)
+        #expect(abs(p - 0.01) < 4 * (0.01 * 0.99 / Double(n)).squareRoot(), "tail frequency \(p)")
+    }
+
+    @Test func drawIsAPureFunctionOfSeedAndScenario() {
+        let mixing = StudentTMixing(degreesOfFreedom: 4)
+        let a = mixing.scale(generator: Philox4x32(seed: 3), scenario: 123_456)
+        let b = mixing.scale(generator: Philox4x32(seed: 3), scenario: 123_456)
+        let c = mixing.scale(generator: Philox4x32(seed: 4), scenario: 123_456)
+        #expect(a.bitPattern == b.bitPattern)
+        #expect(a != c)
+    }
+}

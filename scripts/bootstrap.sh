@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the system packages TailGrid builds against, if they are missing:
+# OpenBLAS (cblas.h), LAPACKE (lapacke.h) and pkg-config, from apt.
+set -euo pipefail
+
+packages=(libopenblas-dev liblapacke-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
