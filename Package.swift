@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tailgrid", targets: ["tailgrid"]),
+        .library(name: "TailGridNumerics", targets: ["TailGridNumerics"]),
+        .library(name: "TailGridMarket", targets: ["TailGridMarket"]),
         .library(name: "TailGridEngine", targets: ["TailGridEngine"]),
         .library(name: "TailGridJob", targets: ["TailGridJob"]),
     ],

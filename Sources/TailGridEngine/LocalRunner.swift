@@ -14,13 +14,18 @@ public struct LocalRunner: Sendable {
         self.threads = threads
     }
 
-    /// Computes every chunk and merges them; `progress` is called after each chunk with the
-    /// number done, from the computing thread.
+    /// Computes every chunk and merges each as it finishes; `progress` is called after each
+    /// chunk with the number done, from the computing thread.
+    ///
+    /// Each chunk starts with the merge's current admission floors (see
+    /// `SummaryMerger.admissionFloors`), so later chunks ship only losses that can still
+    /// enter the tails. The floors depend on timing, the result does not: a loss below a
+    /// floor could never be in the final tail.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> EngineResult {
         BLAS.setThreadCount(1)
         let plan = self.plan
         let chunkCount = plan.chunks.chunkCount
-        let state = Mutex(RunState(next: 0, done: 0, summaries: Array(repeating: nil, count: chunkCount)))
+        let state = Mutex(RunState(next: 0, done: 0, merger: SummaryMerger(plan: plan), failure: nil))
         let workers = Swift.min(threads, chunkCount)
         let group = DispatchGroup()
         for _ in 0..<workers {
@@ -28,19 +33,24 @@ public struct LocalRunner: Sendable {
             let thread = Thread {
                 let computer = ChunkComputer(plan: plan)
                 while true {
-                    let index: Int? = state.withLock { state in
-                        guard state.next < chunkCount else { return nil }
+                    let next: (index: Int, floors: [Double])? = state.withLock { state in
+                        guard state.next < chunkCount, state.failure == nil else { return nil }
                         defer { state.next += 1 }
-                        return state.next
+                        return (state.next, state.merger.admissionFloors)
                     }
-                    guard let index else { break }
-                    let summary = computer.summarize(plan.chunks.range(ofChunk: index))
-                    let done = state.withLock { state in
-                        state.summaries[index] = summary
+                    guard let next else { break }
+                    let summary = computer.summarize(plan.chunks.range(ofChunk: next.index), floors: next.floors)
+                    let done: Int? = state.withLock { state in
+                        do throws(EngineError) {
+                            try state.merger.merge(chunk: next.index, summary)
+                        } catch {
+                            state.failure = error
+                            return nil
+                        }
                         state.done += 1
                         return state.done
                     }
-                    progress?(done, chunkCount)
+                    if let done { progress?(done, chunkCount) }
                 }
                 group.leave()
             }
@@ -48,17 +58,15 @@ public struct LocalRunner: Sendable {
             thread.start()
         }
         group.wait()
-        var merger = SummaryMerger(plan: plan)
-        let summaries = state.withLock { $0.summaries }
-        for (index, summary) in summaries.enumerated() {
-            try merger.merge(chunk: index, summary!)
-        }
+        let (merger, failure) = state.withLock { ($0.merger, $0.failure) }
+        if let failure { throw failure }
         return try EngineResult(plan: plan, merged: merger)
     }
 
     struct RunState: ~Copyable {
         var next: Int
         var done: Int
-        var summaries: [ChunkSummary?]
+        var merger: SummaryMerger
+        var failure: EngineError?
     }
 }

@@ -8,11 +8,15 @@ public struct LossHistogram: Sendable, Hashable {
 
         public static let defaultBinCount = 64
 
+        /// Bins per USD of loss: the one multiplier every bin index is computed with.
+        public let binsPerUnit: Double
+
         public init(lower: Double, upper: Double, binCount: Int = Layout.defaultBinCount) {
             precondition(upper > lower && binCount > 0)
             self.lower = lower
             self.upper = upper
             self.binCount = binCount
+            self.binsPerUnit = Double(binCount) / (upper - lower)
         }
 
         /// Bins covering three times the range of losses seen in a pilot sample, centred on
@@ -59,7 +63,7 @@ public struct LossHistogram: Sendable, Hashable {
         } else if loss >= layout.upper {
             overflow += 1
         } else {
-            let bin = Int((loss - layout.lower) / (layout.upper - layout.lower) * Double(layout.binCount))
+            let bin = Int((loss - layout.lower) * layout.binsPerUnit)
             counts[Swift.min(bin, layout.binCount - 1)] += 1
         }
     }

@@ -1,33 +1,49 @@
 /// An exact, order-independent sum of doubles.
 ///
-/// Every addend is converted exactly (down to 2^-96) into a 256-bit two's-complement
-/// fixed-point integer, so sums can be merged in any grouping and order and still
-/// give the same bits: the moments of a loss distribution come out identical whether
-/// the scenarios were summed in one chunk or in a thousand, on one machine or many.
-/// Addends with magnitude 2^124 (about 2e37) or more, or that are not finite, mark the
-/// sum invalid instead of wrapping.
-public struct ExactSum: Sendable, Hashable {
-    /// Limbs, least significant first; the integer's unit is 2^-96.
-    public var limbs: SIMD4<UInt64> { storedLimbs }
-    /// True once an addend was not finite or too large to hold exactly.
-    public var isInvalid: Bool { storedInvalid }
-
-    @usableFromInline var storedLimbs: SIMD4<UInt64>
+/// Every addend is converted exactly (down to 2^-96) into a 256-bit fixed-point integer,
+/// so sums can be merged in any grouping and order and still give the same bits: the
+/// moments of a loss distribution come out identical whether the scenarios were summed
+/// in one chunk or in a thousand, on one machine or many. Addends with magnitude 2^124
+/// (about 2e37) or more, or that are not finite, mark the sum invalid instead of wrapping.
+///
+/// Carry-save layout (after Neal's "small superaccumulator"): eight 32-bit digits, each
+/// held in an Int64 lane, so adding a double is three integer additions with no carry
+/// chain. A lane gains less than 2^32 per addend, so 2^31 addends fit before the lanes
+/// must be normalised; `add(_: ExactSum)`, equality and `value` normalise first.
+public struct ExactSum: Sendable {
+    /// Digit i carries weight 2^(32 i - 96); not normalised.
+    @usableFromInline var digits: SIMD8<Int64>
     @usableFromInline var storedInvalid: Bool
+    /// Addends since the last normalisation.
+    @usableFromInline var pending: UInt32
 
     @usableFromInline static let fractionBits = 96
     @usableFromInline static let limit: Double = 0x1p124
+    @usableFromInline static let normaliseAfter: UInt32 = 1 << 30
 
     @inlinable
     public init() {
-        storedLimbs = .zero
+        digits = .zero
         storedInvalid = false
+        pending = 0
     }
 
+    /// Rebuilds a sum from its canonical limbs (see `limbs`).
     public init(limbs: SIMD4<UInt64>, isInvalid: Bool) {
-        self.storedLimbs = limbs
+        var digits = SIMD8<Int64>.zero
+        for index in 0..<8 {
+            let word = limbs[index / 2] >> (UInt64(index % 2) * 32)
+            digits[index] = Int64(word & 0xFFFF_FFFF)
+        }
+        // The top digit is signed: two's complement of the whole 256-bit integer.
+        if limbs[3] >> 63 == 1 { digits[7] -= 1 << 32 }
+        self.digits = digits
         self.storedInvalid = isInvalid
+        self.pending = 0
     }
+
+    /// True once an addend was not finite or too large to hold exactly.
+    public var isInvalid: Bool { storedInvalid }
 
     @inlinable
     public mutating func add(_ x: Double) {
@@ -36,11 +52,14 @@ public struct ExactSum: Sendable, Hashable {
             storedInvalid = true
             return
         }
-        var significand = x.significandBitPattern
+        // From the bits directly: `Double.exponent` is an out-of-line call.
+        let bits = x.bitPattern
+        let biased = Int((bits >> 52) & 0x7FF)
+        var significand = bits & 0x000F_FFFF_FFFF_FFFF
         let exponent: Int
-        if x.isNormal {
+        if biased != 0 {
             significand |= 1 << 52
-            exponent = Int(x.exponent) - 52
+            exponent = biased - 1075
         } else {
             exponent = -1074
         }
@@ -50,64 +69,91 @@ public struct ExactSum: Sendable, Hashable {
             significand >>= UInt64(-position)
             position = 0
         }
-        let limb = position >> 6
-        let offset = UInt64(position & 63)
-        let low = significand << offset
-        let high = offset == 0 ? 0 : significand >> (64 - offset)
-        var addend = SIMD4<UInt64>.zero
-        addend[limb] = low
-        if limb < 3 { addend[limb + 1] = high }
-        if x < 0 {
-            storedLimbs = Self.subtract(storedLimbs, addend)
-        } else {
-            storedLimbs = Self.add(storedLimbs, addend)
+        let digit = position >> 5
+        let shift = UInt64(position & 31)
+        // significand << shift spans at most 85 bits: three 32-bit digits.
+        let low = significand << shift
+        let high = shift == 0 ? 0 : significand >> (64 - shift)
+        let d0 = Int64(low & 0xFFFF_FFFF)
+        let d1 = Int64(low >> 32)
+        let d2 = Int64(high)
+        let negative = x < 0
+        // Through a pointer: dynamic subscripts of a SIMD8 spill the whole vector.
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let lanes = raw.baseAddress!.assumingMemoryBound(to: Int64.self)
+            if negative {
+                lanes[digit] &-= d0
+                lanes[digit + 1] &-= d1
+                lanes[digit + 2] &-= d2
+            } else {
+                lanes[digit] &+= d0
+                lanes[digit + 1] &+= d1
+                lanes[digit + 2] &+= d2
+            }
         }
+        pending &+= 1
+        if pending >= Self.normaliseAfter { normalise() }
     }
 
     /// Adds another exact sum: exact, so associative and commutative.
     @inlinable
     public mutating func add(_ other: ExactSum) {
-        storedLimbs = Self.add(storedLimbs, other.storedLimbs)
+        normalise()
+        var other = other
+        other.normalise()
+        digits &+= other.digits
         storedInvalid = storedInvalid || other.storedInvalid
+        pending = 1
+    }
+
+    /// Propagates carries so that digits 0...6 lie in [0, 2^32) and digit 7 carries the sign.
+    @inlinable
+    public mutating func normalise() {
+        var carry: Int64 = 0
+        for index in 0..<7 {
+            let total = digits[index] &+ carry
+            digits[index] = total & 0xFFFF_FFFF
+            carry = total >> 32
+        }
+        digits[7] &+= carry
+        pending = 0
+    }
+
+    /// The canonical 256-bit two's-complement integer, least significant limb first;
+    /// the integer's unit is 2^-96. Equal sums have equal limbs.
+    public var limbs: SIMD4<UInt64> {
+        var copy = self
+        copy.normalise()
+        var limbs = SIMD4<UInt64>.zero
+        for index in 0..<4 {
+            let low = UInt64(bitPattern: copy.digits[2 * index]) & 0xFFFF_FFFF
+            let high = UInt64(bitPattern: copy.digits[2 * index + 1])
+            limbs[index] = low | (high << 32)
+        }
+        return limbs
     }
 
     /// The sum rounded to a double (NaN when invalid). The same integer always gives the
     /// same double.
     public var value: Double {
-        guard !isInvalid else { return .nan }
-        let negative = limbs[3] >> 63 == 1
-        let magnitude = negative ? Self.subtract(.zero, limbs) : limbs
+        guard !storedInvalid else { return .nan }
+        var copy = self
+        copy.normalise()
         var result = 0.0
-        for index in stride(from: 3, through: 0, by: -1) {
-            result = result * 0x1p64 + Double(magnitude[index])
+        for index in stride(from: 7, through: 0, by: -1) {
+            result = result * 0x1p32 + Double(copy.digits[index])
         }
-        result *= 0x1p-96
-        return negative ? -result : result
+        return result * 0x1p-96
+    }
+}
+
+extension ExactSum: Hashable {
+    public static func == (lhs: ExactSum, rhs: ExactSum) -> Bool {
+        lhs.limbs == rhs.limbs && lhs.storedInvalid == rhs.storedInvalid
     }
 
-    @inlinable
-    static func add(_ a: SIMD4<UInt64>, _ b: SIMD4<UInt64>) -> SIMD4<UInt64> {
-        var result = SIMD4<UInt64>.zero
-        var carry: UInt64 = 0
-        for index in 0..<4 {
-            let (partial, overflow1) = a[index].addingReportingOverflow(b[index])
-            let (total, overflow2) = partial.addingReportingOverflow(carry)
-            result[index] = total
-            carry = (overflow1 || overflow2) ? 1 : 0
-        }
-        return result
-    }
-
-    @inlinable
-    static func subtract(_ a: SIMD4<UInt64>, _ b: SIMD4<UInt64>) -> SIMD4<UInt64> {
-        var result = SIMD4<UInt64>.zero
-        var borrow: UInt64 = 0
-        for index in 0..<4 {
-            let (partial, overflow1) = a[index].subtractingReportingOverflow(b[index])
-            let (total, overflow2) = partial.subtractingReportingOverflow(borrow)
-            result[index] = total
-            borrow = (overflow1 || overflow2) ? 1 : 0
-        }
-        return result
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(limbs)
+        hasher.combine(storedInvalid)
     }
 }

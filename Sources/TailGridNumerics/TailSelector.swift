@@ -1,69 +1,126 @@
-/// Keeps the `capacity` largest losses seen, as a bounded min-heap.
+/// Keeps the `capacity` largest losses seen (ranked by `TailLoss.ranksBefore`).
+///
+/// Candidates go into a buffer with room for `capacity + slack`; when it is full, a
+/// quickselect keeps the top `capacity` and the last of them becomes the admission bar,
+/// which only rises. That is amortised O(1) per admitted loss, where a heap pays
+/// O(log capacity), and most losses are turned away by one comparison. The ranking is a
+/// total order (losses, then scenario indices), so the kept set is the same whatever
+/// the selection algorithm.
 ///
 /// A loss below `floor` is never kept: the coordinator of a distributed run passes the
 /// lowest loss still inside the tails it already holds, since nothing smaller can enter.
 public struct TailSelector: Sendable {
     public let capacity: Int
     public let floor: Double
-    /// Heap ordered so that the element ranked last in the tail sits at the root.
-    @usableFromInline var heap: [TailLoss]
+    @usableFromInline let bufferLimit: Int
+    @usableFromInline var buffer: [TailLoss]
+    /// Once the buffer was first cut to `capacity`: the last kept entry; a candidate must
+    /// rank before it.
+    @usableFromInline var bar: TailLoss?
 
     public init(capacity: Int, floor: Double = -.infinity) {
         precondition(capacity > 0, "a tail keeps at least one loss")
         self.capacity = capacity
         self.floor = floor
-        self.heap = []
-        heap.reserveCapacity(Swift.min(capacity, 1 << 16))
+        self.bufferLimit = capacity + Swift.max(256, capacity / 2)
+        self.buffer = []
+        self.bar = nil
     }
 
-    /// The loss a new one must rank before to be kept, once the heap is full.
+    /// The smallest loss that can still be admitted.
     @inlinable
     public var admissionLoss: Double {
-        heap.count < capacity ? floor : Swift.max(floor, heap[0].loss)
+        Swift.max(floor, bar?.loss ?? -.infinity)
     }
 
     @inlinable
     public mutating func offer(loss: Double, scenario: UInt64) {
         guard loss >= floor else { return }
         let candidate = TailLoss(loss: loss, scenario: scenario)
-        if heap.count < capacity {
-            heap.append(candidate)
-            siftUp(heap.count - 1)
-        } else if candidate.ranksBefore(heap[0]) {
-            heap[0] = candidate
-            siftDown(0)
-        }
+        if let bar, !candidate.ranksBefore(bar) { return }
+        buffer.append(candidate)
+        if buffer.count >= bufferLimit { cut() }
     }
 
     /// The kept losses, ranked largest first.
     public func rankedTail() -> [TailLoss] {
-        heap.sorted { $0.ranksBefore($1) }
+        var entries = buffer
+        entries.withUnsafeMutableBufferPointer { entries in
+            if entries.count > capacity { Self.select(entries, count: capacity) }
+            Self.sort(UnsafeMutableBufferPointer(rebasing: entries.prefix(capacity)))
+        }
+        if entries.count > capacity { entries.removeLast(entries.count - capacity) }
+        return entries
     }
 
-    @usableFromInline
-    mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[parent].ranksBefore(heap[child]) else { return }
-            heap.swapAt(parent, child)
-            child = parent
+    /// Sorts by rank, in place: quicksort with median-of-three pivots, insertion sort
+    /// below 16 entries. Not stable, which a total order does not need.
+    static func sort(_ entries: UnsafeMutableBufferPointer<TailLoss>) {
+        var ranges = [(0, entries.count - 1)]
+        while let (low, high) = ranges.popLast() {
+            if high - low < 16 {
+                guard high > low else { continue }
+                for index in (low + 1)...high {
+                    let entry = entries[index]
+                    var position = index
+                    while position > low && entry.ranksBefore(entries[position - 1]) {
+                        entries[position] = entries[position - 1]
+                        position -= 1
+                    }
+                    entries[position] = entry
+                }
+                continue
+            }
+            let middle = low + (high - low) / 2
+            if entries[middle].ranksBefore(entries[low]) { entries.swapAt(middle, low) }
+            if entries[high].ranksBefore(entries[low]) { entries.swapAt(high, low) }
+            if entries[high].ranksBefore(entries[middle]) { entries.swapAt(high, middle) }
+            entries.swapAt(middle, high)
+            let pivot = entries[high]
+            var store = low
+            for index in low..<high where entries[index].ranksBefore(pivot) {
+                entries.swapAt(index, store)
+                store += 1
+            }
+            entries.swapAt(store, high)
+            ranges.append((low, store - 1))
+            ranges.append((store + 1, high))
         }
     }
 
+    /// Keeps the top `capacity` of the buffer and raises the bar to the last of them.
     @usableFromInline
-    mutating func siftDown(_ start: Int) {
-        var parent = start
-        let count = heap.count
-        while true {
-            let left = 2 * parent + 1
-            guard left < count else { return }
-            var last = left
-            let right = left + 1
-            if right < count && heap[left].ranksBefore(heap[right]) { last = right }
-            guard heap[parent].ranksBefore(heap[last]) else { return }
-            heap.swapAt(parent, last)
-            parent = last
+    mutating func cut() {
+        buffer.withUnsafeMutableBufferPointer { entries in
+            Self.select(entries, count: capacity)
+        }
+        buffer.removeLast(buffer.count - capacity)
+        var last = buffer[0]
+        for entry in buffer where last.ranksBefore(entry) { last = entry }
+        bar = last
+    }
+
+    /// Rearranges `entries` so that its first `count` are the top `count` (in any order).
+    static func select(_ entries: UnsafeMutableBufferPointer<TailLoss>, count: Int) {
+        var low = 0
+        var high = entries.count - 1
+        let target = count - 1
+        while low < high {
+            // Median of three as the pivot; Lomuto partition by rank.
+            let middle = low + (high - low) / 2
+            if entries[middle].ranksBefore(entries[low]) { entries.swapAt(middle, low) }
+            if entries[high].ranksBefore(entries[low]) { entries.swapAt(high, low) }
+            if entries[high].ranksBefore(entries[middle]) { entries.swapAt(high, middle) }
+            entries.swapAt(middle, high)
+            let pivot = entries[high]
+            var store = low
+            for index in low..<high where entries[index].ranksBefore(pivot) {
+                entries.swapAt(index, store)
+                store += 1
+            }
+            entries.swapAt(store, high)
+            if store == target { return }
+            if store < target { low = store + 1 } else { high = store - 1 }
         }
     }
 }

@@ -40,6 +40,32 @@ struct ExactSumTests {
         #expect(sum.value == -5_000_050_000)
     }
 
+    /// The canonical limbs survive a round trip, for negative sums too.
+    @Test func limbsRoundTrip() {
+        var generator = SplitMix(seed: 5)
+        for _ in 0..<200 {
+            var sum = ExactSum()
+            for _ in 0..<50 { sum.add(generator.wideDouble()) }
+            let rebuilt = ExactSum(limbs: sum.limbs, isInvalid: false)
+            #expect(rebuilt == sum)
+            #expect(rebuilt.value.bitPattern == sum.value.bitPattern)
+        }
+    }
+
+    /// Against a reference: the exact rational sum of doubles with few significant bits,
+    /// computed in integers, matches to the last bit of the double it rounds to.
+    @Test func agreesWithIntegerArithmetic() {
+        var generator = SplitMix(seed: 9)
+        var sum = ExactSum()
+        var reference: Int64 = 0 // in units of 2^-20
+        for _ in 0..<100_000 {
+            let units = Int64(generator.next() % 2_000_000_001) - 1_000_000_000
+            reference += units
+            sum.add(Double(units) * 0x1p-20)
+        }
+        #expect(sum.value == Double(reference) * 0x1p-20)
+    }
+
     @Test func nonFiniteMarksTheSumInvalid() {
         var sum = ExactSum()
         sum.add(1)

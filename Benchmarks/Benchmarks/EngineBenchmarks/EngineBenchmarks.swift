@@ -1,0 +1,85 @@
+import Benchmark
+import TailGridEngine
+import TailGridMarket
+import TailGridNumerics
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
+                                           maxDuration: .seconds(3), maxIterations: 200)
+    BLAS.setThreadCount(1)
+
+    // 1 unit = one scenario of 6 correlated Student-t factors.
+    Benchmark("Scenario generation: 6 factors, Student-t, per scenario",
+              configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let plan = try EnginePlan(try SyntheticBook.job(accounts: 1, strikes: 2, positionsPerAccount: 1))
+        let generator = plan.evaluator.generator
+        let draws = UnsafeMutablePointer<Double>.allocate(capacity: 6 * ScenarioTile.size)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 6 * ScenarioTile.size)
+        defer { draws.deallocate(); scratch.deallocate() }
+        benchmark.startMeasurement()
+        for tile in 0..<(benchmark.scaledIterations.count / ScenarioTile.size) {
+            generator.generate(tileStart: UInt64(tile * ScenarioTile.size), draws: draws, independent: scratch)
+        }
+        blackHole(draws[0])
+    }
+
+    // 1 unit = one option revalued in one scenario (Black-76 with a vol multiplier).
+    Benchmark("Option revaluation: Black-76, per instrument-scenario",
+              configuration: .init(scalingFactor: .mega)) { benchmark in
+        let market = try SyntheticBook.market()
+        let pricer = try InstrumentPricer(instrument: try Instrument(parsing: "BTC-27JUN25-100000-C"),
+                                          market: market, horizonYears: 2 / 365)
+        var sum = 0.0
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            let spot = 80_000 + Double(index & 0xFFFF) * 0.5
+            sum += pricer.profitAndLoss(spot: spot, volMultiplier: 1.1)
+        }
+        blackHole(sum)
+    }
+
+    // 1 unit = one chunk of 8,192 scenarios of a 100,000-scenario job (tails of 1,063
+    // losses per account): 2,000 accounts x 5 positions over 341 listed instruments
+    // (sparse aggregation), and 200 accounts x 60 positions (dense, BLAS dgemm). The first
+    // chunk of a job has no floors; "with floors" passes those of a merge of 12 chunks, as
+    // every later chunk gets them.
+    for (accounts, positions) in [(2000, 5), (200, 60)] {
+        let plan = try! EnginePlan(try! SyntheticBook.job(accounts: accounts, strikes: 10, positionsPerAccount: positions))
+        let shape = "\(accounts) accounts x \(positions) positions, \(plan.evaluator.instruments.count) instruments, "
+            + plan.evaluator.positions.layout.rawValue
+        var merger = SummaryMerger(plan: plan)
+        let computer = ChunkComputer(plan: plan)
+        for index in 1..<plan.chunks.chunkCount { try! merger.merge(chunk: index, computer.summarize(plan.chunks.range(ofChunk: index))) }
+        let floors = merger.admissionFloors
+        for withFloors in [false, true] {
+            Benchmark("Chunk of 8192 scenarios, \(withFloors ? "with" : "no") floors: \(shape)",
+                      configuration: .init(maxIterations: 20)) { benchmark in
+                let computer = ChunkComputer(plan: plan)
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    blackHole(computer.summarize(plan.chunks.range(ofChunk: 0), floors: withFloors ? floors : nil))
+                }
+            }
+        }
+    }
+
+    // 1 unit = one loss added exactly.
+    Benchmark("ExactSum.add, per addend", configuration: .init(scalingFactor: .mega)) { benchmark in
+        var sum = ExactSum()
+        for index in benchmark.scaledIterations { sum.add(Double(index) * 1.000_1 - 250_000) }
+        blackHole(sum)
+    }
+
+    // 1 unit = one chunk summary of 2,000 accounts merged.
+    Benchmark("Merge: chunk summary of 2000 accounts, per chunk", configuration: .init(maxIterations: 20)) { benchmark in
+        let plan = try EnginePlan(try SyntheticBook.job(accounts: 2000, strikes: 4, positionsPerAccount: 5, scenarios: 8192 * 13))
+        let computer = ChunkComputer(plan: plan)
+        let summaries = (0..<plan.chunks.chunkCount).map { computer.summarize(plan.chunks.range(ofChunk: $0)) }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var merger = SummaryMerger(plan: plan)
+            for (index, summary) in summaries.enumerated() { try merger.merge(chunk: index, summary) }
+            blackHole(merger)
+        }
+    }
+}
