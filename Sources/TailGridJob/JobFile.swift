@@ -17,8 +17,28 @@ public enum JobFile {
     public static let maxScenarios = 100_000_000
     public static let maxChunkSize = 1 << 22
 
+    /// Reads and checks the job file at `path` and the positions file it names.
     public static func load(path: String) throws(JobError) -> LoadedJob {
         let bytes = try read(path, field: nil, referencedFrom: nil)
+        return try parse(jobBytes: bytes, path: path) { reference, field throws(JobError) in
+            try read(resolve(reference, relativeTo: path), field: field, referencedFrom: path)
+        }
+    }
+
+    /// Checks a job from its bytes, as a coordinator or worker receives it; `positions`
+    /// are the bytes of the positions file, if the job names one.
+    public static func parse(jobBytes: Data, path: String, positions: Data?) throws(JobError) -> LoadedJob {
+        try parse(jobBytes: jobBytes, path: path) { reference, field throws(JobError) in
+            guard let positions else {
+                throw JobError(.missingInput, file: path, field: field.path, line: field.line,
+                               "the job names positions_file '\(reference)' but its bytes were not sent")
+            }
+            return positions
+        }
+    }
+
+    static func parse(jobBytes bytes: Data, path: String,
+                      readPositions: (String, YAMLField) throws(JobError) -> Data) throws(JobError) -> LoadedJob {
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw JobError(.data, file: path, "is not UTF-8 text")
         }
@@ -30,8 +50,6 @@ public enum JobFile {
             root = node
         } catch let error as JobError {
             throw error
-        } catch let error as YamlError {
-            throw JobError(.data, file: path, "is not valid YAML: \(error)")
         } catch {
             throw JobError(.data, file: path, "is not valid YAML: \(error)")
         }
@@ -41,10 +59,11 @@ public enum JobFile {
         let decoded = try decoder.decode(YAMLField(node: root, path: "", file: path))
 
         var accounts = decoded.accounts
+        var positionsBytes: Data?
         if let positionsFile = decoded.positionsFile {
-            let resolved = resolve(positionsFile.value, relativeTo: path)
-            let csvBytes = try read(resolved, field: positionsFile.field, referencedFrom: path)
+            let csvBytes = try readPositions(positionsFile.value, positionsFile.field)
             hasher.update(data: csvBytes)
+            positionsBytes = csvBytes
             accounts = try PositionsFile.apply(csvBytes, file: positionsFile.value, to: accounts,
                                                market: decoded.market)
         }
@@ -57,7 +76,8 @@ public enum JobFile {
             throw JobError(.data, file: path, error.message)
         }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return LoadedJob(engineJob: job, confidenceLabels: decoded.confidenceLabels, inputSHA256: digest, path: path)
+        return LoadedJob(engineJob: job, confidenceLabels: decoded.confidenceLabels, inputSHA256: digest, path: path,
+                         jobBytes: bytes, positionsBytes: positionsBytes)
     }
 
     static func read(_ path: String, field: YAMLField?, referencedFrom: String?) throws(JobError) -> Data {

@@ -1,3 +1,4 @@
+import Foundation
 import TailGridEngine
 
 /// A job file read, checked completely and turned into an engine job.
@@ -9,4 +10,8 @@ public struct LoadedJob: Sendable {
     public let inputSHA256: String
     /// The path the user gave.
     public let path: String
+    /// The bytes of the job file and of its positions file: what a cluster ships to
+    /// workers, which parse them into the same engine job.
+    public let jobBytes: Data
+    public let positionsBytes: Data?
 }

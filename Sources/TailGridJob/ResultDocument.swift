@@ -70,6 +70,12 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         case elapsedSeconds = "elapsed_seconds"
     }
 
+    /// The confidence levels as written in the job, in the job's order (the keys of `var`).
+    public var confidenceLabels: [String] {
+        let keys = accounts.first.map { Array($0.var.keys) } ?? []
+        return confidence.map { level in keys.first { Double($0) == level } ?? "\(level)" }
+    }
+
     public init(job loaded: LoadedJob, result: EngineResult, elapsedSeconds: Double) {
         let job = loaded.engineJob
         let labels = loaded.confidenceLabels

@@ -3,15 +3,17 @@ import TailGridJob
 
 /// `tailgrid`: initial margin by Monte Carlo stress of whole books.
 @main
-struct TailGridCommand: ParsableCommand {
+struct TailGridCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tailgrid",
         abstract: "Initial margin by correlated Monte Carlo, full revaluation and VaR / ES per account.",
         discussion: """
-            Exit codes: 0 success, 64 bad usage, 65 bad input data, 66 missing input file, \
-            70 internal error, 73 cannot create output.
+            Exit codes: 0 success, 64 bad usage, 65 bad input data, 66 missing input file or job, \
+            69 coordinator unavailable, 70 internal error, 73 cannot create output, 75 job failed or \
+            cancelled, 76 protocol version mismatch, 77 missing or wrong token.
             """,
         version: EngineVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+                      SubmitCommand.self, StatusCommand.self]
     )
 }

@@ -1,0 +1,110 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import TailGridJob
+import TailGridProtocol
+
+/// A client of a coordinator's JobService: what `tailgrid submit` and `status` use, and
+/// what any gRPC client generated from Protos/ does in another language.
+public struct ClusterClient: Sendable {
+    public let address: ClusterAddress
+    public let token: BearerToken?
+    public let limits: ClusterLimits
+
+    public init(address: ClusterAddress, token: BearerToken?, limits: ClusterLimits = ClusterLimits()) {
+        self.address = address
+        self.token = token
+        self.limits = limits
+    }
+
+    /// Opens a connection for the duration of `body`.
+    public func withConnection<T: Sendable>(_ body: (Connection) async throws -> T) async throws(ClusterError) -> T {
+        do {
+            return try await withGRPCClient(transport: try address.clientTransport(),
+                                            interceptors: token.map { [BearerTokenClientInterceptor(token: $0)] } ?? []) { client in
+                try await body(Connection(jobs: Tailgrid_V1_JobService.Client(wrapping: client), limits: limits))
+            }
+        } catch {
+            throw Self.clusterError(error, address: address)
+        }
+    }
+
+    static func clusterError(_ error: any Error, address: ClusterAddress) -> ClusterError {
+        if let error = error as? ClusterError { return error }
+        guard let error = error as? RPCError else { return ClusterError(.unavailable, "coordinator \(address): \(error)") }
+        switch error.code {
+        case .invalidArgument: return ClusterError(.invalidJob, error.message)
+        case .resourceExhausted: return ClusterError(.tooLarge, error.message)
+        case .unauthenticated: return ClusterError(.unauthenticated, "coordinator \(address) refused the request: \(error.message)")
+        case .notFound: return ClusterError(.notFound, error.message)
+        case .failedPrecondition:
+            return ClusterError(error.message.contains("protocol version") ? .protocolMismatch : .jobFailed, error.message)
+        default: return ClusterError(.unavailable, "coordinator \(address) is unavailable: \(error.message)")
+        }
+    }
+
+    public struct Connection: Sendable {
+        let jobs: Tailgrid_V1_JobService.Client<HTTP2ClientTransport.Posix>
+        let limits: ClusterLimits
+
+        func request(_ id: String) -> Tailgrid_V1_JobRequest {
+            .with {
+                $0.protocolVersion = Wire.protocolVersion
+                $0.jobID = id
+            }
+        }
+
+        /// Uploads a checked job in parts and returns its status (with its id).
+        public func submit(_ job: LoadedJob, priority: Int = 0) async throws -> Tailgrid_V1_JobStatus {
+            let yaml = Wire.pieces(job.jobBytes, budget: limits.partBytes)
+            let csv = job.positionsBytes.map { Wire.pieces($0, budget: limits.partBytes) } ?? []
+            let name = job.path
+            let response = try await jobs.submit(requestProducer: { writer in
+                for index in 0..<max(yaml.count, csv.count) {
+                    var part = Tailgrid_V1_SubmitRequest()
+                    if index == 0 {
+                        part.protocolVersion = Wire.protocolVersion
+                        part.jobFileName = name
+                        part.priority = Int32(clamping: priority)
+                    }
+                    if index < yaml.count { part.jobYaml = yaml[index] }
+                    if index < csv.count { part.positionsCsv = csv[index] }
+                    try await writer.write(part)
+                }
+            })
+            return response.status
+        }
+
+        public func status(_ id: String) async throws -> Tailgrid_V1_JobStatus {
+            try await jobs.getStatus(request(id))
+        }
+
+        /// Calls `onStatus` on every change until the job ends; returns the last status.
+        public func watch(_ id: String, onStatus: @escaping @Sendable (Tailgrid_V1_JobStatus) -> Void) async throws -> Tailgrid_V1_JobStatus {
+            try await jobs.watch(request(id)) { response in
+                var last = Tailgrid_V1_JobStatus()
+                for try await status in response.messages {
+                    onStatus(status)
+                    last = status
+                }
+                return last
+            }
+        }
+
+        public func result(_ id: String) async throws -> (json: Data, csv: Data) {
+            try await jobs.getResult(request(id)) { response in
+                var json = Data()
+                var csv = Data()
+                for try await part in response.messages {
+                    json.append(part.resultJson)
+                    csv.append(part.accountsCsv)
+                }
+                return (json, csv)
+            }
+        }
+
+        public func cancel(_ id: String) async throws -> Tailgrid_V1_JobStatus {
+            try await jobs.cancel(request(id))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+import TailGridProtocol
+
+/// The coordinator's gRPC server as a swift-service-lifecycle Service: job, work and
+/// health services on one HTTP/2 port. On graceful shutdown (SIGTERM) it stops accepting
+/// jobs, reports NOT_SERVING, closes worker and watcher streams and drains the server.
+public struct CoordinatorServer: Service {
+    public let coordinator: Coordinator
+    public let host: String
+    public let port: Int
+    public let token: BearerToken?
+    let health = HealthService()
+    let onListening: @Sendable (String, Int) -> Void
+    let logger: Logger
+
+    public init(coordinator: Coordinator, host: String, port: Int, token: BearerToken?,
+                logger: Logger = Logger(label: "tailgrid.coordinator"),
+                onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) {
+        self.coordinator = coordinator
+        self.host = host
+        self.port = port
+        self.token = token
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// HTTP/2 settings from the toolchain notes: a 4 MiB window and 1 MiB frames instead of
+    /// 64 KiB windows (about 7x the loopback throughput); the request limit from the limits.
+    static func transportConfig(_ limits: ClusterLimits) -> HTTP2ServerTransport.Posix.Config {
+        .defaults { config in
+            config.http2.targetWindowSize = 4 << 20
+            config.http2.maxFrameSize = 1 << 20
+            config.rpc.maxRequestPayloadSize = limits.maxMessageBytes
+        }
+    }
+
+    public func run() async throws {
+        let address: GRPCNIOTransportCore.SocketAddress = host.contains(":")
+            ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
+        let server = GRPCServer(
+            transport: .http2NIOPosix(address: address, transportSecurity: .plaintext,
+                                      config: Self.transportConfig(coordinator.configuration.limits)),
+            services: [JobService(coordinator: coordinator), WorkService(coordinator: coordinator), health],
+            interceptors: token.map { [BearerTokenServerInterceptor(token: $0)] } ?? [])
+        let coordinator = self.coordinator
+        let health = self.health
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.serve() }
+                group.addTask { await coordinator.runTimers() }
+                if let listening = try await server.listeningAddress {
+                    if let ipv4 = listening.ipv4 {
+                        onListening(ipv4.host, ipv4.port)
+                    } else if let ipv6 = listening.ipv6 {
+                        onListening(ipv6.host, ipv6.port)
+                    }
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } onGracefulShutdown: {
+            health.setServing(false)
+            coordinator.shutdown()
+            server.beginGracefulShutdown()
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GRPCCore
+import TailGridJob
+import TailGridProtocol
+
+/// tailgrid.v1.JobService over the coordinator.
+struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
+    let coordinator: Coordinator
+
+    func submit(request: RPCAsyncSequence<Tailgrid_V1_SubmitRequest, any Error>, context: ServerContext) async throws -> Tailgrid_V1_SubmitResponse {
+        var header: Tailgrid_V1_SubmitRequest?
+        var yaml = Data()
+        var csv = Data()
+        let limit = coordinator.configuration.limits.maxJobBytes
+        for try await part in request {
+            if header == nil {
+                try Self.checkVersion(part.protocolVersion)
+                header = part
+            }
+            yaml.append(part.jobYaml)
+            csv.append(part.positionsCsv)
+            guard yaml.count + csv.count <= limit else {
+                throw RPCError(code: .resourceExhausted, message: "job input exceeds this coordinator's limit of \(limit) bytes")
+            }
+        }
+        guard let header else { throw RPCError(code: .invalidArgument, message: "an empty submission") }
+        let name = header.jobFileName.isEmpty ? "job.yaml" : header.jobFileName
+        do {
+            let loaded = try JobFile.parse(jobBytes: yaml, path: name, positions: csv.isEmpty ? nil : csv)
+            let status = try coordinator.submit(loaded, priority: Int(header.priority))
+            return .with { $0.status = status }
+        } catch let error as JobError {
+            throw RPCError(code: .invalidArgument, message: error.description)
+        } catch let error as ClusterError {
+            throw error.rpcError
+        }
+    }
+
+    func watch(request: Tailgrid_V1_JobRequest, response: RPCWriter<Tailgrid_V1_JobStatus>, context: ServerContext) async throws {
+        try Self.checkVersion(request.protocolVersion)
+        let stream: AsyncStream<Tailgrid_V1_JobStatus>
+        do { stream = try coordinator.watch(job: request.jobID) } catch { throw error.rpcError }
+        for await status in stream { try await response.write(status) }
+    }
+
+    func getStatus(request: Tailgrid_V1_JobRequest, context: ServerContext) async throws -> Tailgrid_V1_JobStatus {
+        try Self.checkVersion(request.protocolVersion)
+        do { return try coordinator.status(job: request.jobID) } catch { throw error.rpcError }
+    }
+
+    func getResult(request: Tailgrid_V1_JobRequest, response: RPCWriter<Tailgrid_V1_ResultPart>, context: ServerContext) async throws {
+        try Self.checkVersion(request.protocolVersion)
+        let files: (json: Data, csv: Data)
+        do { files = try coordinator.result(job: request.jobID) } catch { throw error.rpcError }
+        try await response.write(contentsOf: Wire.resultParts(json: files.json, csv: files.csv,
+                                                               budget: coordinator.configuration.limits.partBytes))
+    }
+
+    func cancel(request: Tailgrid_V1_JobRequest, context: ServerContext) async throws -> Tailgrid_V1_JobStatus {
+        try Self.checkVersion(request.protocolVersion)
+        do { return try coordinator.cancel(job: request.jobID) } catch { throw error.rpcError }
+    }
+
+    static func checkVersion(_ version: Tailgrid_V1_ProtocolVersion) throws {
+        guard version == Wire.protocolVersion else {
+            throw RPCError(code: .failedPrecondition,
+                           message: "protocol version \(version.rawValue) is not supported; this coordinator speaks tailgrid.v1 version \(Wire.protocolVersion.rawValue)")
+        }
+    }
+}
+
+extension ClusterError {
+    /// The gRPC status a client sees.
+    var rpcError: RPCError {
+        let code: RPCError.Code = switch self.code {
+        case .invalidJob: .invalidArgument
+        case .tooLarge: .resourceExhausted
+        case .protocolMismatch: .failedPrecondition
+        case .unauthenticated: .unauthenticated
+        case .notFound: .notFound
+        case .noResult, .jobFailed: .failedPrecondition
+        case .unavailable: .unavailable
+        case .protocolViolation: .invalidArgument
+        }
+        return RPCError(code: code, message: description)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import TailGridEngine
+import TailGridJob
+import TailGridNumerics
+import TailGridProtocol
+
+/// Conversions between engine values and protocol messages, and the splitting that keeps
+/// every message under the size limit.
+enum Wire {
+    static let protocolVersion = Tailgrid_V1_ProtocolVersion.current
+
+    // MARK: Summaries
+
+    static func message(_ summary: AccountLossSummary) -> Tailgrid_V1_AccountSummary {
+        var message = Tailgrid_V1_AccountSummary()
+        message.count = UInt64(summary.count)
+        message.nonFiniteCount = UInt64(summary.nonFiniteCount)
+        message.sumLimbs = limbs(summary.sum)
+        message.sumOfSquaresLimbs = limbs(summary.sumOfSquares)
+        message.sumsInvalid = summary.sum.isInvalid || summary.sumOfSquares.isInvalid
+        message.histogramCounts = summary.histogram.counts.map { UInt64($0) }
+        message.histogramUnderflow = UInt64(summary.histogram.underflow)
+        message.histogramOverflow = UInt64(summary.histogram.overflow)
+        message.tailLosses = summary.tail.map(\.loss)
+        message.tailScenarios = summary.tail.map(\.scenario)
+        return message
+    }
+
+    static func limbs(_ sum: ExactSum) -> [UInt64] {
+        let limbs = sum.limbs
+        return [limbs[0], limbs[1], limbs[2], limbs[3]]
+    }
+
+    /// Decodes and checks one account's summary; the merge checks the rest (ranking,
+    /// scenario ranges, counts).
+    static func summary(_ message: Tailgrid_V1_AccountSummary, layout: LossHistogram.Layout) throws(ClusterError) -> AccountLossSummary {
+        func sum(_ limbs: [UInt64]) throws(ClusterError) -> ExactSum {
+            guard limbs.count == 4 else { throw ClusterError(.protocolViolation, "an exact sum needs 4 limbs, got \(limbs.count)") }
+            return ExactSum(limbs: SIMD4(limbs[0], limbs[1], limbs[2], limbs[3]), isInvalid: message.sumsInvalid)
+        }
+        guard message.histogramCounts.count == layout.binCount else {
+            throw ClusterError(.protocolViolation, "histogram has \(message.histogramCounts.count) bins, the job \(layout.binCount)")
+        }
+        guard message.tailLosses.count == message.tailScenarios.count else {
+            throw ClusterError(.protocolViolation, "tail has \(message.tailLosses.count) losses but \(message.tailScenarios.count) scenarios")
+        }
+        guard message.tailLosses.allSatisfy(\.isFinite) else {
+            throw ClusterError(.protocolViolation, "tail holds a loss that is not finite")
+        }
+        let limit = UInt64(Int.max / 2)
+        guard message.count < limit, message.nonFiniteCount < limit, message.histogramUnderflow < limit,
+              message.histogramOverflow < limit, message.histogramCounts.allSatisfy({ $0 < limit }) else {
+            throw ClusterError(.protocolViolation, "a count is out of range")
+        }
+        let histogram = LossHistogram(layout: layout, counts: message.histogramCounts.map { Int($0) },
+                                      underflow: Int(message.histogramUnderflow), overflow: Int(message.histogramOverflow))
+        guard histogram.counts.reduce(0, +) + histogram.underflow + histogram.overflow == Int(message.count) else {
+            throw ClusterError(.protocolViolation, "histogram counts do not add up to the scenario count")
+        }
+        let tail = zip(message.tailLosses, message.tailScenarios).map { TailLoss(loss: $0, scenario: $1) }
+        return AccountLossSummary(count: Int(message.count), sum: try sum(message.sumLimbs),
+                                  sumOfSquares: try sum(message.sumOfSquaresLimbs), histogram: histogram,
+                                  tail: tail, nonFiniteCount: Int(message.nonFiniteCount))
+    }
+
+    /// A chunk summary as result parts of at most about `budget` bytes each.
+    static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ChunkResultPart] {
+        var parts: [Tailgrid_V1_ChunkResultPart] = []
+        var current = Tailgrid_V1_ChunkResultPart()
+        current.leaseID = leaseID
+        var bytes = 0
+        for (index, account) in summary.accounts.enumerated() {
+            let size = 24 * account.tail.count + 4 * account.histogram.counts.count + 128
+            if bytes > 0 && bytes + size > budget {
+                parts.append(current)
+                current = Tailgrid_V1_ChunkResultPart()
+                current.leaseID = leaseID
+                current.firstAccount = UInt32(index)
+                bytes = 0
+            }
+            current.accounts.append(message(account))
+            bytes += size
+        }
+        current.last = true
+        parts.append(current)
+        return parts
+    }
+
+    // MARK: Bytes
+
+    /// `data` in pieces of at most `budget` bytes (one empty piece for empty data).
+    static func pieces(_ data: Data, budget: Int) -> [Data] {
+        guard !data.isEmpty else { return [Data()] }
+        return stride(from: 0, to: data.count, by: budget).map { start in
+            data.subdata(in: (data.startIndex + start)..<(data.startIndex + Swift.min(data.count, start + budget)))
+        }
+    }
+
+    static func payloadParts(jobID: String, job: LoadedJob, budget: Int) -> [Tailgrid_V1_JobPayloadPart] {
+        let yaml = pieces(job.jobBytes, budget: budget)
+        let csv = job.positionsBytes.map { pieces($0, budget: budget) } ?? []
+        let count = Swift.max(yaml.count, csv.count)
+        return (0..<count).map { index in
+            var part = Tailgrid_V1_JobPayloadPart()
+            part.jobID = jobID
+            if index == 0 {
+                part.inputSha256 = job.inputSHA256
+                part.jobFileName = job.path
+            }
+            if index < yaml.count { part.jobYaml = yaml[index] }
+            if index < csv.count { part.positionsCsv = csv[index] }
+            part.last = index == count - 1
+            return part
+        }
+    }
+
+    static func resultParts(json: Data, csv: Data, budget: Int) -> [Tailgrid_V1_ResultPart] {
+        let jsonPieces = pieces(json, budget: budget)
+        let csvPieces = pieces(csv, budget: budget)
+        return (0..<Swift.max(jsonPieces.count, csvPieces.count)).map { index in
+            var part = Tailgrid_V1_ResultPart()
+            if index < jsonPieces.count { part.resultJson = jsonPieces[index] }
+            if index < csvPieces.count { part.accountsCsv = csvPieces[index] }
+            return part
+        }
+    }
+}

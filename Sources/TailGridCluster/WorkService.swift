@@ -1,0 +1,64 @@
+import GRPCCore
+import Synchronization
+import SwiftProtobuf
+import TailGridProtocol
+
+/// tailgrid.v1.WorkService: one bidirectional stream per worker. A writer task forwards
+/// the coordinator's messages for the worker; a reader task hands the worker's messages
+/// to the coordinator. Whichever ends first ends the call: the worker left, or the
+/// coordinator closed its stream (shutdown). Either way the worker is unregistered and
+/// its leases go back to the queue.
+struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
+    let coordinator: Coordinator
+
+    func work(request: RPCAsyncSequence<Tailgrid_V1_WorkerMessage, any Error>,
+              response: RPCWriter<Tailgrid_V1_CoordinatorMessage>, context: ServerContext) async throws {
+        let (outbound, continuation) = AsyncStream<Tailgrid_V1_CoordinatorMessage>.makeStream()
+        let registered = Registration()
+        let coordinator = self.coordinator
+        let peer = context.remotePeer
+        defer {
+            if let worker = registered.worker.withLock({ $0 }) {
+                coordinator.unregister(worker: worker, reason: "disconnected")
+            }
+            continuation.finish()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await message in outbound { try await response.write(message) }
+            }
+            group.addTask {
+                var worker: UInt64?
+                for try await message in request {
+                    if let worker {
+                        let bytes = (try? message.serializedBytes() as [UInt8])?.count ?? 0
+                        do {
+                            try coordinator.receive(message, bytes: bytes, from: worker)
+                        } catch {
+                            throw RPCError(code: .invalidArgument, message: "\(error)")
+                        }
+                        continue
+                    }
+                    guard case .hello(let hello) = message.kind else {
+                        throw RPCError(code: .invalidArgument, message: "the first message of a Work stream must be a hello")
+                    }
+                    guard hello.protocolVersion == Wire.protocolVersion else {
+                        throw RPCError(code: .failedPrecondition,
+                                       message: "worker protocol version \(hello.protocolVersion.rawValue) is not supported; this coordinator speaks tailgrid.v1 version \(Wire.protocolVersion.rawValue)")
+                    }
+                    let id = coordinator.register(name: hello.workerName.isEmpty ? peer : hello.workerName,
+                                                  slots: Int(hello.slots), outbound: continuation)
+                    registered.worker.withLock { $0 = id }
+                    worker = id
+                }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+}
+
+/// The worker a Work stream registered, shared by its reader task and its cleanup.
+final class Registration: Sendable {
+    let worker = Mutex<UInt64?>(nil)
+}

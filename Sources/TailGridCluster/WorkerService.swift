@@ -1,0 +1,94 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+import TailGridNumerics
+import TailGridProtocol
+
+/// A worker process as a swift-service-lifecycle Service: connects to the coordinator
+/// (retrying while it cannot be reached, so workers may start first, join late, or
+/// outlive a coordinator restart), computes the chunks it is given with `slots` threads,
+/// and on graceful shutdown (SIGTERM) finishes or hands back its chunks and returns.
+public struct WorkerService: Service {
+    public let coordinator: ClusterAddress
+    public let token: BearerToken?
+    public let slots: Int
+    public let name: String
+    let logger: Logger
+
+    public init(coordinator: ClusterAddress, token: BearerToken?, slots: Int, name: String,
+                logger: Logger = Logger(label: "tailgrid.worker")) {
+        self.coordinator = coordinator
+        self.token = token
+        self.slots = max(1, slots)
+        self.name = name
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        BLAS.setThreadCount(1)
+        let session = WorkerSession(slots: slots, logger: logger)
+        try await withGracefulShutdownHandler {
+            var delay = Duration.milliseconds(100)
+            while !session.isDraining {
+                do {
+                    try await connect(session)
+                    delay = .milliseconds(100)
+                } catch let error as RPCError where error.code == .unauthenticated {
+                    throw ClusterError(.unauthenticated, "coordinator \(coordinator) refused this worker: \(error.message)")
+                } catch let error as RPCError where error.code == .failedPrecondition {
+                    throw ClusterError(.protocolMismatch, "coordinator \(coordinator) refused this worker: \(error.message)")
+                } catch let error as ClusterError where error.code == .protocolMismatch {
+                    throw error
+                } catch {
+                    if session.isDraining { break }
+                    logger.info("coordinator \(coordinator) not reachable (\(error)); retrying in \(delay)")
+                }
+                if session.isDraining { break }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        } onGracefulShutdown: {
+            session.drain()
+        }
+    }
+
+    /// One connection: hello, then messages both ways until either side ends the stream.
+    func connect(_ session: WorkerSession) async throws {
+        let hello = Tailgrid_V1_WorkerMessage.with {
+            $0.hello.protocolVersion = Wire.protocolVersion
+            $0.hello.workerName = name
+            $0.hello.slots = UInt32(slots)
+        }
+        let interval = Duration.seconds(1)
+        try await withGRPCClient(transport: try coordinator.clientTransport(),
+                                 interceptors: token.map { [BearerTokenClientInterceptor(token: $0)] } ?? []) { client in
+            let work = Tailgrid_V1_WorkService.Client(wrapping: client)
+            let (outbound, continuation) = AsyncStream<Tailgrid_V1_WorkerMessage>.makeStream()
+            session.attach(continuation)
+            defer { session.detach() }
+            try await work.work(requestProducer: { writer in
+                try await writer.write(hello)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await message in outbound { try await writer.write(message) }
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: interval)
+                            session.heartbeat()
+                        }
+                    }
+                    defer { group.cancelAll() }
+                    try await group.next()
+                }
+            }, onResponse: { response in
+                for try await message in response.messages {
+                    try await session.handle(message)
+                }
+                session.detach()
+            })
+        }
+    }
+}

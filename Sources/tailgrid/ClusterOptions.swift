@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TailGridCluster
+import TailGridJob
+
+/// Options every cluster command shares.
+struct ClusterOptions: ParsableArguments {
+    @Option(name: .long, help: "The coordinator, HOST:PORT (e.g. 127.0.0.1:7070 or [::1]:7070).")
+    var coordinator: String
+
+    @Option(name: .long, help: "File holding the cluster's bearer token (at least 16 characters).")
+    var tokenFile: String?
+
+    func address() throws -> ClusterAddress {
+        guard let address = ClusterAddress(coordinator) else {
+            throw ValidationError("--coordinator must be HOST:PORT, got '\(coordinator)'")
+        }
+        return address
+    }
+
+    func token() throws -> BearerToken? {
+        try tokenFile.map { try TokenFile.read($0) }
+    }
+}
+
+enum TokenFile {
+    /// Reads a token file; a missing file exits 66, a short token 64.
+    static func read(_ path: String) throws -> BearerToken {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure.exit(JobError(.missingInput, file: path, "token file does not exist or cannot be read"))
+        }
+        guard let token = BearerToken(String(decoding: data, as: UTF8.self)) else {
+            throw CommandFailure.exit(JobError(.usage, file: path, "a token must be at least 16 characters"))
+        }
+        return token
+    }
+
+    /// A fresh random token in a file only this user can read, for local clusters.
+    static func makeTemporary() throws -> (BearerToken, String) {
+        let text = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()
+        let path = NSTemporaryDirectory() + "tailgrid-token-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailure.exit(JobError(.cannotCreateOutput, file: path, "cannot write a token file"))
+        }
+        return (BearerToken(text)!, path)
+    }
+}
+
+/// Logs go to standard error; standard output is for results.
+enum Logs {
+    static let bootstrap: Void = {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["TAILGRID_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return handler
+        }
+    }()
+
+    static func logger(_ label: String, level: Logger.Level? = nil) -> Logger {
+        _ = bootstrap
+        var logger = Logger(label: label)
+        if let level { logger.logLevel = level }
+        return logger
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import TailGridCluster
+import TailGridJob
+
+/// `tailgrid run --workers N`: a coordinator in this process on 127.0.0.1 (a free port)
+/// and N worker processes of this same executable, connected over real TCP.
+struct LocalCluster {
+    let workers: Int
+    let threadsPerWorker: Int
+    let verbose: Bool
+
+    /// Runs `job` on the cluster and returns its result files and final status.
+    func run(_ job: LoadedJob, quiet: Bool) async throws -> (json: Data, csv: Data, elapsed: Double) {
+        let logger = Logs.logger("tailgrid.coordinator", level: verbose ? .info : .warning)
+        let (token, tokenPath) = try TokenFile.makeTemporary()
+        defer { try? FileManager.default.removeItem(atPath: tokenPath) }
+        let coordinator = Coordinator(logger: logger)
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let server = CoordinatorServer(coordinator: coordinator, host: "127.0.0.1", port: 0, token: token, logger: logger) { _, port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        let serving = Task { try await server.run() }
+        defer { serving.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            throw CommandFailure.exit(ClusterError(.unavailable, "the local coordinator did not start"))
+        }
+        let processes = try (0..<workers).map { index in
+            try spawnWorker(index: index, port: port, tokenPath: tokenPath)
+        }
+        defer {
+            for process in processes where process.isRunning { process.terminate() }
+            for process in processes { process.waitUntilExit() }
+        }
+        let submitted = try coordinator.submit(job)
+        let printer = ProgressLine.printer(quiet: quiet)
+        var final = submitted
+        for await status in try coordinator.watch(job: submitted.jobID) {
+            printer(status)
+            final = status
+        }
+        guard final.state == .succeeded else {
+            throw ClusterError(.jobFailed, "job \(final.jobID) \(ProgressLine.state(final.state)): \(final.error)")
+        }
+        let files = try coordinator.result(job: submitted.jobID)
+        if verbose {
+            logger.warning("job \(final.jobID): \(final.summaryBytes) bytes of summaries against \(final.fullLossVectorBytes) bytes of full loss vectors; merging took \(String(format: "%.3f", final.mergeSeconds)) s")
+        }
+        return (files.json, files.csv, final.elapsedSeconds)
+    }
+
+    func spawnWorker(index: Int, port: Int, tokenPath: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["worker", "--coordinator", "127.0.0.1:\(port)", "--token-file", tokenPath,
+                             "--threads", "\(threadsPerWorker)", "--name", "local-\(index)", "--exit-with-parent"]
+        if !verbose {
+            process.standardError = FileHandle.nullDevice
+        }
+        process.standardOutput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw CommandFailure.exit(ClusterError(.unavailable, "cannot start worker process: \(error)"))
+        }
+        return process
+    }
+}
