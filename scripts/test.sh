@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
+# The committed generated gRPC code must match Protos/.
+./scripts/generate-protos.sh --check
 exec swift test -c release "$@"

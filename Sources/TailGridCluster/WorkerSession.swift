@@ -143,6 +143,7 @@ final class WorkerSession: Sendable {
         case .failure(let error):
             fail(lease: lease, error.message)
         case .success(let plan):
+            logger.debug("computing chunk \(assignment.chunkIndex) of job \(assignment.jobID) (lease \(lease))")
             let range = assignment.firstScenario..<assignment.endScenario
             let floors = assignment.floors.count == plan.job.accounts.count ? assignment.floors : nil
             let thread = Thread { [self] in

@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+
+/// Real `tailgrid` processes on loopback: a coordinator, workers and clients.
+enum ClusterProcesses {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let executable: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for folder in [beside, beside.deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("tailgrid")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        for configuration in ["release", "debug"] {
+            let candidate = repositoryRoot.appendingPathComponent(".build/\(configuration)/tailgrid")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        fatalError("tailgrid executable not found beside \(beside.path)")
+    }()
+
+    /// A scratch folder with a token file.
+    struct Scratch {
+        let folder: URL
+        let tokenFile: String
+
+        init() throws {
+            folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tailgrid-cluster-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            tokenFile = folder.appendingPathComponent("token").path
+            try "test-token-\(UUID().uuidString)".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        }
+
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+        func remove() { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// A running process whose standard output and error are collected.
+    final class Buffer: Sendable {
+        let data = Mutex(Data())
+        var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
+    }
+
+    final class Running: @unchecked Sendable {
+        let process: Process
+        let output = Buffer()
+        let errors = Buffer()
+
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+            process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.currentDirectoryURL = repositoryRoot
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            process.environment = merged
+            let outputPipe = Pipe()
+            let errorPipe = Pipe()
+            process.standardOutput = outputPipe
+            process.standardError = errorPipe
+            let output = self.output
+            let errors = self.errors
+            outputPipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                output.data.withLock { $0.append(data) }
+            }
+            errorPipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                errors.data.withLock { $0.append(data) }
+            }
+            try process.run()
+        }
+
+        var standardOutput: String { output.text }
+        var standardError: String { errors.text }
+
+        /// Waits until `condition` holds or `timeout` passes; true if it held.
+        func wait(upTo timeout: Duration = .seconds(60), until condition: () -> Bool) async -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if condition() { return true }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return condition()
+        }
+
+        func waitForExit(upTo timeout: Duration = .seconds(120)) async -> Int32? {
+            _ = await wait(upTo: timeout) { !process.isRunning }
+            guard !process.isRunning else { return nil }
+            return process.terminationStatus
+        }
+
+        func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        func stop() {
+            if process.isRunning { signal(SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+
+    /// `tailgrid coordinator` on 127.0.0.1 with a free port; returns it and its address.
+    static func coordinator(_ scratch: Scratch, extra: [String] = []) async throws -> (Running, String) {
+        let running = try Running(["coordinator", "--listen", "127.0.0.1:0", "--token-file", scratch.tokenFile,
+                                   "--lease-timeout", "5"] + extra)
+        guard await running.wait(until: { running.standardOutput.contains("listening on ") }) else {
+            running.stop()
+            throw TestFailure("coordinator did not start: \(running.standardError)")
+        }
+        let line = running.standardOutput.split(separator: "\n").first { $0.hasPrefix("listening on ") }!
+        return (running, String(line.dropFirst("listening on ".count)))
+    }
+
+    static func worker(_ scratch: Scratch, address: String, name: String, token: String? = nil, threads: Int = 1) throws -> Running {
+        try Running(["worker", "--coordinator", address, "--token-file", token ?? scratch.tokenFile,
+                     "--threads", "\(threads)", "--name", name], environment: ["TAILGRID_LOG_LEVEL": "debug"])
+    }
+
+    /// Runs a command to completion.
+    static func run(_ arguments: [String], timeout: Duration = .seconds(180)) async throws -> (status: Int32, output: String, errors: String) {
+        let running = try Running(arguments)
+        guard let status = await running.waitForExit(upTo: timeout) else {
+            running.stop()
+            throw TestFailure("tailgrid \(arguments.joined(separator: " ")) did not finish: \(running.standardError)")
+        }
+        // Let the pipes drain.
+        try? await Task.sleep(for: .milliseconds(50))
+        return (status, running.standardOutput, running.standardError)
+    }
+
+    /// result.json without its timing field, for comparing runs byte for byte.
+    static func resultWithoutTiming(_ folder: String) throws -> String {
+        let text = try String(contentsOfFile: folder + "/result.json", encoding: .utf8)
+        return text.split(separator: "\n").filter { !$0.contains("\"elapsed_seconds\"") }.joined(separator: "\n")
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import TailGridCluster
+import TailGridJob
+
+/// The cluster as users run it: separate `tailgrid` processes over loopback TCP.
+@Suite("Cluster over real processes", .serialized)
+struct ProcessClusterTests {
+    typealias P = ClusterProcesses
+
+    /// The in-process result of a job file, for comparison.
+    func localResult(_ job: String, _ scratch: P.Scratch, name: String) async throws -> String {
+        let out = scratch.path(name)
+        let local = try await P.run(["run", job, "--out", out, "--quiet"])
+        #expect(local.status == 0, "\(local.errors)")
+        return try P.resultWithoutTiming(out)
+    }
+
+    @Test func threeWorkersGiveTheInProcessResultByteForByte() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let workers = try (0..<3).map { try P.worker(scratch, address: address, name: "w\($0)") }
+        defer { workers.forEach { $0.stop() } }
+        let out = scratch.path("cluster")
+        let submitted = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile,
+                                         "--wait", "--out", out])
+        #expect(submitted.status == 0, "\(submitted.errors)")
+        #expect(submitted.output.hasPrefix("job-"))
+        #expect(submitted.output.contains("alice"))
+        #expect(try P.resultWithoutTiming(out) == (try await localResult("jobs/quickstart.yaml", scratch, name: "local")))
+        let jobID = String(submitted.output.split(separator: "\n")[0])
+        let status = try await P.run(["status", jobID, "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(status.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as! [String: Any]
+        #expect(json["state"] as? String == "SUCCEEDED")
+        #expect(json["chunks_done"] as? Int == 13)
+    }
+
+    /// SIGKILL a worker while it holds a chunk: the chunk is retried elsewhere and the
+    /// result is still identical.
+    @Test func killedWorkersChunkIsRetriedAndTheResultIsIdentical() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let job = scratch.path("book.yaml")
+        try BookFixture.yaml().write(toFile: job, atomically: true, encoding: .utf8)
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let victim = try P.worker(scratch, address: address, name: "victim")
+        defer { victim.stop() }
+        let survivors = try (0..<2).map { try P.worker(scratch, address: address, name: "survivor\($0)") }
+        defer { survivors.forEach { $0.stop() } }
+        let out = scratch.path("cluster")
+        let submit = try P.Running(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile, "--wait", "--out", out, "--quiet"])
+        #expect(await victim.wait { victim.standardError.contains("computing chunk") }, "the victim never got a chunk")
+        victim.signal(SIGKILL)
+        #expect(await submit.waitForExit(upTo: .seconds(240)) == 0, "\(submit.standardError)")
+        let jobID = String(submit.standardOutput.split(separator: "\n")[0])
+        let client = ClusterClient(address: ClusterAddress(address)!, token: BearerToken(try String(contentsOfFile: scratch.tokenFile, encoding: .utf8)))
+        let status = try await client.withConnection { try await $0.status(jobID) }
+        #expect(status.retriedChunks >= 1)
+        #expect(coordinator.standardError.contains("retrying (attempt 2 of 3)"))
+        #expect(try P.resultWithoutTiming(out) == (try await localResult(job, scratch, name: "local")))
+    }
+
+    /// A job submitted to a coordinator without workers waits; a worker joining later runs it.
+    @Test func jobWaitsForAWorkerThatJoinsLater() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let submitted = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(submitted.status == 0, "\(submitted.errors)")
+        let jobID = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await Task.sleep(for: .milliseconds(500))
+        let queued = try await P.run(["status", jobID, "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(queued.output.contains("\"QUEUED\""), "\(queued.output)")
+        let worker = try P.worker(scratch, address: address, name: "late")
+        defer { worker.stop() }
+        let client = ClusterClient(address: ClusterAddress(address)!, token: BearerToken(try String(contentsOfFile: scratch.tokenFile, encoding: .utf8)))
+        let final = try await client.withConnection { try await $0.watch(jobID) { _ in } }
+        #expect(final.state == .succeeded)
+    }
+
+    /// Two jobs queued back to back both complete, each with its own correct result.
+    @Test func twoQueuedJobsBothComplete() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let second = scratch.path("second.yaml")
+        try BookFixture.yaml(name: "second", accounts: 20, scenarios: 30_000, chunkSize: 2048).write(toFile: second, atomically: true, encoding: .utf8)
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let workers = try (0..<2).map { try P.worker(scratch, address: address, name: "w\($0)") }
+        defer { workers.forEach { $0.stop() } }
+        let first = try P.Running(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile,
+                                   "--wait", "--quiet", "--out", scratch.path("first-out")])
+        let other = try P.Running(["submit", second, "--coordinator", address, "--token-file", scratch.tokenFile,
+                                   "--wait", "--quiet", "--out", scratch.path("second-out")])
+        #expect(await first.waitForExit() == 0, "\(first.standardError)")
+        #expect(await other.waitForExit() == 0, "\(other.standardError)")
+        #expect(try P.resultWithoutTiming(scratch.path("first-out")) == (try await localResult("jobs/quickstart.yaml", scratch, name: "l1")))
+        #expect(try P.resultWithoutTiming(scratch.path("second-out")) == (try await localResult(second, scratch, name: "l2")))
+    }
+
+    @Test func wrongTokenIsRefused() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let wrong = scratch.path("wrong-token")
+        try "not-the-cluster-token-at-all".write(toFile: wrong, atomically: true, encoding: .utf8)
+        let submitted = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", wrong])
+        #expect(submitted.status == 77, "\(submitted.errors)")
+        #expect(submitted.errors.contains("missing or wrong bearer token"))
+        let noToken = try await P.run(["status", "job-x", "--coordinator", address])
+        #expect(noToken.status == 77)
+        let worker = try P.worker(scratch, address: address, name: "intruder", token: wrong)
+        defer { worker.stop() }
+        #expect(await worker.waitForExit(upTo: .seconds(30)) == 77)
+        #expect(!coordinator.standardError.contains("not-the-cluster-token"), "tokens are never logged")
+    }
+
+    /// Over its limits a job is refused at submission, before any work starts.
+    @Test func oversizedJobIsRefusedBeforeWork() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let (coordinator, address) = try await P.coordinator(scratch, extra: ["--max-scenarios", "50000"])
+        defer { coordinator.stop() }
+        let submitted = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(submitted.status == 65)
+        #expect(submitted.errors.contains("100000 scenarios; this coordinator accepts at most 50000"), "\(submitted.errors)")
+        #expect(!coordinator.standardError.contains("queued"))
+    }
+
+    /// A non-loopback address without a token is refused at the command line.
+    @Test func publicListenRequiresAToken() async throws {
+        let outcome = try await P.run(["coordinator", "--listen", "0.0.0.0:0"])
+        #expect(outcome.status == 64)
+        #expect(outcome.errors.contains("requires --token-file"))
+    }
+
+    /// SIGTERM: a worker finishes or hands back its chunks and exits 0; the coordinator
+    /// stops cleanly with exit 0.
+    @Test func sigtermShutsDownCleanly() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let job = scratch.path("book.yaml")
+        try BookFixture.yaml(accounts: 100, scenarios: 120_000).write(toFile: job, atomically: true, encoding: .utf8)
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let leaving = try P.worker(scratch, address: address, name: "leaving")
+        defer { leaving.stop() }
+        let staying = try P.worker(scratch, address: address, name: "staying")
+        defer { staying.stop() }
+        let submit = try P.Running(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile, "--wait", "--quiet",
+                                    "--out", scratch.path("out")])
+        #expect(await leaving.wait { leaving.standardError.contains("computing chunk") })
+        leaving.signal(SIGTERM)
+        #expect(await leaving.waitForExit(upTo: .seconds(60)) == 0, "\(leaving.standardError)")
+        #expect(await submit.waitForExit(upTo: .seconds(240)) == 0, "\(submit.standardError)")
+        #expect(try P.resultWithoutTiming(scratch.path("out")) == (try await localResult(job, scratch, name: "local")))
+        coordinator.signal(SIGTERM)
+        #expect(await coordinator.waitForExit(upTo: .seconds(30)) == 0, "\(coordinator.standardError)")
+        #expect(await staying.wait(upTo: .seconds(10)) { staying.standardError.contains("not reachable") })
+    }
+}
