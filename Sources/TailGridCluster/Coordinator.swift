@@ -134,6 +134,16 @@ public final class Coordinator: Sendable {
         state.withLock { $0.workers.count }
     }
 
+    /// Chunk leases held by workers now.
+    public var activeLeases: Int {
+        state.withLock { $0.leases.count }
+    }
+
+    /// When the job's first chunk was leased; nil while it waits.
+    public func startTime(of job: String) -> ContinuousClock.Instant? {
+        state.withLock { $0.jobs[job]?.started }
+    }
+
     // MARK: Workers
 
     /// A worker joined; `outbound` carries what the coordinator sends it.

@@ -37,14 +37,24 @@ public struct CoordinatorServer: Service {
         }
     }
 
+    /// The coordinator's services, for any server transport (TCP here; in-process in tests).
+    public static func services(coordinator: Coordinator, health: HealthService = HealthService()) -> [any RegistrableRPCService] {
+        [JobService(coordinator: coordinator), WorkService(coordinator: coordinator), health]
+    }
+
+    /// Bearer-token checking when the cluster has a token.
+    public static func interceptors(token: BearerToken?) -> [any ServerInterceptor] {
+        token.map { [BearerTokenServerInterceptor(token: $0)] } ?? []
+    }
+
     public func run() async throws {
         let address: GRPCNIOTransportCore.SocketAddress = host.contains(":")
             ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let server = GRPCServer(
             transport: .http2NIOPosix(address: address, transportSecurity: .plaintext,
                                       config: Self.transportConfig(coordinator.configuration.limits)),
-            services: [JobService(coordinator: coordinator), WorkService(coordinator: coordinator), health],
-            interceptors: token.map { [BearerTokenServerInterceptor(token: $0)] } ?? [])
+            services: Self.services(coordinator: coordinator, health: health),
+            interceptors: Self.interceptors(token: token))
         let coordinator = self.coordinator
         let health = self.health
         try await withGracefulShutdownHandler {

@@ -80,18 +80,12 @@ extension CoordinatorState {
         workers[id]?.lastHeard = now
     }
 
-    /// Leases of workers silent for longer than the lease timeout are lost.
+    /// A worker silent for longer than the lease timeout is lost: its leases go back to the
+    /// queue and its stream is closed (it may reconnect), so no chunk is handed back to it.
     mutating func expireLeases(now: ContinuousClock.Instant) {
-        for worker in workers.values where !worker.leases.isEmpty && now - worker.lastHeard > configuration.leaseTimeout {
-            for leaseID in worker.leases {
-                failLease(leaseID, reason: "lease expired: no heartbeat from worker \(worker.name)#\(worker.id) for \(configuration.leaseTimeout)",
-                          counts: true, now: now)
-                var revoke = Tailgrid_V1_CoordinatorMessage()
-                revoke.revoke.leaseID = leaseID
-                worker.outbound.yield(revoke)
-            }
+        for worker in workers.values where now - worker.lastHeard > configuration.leaseTimeout {
+            unregister(worker: worker.id, reason: "sent no heartbeat for \(configuration.leaseTimeout); its leases expired", now: now)
         }
-        dispatch(now: now)
     }
 
     // MARK: Leases

@@ -5,12 +5,14 @@ import TailGridProtocol
 /// grpc.health.v1.Health: SERVING while the coordinator accepts jobs, NOT_SERVING once it
 /// is shutting down. Answers for the empty service name (the server) and for the two
 /// TailGrid services.
-final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, Sendable {
+public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, Sendable {
     static let services: Set<String> = ["", "tailgrid.v1.JobService", "tailgrid.v1.WorkService"]
     let serving = Mutex(true)
     let watchers = Mutex<[AsyncStream<Bool>.Continuation]>([])
 
-    func setServing(_ value: Bool) {
+    public init() {}
+
+    public func setServing(_ value: Bool) {
         serving.withLock { $0 = value }
         for watcher in watchers.withLock({ $0 }) { watcher.yield(value) }
     }
@@ -20,14 +22,14 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, Sendable
         return serving.withLock { $0 } ? .serving : .notServing
     }
 
-    func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
+    public func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
         guard let status = status(for: request.service) else {
             throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
         }
         return .with { $0.status = status }
     }
 
-    func watch(request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
+    public func watch(request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
                context: ServerContext) async throws {
         let (changes, continuation) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))
         watchers.withLock { $0.append(continuation) }

@@ -6,7 +6,7 @@ import TailGridProtocol
 
 /// Conversions between engine values and protocol messages, and the splitting that keeps
 /// every message under the size limit.
-enum Wire {
+public enum Wire {
     static let protocolVersion = Tailgrid_V1_ProtocolVersion.current
 
     // MARK: Summaries
@@ -64,7 +64,7 @@ enum Wire {
     }
 
     /// A chunk summary as result parts of at most about `budget` bytes each.
-    static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ChunkResultPart] {
+    public static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ChunkResultPart] {
         var parts: [Tailgrid_V1_ChunkResultPart] = []
         var current = Tailgrid_V1_ChunkResultPart()
         current.leaseID = leaseID

@@ -11,18 +11,30 @@ import TailGridProtocol
 /// outlive a coordinator restart), computes the chunks it is given with `slots` threads,
 /// and on graceful shutdown (SIGTERM) finishes or hands back its chunks and returns.
 public struct WorkerService: Service {
-    public let coordinator: ClusterAddress
+    public let coordinator: String
     public let token: BearerToken?
     public let slots: Int
     public let name: String
+    let makeTransport: @Sendable () throws -> any ClientTransport
     let logger: Logger
 
+    /// A worker of the coordinator at `coordinator`, over TCP.
     public init(coordinator: ClusterAddress, token: BearerToken?, slots: Int, name: String,
                 logger: Logger = Logger(label: "tailgrid.worker")) {
+        self.init(coordinator: coordinator.description, token: token, slots: slots, name: name, logger: logger) {
+            try coordinator.clientTransport()
+        }
+    }
+
+    /// A worker over any client transport; `transport` makes a fresh one per connection.
+    public init(coordinator: String, token: BearerToken?, slots: Int, name: String,
+                logger: Logger = Logger(label: "tailgrid.worker"),
+                transport: @escaping @Sendable () throws -> any ClientTransport) {
         self.coordinator = coordinator
         self.token = token
         self.slots = max(1, slots)
         self.name = name
+        self.makeTransport = transport
         self.logger = logger
     }
 
@@ -31,7 +43,7 @@ public struct WorkerService: Service {
         let session = WorkerSession(slots: slots, logger: logger)
         try await withGracefulShutdownHandler {
             var delay = Duration.milliseconds(100)
-            while !session.isDraining {
+            while !session.isDraining && !Task.isCancelled {
                 do {
                     try await connect(session)
                     delay = .milliseconds(100)
@@ -45,7 +57,7 @@ public struct WorkerService: Service {
                     if session.isDraining { break }
                     logger.info("coordinator \(coordinator) not reachable (\(error)); retrying in \(delay)")
                 }
-                if session.isDraining { break }
+                if session.isDraining || Task.isCancelled { break }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
             }
@@ -56,13 +68,17 @@ public struct WorkerService: Service {
 
     /// One connection: hello, then messages both ways until either side ends the stream.
     func connect(_ session: WorkerSession) async throws {
+        try await connect(session, over: try makeTransport())
+    }
+
+    func connect<Transport: ClientTransport>(_ session: WorkerSession, over transport: Transport) async throws {
         let hello = Tailgrid_V1_WorkerMessage.with {
             $0.hello.protocolVersion = Wire.protocolVersion
             $0.hello.workerName = name
             $0.hello.slots = UInt32(slots)
         }
         let interval = Duration.seconds(1)
-        try await withGRPCClient(transport: try coordinator.clientTransport(),
+        try await withGRPCClient(transport: transport,
                                  interceptors: token.map { [BearerTokenClientInterceptor(token: $0)] } ?? []) { client in
             let work = Tailgrid_V1_WorkService.Client(wrapping: client)
             let (outbound, continuation) = AsyncStream<Tailgrid_V1_WorkerMessage>.makeStream()

@@ -1,0 +1,103 @@
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import Logging
+import Synchronization
+import TailGridCluster
+import TailGridEngine
+import TailGridJob
+import TailGridProtocol
+
+/// A coordinator whose gRPC services are reached over in-process transports: the same
+/// services, streams and messages as over TCP, without sockets or processes. Each
+/// connection gets its own transport pair and server (an in-process client transport
+/// connects once); all of them serve the one coordinator.
+final class InProcessCluster: Sendable {
+    let coordinator: Coordinator
+    let token: BearerToken?
+    let servers = Mutex<[Task<Void, any Error>]>([])
+    let workers = Mutex<[String: Task<Void, any Error>]>([:])
+
+    init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), token: BearerToken? = nil) {
+        var logger = Logger(label: "tailgrid.test.coordinator")
+        logger.logLevel = .warning
+        self.coordinator = Coordinator(configuration: configuration, logger: logger)
+        self.token = token
+    }
+
+    /// A fresh client transport connected to the coordinator's services.
+    func connection() -> InProcessTransport.Client {
+        let transport = InProcessTransport()
+        let server = GRPCServer(transport: transport.server,
+                                services: CoordinatorServer.services(coordinator: coordinator),
+                                interceptors: CoordinatorServer.interceptors(token: token))
+        let task = Task { try await server.serve() }
+        servers.withLock { $0.append(task) }
+        return transport.client
+    }
+
+    /// Starts a worker; cancelling it (`kill`) drops its stream as a dead process would.
+    func startWorker(_ name: String, slots: Int = 1) {
+        var logger = Logger(label: "tailgrid.test.worker")
+        logger.logLevel = .warning
+        let worker = WorkerService(coordinator: "in-process", token: token, slots: slots, name: name, logger: logger) { [self] in
+            connection()
+        }
+        workers.withLock { $0[name] = Task { try await worker.run() } }
+    }
+
+    func kill(_ name: String) {
+        workers.withLock { $0.removeValue(forKey: name)?.cancel() }
+    }
+
+    func stop() {
+        workers.withLock { workers in
+            for task in workers.values { task.cancel() }
+            workers.removeAll()
+        }
+        coordinator.shutdown()
+        servers.withLock { $0.forEach { $0.cancel() } }
+    }
+
+    /// Waits until `condition` holds, polling.
+    func wait(upTo timeout: Duration = .seconds(60), until condition: () throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return try condition()
+    }
+
+    func waitForEnd(_ id: String) async throws -> Tailgrid_V1_JobStatus {
+        var last = try coordinator.status(job: id)
+        for await status in try coordinator.watch(job: id) { last = status }
+        return last
+    }
+
+    /// result.json of a finished job without its timing line.
+    func resultWithoutTiming(_ id: String) throws -> String {
+        let json = try coordinator.result(job: id).json
+        return String(decoding: json, as: UTF8.self).split(separator: "\n")
+            .filter { !$0.contains("\"elapsed_seconds\"") }.joined(separator: "\n")
+    }
+}
+
+/// Jobs and their in-process reference results.
+enum ClusterJobs {
+    static func load(_ yaml: String, name: String = "job.yaml") throws -> LoadedJob {
+        try JobFile.parse(jobBytes: Data(yaml.utf8), path: name, positions: nil)
+    }
+
+    static var quickstart: LoadedJob {
+        get throws { try JobFile.load(path: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml").path) }
+    }
+
+    /// The result.json `tailgrid run` would write, without its timing line.
+    static func localResult(_ job: LoadedJob) throws -> String {
+        let result = try LocalRunner(plan: try EnginePlan(job.engineJob), threads: 2).run()
+        let json = try ResultWriter.jsonData(ResultDocument(job: job, result: result, elapsedSeconds: 0))
+        return String(decoding: json, as: UTF8.self).split(separator: "\n")
+            .filter { !$0.contains("\"elapsed_seconds\"") }.joined(separator: "\n")
+    }
+}

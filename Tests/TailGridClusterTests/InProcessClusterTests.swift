@@ -1,0 +1,176 @@
+import Foundation
+import GRPCCore
+import Synchronization
+import Testing
+import TailGridCluster
+import TailGridEngine
+import TailGridJob
+import TailGridProtocol
+
+/// The scheduling tests over in-process transports: fast, and free to reach inside.
+@Suite("Cluster over in-process transports")
+struct InProcessClusterTests {
+    @Test func threeWorkersGiveTheLocalResult() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        for index in 0..<3 { cluster.startWorker("w\(index)") }
+        let job = try ClusterJobs.quickstart
+        let id = try cluster.coordinator.submit(job).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        #expect(final.summaryBytes > 0)
+        #expect(final.summaryBytes < final.fullLossVectorBytes / 10, "tails, not vectors: \(final.summaryBytes) of \(final.fullLossVectorBytes)")
+    }
+
+    /// A worker that vanishes while it holds a chunk loses it to the others.
+    @Test func lostWorkersChunkIsRetried() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let job = try ClusterJobs.load(BookFixture.yaml(accounts: 60, scenarios: 60_000, chunkSize: 2048))
+        let id = try cluster.coordinator.submit(job).jobID
+        cluster.startWorker("victim")
+        #expect(await cluster.wait { cluster.coordinator.activeLeases > 0 })
+        cluster.kill("victim")
+        cluster.startWorker("survivor")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(final.retriedChunks >= 1)
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
+    @Test func jobWaitsForALateWorker() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try cluster.coordinator.status(job: id).state == .queued)
+        cluster.startWorker("late")
+        #expect(try await cluster.waitForEnd(id).state == .succeeded)
+    }
+
+    /// Queued jobs run in order of priority, then submission; both finish correctly.
+    @Test func queuedJobsRunInOrder() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let small = try ClusterJobs.load(BookFixture.yaml(name: "small", accounts: 10, scenarios: 20_000, chunkSize: 4096))
+        let first = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
+        let second = try cluster.coordinator.submit(small).jobID
+        let urgent = try cluster.coordinator.submit(small, priority: 5).jobID
+        cluster.startWorker("only")
+        for id in [first, second, urgent] { #expect(try await cluster.waitForEnd(id).state == .succeeded) }
+        let order = [first, second, urgent].sorted { cluster.coordinator.startTime(of: $0)! < cluster.coordinator.startTime(of: $1)! }
+        #expect(order == [urgent, first, second])
+        #expect(try cluster.resultWithoutTiming(second) == (try ClusterJobs.localResult(small)))
+        #expect(try cluster.resultWithoutTiming(urgent) == (try ClusterJobs.localResult(small)))
+    }
+
+    /// A worker that sends a malformed summary has it rejected; the chunk is retried.
+    @Test func malformedResultIsRejectedAndRetried() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let job = try ClusterJobs.quickstart
+        let id = try cluster.coordinator.submit(job).jobID
+        try await FakeWorker.sendOneBadResult(over: cluster.connection())
+        cluster.startWorker("honest")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(final.retriedChunks >= 1)
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
+    /// A worker that stops sending heartbeats loses its lease after the timeout.
+    @Test func silentWorkerLosesItsLease() async throws {
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(leaseTimeout: .milliseconds(400)))
+        defer { cluster.stop() }
+        let timers = Task { await cluster.coordinator.runTimers() }
+        defer { timers.cancel() }
+        let job = try ClusterJobs.quickstart
+        let id = try cluster.coordinator.submit(job).jobID
+        let silent = Task { try await FakeWorker.holdFirstChunkSilently(over: cluster.connection()) }
+        defer { silent.cancel() }
+        #expect(await cluster.wait { cluster.coordinator.activeLeases > 0 })
+        cluster.startWorker("alive")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(final.retriedChunks >= 1)
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
+    /// A chunk that fails on every attempt fails the job with a message naming it.
+    @Test func chunkOutOfAttemptsFailsTheJob() async throws {
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(maxAttempts: 2))
+        defer { cluster.stop() }
+        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
+        // Liars keep taking the job's chunks until it fails (a liar that leaves holding a
+        // chunk also uses up an attempt).
+        for _ in 0..<4 where try cluster.coordinator.status(job: id).state != .failed {
+            let done = Mutex(false)
+            let liar = Task {
+                try? await FakeWorker.sendOneBadResult(over: cluster.connection())
+                done.withLock { $0 = true }
+            }
+            _ = try await cluster.wait(upTo: .seconds(10)) {
+                let failed = try cluster.coordinator.status(job: id).state == .failed
+                return failed || done.withLock { $0 }
+            }
+            liar.cancel()
+        }
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .failed)
+        #expect(final.error.contains("failed 2 times; last error: "), "\(final.error)")
+        #expect(throws: ClusterError.self) { try cluster.coordinator.result(job: id) }
+    }
+
+    @Test func workerOfAnotherProtocolVersionIsRefused() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let refusal = try await FakeWorker.helloWithVersion(99, over: cluster.connection())
+        #expect(refusal?.code == .failedPrecondition)
+        #expect(refusal?.message.contains("protocol version 99 is not supported") == true)
+        #expect(cluster.coordinator.liveWorkers == 0)
+    }
+
+    @Test func wrongTokenIsUnauthenticatedAndHealthIsOpen() async throws {
+        let cluster = InProcessCluster(token: BearerToken("the-right-token-0123456789"))
+        defer { cluster.stop() }
+        try await withGRPCClient(transport: cluster.connection()) { client in
+            let jobs = Tailgrid_V1_JobService.Client(wrapping: client)
+            await #expect(throws: RPCError.self) {
+                _ = try await jobs.getStatus(.with { $0.protocolVersion = .current; $0.jobID = "job-x" })
+            }
+            do {
+                _ = try await jobs.getStatus(.with { $0.protocolVersion = .current; $0.jobID = "job-x" })
+            } catch let error as RPCError {
+                #expect(error.code == .unauthenticated)
+            }
+            let health = Grpc_Health_V1_Health.Client(wrapping: client)
+            #expect(try await health.check(.with { $0.service = "tailgrid.v1.JobService" }).status == .serving)
+        }
+    }
+
+    /// Every result part and payload part stays under the message limit, even for a book
+    /// whose tails and job file need several messages.
+    @Test func largeMessagesAreSplit() async throws {
+        let limits = ClusterLimits(maxMessageBytes: 64 << 10)
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(limits: limits))
+        defer { cluster.stop() }
+        let job = try ClusterJobs.load(BookFixture.yaml(accounts: 400, scenarios: 20_000, chunkSize: 10_000))
+        #expect(job.jobBytes.count > limits.partBytes, "the job file needs several payload parts")
+        let id = try cluster.coordinator.submit(job).jobID
+        cluster.startWorker("w")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        let plan = try EnginePlan(job.engineJob)
+        let summary = ChunkComputer(plan: plan).summarize(plan.chunks.range(ofChunk: 0))
+        let parts = Wire.resultParts(summary, leaseID: 1, budget: limits.partBytes)
+        #expect(parts.count > 1)
+        for part in parts {
+            var message = Tailgrid_V1_WorkerMessage()
+            message.result = part
+            let bytes: [UInt8] = try message.serializedBytes()
+            #expect(bytes.count <= limits.maxMessageBytes)
+        }
+    }
+}
