@@ -18,23 +18,22 @@ extension CoordinatorState {
     }
 
     mutating func cancel(job id: String, reason: String, now: ContinuousClock.Instant) {
-        guard var job = jobs[id], !job.phase.isFinished else { return }
-        job.phase = .cancelled(reason)
-        job.finished = now
-        jobs[id] = job
-        revokeLeases(ofJob: id)
-        events.append("job \(id) cancelled: \(reason)")
-        publish(job: id, now: now)
+        end(job: id, phase: .cancelled(reason), event: "cancelled: \(reason)", now: now)
         dispatch(now: now)
     }
 
     mutating func fail(job id: String, reason: String, now: ContinuousClock.Instant) {
+        end(job: id, phase: .failed(reason), event: "failed: \(reason)", now: now)
+    }
+
+    /// Ends an unfinished job without a result: its leases are revoked, watchers told.
+    mutating func end(job id: String, phase: Phase, event: String, now: ContinuousClock.Instant) {
         guard var job = jobs[id], !job.phase.isFinished else { return }
-        job.phase = .failed(reason)
+        job.phase = phase
         job.finished = now
         jobs[id] = job
         revokeLeases(ofJob: id)
-        events.append("job \(id) failed: \(reason)")
+        events.append("job \(id) \(event)")
         publish(job: id, now: now)
     }
 

@@ -71,18 +71,7 @@ public struct TailSelector: Sendable {
                 }
                 continue
             }
-            let middle = low + (high - low) / 2
-            if entries[middle].ranksBefore(entries[low]) { entries.swapAt(middle, low) }
-            if entries[high].ranksBefore(entries[low]) { entries.swapAt(high, low) }
-            if entries[high].ranksBefore(entries[middle]) { entries.swapAt(high, middle) }
-            entries.swapAt(middle, high)
-            let pivot = entries[high]
-            var store = low
-            for index in low..<high where entries[index].ranksBefore(pivot) {
-                entries.swapAt(index, store)
-                store += 1
-            }
-            entries.swapAt(store, high)
+            let store = partition(entries, low, high)
             ranges.append((low, store - 1))
             ranges.append((store + 1, high))
         }
@@ -106,21 +95,27 @@ public struct TailSelector: Sendable {
         var high = entries.count - 1
         let target = count - 1
         while low < high {
-            // Median of three as the pivot; Lomuto partition by rank.
-            let middle = low + (high - low) / 2
-            if entries[middle].ranksBefore(entries[low]) { entries.swapAt(middle, low) }
-            if entries[high].ranksBefore(entries[low]) { entries.swapAt(high, low) }
-            if entries[high].ranksBefore(entries[middle]) { entries.swapAt(high, middle) }
-            entries.swapAt(middle, high)
-            let pivot = entries[high]
-            var store = low
-            for index in low..<high where entries[index].ranksBefore(pivot) {
-                entries.swapAt(index, store)
-                store += 1
-            }
-            entries.swapAt(store, high)
+            let store = partition(entries, low, high)
             if store == target { return }
             if store < target { low = store + 1 } else { high = store - 1 }
         }
+    }
+
+    /// Partitions `entries[low...high]` around a median-of-three pivot (Lomuto, by rank)
+    /// and returns the pivot's final index: entries before it rank before it.
+    static func partition(_ entries: UnsafeMutableBufferPointer<TailLoss>, _ low: Int, _ high: Int) -> Int {
+        let middle = low + (high - low) / 2
+        if entries[middle].ranksBefore(entries[low]) { entries.swapAt(middle, low) }
+        if entries[high].ranksBefore(entries[low]) { entries.swapAt(high, low) }
+        if entries[high].ranksBefore(entries[middle]) { entries.swapAt(high, middle) }
+        entries.swapAt(middle, high)
+        let pivot = entries[high]
+        var store = low
+        for index in low..<high where entries[index].ranksBefore(pivot) {
+            entries.swapAt(index, store)
+            store += 1
+        }
+        entries.swapAt(store, high)
+        return store
     }
 }

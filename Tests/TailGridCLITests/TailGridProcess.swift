@@ -1,4 +1,5 @@
 import Foundation
+import TailGridTestSupport
 
 /// Runs the built `tailgrid` executable, as a user or a scheduler would.
 struct TailGridProcess {
@@ -8,23 +9,8 @@ struct TailGridProcess {
         let standardError: String
     }
 
-    /// The repository root, from this file's path.
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The executable sits beside the test bundle in SwiftPM's products folder.
-    static let executable: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for folder in [beside, beside.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("tailgrid")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        for configuration in ["release", "debug"] {
-            let candidate = repositoryRoot.appendingPathComponent(".build/\(configuration)/tailgrid")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        fatalError("tailgrid executable not found beside \(beside.path)")
-    }()
+    static let repositoryRoot = TailGridExecutable.repositoryRoot
+    static let executable = TailGridExecutable.url
 
     static func run(_ arguments: [String], in directory: URL = repositoryRoot) throws -> Outcome {
         let process = Process()

@@ -1,23 +1,11 @@
 import Foundation
 import Synchronization
+import TailGridTestSupport
 
 /// Real `tailgrid` processes on loopback: a coordinator, workers and clients.
 enum ClusterProcesses {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let executable: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for folder in [beside, beside.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("tailgrid")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        for configuration in ["release", "debug"] {
-            let candidate = repositoryRoot.appendingPathComponent(".build/\(configuration)/tailgrid")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        fatalError("tailgrid executable not found beside \(beside.path)")
-    }()
+    static let repositoryRoot = TailGridExecutable.repositoryRoot
+    static let executable = TailGridExecutable.url
 
     /// A scratch folder with a token file.
     struct Scratch {
