@@ -114,11 +114,6 @@ public final class Coordinator: Sendable {
         }
     }
 
-    /// Refuses new jobs from now on (graceful shutdown).
-    public func stopAccepting() {
-        try? transition { state, _ in state.accepting = false }
-    }
-
     /// Graceful shutdown: no new jobs, and every worker and watcher stream is closed so
     /// that the server's open calls end.
     public func shutdown() {

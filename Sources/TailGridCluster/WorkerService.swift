@@ -40,7 +40,7 @@ public struct WorkerService: Service {
 
     public func run() async throws {
         BLAS.setThreadCount(1)
-        let session = WorkerSession(slots: slots, logger: logger)
+        let session = WorkerSession(logger: logger)
         try await withGracefulShutdownHandler {
             var delay = Duration.milliseconds(100)
             while !session.isDraining && !Task.isCancelled {

@@ -27,13 +27,11 @@ final class WorkerSession: Sendable {
         var partBytes = ClusterLimits().partBytes
     }
 
-    let slots: Int
     let logger: Logger
     let state = Mutex(State())
     static let keptPlans = 4
 
-    init(slots: Int, logger: Logger) {
-        self.slots = slots
+    init(logger: Logger) {
         self.logger = logger
     }
 
