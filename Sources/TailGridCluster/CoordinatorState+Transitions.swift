@@ -351,7 +351,5 @@ extension CoordinatorState {
 }
 
 extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
+    var seconds: Double { self / .seconds(1) }
 }

@@ -31,7 +31,9 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
                 var worker: UInt64?
                 for try await message in request {
                     if let worker {
-                        let bytes = (try? message.serializedBytes() as [UInt8])?.count ?? 0
+                        // Summary bytes are reported per job; no other message is measured.
+                        var bytes = 0
+                        if case .result = message.kind { bytes = (try? message.serializedBytes() as [UInt8])?.count ?? 0 }
                         do {
                             try coordinator.receive(message, bytes: bytes, from: worker)
                         } catch {

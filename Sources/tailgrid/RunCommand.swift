@@ -66,20 +66,15 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure.jobError(error, file: job)
             }
-            let elapsed = started.duration(to: .now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = started.duration(to: .now) / .seconds(1)
             let document = ResultDocument(job: loaded, result: result, elapsedSeconds: seconds)
-            let folder = out ?? "tailgrid-out/\(loaded.engineJob.name)"
-            try ResultWriter.write([
-                ("result.json", try ResultWriter.jsonData(document)),
-                ("accounts.csv", ResultWriter.csvData(document, labels: loaded.confidenceLabels)),
-            ], into: folder)
-            if !quiet {
-                print(MarginTable.render(document, label: loaded.confidenceLabels[0]))
-                print(String(format: "%d scenarios, %@-day horizon, %d chunks, %d threads, %.2f s; wrote %@/result.json and accounts.csv",
-                             loaded.engineJob.scenarios, "\(loaded.engineJob.horizonDays)", plan.chunks.chunkCount,
-                             runner.threads, seconds, folder))
-            }
+            try ResultOutput.write(
+                json: try ResultWriter.jsonData(document),
+                csv: ResultWriter.csvData(document, labels: loaded.confidenceLabels),
+                document: document, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet,
+                summary: String(format: "%d scenarios, %@-day horizon, %d chunks, %d threads, %.2f s",
+                                loaded.engineJob.scenarios, "\(loaded.engineJob.horizonDays)", plan.chunks.chunkCount,
+                                runner.threads, seconds))
         } catch let error as JobError {
             throw CommandFailure.exit(error)
         }
