@@ -77,15 +77,15 @@ let package = Package(
         ),
         .testTarget(name: "TailGridNumericsTests", dependencies: ["TailGridNumerics"]),
         .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
-        .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics"]),
-        .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket"]),
+        .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridTestSupport"]),
         // Helpers shared by the tests that run the built executable.
         .target(name: "TailGridTestSupport", path: "Tests/TailGridTestSupport"),
         .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob", "TailGridTestSupport"]),
         .testTarget(
             name: "TailGridClusterTests",
             dependencies: [
-                "TailGridCluster", "TailGridProtocol", "TailGridJob", "TailGridEngine", "tailgrid", "TailGridTestSupport",
+                "TailGridCluster", "TailGridProtocol", "TailGridJob", "TailGridEngine", "TailGridNumerics", "tailgrid", "TailGridTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import TailGridJob
@@ -36,6 +37,7 @@ public struct ClusterClient: Sendable {
         case .invalidArgument: return ClusterError(.invalidJob, error.message)
         case .resourceExhausted: return ClusterError(.tooLarge, error.message)
         case .unauthenticated: return ClusterError(.unauthenticated, "coordinator \(address) refused the request: \(error.message)")
+        case .permissionDenied: return ClusterError(.refused, "coordinator \(address) refused the request: \(error.message)")
         case .notFound: return ClusterError(.notFound, error.message)
         case .failedPrecondition:
             return ClusterError(error.message.contains("protocol version") ? .protocolMismatch : .jobFailed, error.message)
@@ -79,15 +81,25 @@ public struct ClusterClient: Sendable {
             try await jobs.getStatus(request(id))
         }
 
-        /// Calls `onStatus` on every change until the job ends; returns the last status.
+        /// Calls `onStatus` on every change until the job ends; returns the last status
+        /// (still queued or running when the coordinator closed the stream). A connection
+        /// lost once the watch began is `interrupted`: the job was accepted, the
+        /// coordinator went away.
         public func watch(_ id: String, onStatus: @escaping @Sendable (Tailgrid_V1_JobStatus) -> Void) async throws -> Tailgrid_V1_JobStatus {
-            try await jobs.watch(request(id)) { response in
-                var last = Tailgrid_V1_JobStatus()
-                for try await status in response.messages {
-                    onStatus(status)
-                    last = status
+            let started = Mutex(false)
+            do {
+                return try await jobs.watch(request(id)) { response in
+                    var last = Tailgrid_V1_JobStatus()
+                    last.jobID = id
+                    for try await status in response.messages {
+                        started.withLock { $0 = true }
+                        onStatus(status)
+                        last = status
+                    }
+                    return last
                 }
-                return last
+            } catch let error as RPCError where (error.code == .unavailable || error.code == .cancelled) && started.withLock({ $0 }) {
+                throw ClusterError(.interrupted, "the coordinator went away while job \(id) ran (\(error.message)); submit it again (the result will be the same)")
             }
         }
 

@@ -9,16 +9,22 @@ public struct ClusterError: Error, Sendable, CustomStringConvertible {
         case tooLarge
         /// A peer speaks another protocol version.
         case protocolMismatch
-        /// Missing or wrong token.
+        /// Missing or wrong token, or a token of the wrong role.
         case unauthenticated
+        /// The coordinator refuses this worker (quarantined).
+        case refused
         /// No such job.
         case notFound
         /// The job has no result (yet, or because it failed).
         case noResult
         /// The coordinator does not accept jobs (shutting down) or cannot be reached.
         case unavailable
-        /// The job failed or was cancelled.
+        /// The job failed.
         case jobFailed
+        /// The job was cancelled.
+        case cancelled
+        /// The coordinator shut down while the job was queued or running.
+        case interrupted
         /// A message broke the protocol (malformed summary, unknown lease).
         case protocolViolation
     }

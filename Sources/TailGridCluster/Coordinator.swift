@@ -6,9 +6,9 @@ import TailGridJob
 import TailGridProtocol
 
 /// The scheduler of a cluster: a queue of jobs, each split into chunks that are leased to
-/// workers, retried when a worker is lost, copied speculatively when slow, and merged
-/// exactly as their summaries arrive. The gRPC services are thin fronts over it; tests
-/// and `tailgrid run --workers` also call it directly.
+/// workers, retried when a worker is lost, copied speculatively when slow, audited by
+/// recomputation, and merged exactly as their summaries arrive. The gRPC services are
+/// thin fronts over it; tests and `tailgrid run --workers` also call it directly.
 public final class Coordinator: Sendable {
     public let configuration: CoordinatorConfiguration
     let logger: Logger
@@ -21,31 +21,52 @@ public final class Coordinator: Sendable {
         self.state = Mutex(CoordinatorState(configuration: configuration))
     }
 
-    /// Runs a transition and logs the events it recorded.
+    /// Runs a transition, then (outside the lock) logs the events it recorded and starts
+    /// the recomputations it asked for.
     func transition<Result>(_ body: (inout CoordinatorState, ContinuousClock.Instant) throws(ClusterError) -> Result) throws(ClusterError) -> Result {
         let now = ContinuousClock.now
-        let (result, events) = try state.withLock { state throws(ClusterError) in
+        let (result, events, recomputations) = try state.withLock { state throws(ClusterError) in
             let result = try body(&state, now)
-            let events = state.events
-            state.events.removeAll()
-            return (result, events)
+            defer {
+                state.events.removeAll()
+                state.recomputations.removeAll()
+            }
+            return (result, state.events, state.recomputations)
         }
-        for event in events { logger.info("\(event)") }
+        for event in events { logger.log(level: event.level, "\(event.text)") }
+        for recomputation in recomputations { recompute(recomputation) }
         return result
+    }
+
+    /// Computes an audited chunk on this machine, off the cooperative pool.
+    func recompute(_ work: CoordinatorState.Recomputation) {
+        Blocking.detach { [self] in
+            let summary = ChunkComputer(plan: work.plan).summarize(work.plan.chunks.range(ofChunk: work.chunk), floors: work.floors)
+            try? transition { state, now in
+                state.recomputed(job: work.job, chunk: work.chunk, generation: work.generation, summary: summary, now: now)
+            }
+        }
     }
 
     // MARK: Jobs
 
-    /// Queues a checked job. Jobs over the limits are refused before any work starts.
+    /// Checks a job against the limits, builds its plan and queues it. Builds the plan on
+    /// the calling thread: call it off the cooperative pool (the services do).
     public func submit(_ loaded: LoadedJob, priority: Int = 0) throws(ClusterError) -> Tailgrid_V1_JobStatus {
         let job = loaded.engineJob
         let limits = configuration.limits
-        let bytes = loaded.jobBytes.count + (loaded.positionsBytes?.count ?? 0)
         let instruments = Set(job.accounts.flatMap { $0.positions.map(\.instrument.name) }).count
         for (what, value, limit) in [("scenarios", job.scenarios, limits.maxScenarios), ("accounts", job.accounts.count, limits.maxAccounts),
-                                     ("instruments", instruments, limits.maxInstruments), ("bytes of job input", bytes, limits.maxJobBytes)]
+                                     ("instruments", instruments, limits.maxInstruments),
+                                     ("bytes of job file", loaded.jobBytes.count, limits.maxJobBytes),
+                                     ("bytes of positions file", loaded.positionsBytes?.count ?? 0, limits.maxPositionsBytes)]
         where value > limit {
             throw ClusterError(.tooLarge, "job '\(job.name)' has \(value) \(what); this coordinator accepts at most \(limit)")
+        }
+        if job.chunkSize < limits.minChunkSize && job.scenarios > job.chunkSize {
+            throw ClusterError(.invalidJob, "chunk_size \(job.chunkSize) is below the cluster's minimum of \(limits.minChunkSize)",
+                               jobError: JobError(.data, file: loaded.path, field: "chunk_size",
+                                                  "\(job.chunkSize) is below the cluster's minimum chunk size of \(limits.minChunkSize) scenarios (each chunk costs a round trip and a merge); use at least \(limits.minChunkSize), or run it with --workers 0"))
         }
         let plan: EnginePlan
         do {
@@ -57,24 +78,25 @@ public final class Coordinator: Sendable {
         return try transition { state, now throws(ClusterError) in
             guard state.accepting else { throw ClusterError(.unavailable, "the coordinator is shutting down and accepts no jobs") }
             state.add(loaded, plan: plan, priority: priority, id: id, now: now)
-            return state.status(of: id, now: now)!
+            guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "job \(id) ended at once") }
+            return status
         }
     }
 
     public func status(job id: String) throws(ClusterError) -> Tailgrid_V1_JobStatus {
         try transition { state, now throws(ClusterError) in
-            guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "no job '\(id)'") }
+            guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
             return status
         }
     }
 
     /// The job's status now and on every change, ending when the job ends. Dropping the
-    /// stream does not affect the job.
+    /// stream does not affect the job, and removes the watcher.
     public func watch(job id: String) throws(ClusterError) -> AsyncStream<Tailgrid_V1_JobStatus> {
         let (stream, continuation) = AsyncStream<Tailgrid_V1_JobStatus>.makeStream(bufferingPolicy: .bufferingNewest(64))
         let watcher: UInt64 = try transition { state, now throws(ClusterError) in
             guard let status = state.status(of: id, now: now), let job = state.jobs[id] else {
-                throw ClusterError(.notFound, "no job '\(id)'")
+                throw ClusterError(.notFound, "no job '\(Wire.shown(id))'")
             }
             continuation.yield(status)
             if job.phase.isFinished {
@@ -83,24 +105,36 @@ public final class Coordinator: Sendable {
             }
             let watcher = state.nextWatcher
             state.nextWatcher += 1
-            state.jobs[id]!.watchers[watcher] = continuation
+            state.jobs[id]?.watchers[watcher] = continuation
             return watcher
         }
         // finish() runs this synchronously, possibly under the lock: remove the watcher later.
         continuation.onTermination = { [weak self] _ in
+            guard watcher != 0 else { return }
             Task { self?.state.withLock { state in _ = state.jobs[id]?.watchers.removeValue(forKey: watcher) } }
         }
         return stream
     }
 
+    /// Watchers registered on all jobs (for tests of memory bounds).
+    public var watcherCount: Int {
+        state.withLock { $0.jobs.values.reduce(0) { $0 + $1.watchers.count } }
+    }
+
+    /// Jobs held in memory, finished ones included.
+    public var jobCount: Int {
+        state.withLock { $0.jobs.count }
+    }
+
     /// result.json and accounts.csv of a job that succeeded.
     public func result(job id: String) throws(ClusterError) -> (json: Data, csv: Data) {
         try transition { state, _ throws(ClusterError) in
-            guard let job = state.jobs[id] else { throw ClusterError(.notFound, "no job '\(id)'") }
+            guard let job = state.jobs[id] else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
             switch job.phase {
             case .succeeded(let json, let csv): return (json, csv)
             case .failed(let reason): throw ClusterError(.jobFailed, "job \(id) failed: \(reason)")
-            case .cancelled(let reason): throw ClusterError(.jobFailed, "job \(id) was cancelled: \(reason)")
+            case .cancelled(let reason): throw ClusterError(.cancelled, "job \(id) was cancelled: \(reason)")
+            case .interrupted(let reason): throw ClusterError(.interrupted, "job \(id) was interrupted: \(reason)")
             case .queued, .running: throw ClusterError(.noResult, "job \(id) has not finished")
             }
         }
@@ -108,20 +142,30 @@ public final class Coordinator: Sendable {
 
     public func cancel(job id: String) throws(ClusterError) -> Tailgrid_V1_JobStatus {
         try transition { state, now throws(ClusterError) in
-            guard state.jobs[id] != nil else { throw ClusterError(.notFound, "no job '\(id)'") }
+            guard state.jobs[id] != nil else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
             state.cancel(job: id, reason: "cancelled by a client", now: now)
-            return state.status(of: id, now: now)!
+            guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
+            return status
         }
     }
 
-    /// Graceful shutdown: no new jobs, and every worker and watcher stream is closed so
-    /// that the server's open calls end.
+    /// Fails an unfinished job with `reason`, as when the workers it depends on are gone.
+    public func fail(job id: String, reason: String) throws(ClusterError) {
+        try transition { state, now throws(ClusterError) in
+            guard state.jobs[id] != nil else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
+            state.fail(job: id, reason: reason, now: now)
+        }
+    }
+
+    /// Graceful shutdown: no new jobs; unfinished jobs are interrupted (their watchers hear
+    /// it), and every worker stream is closed so that the server's open calls end.
     public func shutdown() {
-        try? transition { state, _ in
+        try? transition { state, now in
             state.accepting = false
+            state.interruptAll(now: now)
             for worker in state.workers.values { worker.outbound.finish() }
             for job in state.jobs.values { for watcher in job.watchers.values { watcher.finish() } }
-            state.events.append("shutting down: \(state.workers.count) workers released")
+            state.log("shutting down: \(state.workers.count) workers released")
         }
     }
 
@@ -139,11 +183,17 @@ public final class Coordinator: Sendable {
         state.withLock { $0.jobs[job]?.started }
     }
 
+    /// Worker names refused from now on.
+    public var quarantinedWorkers: Set<String> {
+        state.withLock { $0.quarantined }
+    }
+
     // MARK: Workers
 
-    /// A worker joined; `outbound` carries what the coordinator sends it.
-    func register(name: String, slots: Int, outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation) -> UInt64 {
-        try! transition { state, now in state.register(name: name, slots: slots, outbound: outbound, now: now) }
+    /// A worker joined; `outbound` carries what the coordinator sends it. Nil when the
+    /// worker's name is quarantined.
+    func register(name: String, slots: Int, outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation) -> UInt64? {
+        (try? transition { state, now in state.register(name: name, slots: slots, outbound: outbound, now: now) }) ?? nil
     }
 
     func unregister(worker: UInt64, reason: String) {
@@ -158,9 +208,15 @@ public final class Coordinator: Sendable {
             case .result(let part):
                 state.receive(part, bytes: bytes, from: worker, now: now)
             case .failure(let failure):
-                state.failLease(failure.leaseID, reason: failure.returned ? failure.message : "worker reported: \(failure.message)",
-                                counts: !failure.returned, now: now)
-                state.dispatch(now: now)
+                if failure.returned || failure.payloadMissing {
+                    state.handBack(lease: failure.leaseID, from: worker, payloadMissing: failure.payloadMissing,
+                                   message: failure.message, now: now)
+                } else {
+                    guard state.leases[failure.leaseID]?.worker == worker else { return }
+                    state.failLease(failure.leaseID, reason: "worker reported: \(Wire.shown(failure.message, limit: 500))",
+                                    cause: .workerReport, now: now)
+                    state.dispatch(now: now)
+                }
             case .heartbeat:
                 break
             case .hello:
@@ -171,13 +227,18 @@ public final class Coordinator: Sendable {
         }
     }
 
-    /// Expires leases of silent workers and hands out speculative copies; runs until
-    /// cancelled.
+    /// Expires leases of silent workers, hands out speculative copies and audits, and
+    /// forgets old finished jobs; runs until cancelled.
     public func runTimers() async {
         let period = min(configuration.heartbeatInterval, .milliseconds(500))
         while !Task.isCancelled {
             try? await Task.sleep(for: period)
-            try? transition { state, now in state.expireLeases(now: now) }
+            try? transition { state, now in
+                state.expireLeases(now: now)
+                state.dispatch(now: now)
+                for id in state.jobs.keys { state.finishIfDone(job: id, now: now) }
+                state.evictFinished(now: now)
+            }
         }
     }
 }

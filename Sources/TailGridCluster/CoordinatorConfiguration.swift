@@ -1,4 +1,5 @@
-/// How a coordinator schedules: leases, retries, speculation, limits.
+/// How a coordinator schedules: leases, retries, speculation, audits, quarantine,
+/// retention and limits.
 public struct CoordinatorConfiguration: Sendable {
     public var limits: ClusterLimits
     /// Workers send a heartbeat this often.
@@ -7,19 +8,41 @@ public struct CoordinatorConfiguration: Sendable {
     public var leaseTimeout: Duration
     /// Attempts per chunk before the job fails.
     public var maxAttempts: Int
+    /// A chunk that failed on this many different workers (a reported failure, or the
+    /// worker lost while computing it) fails its job at once: computation is a pure
+    /// function of (job, range), so it would fail anywhere (a poison chunk).
+    public var poisonWorkers: Int
     /// A chunk running longer than this multiple of the median chunk time (and at least
     /// `minimumSpeculationDelay`) is also given to an idle worker once nothing is pending.
     public var speculationFactor: Double
     public var minimumSpeculationDelay: Duration
+    /// The share of delivered chunks recomputed elsewhere and compared bit for bit, on
+    /// top of each worker's first chunk of each job; 0 turns audits off.
+    public var auditFraction: Double
+    /// Malformed results (or payload requests beyond a few) a worker name may send before
+    /// it is quarantined: disconnected, refused when it returns, its chunks computed
+    /// elsewhere.
+    public var maxOffenses: Int
+    /// Finished jobs kept (their result bytes, for status and result calls): at most this
+    /// many, and none older than `retainTime`.
+    public var retainJobs: Int
+    public var retainTime: Duration
 
     public init(limits: ClusterLimits = ClusterLimits(), heartbeatInterval: Duration = .seconds(1),
-                leaseTimeout: Duration = .seconds(10), maxAttempts: Int = 3, speculationFactor: Double = 2,
-                minimumSpeculationDelay: Duration = .seconds(1)) {
+                leaseTimeout: Duration = .seconds(10), maxAttempts: Int = 3, poisonWorkers: Int = 2,
+                speculationFactor: Double = 2, minimumSpeculationDelay: Duration = .seconds(1),
+                auditFraction: Double = 0.02, maxOffenses: Int = 3, retainJobs: Int = 1000,
+                retainTime: Duration = .seconds(24 * 3600)) {
         self.limits = limits
         self.heartbeatInterval = heartbeatInterval
         self.leaseTimeout = leaseTimeout
         self.maxAttempts = maxAttempts
+        self.poisonWorkers = poisonWorkers
         self.speculationFactor = speculationFactor
         self.minimumSpeculationDelay = minimumSpeculationDelay
+        self.auditFraction = auditFraction
+        self.maxOffenses = maxOffenses
+        self.retainJobs = retainJobs
+        self.retainTime = retainTime
     }
 }

@@ -11,28 +11,31 @@ public struct CoordinatorServer: Service {
     public let coordinator: Coordinator
     public let host: String
     public let port: Int
-    public let token: BearerToken?
+    public let tokens: ClusterTokens
     let health = HealthService()
     let onListening: @Sendable (String, Int) -> Void
     let logger: Logger
 
-    public init(coordinator: Coordinator, host: String, port: Int, token: BearerToken?,
+    public init(coordinator: Coordinator, host: String, port: Int, tokens: ClusterTokens,
                 logger: Logger = Logger(label: "tailgrid.coordinator"),
                 onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) {
         self.coordinator = coordinator
         self.host = host
         self.port = port
-        self.token = token
+        self.tokens = tokens
         self.logger = logger
         self.onListening = onListening
     }
 
     /// HTTP/2 settings from the toolchain notes: a 4 MiB window and 1 MiB frames instead of
-    /// 64 KiB windows (about 7x the loopback throughput); the request limit from the limits.
+    /// 64 KiB windows (about 7x the loopback throughput); the request limit from the limits,
+    /// and a deliberate cap on concurrent streams per connection (advertised in SETTINGS,
+    /// so well-behaved clients queue; a stream beyond it is refused alone).
     static func transportConfig(_ limits: ClusterLimits) -> HTTP2ServerTransport.Posix.Config {
         .defaults { config in
             config.http2.targetWindowSize = 4 << 20
             config.http2.maxFrameSize = 1 << 20
+            config.http2.maxConcurrentStreams = limits.maxConcurrentStreams
             config.rpc.maxRequestPayloadSize = limits.maxMessageBytes
         }
     }
@@ -42,9 +45,9 @@ public struct CoordinatorServer: Service {
         [JobService(coordinator: coordinator), WorkService(coordinator: coordinator), health]
     }
 
-    /// Bearer-token checking when the cluster has a token.
-    public static func interceptors(token: BearerToken?) -> [any ServerInterceptor] {
-        token.map { [BearerTokenServerInterceptor(token: $0)] } ?? []
+    /// Bearer-token checking by role when the cluster has tokens.
+    public static func interceptors(tokens: ClusterTokens) -> [any ServerInterceptor] {
+        tokens.worker == nil && tokens.client == nil ? [] : [BearerTokenServerInterceptor(tokens: tokens)]
     }
 
     public func run() async throws {
@@ -54,7 +57,7 @@ public struct CoordinatorServer: Service {
             transport: .http2NIOPosix(address: address, transportSecurity: .plaintext,
                                       config: Self.transportConfig(coordinator.configuration.limits)),
             services: Self.services(coordinator: coordinator, health: health),
-            interceptors: Self.interceptors(token: token))
+            interceptors: Self.interceptors(tokens: tokens))
         let coordinator = self.coordinator
         let health = self.health
         try await withGracefulShutdownHandler {

@@ -1,11 +1,16 @@
 import Foundation
+import Logging
 import TailGridEngine
 import TailGridJob
 import TailGridProtocol
 
 /// Everything a coordinator knows, guarded by the coordinator's mutex. Transitions are
-/// methods here (see CoordinatorState+Transitions.swift); messages to workers and
-/// clients are yielded to their streams under the lock, which never blocks.
+/// methods in the extensions, one file per concern (jobs, workers, results, audits,
+/// scheduling, status); messages to workers and clients are yielded to their streams
+/// under the lock, which never blocks.
+///
+/// Nothing a peer sends is trusted: summaries are checked before they are merged, a
+/// sample is recomputed elsewhere (audits), and workers that misbehave are quarantined.
 struct CoordinatorState {
     typealias Outbound = AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation
     typealias StatusStream = AsyncStream<Tailgrid_V1_JobStatus>.Continuation
@@ -16,11 +21,13 @@ struct CoordinatorState {
         case succeeded(json: Data, csv: Data)
         case failed(String)
         case cancelled(String)
+        /// The coordinator shut down before the job ended.
+        case interrupted(String)
 
         var isFinished: Bool {
             switch self {
             case .queued, .running: false
-            case .succeeded, .failed, .cancelled: true
+            case .succeeded, .failed, .cancelled, .interrupted: true
             }
         }
     }
@@ -31,19 +38,38 @@ struct CoordinatorState {
         case done
     }
 
+    /// What a job needs while it runs; released when it ends, so a finished job costs
+    /// only its result bytes.
+    struct Work {
+        let loaded: LoadedJob
+        let plan: EnginePlan
+        var merger: SummaryMerger
+    }
+
     struct Job {
         let id: String
         let sequence: Int
         let priority: Int
-        let loaded: LoadedJob
-        let plan: EnginePlan
-        var merger: SummaryMerger
+        let name: String
+        let inputSHA256: String
+        let chunkPlan: ChunkPlan
+        let accountCount: Int
+        var work: Work?
         var phase: Phase = .queued
         var chunks: [ChunkState]
-        /// Chunks waiting for a worker, retried ones first.
-        var pending: [Int]
-        var failures: [Int]
-        var lastError: [String?]
+        /// Chunks below this index were handed out at least once since the job (re)started.
+        var nextFresh = 0
+        /// Chunks back in the queue after a failure or hand-back; served before fresh ones.
+        var retries: [Int] = []
+        /// Chunks with at least one lease.
+        var running: Set<Int> = []
+        var doneChunks = 0
+        var scenariosDone: UInt64 = 0
+        /// Failed attempts per chunk, the workers they failed on, the last error and worker.
+        var attempts: [Int: Int] = [:]
+        var failedOn: [Int: Set<UInt64>] = [:]
+        var lastError: [Int: String] = [:]
+        var lastFailedWorker: [Int: UInt64] = [:]
         let submitted: ContinuousClock.Instant
         var started: ContinuousClock.Instant?
         var finished: ContinuousClock.Instant?
@@ -51,8 +77,15 @@ struct CoordinatorState {
         var speculativeChunks = 0
         var summaryBytes = 0
         var mergeSeconds = 0.0
-        var chunkSeconds: [Double] = []
+        var chunkSeconds = ChunkTimes()
         var watchers: [UInt64: StatusStream] = [:]
+        var audit = AuditBook()
+        /// Names of the workers whose summaries were merged since the job (re)started: if
+        /// one is quarantined, the job starts over without it.
+        var deliveredBy: Set<String> = []
+        /// Bumped when a confirmed forgery restarts the job: work of an older generation
+        /// (results, recomputations) is ignored.
+        var generation = 0
 
         var isSchedulable: Bool {
             switch phase {
@@ -73,6 +106,18 @@ struct CoordinatorState {
         /// Result parts received so far, per lease.
         var partials: [UInt64: [AccountLossSummary]] = [:]
         var partialBytes: [UInt64: Int] = [:]
+        /// Handed a chunk back: it is leaving and gets no more.
+        var draining = false
+
+        var label: String { "\(name)#\(id)" }
+        var freeSlots: Int { draining ? 0 : slots - leases.count }
+    }
+
+    enum LeaseKind: Sendable {
+        case compute
+        case speculative
+        /// A recomputation of a delivered chunk, compared bit for bit.
+        case audit
     }
 
     struct Lease {
@@ -81,7 +126,26 @@ struct CoordinatorState {
         let job: String
         let chunk: Int
         let started: ContinuousClock.Instant
-        let speculative: Bool
+        let kind: LeaseKind
+        /// The admission floors sent with the assignment: the summary is checked, and an
+        /// audit recomputed, with exactly these.
+        let floors: [Double]
+        let generation: Int
+    }
+
+    /// A chunk the coordinator recomputes itself: the referee of an audit that found a
+    /// mismatch, or the audit itself when no other worker is there to do it.
+    struct Recomputation: Sendable {
+        let job: String
+        let chunk: Int
+        let generation: Int
+        let plan: EnginePlan
+        let floors: [Double]
+    }
+
+    struct Event {
+        let level: Logger.Level
+        let text: String
     }
 
     let configuration: CoordinatorConfiguration
@@ -93,11 +157,28 @@ struct CoordinatorState {
     var leases: [UInt64: Lease] = [:]
     var nextLease: UInt64 = 1
     var nextWatcher: UInt64 = 1
-    /// Events for the log, drained by the coordinator after each transition.
-    var events: [String] = []
+    /// Offences (malformed results, payload requests beyond a few) per worker name, and
+    /// the names quarantined: refused when they connect again.
+    var offences: [String: Int] = [:]
+    var quarantined: Set<String> = []
+    /// Events for the log and recomputations to start, drained by the coordinator after
+    /// each transition, outside the lock.
+    var events: [Event] = []
+    var recomputations: [Recomputation] = []
 
     init(configuration: CoordinatorConfiguration) {
         self.configuration = configuration
+    }
+
+    mutating func log(_ text: String, _ level: Logger.Level = .info) {
+        events.append(Event(level: level, text: text))
+    }
+
+    /// Runs `body` on the job in place (no copy of its merger), if the job exists.
+    @discardableResult
+    mutating func withJob<Result>(_ id: String, _ body: (inout Job) -> Result) -> Result? {
+        guard jobs[id] != nil else { return nil }
+        return body(&jobs[id]!)
     }
 
     /// Schedulable jobs, highest priority first, then in submission order.
@@ -106,4 +187,48 @@ struct CoordinatorState {
             .sorted { ($0.priority, -$0.sequence) > ($1.priority, -$1.sequence) }
             .map(\.id)
     }
+}
+
+/// Chunk durations of a job, for the speculation threshold: the median is recomputed
+/// after every eighth new sample, so the cost per chunk stays O(log n) amortised.
+struct ChunkTimes {
+    private var samples: [Double] = []
+    private var cachedMedian = 0.0
+    private var sortedCount = 0
+
+    mutating func append(_ seconds: Double) {
+        samples.append(seconds)
+        if samples.count >= sortedCount + Swift.max(1, sortedCount / 8) {
+            samples.sort()
+            cachedMedian = samples[samples.count / 2]
+            sortedCount = samples.count
+        }
+    }
+
+    var median: Double { cachedMedian }
+    var isEmpty: Bool { samples.isEmpty }
+}
+
+/// A job's audits: chunks chosen for recomputation, and what the audits found.
+struct AuditBook {
+    struct Check {
+        let chunk: Int
+        let deliveredBy: UInt64
+        let deliveredByName: String
+        let summary: ChunkSummary
+        let floors: [Double]
+        /// The audit lease, while a worker recomputes it.
+        var lease: UInt64?
+        /// A second worker's summary that disagreed, while the coordinator referees.
+        var disagreement: (worker: UInt64, name: String, summary: ChunkSummary)?
+        /// The coordinator is recomputing it.
+        var recomputing = false
+    }
+
+    var checks: [Int: Check] = [:]
+    /// Workers with at least one chunk of this job chosen for audit.
+    var sampledWorkers: Set<UInt64> = []
+    var chunksChecked = 0
+    var mismatches = 0
+    var quarantinedWorkers: [String] = []
 }

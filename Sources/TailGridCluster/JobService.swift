@@ -3,7 +3,8 @@ import GRPCCore
 import TailGridJob
 import TailGridProtocol
 
-/// tailgrid.v1.JobService over the coordinator.
+/// tailgrid.v1.JobService over the coordinator. Job files are parsed and planned on a
+/// thread of their own, so status calls stay fast while a large job is read.
 struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
     let coordinator: Coordinator
 
@@ -11,7 +12,7 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         var header: Tailgrid_V1_SubmitRequest?
         var yaml = Data()
         var csv = Data()
-        let limit = coordinator.configuration.limits.maxJobBytes
+        let limits = coordinator.configuration.limits
         for try await part in request {
             if header == nil {
                 try Self.checkVersion(part.protocolVersion)
@@ -19,15 +20,23 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
             }
             yaml.append(part.jobYaml)
             csv.append(part.positionsCsv)
-            guard yaml.count + csv.count <= limit else {
-                throw RPCError(code: .resourceExhausted, message: "job input exceeds this coordinator's limit of \(limit) bytes")
+            guard yaml.count <= limits.maxJobBytes else {
+                throw RPCError(code: .resourceExhausted, message: "the job file exceeds this coordinator's limit of \(limits.maxJobBytes) bytes (--max-job-bytes); large books belong in the positions file")
+            }
+            guard csv.count <= limits.maxPositionsBytes else {
+                throw RPCError(code: .resourceExhausted, message: "the positions file exceeds this coordinator's limit of \(limits.maxPositionsBytes) bytes (--max-positions-bytes)")
             }
         }
         guard let header else { throw RPCError(code: .invalidArgument, message: "an empty submission") }
-        let name = header.jobFileName.isEmpty ? "job.yaml" : header.jobFileName
+        let name = header.jobFileName.isEmpty ? "job.yaml" : Wire.shown(header.jobFileName, limit: 200)
+        let priority = Int(header.priority)
+        let coordinator = self.coordinator
+        let (yamlBytes, csvBytes) = (yaml, csv)
         do {
-            let loaded = try JobFile.parse(jobBytes: yaml, path: name, positions: csv.isEmpty ? nil : csv)
-            let status = try coordinator.submit(loaded, priority: Int(header.priority))
+            let status = try await Blocking.run {
+                let loaded = try JobFile.parse(jobBytes: yamlBytes, path: name, positions: csvBytes.isEmpty ? nil : csvBytes)
+                return try coordinator.submit(loaded, priority: priority)
+            }
             return .with { $0.status = status }
         } catch let error as JobError {
             throw RPCError(code: .invalidArgument, message: error.description)
@@ -40,7 +49,9 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         try Self.checkVersion(request.protocolVersion)
         let stream: AsyncStream<Tailgrid_V1_JobStatus>
         do { stream = try coordinator.watch(job: request.jobID) } catch { throw error.rpcError }
-        for await status in stream { try await response.write(status) }
+        try await ServerCall.untilCancelled {
+            for await status in stream { try await response.write(status) }
+        }
     }
 
     func getStatus(request: Tailgrid_V1_JobRequest, context: ServerContext) async throws -> Tailgrid_V1_JobStatus {
@@ -77,8 +88,9 @@ extension ClusterError {
         case .tooLarge: .resourceExhausted
         case .protocolMismatch: .failedPrecondition
         case .unauthenticated: .unauthenticated
+        case .refused: .permissionDenied
         case .notFound: .notFound
-        case .noResult, .jobFailed: .failedPrecondition
+        case .noResult, .jobFailed, .cancelled, .interrupted: .failedPrecondition
         case .unavailable: .unavailable
         case .protocolViolation: .invalidArgument
         }

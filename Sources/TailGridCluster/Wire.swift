@@ -9,6 +9,15 @@ import TailGridProtocol
 public enum Wire {
     static let protocolVersion = Tailgrid_V1_ProtocolVersion.current
 
+    /// A string from a peer as it may appear in an error or a log line: at most `limit`
+    /// characters, control characters replaced.
+    static func shown(_ text: String, limit: Int = 80) -> String {
+        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit + 1).map {
+            $0.properties.generalCategory == .control ? "?" : $0
+        }))
+        return cleaned.count > limit ? cleaned.prefix(limit) + "..." : cleaned
+    }
+
     // MARK: Summaries
 
     static func message(_ summary: AccountLossSummary) -> Tailgrid_V1_AccountSummary {

@@ -6,8 +6,8 @@ import TailGridProtocol
 /// tailgrid.v1.WorkService: one bidirectional stream per worker. A writer task forwards
 /// the coordinator's messages for the worker; a reader task hands the worker's messages
 /// to the coordinator. Whichever ends first ends the call: the worker left, or the
-/// coordinator closed its stream (shutdown). Either way the worker is unregistered and
-/// its leases go back to the queue.
+/// coordinator closed its stream (shutdown, quarantine). Either way the worker is
+/// unregistered and its leases go back to the queue.
 struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
     let coordinator: Coordinator
 
@@ -48,8 +48,10 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
                         throw RPCError(code: .failedPrecondition,
                                        message: "worker protocol version \(hello.protocolVersion.rawValue) is not supported; this coordinator speaks tailgrid.v1 version \(Wire.protocolVersion.rawValue)")
                     }
-                    let id = coordinator.register(name: hello.workerName.isEmpty ? peer : hello.workerName,
-                                                  slots: Int(hello.slots), outbound: continuation)
+                    let name = hello.workerName.isEmpty ? peer : Wire.shown(hello.workerName, limit: 120)
+                    guard let id = coordinator.register(name: name, slots: Int(clamping: hello.slots), outbound: continuation) else {
+                        throw RPCError(code: .permissionDenied, message: "worker '\(name)' is quarantined by this coordinator")
+                    }
                     registered.worker.withLock { $0 = id }
                     worker = id
                 }

@@ -49,6 +49,8 @@ public struct WorkerService: Service {
                     delay = .milliseconds(100)
                 } catch let error as RPCError where error.code == .unauthenticated {
                     throw ClusterError(.unauthenticated, "coordinator \(coordinator) refused this worker: \(error.message)")
+                } catch let error as RPCError where error.code == .permissionDenied {
+                    throw ClusterError(.refused, "coordinator \(coordinator) refused this worker: \(error.message)")
                 } catch let error as RPCError where error.code == .failedPrecondition {
                     throw ClusterError(.protocolMismatch, "coordinator \(coordinator) refused this worker: \(error.message)")
                 } catch let error as ClusterError where error.code == .protocolMismatch {

@@ -20,7 +20,8 @@ final class WorkerSession: Sendable {
         var outbound: AsyncStream<Tailgrid_V1_WorkerMessage>.Continuation?
         var draining = false
         var payloads: [String: Payload] = [:]
-        /// Plans by job, most recent last; a few are kept.
+        /// Plans by job, most recently used last; a few are kept (a cache: a missing one
+        /// is asked for again).
         var plans: [(job: String, plan: Result<EnginePlan, ClusterError>)] = []
         /// Leases being computed, and whether they were revoked.
         var active: [UInt64: Bool] = [:]
@@ -29,7 +30,10 @@ final class WorkerSession: Sendable {
 
     let logger: Logger
     let state = Mutex(State())
-    static let keptPlans = 4
+    static let keptPlans = 8
+    /// A payload larger than any coordinator sends is refused (limits of the job and
+    /// positions files together).
+    static let maxPayloadBytes = 1 << 30
 
     init(logger: Logger) {
         self.logger = logger
@@ -83,11 +87,17 @@ final class WorkerSession: Sendable {
                 if !part.inputSha256.isEmpty { payload.sha256 = part.inputSha256 }
                 payload.yaml.append(part.jobYaml)
                 payload.csv.append(part.positionsCsv)
+                guard payload.yaml.count + payload.csv.count <= Self.maxPayloadBytes else {
+                    state.payloads[part.jobID] = nil
+                    state.plans.append((part.jobID, .failure(ClusterError(.protocolViolation, "the job payload exceeds \(Self.maxPayloadBytes) bytes"))))
+                    if state.plans.count > Self.keptPlans { state.plans.removeFirst() }
+                    return nil
+                }
                 state.payloads[part.jobID] = part.last ? nil : payload
                 return part.last ? payload : nil
             }
             if let complete {
-                let plan = await Self.offCooperativePool { Self.plan(from: complete) }
+                let plan = await Blocking.run { Self.plan(from: complete) }
                 state.withLock { state in
                     state.plans.removeAll { $0.job == part.jobID }
                     state.plans.append((part.jobID, plan))
@@ -121,7 +131,7 @@ final class WorkerSession: Sendable {
 
     func start(_ assignment: Tailgrid_V1_ChunkAssignment) {
         let lease = assignment.leaseID
-        let plan: Result<EnginePlan, ClusterError>? = state.withLock { state in
+        let plan: Result<EnginePlan, ClusterError>?? = state.withLock { state in
             if state.draining {
                 var message = Tailgrid_V1_WorkerMessage()
                 message.failure.leaseID = lease
@@ -130,26 +140,43 @@ final class WorkerSession: Sendable {
                 state.outbound?.yield(message)
                 return nil
             }
-            let plan = state.plans.last { $0.job == assignment.jobID }?.plan
-                ?? .failure(ClusterError(.protocolViolation, "no payload received for job \(assignment.jobID)"))
-            if case .success = plan { state.active[lease] = false }
-            return plan
+            guard let index = state.plans.lastIndex(where: { $0.job == assignment.jobID }) else {
+                return .some(nil) // not held (any more): ask for it
+            }
+            let entry = state.plans.remove(at: index)
+            state.plans.append(entry) // most recently used last
+            if case .success = entry.plan { state.active[lease] = false }
+            return .some(entry.plan)
         }
         switch plan {
         case nil:
             return
-        case .failure(let error):
+        case .some(nil):
+            logger.info("no payload held for job \(Wire.shown(assignment.jobID)); asking for it again")
+            handBack(lease: lease, payloadMissing: true)
+        case .some(.failure(let error)):
             fail(lease: lease, error.message)
-        case .success(let plan):
+        case .some(.success(let plan)):
+            // The coordinator is a peer like any other: a range or floors that do not fit
+            // the job are reported, never computed.
+            let range: Range<UInt64>
+            do throws(EngineError) {
+                range = try plan.chunks.checkedRange(first: assignment.firstScenario, end: assignment.endScenario)
+                guard assignment.floors.isEmpty || assignment.floors.count == plan.job.accounts.count,
+                      !assignment.floors.contains(where: \.isNaN) else {
+                    throw EngineError(.inconsistentSummary, "the assignment has \(assignment.floors.count) floors for \(plan.job.accounts.count) accounts, or a floor that is not a number")
+                }
+            } catch {
+                state.withLock { _ = $0.active.removeValue(forKey: lease) }
+                fail(lease: lease, error.message)
+                return
+            }
             logger.debug("computing chunk \(assignment.chunkIndex) of job \(assignment.jobID) (lease \(lease))")
-            let range = assignment.firstScenario..<assignment.endScenario
-            let floors = assignment.floors.count == plan.job.accounts.count ? assignment.floors : nil
-            let thread = Thread { [self] in
+            let floors = assignment.floors.isEmpty ? nil : assignment.floors
+            Blocking.detach { [self] in
                 let summary = ChunkComputer(plan: plan).summarize(range, floors: floors)
                 deliver(lease: lease, summary: summary)
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
     }
 
@@ -158,6 +185,17 @@ final class WorkerSession: Sendable {
             var message = Tailgrid_V1_WorkerMessage()
             message.failure.leaseID = lease
             message.failure.message = text
+            state.outbound?.yield(message)
+        }
+    }
+
+    func handBack(lease: UInt64, payloadMissing: Bool) {
+        state.withLock { state in
+            var message = Tailgrid_V1_WorkerMessage()
+            message.failure.leaseID = lease
+            message.failure.returned = !payloadMissing
+            message.failure.payloadMissing = payloadMissing
+            message.failure.message = payloadMissing ? "no payload held for this job" : "worker is shutting down"
             state.outbound?.yield(message)
         }
     }
@@ -173,15 +211,6 @@ final class WorkerSession: Sendable {
                 }
             }
             if state.draining && state.active.isEmpty { state.outbound?.finish() }
-        }
-    }
-
-    /// Runs blocking work on its own thread, keeping the cooperative pool free for I/O.
-    static func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: work()) }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
     }
 }

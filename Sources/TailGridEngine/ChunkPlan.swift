@@ -14,6 +14,15 @@ public struct ChunkPlan: Sendable, Hashable {
 
     public var chunkCount: Int { (scenarios + chunkSize - 1) / chunkSize }
 
+    /// The scenario range [first, end) if it is a non-empty part of this job's scenarios;
+    /// for ranges from the wire, which must not reach `Range`'s precondition.
+    public func checkedRange(first: UInt64, end: UInt64) throws(EngineError) -> Range<UInt64> {
+        guard first < end, end <= UInt64(scenarios) else {
+            throw EngineError(.inconsistentSummary, "scenarios \(first) to \(end) are not a range of this job's \(scenarios) scenarios")
+        }
+        return first..<end
+    }
+
     /// Scenario indices of chunk `index`.
     public func range(ofChunk index: Int) -> Range<UInt64> {
         precondition(index >= 0 && index < chunkCount)

@@ -16,8 +16,16 @@ public struct EngineResult: Sendable {
         var accounts: [AccountRisk] = []
         for (index, summary) in merged.accounts.enumerated() {
             let id = job.accounts[index].id
-            guard summary.nonFiniteCount == 0, !summary.sum.isInvalid, !summary.sumOfSquares.isInvalid else {
-                throw EngineError(.nonFiniteLoss, "account '\(id)': \(summary.nonFiniteCount) scenarios gave a loss that is not a finite number")
+            guard summary.nonFiniteCount == 0 else {
+                throw EngineError(.nonFiniteLoss, "account '\(id)': \(summary.nonFiniteCount) of \(job.scenarios) scenarios gave a loss that is not a finite number (the model's moves overflow a double: lower the vol, the horizon or the Student-t tails)")
+            }
+            guard !summary.sum.isInvalid, !summary.sumOfSquares.isInvalid else {
+                let largest = summary.tail.first.map { " (the largest is \($0.loss) USD)" } ?? ""
+                throw EngineError(.nonFiniteLoss, "account '\(id)': losses reach beyond the range of the exact moment sums, whose squares must stay below 2^124 (about 4.6e18 USD per loss)\(largest)")
+            }
+            let required = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: job.confidences)
+            guard summary.count == job.scenarios, summary.tail.count >= required else {
+                throw EngineError(.inconsistentSummary, "account '\(id)': the merged summaries hold \(summary.count) of \(job.scenarios) losses and a tail of \(summary.tail.count) of the \(required) the estimates need")
             }
             let estimates = job.confidences.map {
                 TailEstimate(confidence: $0, scenarios: job.scenarios, rankedTail: summary.tail)

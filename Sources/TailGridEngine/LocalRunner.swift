@@ -42,7 +42,7 @@ public struct LocalRunner: Sendable {
                     let summary = computer.summarize(plan.chunks.range(ofChunk: next.index), floors: next.floors)
                     let done: Int? = state.withLock { state in
                         do throws(EngineError) {
-                            try state.merger.merge(chunk: next.index, summary)
+                            try state.merger.merge(chunk: next.index, summary, floors: next.floors)
                         } catch {
                             state.failure = error
                             return nil

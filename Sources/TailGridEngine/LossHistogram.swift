@@ -11,12 +11,18 @@ public struct LossHistogram: Sendable, Hashable {
         /// Bins per USD of loss: the one multiplier every bin index is computed with.
         public let binsPerUnit: Double
 
+        /// Bins over [lower, upper). Bounds that are not finite or not increasing, or a
+        /// range too wide to divide, give a layout that still never traps: every loss then
+        /// lands in the underflow, the overflow or the one bin it reaches.
         public init(lower: Double, upper: Double, binCount: Int = Layout.defaultBinCount) {
-            precondition(upper > lower && binCount > 0)
+            let binCount = Swift.max(1, binCount)
+            let lower = lower.isFinite ? lower : -Double.greatestFiniteMagnitude
+            let upper = upper.isFinite && upper > lower ? upper : lower.nextUp
             self.lower = lower
             self.upper = upper
             self.binCount = binCount
-            self.binsPerUnit = Double(binCount) / (upper - lower)
+            let width = upper - lower
+            self.binsPerUnit = width.isFinite && width > 0 ? Double(binCount) / width : 0
         }
 
         /// Bins covering three times the range of losses seen in a pilot sample, centred on
@@ -25,7 +31,10 @@ public struct LossHistogram: Sendable, Hashable {
             let low = losses.min() ?? 0
             let high = losses.max() ?? 0
             let span = high - low
-            if span > 1e-9 * Swift.max(1, abs(low), abs(high)) {
+            if !span.isFinite || !(low - span).isFinite || !(high + span).isFinite {
+                // Losses near the largest doubles: bins over the sample itself.
+                self.init(lower: low, upper: high)
+            } else if span > 1e-9 * Swift.max(1, abs(low), abs(high)) {
                 self.init(lower: low - span, upper: high + span)
             } else {
                 let half = Swift.max(1, abs(low) * 0.01)
@@ -34,6 +43,25 @@ public struct LossHistogram: Sendable, Hashable {
         }
 
         public var binWidth: Double { (upper - lower) / Double(binCount) }
+
+        /// Where a loss is counted.
+        public enum Region: Sendable, Hashable {
+            case underflow
+            case bin(Int)
+            case overflow
+        }
+
+        /// The region of a finite loss: the one rule both the histogram and the checks of
+        /// received summaries use. Never traps, whatever the loss.
+        @inlinable
+        public func region(of loss: Double) -> Region {
+            if loss < lower { return .underflow }
+            if !(loss < upper) { return .overflow }
+            let offset = (loss - lower) * binsPerUnit
+            // offset is in [0, binCount) unless rounding (or a zero-width multiplier) says
+            // otherwise; NaN fails the comparison too.
+            return .bin(offset < Double(binCount) ? Int(offset) : binCount - 1)
+        }
     }
 
     public let layout: Layout
@@ -58,18 +86,19 @@ public struct LossHistogram: Sendable, Hashable {
 
     @inlinable
     public mutating func add(_ loss: Double) {
-        if loss < layout.lower {
-            underflow += 1
-        } else if loss >= layout.upper {
-            overflow += 1
-        } else {
-            let bin = Int((loss - layout.lower) * layout.binsPerUnit)
-            counts[Swift.min(bin, layout.binCount - 1)] += 1
+        switch layout.region(of: loss) {
+        case .underflow: underflow += 1
+        case .overflow: overflow += 1
+        case .bin(let bin): counts[bin] += 1
         }
     }
 
+    /// All counts, underflow and overflow included.
+    public var total: Int { counts.reduce(0, &+) &+ underflow &+ overflow }
+
+    /// Adds the counts of a histogram of the same layout (the merge checks layouts first).
     public mutating func merge(_ other: LossHistogram) {
-        precondition(layout == other.layout, "histograms of different layouts")
+        guard layout == other.layout, counts.count == other.counts.count else { return }
         for index in counts.indices { counts[index] += other.counts[index] }
         underflow += other.underflow
         overflow += other.overflow

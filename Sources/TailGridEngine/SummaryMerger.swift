@@ -13,31 +13,38 @@ public struct SummaryMerger: Sendable {
         self.mergedChunks = []
     }
 
-    /// Merges the summary of chunk `index`; returns false (and ignores it) if that chunk was
-    /// merged already.
+    /// Merges the summary of chunk `index`, computed with the admission `floors` it was
+    /// given (nil: none); returns false (and ignores it) if that chunk was merged already.
+    /// A summary that breaks any rule of `SummaryCheck` is refused whole.
     @discardableResult
-    public mutating func merge(chunk index: Int, _ summary: ChunkSummary) throws(EngineError) -> Bool {
+    public mutating func merge(chunk index: Int, _ summary: ChunkSummary, floors: [Double]? = nil) throws(EngineError) -> Bool {
+        try check(chunk: index, summary, floors: floors)
+        guard mergedChunks.insert(index).inserted else { return false }
+        for (account, part) in summary.accounts.enumerated() {
+            accounts[account].merge(part, tailCapacity: tailCapacity)
+        }
+        return true
+    }
+
+    /// Checks a summary of chunk `index` without merging it.
+    public func check(chunk index: Int, _ summary: ChunkSummary, floors: [Double]?) throws(EngineError) {
         guard index >= 0, index < plan.chunkCount, summary.scenarios == plan.range(ofChunk: index) else {
             throw EngineError(.inconsistentSummary, "summary for scenarios \(summary.scenarios) is not chunk \(index) of this job")
         }
         guard summary.accounts.count == accounts.count else {
             throw EngineError(.inconsistentSummary, "summary has \(summary.accounts.count) accounts, the job \(accounts.count)")
         }
+        guard floors == nil || floors?.count == accounts.count else {
+            throw EngineError(.inconsistentSummary, "\(floors?.count ?? 0) floors for \(accounts.count) accounts")
+        }
         for (account, part) in summary.accounts.enumerated() {
-            guard part.count + part.nonFiniteCount == summary.scenarios.count,
-                  part.histogram.layout == accounts[account].histogram.layout,
-                  part.tail.count <= tailCapacity,
-                  zip(part.tail, part.tail.dropFirst()).allSatisfy({ $0.ranksBefore($1) }),
-                  part.tail.allSatisfy({ summary.scenarios.contains($0.scenario) })
-            else {
-                throw EngineError(.inconsistentSummary, "summary of chunk \(index) is malformed for account \(account)")
+            do throws(EngineError) {
+                try SummaryCheck.check(part, scenarios: summary.scenarios, layout: accounts[account].histogram.layout,
+                                       tailCapacity: tailCapacity, floor: floors?[account] ?? -.infinity)
+            } catch {
+                throw EngineError(.inconsistentSummary, "summary of chunk \(index), account \(account): \(error.message)")
             }
         }
-        guard mergedChunks.insert(index).inserted else { return false }
-        for (account, part) in summary.accounts.enumerated() {
-            accounts[account].merge(part, tailCapacity: tailCapacity)
-        }
-        return true
     }
 
     public var isComplete: Bool { mergedChunks.count == plan.chunkCount }

@@ -73,6 +73,9 @@ struct JobDecoder {
 
     static func timestamp(_ field: YAMLField) throws(JobError) -> Date {
         let text = try field.string()
+        if let offset = JobLimits.zoneOffsetMinutes(text), abs(offset) > 14 * 60 {
+            throw field.error("the zone offset of '\(text)' is beyond +-14:00")
+        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         if let date = formatter.date(from: text) { return date }
@@ -140,9 +143,10 @@ struct JobDecoder {
 
     static func underlying(_ symbol: String, _ field: YAMLField) throws(JobError) -> Underlying {
         let mapping = try field.mapping(allowed: ["spot", "vol", "vol_of_vol", "carry", "vol_surface"])
-        let spot = try mapping.required("spot").double(in: 0...Double.greatestFiniteMagnitude, open: true, "a positive USD price")
+        let spot = try mapping.required("spot").double(in: 0...JobLimits.maxSpot, open: true,
+                                                        "a positive USD price below \(JobLimits.maxSpot)")
         let vol = try mapping.required("vol").double(in: 0...20, open: true, "an annualised vol in (0, 20), like 0.55")
-        let volOfVol = try mapping.optional("vol_of_vol")?.double(in: 0...50, "an annualised vol of vol in [0, 50)")
+        let volOfVol = try mapping.optional("vol_of_vol")?.double(in: 0...50.0.nextDown, "an annualised vol of vol in [0, 50)")
         let carry = try mapping.optional("carry")?.double(in: -10...10, open: true, "an annualised carry in (-10, 10)") ?? 0
         let surface = try mapping.optional("vol_surface").map { field throws(JobError) in try volSurface(field) }
         do {
@@ -261,16 +265,19 @@ struct JobDecoder {
             let mapping = try element.mapping(allowed: ["id", "collateral", "positions"])
             let idField = try mapping.required("id")
             let id = try idField.string()
+            if let problem = JobLimits.accountIDProblem(id) { throw idField.error(problem) }
             guard seen.insert(id).inserted else { throw idField.error("account id '\(id)' is used twice") }
             var collateral: [Account.Collateral] = []
             if let collateralField = mapping.optional("collateral") {
                 for (currency, entry) in try collateralField.anyMapping().entries {
                     let amount = try entry.double()
+                    let price: Double
                     do {
-                        _ = try market.collateralPrice(currency)
+                        price = try market.collateralPrice(currency).price
                     } catch {
                         throw entry.error(error.message)
                     }
+                    if let problem = JobLimits.collateralProblem(amount: amount, price: price) { throw entry.error(problem) }
                     guard currency == "USD" || haircuts[currency] != nil else {
                         throw entry.error("no haircut for '\(currency)': add it to collateral_haircuts")
                     }
@@ -285,7 +292,11 @@ struct JobDecoder {
                     let instrument = try Self.instrument(try instrumentField.string(), market: market) { message in
                         instrumentField.error(message)
                     }
-                    let quantity = try position.required("quantity").double()
+                    let quantityField = try position.required("quantity")
+                    let quantity = try quantityField.double()
+                    if let problem = JobLimits.positionProblem(quantity: quantity, instrument: instrument, market: market) {
+                        throw quantityField.error(problem)
+                    }
                     positions.append(Account.Position(instrument: instrument, quantity: quantity))
                 }
             }

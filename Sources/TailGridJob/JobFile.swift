@@ -42,6 +42,7 @@ public enum JobFile {
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw JobError(.data, file: path, "is not UTF-8 text")
         }
+        try YAMLAliasGuard.checkKeys(text, file: path)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -53,6 +54,7 @@ public enum JobFile {
         } catch {
             throw JobError(.data, file: path, "is not valid YAML: \(error)")
         }
+        try YAMLAliasGuard.checkExpansion(root, fileBytes: bytes.count, file: path)
         var hasher = SHA256()
         hasher.update(data: bytes)
         var decoder = JobDecoder(file: path)

@@ -1,30 +1,35 @@
 import Foundation
 import TailGridMarket
 
-/// The optional positions file: CSV with the header `account,instrument,quantity` and
-/// one position per row. Every account it names must be declared under `accounts` (a typo
-/// must not open a new account). Rows for the same account and instrument add up.
+/// The optional positions file: CSV (RFC 4180: quoted fields, LF or CRLF line ends) with
+/// the header `account,instrument,quantity` and one position per row. Every account it
+/// names must be declared under `accounts` (a typo must not open a new account). Rows
+/// for the same account and instrument add up. Lines starting with `#` are comments.
 enum PositionsFile {
+    static let header = ["account", "instrument", "quantity"]
+
     static func apply(_ bytes: Data, file: String, to accounts: [Account], market: MarketData) throws(JobError) -> [Account] {
-        guard let text = String(data: bytes, encoding: .utf8) else {
+        guard String(data: bytes, encoding: .utf8) != nil else {
             throw JobError(.data, file: file, "is not UTF-8 text")
+        }
+        let records: [CSVReader.Record]
+        do {
+            records = try CSVReader.records(Array(bytes))
+        } catch {
+            throw JobError(.data, file: file, line: error.line, error.message)
         }
         let indexOfAccount = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.id, $0) })
         var added = [[Account.Position]](repeating: [], count: accounts.count)
+        var instruments: [String: Instrument] = [:]
         var headerSeen = false
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = offset + 1
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
+        for record in records {
+            let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            if fields.first?.hasPrefix("#") == true { continue }
             func fail(_ message: String) -> JobError {
-                JobError(.data, file: file, line: lineNumber, message)
+                JobError(.data, file: file, line: record.line, message)
             }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
             guard headerSeen else {
-                guard fields == ["account", "instrument", "quantity"] else {
-                    throw fail("expected the header 'account,instrument,quantity', got '\(line)'")
-                }
+                guard fields == header else { throw fail(headerProblem(record.fields)) }
                 headerSeen = true
                 continue
             }
@@ -32,11 +37,20 @@ enum PositionsFile {
                 throw fail("expected 3 fields (account,instrument,quantity), got \(fields.count)")
             }
             guard let account = indexOfAccount[fields[0]] else {
-                throw fail("account '\(fields[0])' is not declared under accounts in the job file")
+                throw fail("account '\(shown(fields[0]))' is not declared under accounts in the job file")
             }
-            let instrument = try JobDecoder.instrument(fields[1], market: market) { fail($0) }
+            let instrument: Instrument
+            if let known = instruments[fields[1]] {
+                instrument = known
+            } else {
+                instrument = try JobDecoder.instrument(fields[1], market: market) { fail($0) }
+                instruments[fields[1]] = instrument
+            }
             guard let quantity = Double(fields[2]), quantity.isFinite else {
-                throw fail("quantity '\(fields[2])' is not a number")
+                throw fail("quantity '\(shown(fields[2]))' is not a number")
+            }
+            if let problem = JobLimits.positionProblem(quantity: quantity, instrument: instrument, market: market) {
+                throw fail(problem)
             }
             added[account].append(Account.Position(instrument: instrument, quantity: quantity))
         }
@@ -46,5 +60,23 @@ enum PositionsFile {
         return accounts.enumerated().map { index, account in
             Account(id: account.id, collateral: account.collateral, positions: account.positions + added[index])
         }
+    }
+
+    /// What to say of a first line that is not the header. It is quoted only when it looks
+    /// like a CSV header (names of letters, digits, '_' and spaces) and then at most 200
+    /// characters of it: a file that is not a positions file is never echoed.
+    static func headerProblem(_ fields: [String]) -> String {
+        let expected = "expected the header 'account,instrument,quantity'"
+        let looksLikeHeader = fields.count > 1 && fields.allSatisfy { field in
+            field.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == " ") }
+        }
+        guard looksLikeHeader else { return "\(expected); the first line is not a CSV header (not shown)" }
+        return "\(expected), got '\(String(fields.joined(separator: ",").prefix(200)))'"
+    }
+
+    /// At most 60 characters of a field, for messages.
+    static func shown(_ text: String) -> String {
+        let printable = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        return printable.count > 60 ? printable.prefix(60) + "..." : printable
     }
 }

@@ -44,6 +44,25 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         }
     }
 
+    /// What the cluster's audit by recomputation checked (absent for runs in one process).
+    public struct Audit: Codable, Sendable, Equatable {
+        public var chunksChecked: Int
+        public var mismatches: Int
+        public var quarantinedWorkers: [String]
+
+        public init(chunksChecked: Int, mismatches: Int, quarantinedWorkers: [String]) {
+            self.chunksChecked = chunksChecked
+            self.mismatches = mismatches
+            self.quarantinedWorkers = quarantinedWorkers
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case mismatches
+            case chunksChecked = "chunks_checked"
+            case quarantinedWorkers = "quarantined_workers"
+        }
+    }
+
     public var job: String
     public var inputSHA256: String
     public var engineVersion: String
@@ -58,9 +77,10 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     public var correlationRepairDistance: Double?
     public var elapsedSeconds: Double
     public var accounts: [AccountEntry]
+    public var audit: Audit?
 
     enum CodingKeys: String, CodingKey {
-        case job, seed, scenarios, confidence, model, factors, accounts
+        case job, seed, scenarios, confidence, model, factors, accounts, audit
         case inputSHA256 = "input_sha256"
         case engineVersion = "engine_version"
         case horizonDays = "horizon_days"

@@ -33,38 +33,77 @@ public enum ResultWriter {
         return Data((lines.joined(separator: "\n") + "\n").utf8)
     }
 
+    /// A text field of accounts.csv: quoted when it holds a comma, quote or line end
+    /// (RFC 4180), and prefixed with `'` when it starts with `=`, `+`, `-`, `@`, tab or
+    /// carriage return, so that a spreadsheet never reads it as a formula (OWASP's rule
+    /// against CSV injection).
     static func csvField(_ text: String) -> String {
+        var text = text
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
         guard text.contains(where: { ",\"\n\r".contains($0) }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Writes the files named by `files` into `folder`, creating it if needed.
+    /// The files a result folder may hold: the folder is replaced as a whole.
+    public static let resultFiles: Set<String> = ["result.json", "accounts.csv"]
+
+    /// Writes the files named by `files` as the folder `folder`, atomically as a set: they
+    /// are written in full into a fresh sibling folder, which then replaces `folder` by
+    /// rename, so a reader never sees a new result.json beside an old accounts.csv. An
+    /// existing `folder` may hold only result files (it is replaced, not merged into); a
+    /// failure leaves the old folder as it was.
     public static func write(_ files: [(name: String, data: Data)], into folder: String) throws(JobError) {
         let manager = FileManager.default
+        let target = (folder as NSString).standardizingPath
+        let parent = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
+        let base = (target as NSString).lastPathComponent
+        guard !base.isEmpty, base != ".", base != "..", base != "/" else {
+            throw JobError(.cannotCreateOutput, file: folder, "the output folder must be a folder of its own (it is replaced as a whole)")
+        }
+        var isDirectory: ObjCBool = false
+        let exists = manager.fileExists(atPath: target, isDirectory: &isDirectory)
+        if exists {
+            guard isDirectory.boolValue else {
+                throw JobError(.cannotCreateOutput, file: folder, "exists and is not a folder")
+            }
+            let entries = (try? manager.contentsOfDirectory(atPath: target)) ?? []
+            let foreign = entries.filter { !resultFiles.contains($0) }
+            guard foreign.isEmpty else {
+                throw JobError(.cannotCreateOutput, file: folder, "holds other files (\(foreign.prefix(3).joined(separator: ", "))); the output folder is replaced as a whole, so give a new or empty one")
+            }
+        }
         do {
-            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
             throw JobError(.cannotCreateOutput, file: folder, "cannot create the output folder: \(error.localizedDescription)")
         }
         let token = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        var staged: [(temporary: String, final: String)] = []
+        let staging = (parent as NSString).appendingPathComponent(".\(base).\(token).partial")
+        let retired = (parent as NSString).appendingPathComponent(".\(base).\(token).old")
         defer {
-            for file in staged where manager.fileExists(atPath: file.temporary) {
-                try? manager.removeItem(atPath: file.temporary)
-            }
+            try? manager.removeItem(atPath: staging)
+            try? manager.removeItem(atPath: retired)
+        }
+        do {
+            try manager.createDirectory(atPath: staging, withIntermediateDirectories: false)
+        } catch {
+            throw JobError(.cannotCreateOutput, file: folder, "cannot create the output folder: \(error.localizedDescription)")
         }
         for file in files {
-            let final = (folder as NSString).appendingPathComponent(file.name)
-            let temporary = (folder as NSString).appendingPathComponent(".\(file.name).\(token).partial")
-            staged.append((temporary, final))
-            guard manager.createFile(atPath: temporary, contents: file.data) else {
-                throw JobError(.cannotCreateOutput, file: final, "cannot write the result file")
+            let path = (staging as NSString).appendingPathComponent(file.name)
+            guard manager.createFile(atPath: path, contents: file.data) else {
+                throw JobError(.cannotCreateOutput, file: (target as NSString).appendingPathComponent(file.name), "cannot write the result file")
             }
         }
-        for file in staged {
-            if rename(file.temporary, file.final) != 0 {
-                throw JobError(.cannotCreateOutput, file: file.final, "cannot move the result file into place (errno \(errno))")
+        if exists {
+            guard rename(target, retired) == 0 else {
+                throw JobError(.cannotCreateOutput, file: folder, "cannot replace the output folder (errno \(errno))")
             }
+        }
+        guard rename(staging, target) == 0 else {
+            let failure = errno
+            if exists { _ = rename(retired, target) }
+            throw JobError(.cannotCreateOutput, file: folder, "cannot move the result files into place (errno \(failure))")
         }
     }
 }

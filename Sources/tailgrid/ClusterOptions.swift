@@ -36,6 +36,16 @@ enum TokenFile {
         return token
     }
 
+    /// Reads a token a coordinator will accept: also refuses placeholders and weak
+    /// tokens (exit 64), since a coordinator's token guards every job it holds.
+    static func readForServing(_ path: String) throws -> BearerToken {
+        let token = try read(path)
+        if let weakness = token.weakness {
+            throw CommandFailure.exit(JobError(.usage, file: path, "\(weakness); make one with: openssl rand -hex 32 > \(path)"))
+        }
+        return token
+    }
+
     /// A fresh random token in a file only this user can read, for local clusters.
     static func makeTemporary() throws -> (BearerToken, String) {
         let text = (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: 0...UInt64.max)) }.joined()

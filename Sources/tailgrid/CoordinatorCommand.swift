@@ -14,8 +14,23 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on, HOST:PORT.")
     var listen: String = "127.0.0.1:7070"
 
-    @Option(name: .long, help: "File holding the bearer token every client and worker must send. Required unless listening on loopback.")
+    @Option(name: .long, help: "File holding the bearer token every client and worker must send (both roles). Required unless listening on loopback, or both role files are given.")
     var tokenFile: String?
+
+    @Option(name: .long, help: "File holding the token workers must send (the Work stream only).")
+    var workerTokenFile: String?
+
+    @Option(name: .long, help: "File holding the token clients must send (submit, status, result, cancel only).")
+    var clientTokenFile: String?
+
+    @Option(name: .long, help: "Share of delivered chunks recomputed by another worker and compared bit for bit, on top of each worker's first chunk of each job (0 turns audits off).")
+    var auditFraction: Double = 0.02
+
+    @Option(name: .long, help: "Finished jobs kept in memory for status and result calls.")
+    var retainJobs: Int = 1000
+
+    @Option(name: .long, help: "Seconds a finished job is kept in memory.")
+    var retainSeconds: Double = 86_400
 
     @Option(name: .long, help: "Seconds without a heartbeat after which a worker's chunks are reassigned.")
     var leaseTimeout: Double = 10
@@ -29,30 +44,59 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest job accepted, in accounts.")
     var maxAccounts: Int = ClusterLimits().maxAccounts
 
-    @Option(name: .long, help: "Largest job accepted, in bytes of job file plus positions file.")
+    @Option(name: .long, help: "Largest job file accepted, in bytes (YAML costs about 20 bytes of memory per byte to parse; large books belong in the positions file).")
     var maxJobBytes: Int = ClusterLimits().maxJobBytes
+
+    @Option(name: .long, help: "Largest positions file accepted, in bytes.")
+    var maxPositionsBytes: Int = ClusterLimits().maxPositionsBytes
 
     func validate() throws {
         guard let address = ClusterAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
-        if !address.isLoopback && tokenFile == nil {
-            throw ValidationError("listening on \(address) (not loopback) requires --token-file")
+        let roles = workerTokenFile != nil && clientTokenFile != nil
+        if tokenFile != nil && (workerTokenFile != nil || clientTokenFile != nil) {
+            throw ValidationError("give either --token-file (one token for both roles) or --worker-token-file and --client-token-file")
         }
-        guard leaseTimeout > 0, maxAttempts >= 1 else { throw ValidationError("--lease-timeout must be positive and --max-attempts at least 1") }
+        if (workerTokenFile != nil) != (clientTokenFile != nil) {
+            throw ValidationError("--worker-token-file and --client-token-file go together")
+        }
+        if !address.isLoopback && tokenFile == nil && !roles {
+            throw ValidationError("listening on \(address) (not loopback) requires --token-file, or --worker-token-file and --client-token-file")
+        }
+        guard leaseTimeout > 0, leaseTimeout.isFinite, leaseTimeout <= 86_400, maxAttempts >= 1, maxAttempts <= 100 else {
+            throw ValidationError("--lease-timeout must be in (0, 86400] seconds and --max-attempts from 1 to 100")
+        }
+        guard auditFraction >= 0, auditFraction <= 1 else { throw ValidationError("--audit-fraction must be in [0, 1]") }
+        guard retainJobs >= 0, retainSeconds >= 0, retainSeconds.isFinite, retainSeconds <= 1e8 else {
+            throw ValidationError("--retain-jobs and --retain-seconds must not be negative")
+        }
+        guard maxScenarios > 0, maxAccounts > 0, maxJobBytes > 0, maxPositionsBytes >= 0 else {
+            throw ValidationError("limits must be positive")
+        }
     }
 
     func run() async throws {
-        let address = ClusterAddress(listen)!
-        let token = try tokenFile.map { try TokenFile.read($0) }
+        guard let address = ClusterAddress(listen) else { throw ValidationError("--listen must be HOST:PORT") }
+        let tokens: ClusterTokens
+        if let tokenFile {
+            tokens = ClusterTokens(shared: try TokenFile.readForServing(tokenFile))
+        } else if let workerTokenFile, let clientTokenFile {
+            tokens = ClusterTokens(worker: try TokenFile.readForServing(workerTokenFile),
+                                   client: try TokenFile.readForServing(clientTokenFile))
+        } else {
+            tokens = ClusterTokens(shared: nil)
+        }
         let logger = Logs.logger("tailgrid.coordinator")
         var limits = ClusterLimits()
         limits.maxScenarios = maxScenarios
         limits.maxAccounts = maxAccounts
         limits.maxJobBytes = maxJobBytes
+        limits.maxPositionsBytes = maxPositionsBytes
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(limits: limits, leaseTimeout: .milliseconds(Int(leaseTimeout * 1000)),
-                                                    maxAttempts: maxAttempts),
+                                                    maxAttempts: maxAttempts, auditFraction: auditFraction,
+                                                    retainJobs: retainJobs, retainTime: .milliseconds(Int(retainSeconds * 1000))),
             logger: logger)
-        let server = CoordinatorServer(coordinator: coordinator, host: address.host, port: address.port, token: token,
+        let server = CoordinatorServer(coordinator: coordinator, host: address.host, port: address.port, tokens: tokens,
                                        logger: logger) { host, port in
             FileHandle.standardOutput.write(Data("listening on \(ClusterAddress(host: host, port: port))\n".utf8))
         }

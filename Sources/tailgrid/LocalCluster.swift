@@ -17,7 +17,7 @@ struct LocalCluster {
         defer { try? FileManager.default.removeItem(atPath: tokenPath) }
         let coordinator = Coordinator(logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let server = CoordinatorServer(coordinator: coordinator, host: "127.0.0.1", port: 0, token: token, logger: logger) { _, port in
+        let server = CoordinatorServer(coordinator: coordinator, host: "127.0.0.1", port: 0, tokens: ClusterTokens(shared: token), logger: logger) { _, port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
@@ -35,15 +35,26 @@ struct LocalCluster {
             for process in processes { process.waitUntilExit() }
         }
         let submitted = try coordinator.submit(job)
+        // Nothing waits forever: if every worker process has exited, the job is cancelled
+        // with a message saying so.
+        let watched = WorkerProcesses(processes)
+        let monitor = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                if let codes = watched.allExited() {
+                    _ = try? coordinator.fail(job: submitted.jobID, reason: "all \(processes.count) worker processes exited (exit statuses \(codes))")
+                    return
+                }
+            }
+        }
+        defer { monitor.cancel() }
         let printer = ProgressLine.printer(quiet: quiet)
         var final = submitted
         for await status in try coordinator.watch(job: submitted.jobID) {
             printer(status)
             final = status
         }
-        guard final.state == .succeeded else {
-            throw ClusterError(.jobFailed, "job \(final.jobID) \(ProgressLine.state(final.state)): \(final.error)")
-        }
+        guard final.state == .succeeded else { throw CommandFailure.outcome(final) }
         let files = try coordinator.result(job: submitted.jobID)
         if verbose {
             logger.warning("job \(final.jobID): \(final.summaryBytes) bytes of summaries against \(final.fullLossVectorBytes) bytes of full loss vectors; merging took \(String(format: "%.3f", final.mergeSeconds)) s")
@@ -66,5 +77,21 @@ struct LocalCluster {
             throw CommandFailure.exit(ClusterError(.unavailable, "cannot start worker process: \(error)"))
         }
         return process
+    }
+}
+
+/// The worker processes of a local cluster, watched from a task: Process is not Sendable,
+/// but its running state and exit status may be read from any thread.
+final class WorkerProcesses: @unchecked Sendable {
+    let processes: [Process]
+
+    init(_ processes: [Process]) {
+        self.processes = processes
+    }
+
+    /// Their exit statuses once every one has exited, else nil.
+    func allExited() -> String? {
+        guard processes.allSatisfy({ !$0.isRunning }) else { return nil }
+        return processes.map { "\($0.terminationStatus)" }.joined(separator: ", ")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TailGridCluster
 import TailGridJob
+import TailGridProtocol
 
 /// `tailgrid submit JOB`: sends a job to a coordinator.
 struct SubmitCommand: AsyncParsableCommand {
@@ -39,20 +40,25 @@ struct SubmitCommand: AsyncParsableCommand {
         let wait = self.wait
         let quiet = self.quiet
         let priority = self.priority
+        let files: (json: Data, csv: Data, elapsed: Double)?
         do {
-            try await client.withConnection { connection in
+            files = try await client.withConnection { connection in
                 let submitted = try await connection.submit(loaded, priority: priority)
                 FileHandle.standardOutput.write(Data("\(submitted.jobID)\n".utf8))
-                guard wait else { return }
+                guard wait else { return nil }
                 let final = try await connection.watch(submitted.jobID, onStatus: ProgressLine.printer(quiet: quiet))
-                guard final.state == .succeeded else {
-                    throw ClusterError(.jobFailed, "job \(final.jobID) \(ProgressLine.state(final.state)): \(final.error)")
-                }
-                let files = try await connection.result(submitted.jobID)
-                try ResultOutput.write(json: files.json, csv: files.csv, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)",
-                                       quiet: quiet, summary: String(format: "%.2f s on the cluster", final.elapsedSeconds))
+                guard final.state == .succeeded else { throw CommandFailure.outcome(final) }
+                let result = try await connection.result(submitted.jobID)
+                return (result.json, result.csv, final.elapsedSeconds)
             }
-        } catch let error as ClusterError {
+        } catch {
+            throw CommandFailure.exit(error)
+        }
+        guard let files else { return }
+        do {
+            try ResultOutput.write(json: files.json, csv: files.csv, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)",
+                                   quiet: quiet, summary: String(format: "%.2f s on the cluster", files.elapsed))
+        } catch let error as JobError {
             throw CommandFailure.exit(error)
         }
     }

@@ -118,8 +118,7 @@ enum ClusterProcesses {
 
     /// result.json without its timing field, for comparing runs byte for byte.
     static func resultWithoutTiming(_ folder: String) throws -> String {
-        let text = try String(contentsOfFile: folder + "/result.json", encoding: .utf8)
-        return text.split(separator: "\n").filter { !$0.contains("\"elapsed_seconds\"") }.joined(separator: "\n")
+        ResultText.comparable(try String(contentsOfFile: folder + "/result.json", encoding: .utf8))
     }
 }
 

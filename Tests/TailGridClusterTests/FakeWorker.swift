@@ -2,6 +2,10 @@ import Foundation
 import GRPCCore
 import GRPCInProcessTransport
 import Synchronization
+import TailGridCluster
+import TailGridEngine
+import TailGridJob
+import TailGridNumerics
 import TailGridProtocol
 
 /// Workers that misbehave on purpose, speaking the protocol through the generated client.
@@ -71,6 +75,143 @@ enum FakeWorker {
             } catch let error as RPCError {
                 return error
             }
+        }
+    }
+}
+
+/// A worker that speaks the protocol correctly but lies or stalls in one chosen way, for
+/// as long as its stream stays open. It parses the payloads it gets, so it can build
+/// summaries that pass every structural check.
+final class HostileWorker: Sendable {
+    enum Behaviour: Sendable {
+        /// count = chunk size, every loss in the underflow, zero sums, empty tail.
+        case emptySummary
+        /// A real summary of the job's losses, but of the next chunk's scenarios with the
+        /// indices moved into this chunk: consistent in every rule, and wrong.
+        case forge
+        /// Hands every chunk back as if it were shutting down.
+        case handBack
+        /// Heartbeats for its chunks but never finishes them.
+        case heartbeatOnly
+        /// Reports a computation failure for every chunk.
+        case reportFailure
+        /// A histogram with the wrong number of bins.
+        case malformed
+    }
+
+    let behaviour: Behaviour
+    let name: String
+    /// Assignments received so far.
+    let assignments = Mutex(0)
+
+    init(_ behaviour: Behaviour, name: String) {
+        self.behaviour = behaviour
+        self.name = name
+    }
+
+    var assignmentCount: Int { assignments.withLock { $0 } }
+
+    func run(over transport: InProcessTransport.Client) async throws {
+        try await withGRPCClient(transport: transport) { client in
+            let work = Tailgrid_V1_WorkService.Client(wrapping: client)
+            let (outbox, out) = AsyncStream<Tailgrid_V1_WorkerMessage>.makeStream()
+            let heartbeats = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    out.yield(.with { $0.heartbeat = Tailgrid_V1_Heartbeat() })
+                }
+            }
+            defer { heartbeats.cancel() }
+            try await work.work(requestProducer: { writer in
+                try await writer.write(FakeWorker.hello(name: self.name))
+                for await message in outbox { try await writer.write(message) }
+            }, onResponse: { response in
+                var payloads: [String: (name: String, yaml: Data, csv: Data)] = [:]
+                var plans: [String: EnginePlan] = [:]
+                for try await message in response.messages {
+                    switch message.kind {
+                    case .payload(let part):
+                        var payload = payloads[part.jobID] ?? ("", Data(), Data())
+                        if !part.jobFileName.isEmpty { payload.name = part.jobFileName }
+                        payload.yaml.append(part.jobYaml)
+                        payload.csv.append(part.positionsCsv)
+                        payloads[part.jobID] = payload
+                        if part.last {
+                            let loaded = try JobFile.parse(jobBytes: payload.yaml, path: payload.name,
+                                                           positions: payload.csv.isEmpty ? nil : payload.csv)
+                            plans[part.jobID] = try EnginePlan(loaded.engineJob)
+                        }
+                    case .assignment(let assignment):
+                        self.assignments.withLock { $0 += 1 }
+                        guard let plan = plans[assignment.jobID] else { continue }
+                        for reply in self.answer(assignment, plan: plan) { out.yield(reply) }
+                    default:
+                        break
+                    }
+                }
+                out.finish()
+            })
+        }
+    }
+
+    func answer(_ assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) -> [Tailgrid_V1_WorkerMessage] {
+        let range = assignment.firstScenario..<assignment.endScenario
+        let floors = assignment.floors.isEmpty ? nil : assignment.floors
+        switch behaviour {
+        case .emptySummary:
+            let n = UInt64(range.count)
+            return [.with {
+                $0.result.leaseID = assignment.leaseID
+                $0.result.accounts = plan.histogramLayouts.map { layout in
+                    .with {
+                        $0.count = n
+                        $0.sumLimbs = [0, 0, 0, 0]
+                        $0.sumOfSquaresLimbs = [0, 0, 0, 0]
+                        $0.histogramCounts = Array(repeating: 0, count: layout.binCount)
+                        $0.histogramUnderflow = n
+                    }
+                }
+                $0.result.last = true
+            }]
+        case .forge:
+            let computer = ChunkComputer(plan: plan)
+            var source = range
+            let width = UInt64(range.count)
+            if range.upperBound + width <= UInt64(plan.job.scenarios) {
+                source = (range.lowerBound + width)..<(range.upperBound + width)
+            } else if range.lowerBound >= width {
+                source = (range.lowerBound - width)..<range.lowerBound
+            }
+            let real = computer.summarize(source, floors: floors)
+            let shifted = real.accounts.map { account in
+                var account = account
+                account.tail = account.tail.map { TailLoss(loss: $0.loss, scenario: $0.scenario - source.lowerBound + range.lowerBound) }
+                return account
+            }
+            return Wire.resultParts(ChunkSummary(scenarios: range, accounts: shifted), leaseID: assignment.leaseID, budget: 1 << 20)
+                .map { part in .with { $0.result = part } }
+        case .handBack:
+            return [.with {
+                $0.failure.leaseID = assignment.leaseID
+                $0.failure.returned = true
+                $0.failure.message = "shutting down (not really)"
+            }]
+        case .heartbeatOnly:
+            return []
+        case .reportFailure:
+            return [.with {
+                $0.failure.leaseID = assignment.leaseID
+                $0.failure.message = "this chunk cannot be computed"
+            }]
+        case .malformed:
+            return [.with {
+                $0.result.leaseID = assignment.leaseID
+                $0.result.accounts = [.with {
+                    $0.count = UInt64(range.count)
+                    $0.histogramCounts = [1, 2, 3]
+                }]
+                $0.result.last = true
+            }]
         }
     }
 }

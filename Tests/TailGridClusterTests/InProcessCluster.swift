@@ -7,6 +7,7 @@ import TailGridCluster
 import TailGridEngine
 import TailGridJob
 import TailGridProtocol
+import TailGridTestSupport
 
 /// A coordinator whose gRPC services are reached over in-process transports: the same
 /// services, streams and messages as over TCP, without sockets or processes. Each
@@ -14,23 +15,24 @@ import TailGridProtocol
 /// connects once); all of them serve the one coordinator.
 final class InProcessCluster: Sendable {
     let coordinator: Coordinator
-    let token: BearerToken?
+    let tokens: ClusterTokens
+    let health = HealthService()
     let servers = Mutex<[Task<Void, any Error>]>([])
     let workers = Mutex<[String: Task<Void, any Error>]>([:])
 
-    init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), token: BearerToken? = nil) {
+    init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), tokens: ClusterTokens = ClusterTokens(shared: nil)) {
         var logger = Logger(label: "tailgrid.test.coordinator")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         self.coordinator = Coordinator(configuration: configuration, logger: logger)
-        self.token = token
+        self.tokens = tokens
     }
 
     /// A fresh client transport connected to the coordinator's services.
     func connection() -> InProcessTransport.Client {
         let transport = InProcessTransport()
         let server = GRPCServer(transport: transport.server,
-                                services: CoordinatorServer.services(coordinator: coordinator),
-                                interceptors: CoordinatorServer.interceptors(token: token))
+                                services: CoordinatorServer.services(coordinator: coordinator, health: health),
+                                interceptors: CoordinatorServer.interceptors(tokens: tokens))
         let task = Task { try await server.serve() }
         servers.withLock { $0.append(task) }
         return transport.client
@@ -40,7 +42,7 @@ final class InProcessCluster: Sendable {
     func startWorker(_ name: String, slots: Int = 1) {
         var logger = Logger(label: "tailgrid.test.worker")
         logger.logLevel = .warning
-        let worker = WorkerService(coordinator: "in-process", token: token, slots: slots, name: name, logger: logger) { [self] in
+        let worker = WorkerService(coordinator: "in-process", token: tokens.worker, slots: slots, name: name, logger: logger) { [self] in
             connection()
         }
         workers.withLock { $0[name] = Task { try await worker.run() } }
@@ -48,6 +50,21 @@ final class InProcessCluster: Sendable {
 
     func kill(_ name: String) {
         workers.withLock { $0.removeValue(forKey: name)?.cancel() }
+    }
+
+    /// Starts a hostile worker; it runs until `stop`.
+    @discardableResult
+    func startHostile(_ behaviour: HostileWorker.Behaviour, name: String) -> HostileWorker {
+        let worker = HostileWorker(behaviour, name: name)
+        let transport = connection()
+        workers.withLock { $0[name] = Task { try await worker.run(over: transport) } }
+        return worker
+    }
+
+    /// Runs the coordinator's timers (lease expiry, speculation, audits, eviction) until `stop`.
+    func startTimers() {
+        let coordinator = self.coordinator
+        workers.withLock { $0["timers"] = Task { await coordinator.runTimers() } }
     }
 
     func stop() {
@@ -75,11 +92,9 @@ final class InProcessCluster: Sendable {
         return last
     }
 
-    /// result.json of a finished job without its timing line.
+    /// result.json of a finished job without its timing line and audit block.
     func resultWithoutTiming(_ id: String) throws -> String {
-        let json = try coordinator.result(job: id).json
-        return String(decoding: json, as: UTF8.self).split(separator: "\n")
-            .filter { !$0.contains("\"elapsed_seconds\"") }.joined(separator: "\n")
+        ResultText.comparable(try coordinator.result(job: id).json)
     }
 }
 
@@ -96,8 +111,6 @@ enum ClusterJobs {
     /// The result.json `tailgrid run` would write, without its timing line.
     static func localResult(_ job: LoadedJob) throws -> String {
         let result = try LocalRunner(plan: try EnginePlan(job.engineJob), threads: 2).run()
-        let json = try ResultWriter.jsonData(ResultDocument(job: job, result: result, elapsedSeconds: 0))
-        return String(decoding: json, as: UTF8.self).split(separator: "\n")
-            .filter { !$0.contains("\"elapsed_seconds\"") }.joined(separator: "\n")
+        return ResultText.comparable(try ResultWriter.jsonData(ResultDocument(job: job, result: result, elapsedSeconds: 0)))
     }
 }

@@ -99,26 +99,13 @@ struct InProcessClusterTests {
 
     /// A chunk that fails on every attempt fails the job with a message naming it.
     @Test func chunkOutOfAttemptsFailsTheJob() async throws {
-        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(maxAttempts: 2))
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(maxAttempts: 2, poisonWorkers: 5))
         defer { cluster.stop() }
         let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
-        // Liars keep taking the job's chunks until it fails (a liar that leaves holding a
-        // chunk also uses up an attempt).
-        for _ in 0..<4 where try cluster.coordinator.status(job: id).state != .failed {
-            let done = Mutex(false)
-            let liar = Task {
-                try? await FakeWorker.sendOneBadResult(over: cluster.connection())
-                done.withLock { $0 = true }
-            }
-            _ = try await cluster.wait(upTo: .seconds(10)) {
-                let failed = try cluster.coordinator.status(job: id).state == .failed
-                return failed || done.withLock { $0 }
-            }
-            liar.cancel()
-        }
+        cluster.startHostile(.reportFailure, name: "failing")
         let final = try await cluster.waitForEnd(id)
         #expect(final.state == .failed)
-        #expect(final.error.contains("failed 2 times; last error: "), "\(final.error)")
+        #expect(final.error.contains("failed 2 times; last error: worker reported: this chunk cannot be computed"), "\(final.error)")
         #expect(throws: ClusterError.self) { try cluster.coordinator.result(job: id) }
     }
 
@@ -132,7 +119,7 @@ struct InProcessClusterTests {
     }
 
     @Test func wrongTokenIsUnauthenticatedAndHealthIsOpen() async throws {
-        let cluster = InProcessCluster(token: BearerToken("the-right-token-0123456789"))
+        let cluster = InProcessCluster(tokens: ClusterTokens(shared: BearerToken("the-right-token-0123456789")))
         defer { cluster.stop() }
         try await withGRPCClient(transport: cluster.connection()) { client in
             let jobs = Tailgrid_V1_JobService.Client(wrapping: client)

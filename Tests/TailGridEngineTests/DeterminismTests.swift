@@ -99,9 +99,10 @@ struct DeterminismTests {
         var merger = SummaryMerger(plan: plan)
         var shipped = 0
         for index in 0..<plan.chunks.chunkCount {
-            let summary = computer.summarize(plan.chunks.range(ofChunk: index), floors: merger.admissionFloors)
+            let floors = merger.admissionFloors
+            let summary = computer.summarize(plan.chunks.range(ofChunk: index), floors: floors)
             shipped += summary.accounts.map(\.tail.count).reduce(0, +)
-            try merger.merge(chunk: index, summary)
+            try merger.merge(chunk: index, summary, floors: floors)
         }
         let result = try EngineResult(plan: plan, merged: merger)
         #expect(result.accounts.map(\.bitSignature) == Self.reference)

@@ -8,7 +8,8 @@
 //   the worker streams back chunk summaries and heartbeats.
 //
 // Every RPC carries the metadata "authorization: Bearer <token>" when the coordinator
-// has a token. No message exceeds the configured maximum (default 4 MiB): job files,
+// has a token. Workers and clients may hold different tokens (roles): a client token
+// cannot open a Work stream, a worker token cannot use the JobService. No message exceeds the configured maximum (default 4 MiB): job files,
 // payloads, summaries and results are split across messages.
 //
 // Incompatible changes bump PROTOCOL_VERSION_CURRENT; the coordinator refuses clients

@@ -18,7 +18,8 @@
 //   the worker streams back chunk summaries and heartbeats.
 //
 // Every RPC carries the metadata "authorization: Bearer <token>" when the coordinator
-// has a token. No message exceeds the configured maximum (default 4 MiB): job files,
+// has a token. Workers and clients may hold different tokens (roles): a client token
+// cannot open a Work stream, a worker token cannot use the JobService. No message exceeds the configured maximum (default 4 MiB): job files,
 // payloads, summaries and results are split across messages.
 //
 // Incompatible changes bump PROTOCOL_VERSION_CURRENT; the coordinator refuses clients
@@ -232,6 +233,30 @@ public nonisolated struct Tailgrid_V1_JobStatus: @unchecked Sendable {
   public var mergeSeconds: Double {
     get {_storage._mergeSeconds}
     set {_uniqueStorage()._mergeSeconds = newValue}
+  }
+
+  /// Audit by recomputation: chunks recomputed by a second worker (or the coordinator)
+  /// and compared bit for bit, how many disagreed, and the workers quarantined for it.
+  public var auditedChunks: UInt32 {
+    get {_storage._auditedChunks}
+    set {_uniqueStorage()._auditedChunks = newValue}
+  }
+
+  public var auditMismatches: UInt32 {
+    get {_storage._auditMismatches}
+    set {_uniqueStorage()._auditMismatches = newValue}
+  }
+
+  public var quarantinedWorkers: [String] {
+    get {_storage._quarantinedWorkers}
+    set {_uniqueStorage()._quarantinedWorkers = newValue}
+  }
+
+  /// Set with FAILED when the coordinator shut down while the job was queued or running:
+  /// the job did not fail, it was interrupted; submitting it again gives the same result.
+  public var interrupted: Bool {
+    get {_storage._interrupted}
+    set {_uniqueStorage()._interrupted = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -450,8 +475,12 @@ public nonisolated struct Tailgrid_V1_ChunkFailure: Sendable {
   public var message: String = String()
 
   /// True when the worker hands the chunk back without trying (it is shutting down):
-  /// the chunk is requeued without counting an attempt.
+  /// the chunk is requeued without counting an attempt, and the worker gets no more.
   public var returned: Bool = false
+
+  /// True when the worker no longer holds the job's payload (it keeps a few): the
+  /// coordinator sends the payload again and requeues the chunk without counting it.
+  public var payloadMissing: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -578,6 +607,8 @@ public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
 }
 
 /// Stop computing a lease: the chunk was finished by another worker, or the job ended.
+/// An assignment may also be an audit: a chunk another worker already delivered,
+/// recomputed with the same floors and compared bit for bit; the worker cannot tell.
 public nonisolated struct Tailgrid_V1_Revoke: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -719,7 +750,7 @@ nonisolated extension Tailgrid_V1_JobRequest: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0\u{3}audited_chunks\0\u{3}audit_mismatches\0\u{3}quarantined_workers\0\u{1}interrupted\0")
 
   fileprivate class _StorageClass {
     var _jobID: String = String()
@@ -740,6 +771,10 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
     var _summaryBytes: UInt64 = 0
     var _fullLossVectorBytes: UInt64 = 0
     var _mergeSeconds: Double = 0
+    var _auditedChunks: UInt32 = 0
+    var _auditMismatches: UInt32 = 0
+    var _quarantinedWorkers: [String] = []
+    var _interrupted: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -768,6 +803,10 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       _summaryBytes = source._summaryBytes
       _fullLossVectorBytes = source._fullLossVectorBytes
       _mergeSeconds = source._mergeSeconds
+      _auditedChunks = source._auditedChunks
+      _auditMismatches = source._auditMismatches
+      _quarantinedWorkers = source._quarantinedWorkers
+      _interrupted = source._interrupted
     }
   }
 
@@ -804,6 +843,10 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._summaryBytes) }()
         case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._fullLossVectorBytes) }()
         case 18: try { try decoder.decodeSingularDoubleField(value: &_storage._mergeSeconds) }()
+        case 19: try { try decoder.decodeSingularUInt32Field(value: &_storage._auditedChunks) }()
+        case 20: try { try decoder.decodeSingularUInt32Field(value: &_storage._auditMismatches) }()
+        case 21: try { try decoder.decodeRepeatedStringField(value: &_storage._quarantinedWorkers) }()
+        case 22: try { try decoder.decodeSingularBoolField(value: &_storage._interrupted) }()
         default: break
         }
       }
@@ -866,6 +909,18 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       if _storage._mergeSeconds.bitPattern != 0 {
         try visitor.visitSingularDoubleField(value: _storage._mergeSeconds, fieldNumber: 18)
       }
+      if _storage._auditedChunks != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._auditedChunks, fieldNumber: 19)
+      }
+      if _storage._auditMismatches != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._auditMismatches, fieldNumber: 20)
+      }
+      if !_storage._quarantinedWorkers.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._quarantinedWorkers, fieldNumber: 21)
+      }
+      if _storage._interrupted != false {
+        try visitor.visitSingularBoolField(value: _storage._interrupted, fieldNumber: 22)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -893,6 +948,10 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         if _storage._summaryBytes != rhs_storage._summaryBytes {return false}
         if _storage._fullLossVectorBytes != rhs_storage._fullLossVectorBytes {return false}
         if _storage._mergeSeconds != rhs_storage._mergeSeconds {return false}
+        if _storage._auditedChunks != rhs_storage._auditedChunks {return false}
+        if _storage._auditMismatches != rhs_storage._auditMismatches {return false}
+        if _storage._quarantinedWorkers != rhs_storage._quarantinedWorkers {return false}
+        if _storage._interrupted != rhs_storage._interrupted {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1234,7 +1293,7 @@ nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Tailgrid_V1_ChunkFailure: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChunkFailure"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}message\0\u{1}returned\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}message\0\u{1}returned\0\u{3}payload_missing\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1245,6 +1304,7 @@ nonisolated extension Tailgrid_V1_ChunkFailure: SwiftProtobuf.Message, SwiftProt
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.leaseID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.returned) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.payloadMissing) }()
       default: break
       }
     }
@@ -1260,6 +1320,9 @@ nonisolated extension Tailgrid_V1_ChunkFailure: SwiftProtobuf.Message, SwiftProt
     if self.returned != false {
       try visitor.visitSingularBoolField(value: self.returned, fieldNumber: 3)
     }
+    if self.payloadMissing != false {
+      try visitor.visitSingularBoolField(value: self.payloadMissing, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1267,6 +1330,7 @@ nonisolated extension Tailgrid_V1_ChunkFailure: SwiftProtobuf.Message, SwiftProt
     if lhs.leaseID != rhs.leaseID {return false}
     if lhs.message != rhs.message {return false}
     if lhs.returned != rhs.returned {return false}
+    if lhs.payloadMissing != rhs.payloadMissing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,112 @@
+import Foundation
+import TailGridEngine
+
+/// Audit by recomputation. A chunk's summary is a pure function of (job, range, floors),
+/// so any worker, or the coordinator itself, can compute it again and must get the same
+/// bits. Each worker's first delivered chunk of each job, and a random `auditFraction`
+/// of the rest, are recomputed by a different worker with the same floors and compared.
+/// A disagreement is refereed by the coordinator's own computation (the one party that
+/// is trusted): whoever differs from it is quarantined. When the forger is the worker
+/// whose summary was merged, the job starts over without it, since its losses may have
+/// raised the floors sent with every later chunk. When no other worker is there to audit
+/// a chunk, the coordinator recomputes it itself before the job may finish.
+extension CoordinatorState {
+    /// Chooses whether a freshly merged chunk is audited.
+    mutating func sampleForAudit(job id: String, chunk: Int, worker: UInt64, name: String, summary: ChunkSummary, floors: [Double]) {
+        guard configuration.auditFraction > 0, let job = jobs[id] else { return }
+        let first = !job.audit.sampledWorkers.contains(worker)
+        guard first || Double.random(in: 0..<1) < configuration.auditFraction else { return }
+        withJob(id) { job in
+            job.audit.sampledWorkers.insert(worker)
+            job.audit.checks[chunk] = AuditBook.Check(chunk: chunk, deliveredBy: worker, deliveredByName: name,
+                                                      summary: summary, floors: floors)
+        }
+    }
+
+    /// An audit chunk `worker` may take: not its own delivery, not under way.
+    func auditChunk(in job: Job, for worker: Worker) -> Int? {
+        job.audit.checks.values.first { check in
+            check.deliveredBy != worker.id && check.deliveredByName != worker.name && check.lease == nil
+                && check.disagreement == nil && !check.recomputing
+        }?.chunk
+    }
+
+    /// A worker's recomputation of an audited chunk arrived.
+    mutating func auditResult(lease: Lease, summary: ChunkSummary, now: ContinuousClock.Instant) {
+        leases[lease.id] = nil
+        workers[lease.worker]?.leases.remove(lease.id)
+        guard let job = jobs[lease.job], job.isSchedulable, job.generation == lease.generation,
+              let check = job.audit.checks[lease.chunk], check.lease == lease.id else { return }
+        let auditor = workers[lease.worker]?.name ?? "?"
+        if summary == check.summary {
+            withJob(lease.job) { job in
+                job.audit.chunksChecked += 1
+                job.audit.checks[lease.chunk] = nil
+            }
+            log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) agrees with \(check.deliveredByName)")
+            finishIfDone(job: lease.job, now: now)
+            return
+        }
+        log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) disagrees with \(check.deliveredByName); the coordinator recomputes it", .error)
+        withJob(lease.job) { job in
+            job.audit.mismatches += 1
+            job.audit.checks[lease.chunk]?.lease = nil
+            job.audit.checks[lease.chunk]?.disagreement = (lease.worker, auditor, summary)
+        }
+        requestRecomputation(job: lease.job, chunk: lease.chunk)
+    }
+
+    mutating func requestRecomputation(job id: String, chunk: Int) {
+        guard let job = jobs[id], let plan = job.work?.plan, let check = job.audit.checks[chunk], !check.recomputing else { return }
+        withJob(id) { $0.audit.checks[chunk]?.recomputing = true }
+        recomputations.append(Recomputation(job: id, chunk: chunk, generation: job.generation, plan: plan, floors: check.floors))
+    }
+
+    /// When a job's merge is complete, an audit that has no worker to run on (every live
+    /// worker delivered the chunk, or drains), or whose worker is slower than the
+    /// speculation threshold, is recomputed by the coordinator itself: an audit never
+    /// holds a job back for long.
+    mutating func recomputeUnplaceableAudits(job id: String, now: ContinuousClock.Instant) {
+        guard let job = jobs[id] else { return }
+        let threshold = Swift.max(configuration.minimumSpeculationDelay.seconds,
+                                  configuration.speculationFactor * job.chunkSeconds.median)
+        for check in job.audit.checks.values where check.disagreement == nil && !check.recomputing {
+            if let lease = check.lease.flatMap({ leases[$0] }) {
+                if (now - lease.started).seconds > threshold { requestRecomputation(job: id, chunk: check.chunk) }
+                continue
+            }
+            let eligible = workers.values.contains { $0.id != check.deliveredBy && $0.name != check.deliveredByName && !$0.draining }
+            if !eligible { requestRecomputation(job: id, chunk: check.chunk) }
+        }
+    }
+
+    /// The coordinator's own summary of an audited chunk: the verdict.
+    mutating func recomputed(job id: String, chunk: Int, generation: Int, summary: ChunkSummary, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], job.isSchedulable, job.generation == generation,
+              let check = job.audit.checks[chunk], check.recomputing else { return }
+        if let lease = check.lease {
+            // A slow audit lease the coordinator overtook: it is no longer needed.
+            if let holder = leases[lease]?.worker { revoke(lease, worker: holder) }
+            removeLease(lease)
+        }
+        let deliveredWrong = summary != check.summary
+        withJob(id) { job in
+            job.audit.chunksChecked += 1
+            if deliveredWrong && check.disagreement == nil { job.audit.mismatches += 1 }
+            job.audit.checks[chunk] = nil
+        }
+        if let disagreement = check.disagreement, disagreement.summary != summary {
+            quarantine(name: disagreement.name, reason: "its audit of job \(id) chunk \(chunk) differs from the coordinator's computation",
+                       now: now, job: id)
+        }
+        if deliveredWrong {
+            // Quarantine restarts the job: its merge holds the forged summary.
+            quarantine(name: check.deliveredByName, reason: "its summary of job \(id) chunk \(chunk) differs from the coordinator's computation",
+                       now: now, job: id)
+        } else {
+            log("job \(id) chunk \(chunk): the coordinator's recomputation agrees with \(check.deliveredByName)")
+        }
+        dispatch(now: now)
+        finishIfDone(job: id, now: now)
+    }
+}

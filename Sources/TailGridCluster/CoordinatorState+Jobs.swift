@@ -1,0 +1,128 @@
+import Foundation
+import TailGridEngine
+import TailGridJob
+import TailGridProtocol
+
+/// Transitions of jobs: queued, cancelled, failed, interrupted, restarted, finished,
+/// forgotten.
+extension CoordinatorState {
+    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, priority: Int, id: String, now: ContinuousClock.Instant) {
+        sequence += 1
+        let chunkCount = plan.chunks.chunkCount
+        jobs[id] = Job(id: id, sequence: sequence, priority: priority, name: loaded.engineJob.name,
+                       inputSHA256: loaded.inputSHA256, chunkPlan: plan.chunks, accountCount: loaded.engineJob.accounts.count,
+                       work: Work(loaded: loaded, plan: plan, merger: SummaryMerger(plan: plan)),
+                       chunks: Array(repeating: .pending, count: chunkCount), submitted: now)
+        log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks")
+        dispatch(now: now)
+    }
+
+    mutating func cancel(job id: String, reason: String, now: ContinuousClock.Instant) {
+        end(job: id, phase: .cancelled(reason), event: "cancelled: \(reason)", now: now)
+        dispatch(now: now)
+    }
+
+    mutating func fail(job id: String, reason: String, now: ContinuousClock.Instant) {
+        end(job: id, phase: .failed(reason), event: "failed: \(reason)", now: now)
+    }
+
+    /// Ends an unfinished job without a result: its leases are revoked, watchers told, its
+    /// working state released.
+    mutating func end(job id: String, phase: Phase, event: String, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], !job.phase.isFinished else { return }
+        revokeLeases(ofJob: id)
+        withJob(id) { job in
+            job.phase = phase
+            job.finished = now
+            job.work = nil
+            job.audit.checks = [:]
+        }
+        if case .failed = phase { log("job \(id) \(event)", .error) } else { log("job \(id) \(event)") }
+        publish(job: id, now: now)
+    }
+
+    mutating func revokeLeases(ofJob id: String) {
+        for lease in leases.values where lease.job == id {
+            removeLease(lease.id)
+            revoke(lease.id, worker: lease.worker)
+        }
+    }
+
+    func revoke(_ lease: UInt64, worker: UInt64) {
+        var message = Tailgrid_V1_CoordinatorMessage()
+        message.revoke.leaseID = lease
+        workers[worker]?.outbound.yield(message)
+    }
+
+    /// Starts a job's computation again from nothing (a forged summary was merged, and
+    /// its losses may have raised the floors every later chunk was computed with).
+    mutating func restart(job id: String, reason: String, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], job.isSchedulable, let plan = job.work?.plan else { return }
+        revokeLeases(ofJob: id)
+        withJob(id) { job in
+            job.generation += 1
+            job.work?.merger = SummaryMerger(plan: plan)
+            job.chunks = Array(repeating: .pending, count: job.chunkPlan.chunkCount)
+            job.nextFresh = 0
+            job.retries = []
+            job.running = []
+            job.doneChunks = 0
+            job.scenariosDone = 0
+            job.attempts = [:]
+            job.failedOn = [:]
+            job.lastError = [:]
+            job.lastFailedWorker = [:]
+            job.audit.checks = [:]
+            job.audit.sampledWorkers = []
+            job.deliveredBy = []
+        }
+        log("job \(id): \(reason); computing every chunk again", .error)
+        publish(job: id, now: now)
+    }
+
+    /// Ends a job whose merge is complete and whose audits are settled.
+    mutating func finishIfDone(job id: String, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], job.isSchedulable, let work = job.work, work.merger.isComplete else { return }
+        guard job.audit.checks.isEmpty else {
+            recomputeUnplaceableAudits(job: id, now: now)
+            return
+        }
+        let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds
+        do {
+            let result = try EngineResult(plan: work.plan, merged: work.merger)
+            var document = ResultDocument(job: work.loaded, result: result, elapsedSeconds: elapsed)
+            document.audit = ResultDocument.Audit(chunksChecked: job.audit.chunksChecked, mismatches: job.audit.mismatches,
+                                                  quarantinedWorkers: job.audit.quarantinedWorkers)
+            let json = try ResultWriter.jsonData(document)
+            let csv = ResultWriter.csvData(document, labels: work.loaded.confidenceLabels)
+            withJob(id) { job in
+                job.phase = .succeeded(json: json, csv: csv)
+                job.finished = now
+                job.work = nil
+            }
+            log("job \(id) succeeded in \(String(format: "%.2f", elapsed)) s: \(job.chunkPlan.chunkCount) chunks, \(job.retriedChunks) retried, \(job.speculativeChunks) speculative, \(job.audit.chunksChecked) audited (\(job.audit.mismatches) mismatches), \(job.summaryBytes) summary bytes")
+            publish(job: id, now: now)
+        } catch {
+            fail(job: id, reason: "\(error)", now: now)
+        }
+    }
+
+    /// The coordinator shuts down: every unfinished job is interrupted (not failed), and
+    /// watchers hear it.
+    mutating func interruptAll(now: ContinuousClock.Instant) {
+        for (id, job) in jobs where !job.phase.isFinished {
+            let was = job.started == nil ? "queued" : "running"
+            end(job: id, phase: .interrupted("the coordinator shut down while the job was \(was); submit it again"),
+                event: "interrupted by shutdown", now: now)
+        }
+    }
+
+    /// Forgets finished jobs beyond the retention count or older than the retention time.
+    mutating func evictFinished(now: ContinuousClock.Instant) {
+        let finished = jobs.values.compactMap { job in job.finished.map { (job.id, $0) } }.sorted { $0.1 > $1.1 }
+        for (index, (id, at)) in finished.enumerated()
+        where index >= configuration.retainJobs || now - at > configuration.retainTime {
+            jobs[id] = nil
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import TailGridEngine
+import TailGridProtocol
+
+/// Transitions of leases: results received and checked, failures and hand-backs.
+extension CoordinatorState {
+    /// Why a lease ended without a result, which decides what it costs.
+    enum FailureCause {
+        /// The worker computed and reported an error: an attempt, and a mark against the
+        /// chunk (a chunk that fails on `poisonWorkers` workers is poison).
+        case workerReport
+        /// The worker was lost while computing: likewise.
+        case workerLost
+        /// The worker broke the protocol: an offence against the worker, not the chunk.
+        case malformed
+        /// Handed back, revoked, or the worker was sent away: costs nothing.
+        case notCounted
+    }
+
+    mutating func removeLease(_ id: UInt64) {
+        guard let lease = leases.removeValue(forKey: id) else { return }
+        workers[lease.worker]?.leases.remove(id)
+        workers[lease.worker]?.partials[id] = nil
+        workers[lease.worker]?.partialBytes[id] = nil
+        withJob(lease.job) { job in
+            guard lease.generation == job.generation else { return }
+            if case .audit = lease.kind {
+                if job.audit.checks[lease.chunk]?.lease == id { job.audit.checks[lease.chunk]?.lease = nil }
+                return
+            }
+            guard lease.chunk < job.chunks.count, case .running(var holders) = job.chunks[lease.chunk] else { return }
+            holders.remove(id)
+            if holders.isEmpty {
+                job.chunks[lease.chunk] = .pending
+                job.running.remove(lease.chunk)
+                job.retries.append(lease.chunk)
+            } else {
+                job.chunks[lease.chunk] = .running(holders)
+            }
+        }
+    }
+
+    /// A lease ended without a result.
+    mutating func failLease(_ id: UInt64, reason: String, cause: FailureCause, now: ContinuousClock.Instant) {
+        guard let lease = leases[id] else { return }
+        removeLease(id)
+        if case .malformed = cause { offend(worker: lease.worker, reason, now: now) }
+        guard let job = jobs[lease.job], job.isSchedulable, lease.generation == job.generation else { return }
+        if case .audit = lease.kind {
+            log("job \(lease.job) chunk \(lease.chunk): audit lease ended (\(reason)); it goes to another worker")
+            return
+        }
+        let range = job.chunkPlan.range(ofChunk: lease.chunk)
+        switch cause {
+        case .workerReport, .workerLost:
+            let (attempts, workersFailed) = withJob(lease.job) { job in
+                job.attempts[lease.chunk, default: 0] += 1
+                job.failedOn[lease.chunk, default: []].insert(lease.worker)
+                job.lastError[lease.chunk] = reason
+                job.lastFailedWorker[lease.chunk] = lease.worker
+                job.retriedChunks += 1
+                return (job.attempts[lease.chunk] ?? 0, job.failedOn[lease.chunk]?.count ?? 0)
+            }!
+            let chunk = "chunk \(lease.chunk) (scenarios \(range.lowerBound)..<\(range.upperBound))"
+            if workersFailed >= configuration.poisonWorkers {
+                fail(job: lease.job, reason: "\(chunk) failed on \(workersFailed) different workers, so it fails wherever it runs; last error: \(reason)", now: now)
+                return
+            }
+            if attempts >= configuration.maxAttempts {
+                fail(job: lease.job, reason: "\(chunk) failed \(attempts) times; last error: \(reason)", now: now)
+                return
+            }
+            log("job \(lease.job) chunk \(lease.chunk): \(reason); retrying (attempt \(attempts + 1) of \(configuration.maxAttempts))", .warning)
+        case .malformed:
+            withJob(lease.job) { job in
+                job.lastFailedWorker[lease.chunk] = lease.worker
+                job.retriedChunks += 1
+            }
+            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued", .warning)
+        case .notCounted:
+            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued")
+        }
+        publish(job: lease.job, now: now)
+    }
+
+    /// A part of a chunk result from worker `workerID`.
+    mutating func receive(_ part: Tailgrid_V1_ChunkResultPart, bytes: Int, from workerID: UInt64, now: ContinuousClock.Instant) {
+        guard let lease = leases[part.leaseID], lease.worker == workerID,
+              let layouts = jobs[lease.job]?.work?.plan.histogramLayouts else {
+            return // a revoked or expired lease: its result is not needed
+        }
+        var accounts = workers[workerID]?.partials[part.leaseID] ?? []
+        do throws(ClusterError) {
+            guard Int(part.firstAccount) == accounts.count else {
+                throw ClusterError(.protocolViolation, "result part starts at account \(part.firstAccount), expected \(accounts.count)")
+            }
+            guard part.accounts.count <= layouts.count - accounts.count else {
+                throw ClusterError(.protocolViolation, "result has more accounts than the job")
+            }
+            for message in part.accounts {
+                accounts.append(try Wire.summary(message, layout: layouts[accounts.count]))
+            }
+        } catch {
+            failLease(part.leaseID, reason: "rejected a malformed result from worker \(workerID): \(error.message)", cause: .malformed, now: now)
+            dispatch(now: now)
+            return
+        }
+        workers[workerID]?.partialBytes[part.leaseID, default: 0] += bytes
+        guard part.last else {
+            workers[workerID]?.partials[part.leaseID] = accounts
+            return
+        }
+        let totalBytes = workers[workerID]?.partialBytes[part.leaseID] ?? bytes
+        workers[workerID]?.partials[part.leaseID] = nil
+        workers[workerID]?.partialBytes[part.leaseID] = nil
+        guard let range = jobs[lease.job]?.chunkPlan.range(ofChunk: lease.chunk) else { return }
+        let summary = ChunkSummary(scenarios: range, accounts: accounts)
+        if case .audit = lease.kind {
+            auditResult(lease: lease, summary: summary, now: now)
+        } else {
+            complete(lease: lease, summary: summary, bytes: totalBytes, now: now)
+        }
+        dispatch(now: now)
+    }
+
+    /// A chunk's summary arrived: checked against every rule and the floors it was
+    /// computed with, merged, and perhaps chosen for audit.
+    mutating func complete(lease: Lease, summary: ChunkSummary, bytes: Int, now: ContinuousClock.Instant) {
+        guard let job = jobs[lease.job], job.work != nil, lease.generation == job.generation else { return }
+        let mergeStart = ContinuousClock.now
+        let merged: Result<Bool, EngineError> = withJob(lease.job) { job in
+            do throws(EngineError) {
+                return .success(try job.work!.merger.merge(chunk: lease.chunk, summary, floors: lease.floors))
+            } catch {
+                return .failure(error)
+            }
+        }!
+        if case .failure(let error) = merged {
+            failLease(lease.id, reason: "rejected a malformed result from worker \(workers[lease.worker]?.label ?? "\(lease.worker)"): \(error.message)",
+                      cause: .malformed, now: now)
+            return
+        }
+        let holders: Set<UInt64>
+        if case .running(let current) = job.chunks[lease.chunk] { holders = current } else { holders = [] }
+        let workerName = workers[lease.worker]?.name ?? "?"
+        withJob(lease.job) { job in
+            job.mergeSeconds += (ContinuousClock.now - mergeStart).seconds
+            job.summaryBytes += bytes
+            job.chunkSeconds.append((now - lease.started).seconds)
+            if case .done = job.chunks[lease.chunk] {} else {
+                job.doneChunks += 1
+                job.scenariosDone += UInt64(summary.scenarios.count)
+            }
+            job.chunks[lease.chunk] = .done
+            job.running.remove(lease.chunk)
+            job.deliveredBy.insert(workerName)
+        }
+        leases[lease.id] = nil
+        workers[lease.worker]?.leases.remove(lease.id)
+        for other in holders where other != lease.id {
+            // The first result wins; speculative copies are told to stop.
+            if let duplicate = leases.removeValue(forKey: other) {
+                workers[duplicate.worker]?.leases.remove(other)
+                workers[duplicate.worker]?.partials[other] = nil
+                workers[duplicate.worker]?.partialBytes[other] = nil
+                revoke(other, worker: duplicate.worker)
+            }
+        }
+        if case .success(true) = merged {
+            sampleForAudit(job: lease.job, chunk: lease.chunk, worker: lease.worker, name: workerName,
+                           summary: summary, floors: lease.floors)
+        }
+        finishIfDone(job: lease.job, now: now)
+        publish(job: lease.job, now: now)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import TailGridEngine
+import TailGridProtocol
+
+/// Which chunk goes to which worker: pending chunks of the first schedulable job (retried
+/// ones first, never back to the worker that just failed them while another is live),
+/// then audits, then speculative copies of slow chunks. Each step costs O(jobs + retries
+/// + running chunks), never O(chunks of a job).
+extension CoordinatorState {
+    struct Pick {
+        let job: String
+        let chunk: Int
+        let kind: LeaseKind
+    }
+
+    /// Gives free worker slots the next chunks.
+    mutating func dispatch(now: ContinuousClock.Instant) {
+        for workerID in workers.keys.sorted() {
+            while let worker = workers[workerID], worker.freeSlots > 0, let pick = nextChunk(for: worker, now: now) {
+                assign(job: pick.job, chunk: pick.chunk, kind: pick.kind, to: workerID, now: now)
+            }
+        }
+        for id in jobs.keys where jobs[id]?.work?.merger.isComplete == true {
+            recomputeUnplaceableAudits(job: id, now: now)
+        }
+    }
+
+    mutating func nextChunk(for worker: Worker, now: ContinuousClock.Instant) -> Pick? {
+        let order = schedulingOrder
+        let othersLive = hasOtherActiveWorker(than: worker.id)
+        for id in order {
+            if let chunk = takePending(job: id, for: worker.id, othersLive: othersLive) {
+                return Pick(job: id, chunk: chunk, kind: .compute)
+            }
+        }
+        for id in order {
+            if let job = jobs[id], let chunk = auditChunk(in: job, for: worker) {
+                return Pick(job: id, chunk: chunk, kind: .audit)
+            }
+        }
+        for id in order {
+            guard let job = jobs[id], !job.running.isEmpty else { continue }
+            let threshold = Swift.max(configuration.minimumSpeculationDelay.seconds,
+                                      configuration.speculationFactor * job.chunkSeconds.median)
+            for chunk in job.running {
+                guard case .running(let holders) = job.chunks[chunk], holders.count == 1, let holder = holders.first,
+                      let lease = leases[holder], lease.worker != worker.id, (now - lease.started).seconds > threshold else { continue }
+                return Pick(job: id, chunk: chunk, kind: .speculative)
+            }
+        }
+        return nil
+    }
+
+    /// The next pending chunk of a job for `worker`, removed from the queue.
+    mutating func takePending(job id: String, for worker: UInt64, othersLive: Bool) -> Int? {
+        withJob(id) { job -> Int? in
+            var index = job.retries.count - 1
+            while index >= 0 {
+                let chunk = job.retries[index]
+                guard case .pending = job.chunks[chunk] else {
+                    job.retries.remove(at: index)
+                    index -= 1
+                    continue
+                }
+                if othersLive && job.lastFailedWorker[chunk] == worker {
+                    index -= 1
+                    continue
+                }
+                job.retries.remove(at: index)
+                return chunk
+            }
+            while job.nextFresh < job.chunks.count {
+                let chunk = job.nextFresh
+                job.nextFresh += 1
+                if case .pending = job.chunks[chunk] { return chunk }
+            }
+            return nil
+        } ?? nil
+    }
+
+    mutating func assign(job id: String, chunk: Int, kind: LeaseKind, to workerID: UInt64, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], let work = job.work, let worker = workers[workerID] else { return }
+        let leaseID = nextLease
+        nextLease += 1
+        let floors: [Double]
+        if case .audit = kind, let check = job.audit.checks[chunk] {
+            floors = check.floors
+        } else {
+            floors = work.merger.admissionFloors
+        }
+        leases[leaseID] = Lease(id: leaseID, worker: workerID, job: id, chunk: chunk, started: now, kind: kind,
+                                floors: floors, generation: job.generation)
+        workers[workerID]?.leases.insert(leaseID)
+        withJob(id) { job in
+            switch kind {
+            case .audit:
+                job.audit.checks[chunk]?.lease = leaseID
+            case .compute, .speculative:
+                var holders: Set<UInt64> = []
+                if case .running(let existing) = job.chunks[chunk] { holders = existing }
+                holders.insert(leaseID)
+                job.chunks[chunk] = .running(holders)
+                job.running.insert(chunk)
+                if case .speculative = kind { job.speculativeChunks += 1 }
+            }
+            if case .queued = job.phase {
+                job.phase = .running
+                job.started = now
+            }
+        }
+        switch kind {
+        case .speculative: log("job \(id) chunk \(chunk): slow; speculative copy to worker \(worker.label)")
+        case .audit: log("job \(id) chunk \(chunk): audit by worker \(worker.label)", .debug)
+        case .compute: break
+        }
+        if !worker.payloadsSent.contains(id) {
+            for part in Wire.payloadParts(jobID: id, job: work.loaded, budget: configuration.limits.partBytes) {
+                var message = Tailgrid_V1_CoordinatorMessage()
+                message.payload = part
+                worker.outbound.yield(message)
+            }
+            workers[workerID]?.payloadsSent.insert(id)
+        }
+        let range = job.chunkPlan.range(ofChunk: chunk)
+        var message = Tailgrid_V1_CoordinatorMessage()
+        message.assignment.jobID = id
+        message.assignment.leaseID = leaseID
+        message.assignment.chunkIndex = UInt32(chunk)
+        message.assignment.firstScenario = range.lowerBound
+        message.assignment.endScenario = range.upperBound
+        message.assignment.floors = floors
+        worker.outbound.yield(message)
+        publish(job: id, now: now)
+    }
+
+    /// A worker handed a lease back: because it is leaving (it gets no more chunks), or
+    /// because it no longer holds the job's payload (sent again, within limits).
+    mutating func handBack(lease id: UInt64, from workerID: UInt64, payloadMissing: Bool, message: String, now: ContinuousClock.Instant) {
+        guard let lease = leases[id], lease.worker == workerID else { return }
+        if payloadMissing {
+            workers[workerID]?.payloadsSent.remove(lease.job)
+            let key = "payload:\(workers[workerID]?.name ?? ""):\(lease.job)"
+            let requests = offences[key, default: 0] + 1
+            offences[key] = requests
+            if requests > 3 {
+                offend(worker: workerID, "asked for job payloads \(requests) times", now: now)
+            }
+            failLease(id, reason: "worker lacked the job's payload; sending it again", cause: .notCounted, now: now)
+        } else {
+            workers[workerID]?.draining = true
+            failLease(id, reason: message.isEmpty ? "handed back" : String(message.prefix(200)), cause: .notCounted, now: now)
+        }
+        dispatch(now: now)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import TailGridProtocol
+
+/// What clients see of a job: its status, pushed to watchers on every change.
+extension CoordinatorState {
+    func status(of id: String, now: ContinuousClock.Instant) -> Tailgrid_V1_JobStatus? {
+        guard let job = jobs[id] else { return nil }
+        var status = Tailgrid_V1_JobStatus()
+        status.jobID = id
+        status.jobName = job.name
+        status.inputSha256 = job.inputSHA256
+        switch job.phase {
+        case .queued: status.state = .queued
+        case .running: status.state = .running
+        case .succeeded: status.state = .succeeded
+        case .failed(let reason):
+            status.state = .failed
+            status.error = reason
+        case .cancelled(let reason):
+            status.state = .cancelled
+            status.error = reason
+        case .interrupted(let reason):
+            status.state = .failed
+            status.error = reason
+            status.interrupted = true
+        }
+        status.chunksDone = UInt32(clamping: job.doneChunks)
+        status.chunksTotal = UInt32(clamping: job.chunks.count)
+        status.scenariosDone = job.scenariosDone
+        status.scenariosTotal = UInt64(job.chunkPlan.scenarios)
+        let elapsed = job.started.map { ($0.duration(to: job.finished ?? now)).seconds } ?? 0
+        status.elapsedSeconds = elapsed
+        if elapsed > 0 {
+            status.scenariosPerSecond = Double(job.scenariosDone) / elapsed
+            if !job.phase.isFinished && job.scenariosDone > 0 && job.scenariosDone < status.scenariosTotal {
+                status.etaSeconds = Double(status.scenariosTotal - job.scenariosDone) / status.scenariosPerSecond
+            }
+        }
+        status.liveWorkers = UInt32(clamping: workers.count)
+        status.retriedChunks = UInt32(clamping: job.retriedChunks)
+        status.speculativeChunks = UInt32(clamping: job.speculativeChunks)
+        status.summaryBytes = UInt64(job.summaryBytes)
+        status.fullLossVectorBytes = UInt64(job.accountCount) * UInt64(job.chunkPlan.scenarios) * 8
+        status.mergeSeconds = job.mergeSeconds
+        status.auditedChunks = UInt32(clamping: job.audit.chunksChecked)
+        status.auditMismatches = UInt32(clamping: job.audit.mismatches)
+        status.quarantinedWorkers = job.audit.quarantinedWorkers
+        return status
+    }
+
+    func publish(job id: String, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], !job.watchers.isEmpty, let status = status(of: id, now: now) else { return }
+        for watcher in job.watchers.values {
+            watcher.yield(status)
+            if job.phase.isFinished { watcher.finish() }
+        }
+    }
+
+    /// Live-worker counts changed: every watcher hears it.
+    func publishAll(now: ContinuousClock.Instant) {
+        for (id, job) in jobs where !job.watchers.isEmpty { publish(job: id, now: now) }
+    }
+}
+
+extension Duration {
+    var seconds: Double { self / .seconds(1) }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import TailGridProtocol
+
+/// Transitions of workers: joining, leaving, falling silent, offending, quarantined.
+extension CoordinatorState {
+    /// A worker joined; nil when its name is quarantined.
+    mutating func register(name: String, slots: Int, outbound: Outbound, now: ContinuousClock.Instant) -> UInt64? {
+        guard !quarantined.contains(name) else {
+            log("refused worker '\(name)': it is quarantined", .warning)
+            return nil
+        }
+        let id = nextWorker
+        nextWorker += 1
+        let slots = Swift.min(Swift.max(1, slots), 1024)
+        workers[id] = Worker(id: id, name: name, slots: slots, outbound: outbound, lastHeard: now)
+        var welcome = Tailgrid_V1_CoordinatorMessage()
+        welcome.welcome.protocolVersion = Wire.protocolVersion
+        welcome.welcome.workerID = "\(name)#\(id)"
+        welcome.welcome.heartbeatIntervalSeconds = configuration.heartbeatInterval.seconds
+        welcome.welcome.leaseTimeoutSeconds = configuration.leaseTimeout.seconds
+        outbound.yield(welcome)
+        log("worker \(name)#\(id) joined with \(slots) slots")
+        dispatch(now: now)
+        publishAll(now: now)
+        return id
+    }
+
+    /// A worker is gone (or sent away): its stream is closed and its leases go back to
+    /// the queue, counted as failed attempts when `counts`.
+    mutating func unregister(worker id: UInt64, reason: String, counts: Bool = true, now: ContinuousClock.Instant) {
+        guard let worker = workers.removeValue(forKey: id) else { return }
+        worker.outbound.finish()
+        for leaseID in worker.leases {
+            failLease(leaseID, reason: "worker \(worker.label) \(reason)", cause: counts ? .workerLost : .notCounted, now: now)
+        }
+        log("worker \(worker.label) left: \(reason)")
+        dispatch(now: now)
+        publishAll(now: now)
+    }
+
+    mutating func heard(from id: UInt64, now: ContinuousClock.Instant) {
+        workers[id]?.lastHeard = now
+    }
+
+    /// A worker silent for longer than the lease timeout is lost: its leases go back to the
+    /// queue and its stream is closed (it may reconnect), so no chunk is handed back to it.
+    mutating func expireLeases(now: ContinuousClock.Instant) {
+        for worker in workers.values where now - worker.lastHeard > configuration.leaseTimeout {
+            unregister(worker: worker.id, reason: "sent no heartbeat for \(configuration.leaseTimeout); its leases expired", now: now)
+        }
+    }
+
+    /// Counts an offence against a worker's name; at `maxOffenses` it is quarantined.
+    mutating func offend(worker id: UInt64, _ what: String, now: ContinuousClock.Instant) {
+        guard let worker = workers[id] else { return }
+        let count = offences[worker.name, default: 0] + 1
+        offences[worker.name] = count
+        log("worker \(worker.label): \(what) (offence \(count) of \(configuration.maxOffenses))", .warning)
+        if count >= configuration.maxOffenses {
+            quarantine(name: worker.name, reason: "\(count) offences; the last: \(what)", now: now)
+        }
+    }
+
+    /// Sends every worker of this name away and refuses it from now on. Its leases go to
+    /// other workers without counting as attempts: the fault is the worker's, not the
+    /// chunk's. Every unfinished job it delivered a merged summary to starts over without
+    /// it: nothing it computed is trusted, nor the floors its losses set.
+    mutating func quarantine(name: String, reason: String, now: ContinuousClock.Instant, job: String? = nil) {
+        if let job { withJob(job) { if !$0.audit.quarantinedWorkers.contains(name) { $0.audit.quarantinedWorkers.append(name) } } }
+        guard quarantined.insert(name).inserted else { return }
+        log("worker '\(name)' quarantined: \(reason)", .error)
+        for worker in workers.values where worker.name == name {
+            unregister(worker: worker.id, reason: "quarantined", counts: false, now: now)
+        }
+        for (id, job) in jobs where job.isSchedulable && job.deliveredBy.contains(name) {
+            withJob(id) { if !$0.audit.quarantinedWorkers.contains(name) { $0.audit.quarantinedWorkers.append(name) } }
+            restart(job: id, reason: "worker '\(name)' was quarantined after delivering summaries to it", now: now)
+        }
+    }
+
+    /// Live workers that may take chunks, except `worker`.
+    func hasOtherActiveWorker(than worker: UInt64) -> Bool {
+        workers.values.contains { $0.id != worker && !$0.draining }
+    }
+}

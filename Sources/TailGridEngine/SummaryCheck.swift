@@ -1,0 +1,122 @@
+import TailGridNumerics
+
+/// The consistency rules every chunk summary must meet before it is merged, so that a
+/// summary from the wire (a broken or lying worker) can be refused instead of reaching an
+/// estimator or a merge that trusts it.
+///
+/// For one account of a chunk of n scenarios computed with tail capacity K and floor f:
+/// - count + non-finite count = n; histogram regions add up to count;
+/// - the tail is ranked (loss descending, scenario ascending), its scenario indices are
+///   unique and inside the chunk, every loss is finite and at or above f, and it holds at
+///   most min(K, count) entries;
+/// - the tail agrees with the histogram: no region holds fewer losses than the tail puts
+///   in it; a region whose losses all rank above the tail's last entry (a full tail) or
+///   all lie at or above f (a tail that is not full, so it kept every loss >= f) holds
+///   exactly the tail's entries;
+/// - the sums agree with the count: zero for no losses, a non-negative sum of squares,
+///   sum^2 <= count x sum of squares (Cauchy-Schwarz), and the mean no larger than the
+///   largest loss when the tail shows it.
+public enum SummaryCheck {
+    /// Checks one account's summary; the error says which rule broke.
+    public static func check(_ summary: AccountLossSummary, scenarios: Range<UInt64>, layout: LossHistogram.Layout,
+                             tailCapacity: Int, floor: Double) throws(EngineError) {
+        func fail(_ rule: String) -> EngineError { EngineError(.inconsistentSummary, rule) }
+        let n = scenarios.count
+        guard summary.count >= 0, summary.nonFiniteCount >= 0, summary.count <= n, summary.nonFiniteCount <= n,
+              summary.count + summary.nonFiniteCount == n else {
+            throw fail("counts \(summary.count) + \(summary.nonFiniteCount) non-finite do not add up to the chunk's \(n) scenarios")
+        }
+        let histogram = summary.histogram
+        guard histogram.layout == layout, histogram.counts.count == layout.binCount else {
+            throw fail("the histogram's bins are not the job's")
+        }
+        guard histogram.underflow >= 0, histogram.overflow >= 0, histogram.counts.allSatisfy({ $0 >= 0 && $0 <= n }),
+              histogram.underflow <= n, histogram.overflow <= n, histogram.total == summary.count else {
+            throw fail("the histogram holds \(histogram.total) losses, the count is \(summary.count)")
+        }
+        let tail = summary.tail
+        let capacity = Swift.min(tailCapacity, summary.count)
+        guard tail.count <= capacity else {
+            throw fail("the tail holds \(tail.count) losses, at most \(capacity) are kept")
+        }
+        var scenariosSeen = Set<UInt64>(minimumCapacity: tail.count)
+        var underflowInTail = 0
+        var overflowInTail = 0
+        var binsInTail = [Int](repeating: 0, count: layout.binCount)
+        for (index, entry) in tail.enumerated() {
+            guard entry.loss.isFinite, entry.loss >= floor else {
+                throw fail("tail entry \(index) (\(entry.loss)) is not finite or lies below the floor \(floor) it was sent")
+            }
+            guard scenarios.contains(entry.scenario), scenariosSeen.insert(entry.scenario).inserted else {
+                throw fail("tail entry \(index) names scenario \(entry.scenario), outside the chunk or twice")
+            }
+            if index > 0 && !tail[index - 1].ranksBefore(entry) {
+                throw fail("the tail is not ranked at entry \(index)")
+            }
+            switch layout.region(of: entry.loss) {
+            case .underflow: underflowInTail += 1
+            case .overflow: overflowInTail += 1
+            case .bin(let bin): binsInTail[bin] += 1
+            }
+        }
+        guard underflowInTail <= histogram.underflow, overflowInTail <= histogram.overflow,
+              zip(binsInTail, histogram.counts).allSatisfy({ $0 <= $1 }) else {
+            throw fail("the tail holds losses the histogram does not count")
+        }
+        // Regions whose every loss the tail must hold: above the last kept entry when the
+        // tail is full, at or above the floor when it is not.
+        let mustHoldAbove: Double
+        let inclusive: Bool
+        if tail.count == capacity, let last = tail.last {
+            mustHoldAbove = last.loss
+            inclusive = false
+        } else if tail.count == capacity {
+            mustHoldAbove = .infinity // capacity 0: no losses at all
+            inclusive = false
+        } else {
+            mustHoldAbove = floor
+            inclusive = true
+        }
+        func entirelyAbove(_ lowerEdge: Double) -> Bool {
+            inclusive ? lowerEdge >= mustHoldAbove : lowerEdge > mustHoldAbove
+        }
+        if entirelyAbove(-.infinity), underflowInTail != histogram.underflow {
+            throw fail("the tail is missing losses below the histogram")
+        }
+        if entirelyAbove(layout.upper), overflowInTail != histogram.overflow {
+            throw fail("the tail is missing losses above the histogram")
+        }
+        // A bin's losses lie at or above its lower edge, up to the rounding of the bin
+        // index: a margin of 1e-12 of the range's magnitude covers it.
+        let margin = 1e-12 * Swift.max(abs(layout.lower), abs(layout.upper))
+        for bin in 0..<layout.binCount where layout.binsPerUnit > 0 {
+            let edge = layout.lower + Double(bin) / layout.binsPerUnit - margin
+            if edge.isFinite, entirelyAbove(edge), binsInTail[bin] != histogram.counts[bin] {
+                throw fail("the tail is missing losses of histogram bin \(bin)")
+            }
+        }
+        try checkSums(summary, fail: fail)
+    }
+
+    static func checkSums(_ summary: AccountLossSummary, fail: (String) -> EngineError) throws(EngineError) {
+        guard !summary.sum.isInvalid && !summary.sumOfSquares.isInvalid else { return } // reported as not finite later
+        let sum = summary.sum.value
+        let squares = summary.sumOfSquares.value
+        guard summary.count > 0 else {
+            guard sum == 0, squares == 0 else { throw fail("sums of no losses are not zero") }
+            return
+        }
+        guard squares >= 0 else { throw fail("the sum of squared losses is negative") }
+        let n = Double(summary.count)
+        // Both sums are exact integers rounded once: allow a relative 1e-9.
+        guard sum * sum <= n * squares * (1 + 1e-9) + 1e-300 else {
+            throw fail("the sums break Cauchy-Schwarz (sum^2 > count x sum of squares)")
+        }
+        // A non-empty tail starts with the chunk's largest loss.
+        if let largest = summary.tail.first?.loss {
+            guard sum <= n * largest + 1e-9 * Swift.max(abs(sum), n * abs(largest)) else {
+                throw fail("the mean loss exceeds the largest loss")
+            }
+        }
+    }
+}
