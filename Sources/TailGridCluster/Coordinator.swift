@@ -217,8 +217,8 @@ public final class Coordinator: Sendable {
                                     cause: .workerReport, now: now)
                     state.dispatch(now: now)
                 }
-            case .heartbeat:
-                break
+            case .heartbeat(let beat):
+                if beat.draining { state.markDraining(worker: worker) }
             case .hello:
                 throw ClusterError(.protocolViolation, "hello sent twice")
             case nil:

@@ -28,7 +28,7 @@ public struct CoordinatorServer: Service {
     }
 
     /// HTTP/2 settings from the toolchain notes: a 4 MiB window and 1 MiB frames instead of
-    /// 64 KiB windows (about 7x the loopback throughput); the request limit from the limits,
+    /// 64 KiB windows (about 7x the loopback throughput); the request limits (below),
     /// and a deliberate cap on concurrent streams per connection (advertised in SETTINGS,
     /// so well-behaved clients queue; a stream beyond it is refused alone).
     static func transportConfig(_ limits: ClusterLimits) -> HTTP2ServerTransport.Posix.Config {
@@ -36,7 +36,10 @@ public struct CoordinatorServer: Service {
             config.http2.targetWindowSize = 4 << 20
             config.http2.maxFrameSize = 1 << 20
             config.http2.maxConcurrentStreams = limits.maxConcurrentStreams
-            config.rpc.maxRequestPayloadSize = limits.maxMessageBytes
+            // The transport resets a stream whose message exceeds this before anyone reads
+            // it; up to it, the services answer a message over `maxMessageBytes` with
+            // RESOURCE_EXHAUSTED, which a client can act on.
+            config.rpc.maxRequestPayloadSize = 2 * limits.maxMessageBytes
         }
     }
 

@@ -30,15 +30,24 @@ extension CoordinatorState {
     mutating func unregister(worker id: UInt64, reason: String, counts: Bool = true, now: ContinuousClock.Instant) {
         guard let worker = workers.removeValue(forKey: id) else { return }
         worker.outbound.finish()
+        let counted = counts && !worker.draining
         for leaseID in worker.leases {
-            failLease(leaseID, reason: "worker \(worker.label) \(reason)", cause: counts ? .workerLost : .notCounted, now: now)
+            failLease(leaseID, reason: "worker \(worker.label) \(reason)", cause: counted ? .workerLost : .notCounted, now: now)
         }
         log("worker \(worker.label) left: \(reason)")
         dispatch(now: now)
         publishAll(now: now)
     }
 
-    mutating func heard(from id: UInt64, now: ContinuousClock.Instant) {
+    /// The worker is shutting down: it gets no more chunks, and what it holds when it
+    /// leaves is requeued without counting an attempt.
+    mutating func markDraining(worker id: UInt64) {
+        guard let worker = workers[id], !worker.draining else { return }
+        workers[id]?.draining = true
+        log("worker \(worker.label) is draining")
+    }
+
+        mutating func heard(from id: UInt64, now: ContinuousClock.Instant) {
         workers[id]?.lastHeard = now
     }
 

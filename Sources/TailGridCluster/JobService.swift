@@ -14,6 +14,10 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         var csv = Data()
         let limits = coordinator.configuration.limits
         for try await part in request {
+            let bytes = part.jobYaml.count + part.positionsCsv.count + part.jobFileName.utf8.count
+            guard bytes <= limits.maxMessageBytes else {
+                throw RPCError(code: .resourceExhausted, message: "a message of \(bytes) bytes exceeds this coordinator's limit of \(limits.maxMessageBytes) bytes per message; send the job in parts")
+            }
             if header == nil {
                 try Self.checkVersion(part.protocolVersion)
                 header = part

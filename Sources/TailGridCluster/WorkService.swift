@@ -29,13 +29,18 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
             }
             group.addTask {
                 var worker: UInt64?
+                let limit = coordinator.configuration.limits.maxMessageBytes
                 for try await message in request {
+                    let bytes = (try? message.serializedBytes() as [UInt8])?.count ?? 0
+                    guard bytes <= limit else {
+                        throw RPCError(code: .resourceExhausted, message: "a message of \(bytes) bytes exceeds this coordinator's limit of \(limit) bytes per message")
+                    }
                     if let worker {
-                        // Summary bytes are reported per job; no other message is measured.
-                        var bytes = 0
-                        if case .result = message.kind { bytes = (try? message.serializedBytes() as [UInt8])?.count ?? 0 }
                         do {
-                            try coordinator.receive(message, bytes: bytes, from: worker)
+                            // Summary bytes are reported per job; no other message is counted.
+                            let counted: Int
+                            if case .result = message.kind { counted = bytes } else { counted = 0 }
+                            try coordinator.receive(message, bytes: counted, from: worker)
                         } catch {
                             throw RPCError(code: .invalidArgument, message: "\(error)")
                         }

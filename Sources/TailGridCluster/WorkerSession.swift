@@ -59,6 +59,12 @@ final class WorkerSession: Sendable {
     func drain() {
         state.withLock { state in
             state.draining = true
+            // Say so first: the coordinator assigns nothing more, and does not count what
+            // is in flight against its chunks.
+            var message = Tailgrid_V1_WorkerMessage()
+            message.heartbeat.leaseIds = Array(state.active.keys)
+            message.heartbeat.draining = true
+            state.outbound?.yield(message)
             if state.active.isEmpty { state.outbound?.finish() }
         }
         logger.info("draining: finishing chunks in progress, then leaving")
@@ -68,6 +74,7 @@ final class WorkerSession: Sendable {
         state.withLock { state in
             var message = Tailgrid_V1_WorkerMessage()
             message.heartbeat.leaseIds = Array(state.active.keys)
+            message.heartbeat.draining = state.draining
             state.outbound?.yield(message)
         }
     }

@@ -47,12 +47,14 @@ enum CommandFailure {
         }
     }
 
-    /// Engine errors found while preparing a job are the job's fault; later ones are ours.
+    /// Engine errors the job causes (bad parameters, losses that overflow) are bad data;
+    /// inconsistent summaries are ours.
     static func jobError(_ error: EngineError, file: String) -> JobError {
         switch error.code {
-        case .invalidJob, .numerics:
+        case .invalidJob, .numerics, .nonFiniteLoss:
+            // Losses that overflow come from the job's own model and magnitudes.
             JobError(.data, file: file, error.message)
-        case .nonFiniteLoss, .inconsistentSummary:
+        case .inconsistentSummary:
             JobError(.internal, file: file, error.message)
         }
     }

@@ -408,6 +408,10 @@ public nonisolated struct Tailgrid_V1_Heartbeat: Sendable {
   /// Leases the worker is computing.
   public var leaseIds: [UInt64] = []
 
+  /// The worker is shutting down (SIGTERM): it finishes the leases it computes and takes
+  /// no more; chunks it holds when it leaves are requeued without counting an attempt.
+  public var draining: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1143,7 +1147,7 @@ nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Tailgrid_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_ids\0\u{1}draining\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1152,6 +1156,7 @@ nonisolated extension Tailgrid_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedUInt64Field(value: &self.leaseIds) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.draining) }()
       default: break
       }
     }
@@ -1161,11 +1166,15 @@ nonisolated extension Tailgrid_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
     if !self.leaseIds.isEmpty {
       try visitor.visitPackedUInt64Field(value: self.leaseIds, fieldNumber: 1)
     }
+    if self.draining != false {
+      try visitor.visitSingularBoolField(value: self.draining, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Tailgrid_V1_Heartbeat, rhs: Tailgrid_V1_Heartbeat) -> Bool {
     if lhs.leaseIds != rhs.leaseIds {return false}
+    if lhs.draining != rhs.draining {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
