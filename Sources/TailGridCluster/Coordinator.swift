@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TailGridEngine
 import TailGridJob
+import TailGridNumerics
 import TailGridProtocol
 
 /// The scheduler of a cluster: a queue of jobs, each split into chunks that are leased to
@@ -67,6 +68,14 @@ public final class Coordinator: Sendable {
             throw ClusterError(.invalidJob, "chunk_size \(job.chunkSize) is below the cluster's minimum of \(limits.minChunkSize)",
                                jobError: JobError(.data, file: loaded.path, field: "chunk_size",
                                                   "\(job.chunkSize) is below the cluster's minimum chunk size of \(limits.minChunkSize) scenarios (each chunk costs a round trip and a merge); use at least \(limits.minChunkSize), or run it with --workers 0"))
+        }
+        // One account's part of a chunk summary travels in one message: its tail (at most
+        // min(tail length, chunk size) entries of at most 24 bytes) must fit.
+        let tailEntries = Swift.min(TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: job.confidences), job.chunkSize)
+        if 24 * tailEntries + 4096 > limits.maxMessageBytes / 2 {
+            throw ClusterError(.invalidJob, "chunk_size \(job.chunkSize) makes one account's tail \(tailEntries) entries, more than one message holds",
+                               jobError: JobError(.data, file: loaded.path, field: "chunk_size",
+                                                  "\(job.chunkSize) scenarios per chunk at these confidence levels make one account's tail of \(tailEntries) losses, more than a message of this cluster holds; use a chunk_size of at most \((limits.maxMessageBytes / 2 - 4096) / 24)"))
         }
         let plan: EnginePlan
         do {

@@ -18,6 +18,7 @@ extension CoordinatorState {
         welcome.welcome.workerID = "\(name)#\(id)"
         welcome.welcome.heartbeatIntervalSeconds = configuration.heartbeatInterval.seconds
         welcome.welcome.leaseTimeoutSeconds = configuration.leaseTimeout.seconds
+        welcome.welcome.maxMessageBytes = UInt64(configuration.limits.maxMessageBytes)
         outbound.yield(welcome)
         log("worker \(name)#\(id) joined with \(slots) slots")
         dispatch(now: now)

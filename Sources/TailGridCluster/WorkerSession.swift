@@ -86,6 +86,11 @@ final class WorkerSession: Sendable {
             guard welcome.protocolVersion == Wire.protocolVersion else {
                 throw ClusterError(.protocolMismatch, "the coordinator speaks protocol version \(welcome.protocolVersion.rawValue); this worker speaks \(Wire.protocolVersion.rawValue)")
             }
+            if welcome.maxMessageBytes > 0 {
+                // Parts of a quarter of the coordinator's limit, at least 1 KiB.
+                let limit = Int(clamping: welcome.maxMessageBytes)
+                state.withLock { $0.partBytes = Swift.max(1024, limit / 4) }
+            }
             logger.info("joined as \(welcome.workerID)")
         case .payload(let part):
             let complete: Payload? = state.withLock { state in

@@ -31,7 +31,7 @@ enum TokenFile {
             throw CommandFailure.exit(JobError(.missingInput, file: path, "token file does not exist or cannot be read"))
         }
         guard let token = BearerToken(String(decoding: data, as: UTF8.self)) else {
-            throw CommandFailure.exit(JobError(.usage, file: path, "a token must be at least 16 characters"))
+            throw CommandFailure.exit(JobError(.usage, file: path, "a token must be at least 16 characters; make one with: openssl rand -hex 32 > \(path)"))
         }
         return token
     }

@@ -161,7 +161,11 @@ struct ProcessHardeningTests {
     @Test func weakTokensAreRefusedAndTokensNeverLogged() async throws {
         let scratch = try P.Scratch()
         defer { scratch.remove() }
-        for weak in ["replace-with-at-least-16-random-characters", "aaaaaaaaaaaaaaaaaaaaaaaa", "0123456789abcdef"] {
+        // The shipped Kubernetes secret is a template: its placeholder must not work.
+        let secret = try String(contentsOf: P.repositoryRoot.appendingPathComponent("cluster/kubernetes/secret.yaml"), encoding: .utf8)
+        let placeholder = try #require(secret.split(separator: "\n").first { $0.contains("token: \"") }?
+            .split(separator: "\"").dropFirst().first.map(String.init))
+        for weak in [placeholder, "replace-with-at-least-16-random-characters", "aaaaaaaaaaaaaaaaaaaaaaaa", "0123456789abcdef", "short"] {
             let file = scratch.path("weak")
             try weak.write(toFile: file, atomically: true, encoding: .utf8)
             let outcome = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--token-file", file])

@@ -558,6 +558,10 @@ public nonisolated struct Tailgrid_V1_Welcome: Sendable {
 
   public var leaseTimeoutSeconds: Double = 0
 
+  /// The largest message the coordinator accepts; a larger one is refused with
+  /// RESOURCE_EXHAUSTED. Workers split their results to stay well under it.
+  public var maxMessageBytes: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1448,7 +1452,7 @@ nonisolated extension Tailgrid_V1_CoordinatorMessage: SwiftProtobuf.Message, Swi
 
 nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Welcome"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_id\0\u{3}heartbeat_interval_seconds\0\u{3}lease_timeout_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_id\0\u{3}heartbeat_interval_seconds\0\u{3}lease_timeout_seconds\0\u{3}max_message_bytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1460,6 +1464,7 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
       case 2: try { try decoder.decodeSingularStringField(value: &self.workerID) }()
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.heartbeatIntervalSeconds) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.leaseTimeoutSeconds) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.maxMessageBytes) }()
       default: break
       }
     }
@@ -1478,6 +1483,9 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
     if self.leaseTimeoutSeconds.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.leaseTimeoutSeconds, fieldNumber: 4)
     }
+    if self.maxMessageBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.maxMessageBytes, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1486,6 +1494,7 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.workerID != rhs.workerID {return false}
     if lhs.heartbeatIntervalSeconds != rhs.heartbeatIntervalSeconds {return false}
     if lhs.leaseTimeoutSeconds != rhs.leaseTimeoutSeconds {return false}
+    if lhs.maxMessageBytes != rhs.maxMessageBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
