@@ -121,10 +121,14 @@ struct BearerTokenServerInterceptor: ServerInterceptor {
 }
 
 /// Adds the cluster's token to every RPC a client makes.
-struct BearerTokenClientInterceptor: ClientInterceptor {
+public struct BearerTokenClientInterceptor: ClientInterceptor {
     let token: BearerToken
 
-    func intercept<Input: Sendable, Output: Sendable>(
+    public init(token: BearerToken) {
+        self.token = token
+    }
+
+    public func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingClientRequest<Input>, context: ClientContext,
         next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
     ) async throws -> StreamingClientResponse<Output> {

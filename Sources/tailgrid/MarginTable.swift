@@ -6,7 +6,7 @@ enum MarginTable {
     static func render(_ document: ResultDocument, label: String) -> String {
         let header = ["account", "equity", "VaR \(label)", "ES \(label)", "IM", "MM", "excess", "status"]
         let rows = document.accounts.map { account in
-            [account.id, money(account.equity), money(account.var[label]!), money(account.es[label]!),
+            [account.id, money(account.equity), money(account.var[label] ?? .nan), money(account.es[label] ?? .nan),
              money(account.initialMargin), money(account.maintenanceMargin), money(account.excessMargin), account.status]
         }
         let widths = header.indices.map { column in
@@ -22,8 +22,11 @@ enum MarginTable {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 
-    /// 1234567.891 -> "1,234,567.89"
+    /// 1234567.891 -> "1,234,567.89"; beyond 1e15 or not finite: "%.6g". Never traps,
+    /// whatever a result file holds.
     static func money(_ value: Double) -> String {
+        // Beyond a quadrillion (or not a number), digits grouped by three stop helping.
+        guard value.isFinite, abs(value) < 1e15 else { return String(format: "%.6g", value) }
         let cents = (abs(value) * 100).rounded()
         let whole = Int(cents / 100)
         let fraction = Int(cents.truncatingRemainder(dividingBy: 100))

@@ -1,4 +1,5 @@
 import Foundation
+import TailGridCluster
 import Synchronization
 import TailGridTestSupport
 
@@ -114,6 +115,20 @@ enum ClusterProcesses {
         // Let the pipes drain.
         try? await Task.sleep(for: .milliseconds(50))
         return (status, running.standardOutput, running.standardError)
+    }
+
+    /// The result.json of `tailgrid run JOB` (in process) without its timing line.
+    static func localResult(_ job: String, _ scratch: Scratch, name: String) async throws -> String {
+        let out = scratch.path(name)
+        let local = try await run(["run", job, "--out", out, "--quiet"])
+        guard local.status == 0 else { throw TestFailure("tailgrid run \(job) exited \(local.status): \(local.errors)") }
+        return try resultWithoutTiming(out)
+    }
+
+    /// A client of the coordinator at `address` with the scratch folder's token.
+    static func client(_ scratch: Scratch, _ address: String) throws -> ClusterClient {
+        guard let parsed = ClusterAddress(address) else { throw TestFailure("not an address: \(address)") }
+        return ClusterClient(address: parsed, token: BearerToken(try String(contentsOfFile: scratch.tokenFile, encoding: .utf8)))
     }
 
     /// result.json without its timing field, for comparing runs byte for byte.

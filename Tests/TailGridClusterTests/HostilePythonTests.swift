@@ -25,17 +25,12 @@ struct HostilePythonTests {
         return (process.terminationStatus, text)
     }
 
-    func localResult(_ scratch: P.Scratch) async throws -> String {
-        let local = try await P.run(["run", "jobs/quickstart.yaml", "--out", scratch.path("local"), "--quiet"])
-        #expect(local.status == 0, "\(local.errors)")
-        return try P.resultWithoutTiming(scratch.path("local"))
-    }
 
     /// The job the hostile worker submitted, finished by an honest worker: its result.
     func clusterResult(_ output: String, _ scratch: P.Scratch, _ address: String) async throws -> String? {
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("job ") }) else { return nil }
         let id = String(line.dropFirst(4))
-        let client = ClusterClient(address: ClusterAddress(address)!, token: BearerToken(try String(contentsOfFile: scratch.tokenFile, encoding: .utf8)))
+        let client = try P.client(scratch, address)
         let final = try await client.withConnection { try await $0.watch(id) { _ in } }
         guard final.state == .succeeded else { return nil }
         return ResultText.comparable(try await client.withConnection { try await $0.result(id) }.json)
@@ -53,7 +48,7 @@ struct HostilePythonTests {
         // An honest worker then finishes the job exactly.
         let worker = try P.worker(scratch, address: address, name: "honest")
         defer { worker.stop() }
-        #expect(try await clusterResult(outcome.output, scratch, address) == (try await localResult(scratch)))
+        #expect(try await clusterResult(outcome.output, scratch, address) == (try await P.localResult("jobs/quickstart.yaml", scratch, name: "local")))
     }
 
     @Test(arguments: ["forge", "malformed", "handback", "heartbeat"])
@@ -68,7 +63,7 @@ struct HostilePythonTests {
         #expect(outcome.status == 0, "\(outcome.output)")
         #expect(coordinator.process.isRunning)
         if outcome.output.contains("final SUCCEEDED") {
-            #expect(try await clusterResult(outcome.output, scratch, address) == (try await localResult(scratch)), "never a different margin")
+            #expect(try await clusterResult(outcome.output, scratch, address) == (try await P.localResult("jobs/quickstart.yaml", scratch, name: "local")), "never a different margin")
         } else {
             #expect(outcome.output.contains("final FAILED"), "\(outcome.output)")
         }

@@ -188,7 +188,7 @@ struct HostileWorkerTests {
         // A client token on the Work stream is refused.
         let refused = Mutex<RPCError?>(nil)
         do {
-            try await withGRPCClient(transport: cluster.connection(), interceptors: [TokenInterceptor(token: clientToken)]) { client in
+            try await withGRPCClient(transport: cluster.connection(), interceptors: [BearerTokenClientInterceptor(token: clientToken)]) { client in
                 let work = Tailgrid_V1_WorkService.Client(wrapping: client)
                 try await work.work(requestProducer: { writer in
                     try await writer.write(FakeWorker.hello(name: "client-as-worker"))
@@ -202,13 +202,13 @@ struct HostileWorkerTests {
         #expect(refused.withLock { $0 }?.code == .unauthenticated)
         #expect(cluster.coordinator.liveWorkers == 0)
         // A worker token on the JobService is refused; the client token works.
-        try await withGRPCClient(transport: cluster.connection(), interceptors: [TokenInterceptor(token: workerToken)]) { client in
+        try await withGRPCClient(transport: cluster.connection(), interceptors: [BearerTokenClientInterceptor(token: workerToken)]) { client in
             let jobs = Tailgrid_V1_JobService.Client(wrapping: client)
             await #expect(throws: RPCError.self) {
                 _ = try await jobs.getStatus(.with { $0.protocolVersion = .current; $0.jobID = id })
             }
         }
-        try await withGRPCClient(transport: cluster.connection(), interceptors: [TokenInterceptor(token: clientToken)]) { client in
+        try await withGRPCClient(transport: cluster.connection(), interceptors: [BearerTokenClientInterceptor(token: clientToken)]) { client in
             let jobs = Tailgrid_V1_JobService.Client(wrapping: client)
             let status = try await jobs.getStatus(.with { $0.protocolVersion = .current; $0.jobID = id })
             #expect(status.jobID == id)
@@ -295,19 +295,5 @@ struct HostileWorkerTests {
         } throws: { error in
             (error as? ClusterError)?.code == .invalidJob && "\(error)".contains("minimum chunk size of 256")
         }
-    }
-}
-
-/// Sends a given token (the tests' own, so they can send the wrong one).
-struct TokenInterceptor: ClientInterceptor {
-    let token: BearerToken
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingClientRequest<Input>, context: ClientContext,
-        next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
-    ) async throws -> StreamingClientResponse<Output> {
-        var request = request
-        request.metadata.replaceOrAddString(token.headerValue, forKey: "authorization")
-        return try await next(request, context)
     }
 }

@@ -8,13 +8,6 @@ import TailGridJob
 struct ProcessClusterTests {
     typealias P = ClusterProcesses
 
-    /// The in-process result of a job file, for comparison.
-    func localResult(_ job: String, _ scratch: P.Scratch, name: String) async throws -> String {
-        let out = scratch.path(name)
-        let local = try await P.run(["run", job, "--out", out, "--quiet"])
-        #expect(local.status == 0, "\(local.errors)")
-        return try P.resultWithoutTiming(out)
-    }
 
     @Test func threeWorkersGiveTheInProcessResultByteForByte() async throws {
         let scratch = try P.Scratch()
@@ -29,7 +22,7 @@ struct ProcessClusterTests {
         #expect(submitted.status == 0, "\(submitted.errors)")
         #expect(submitted.output.hasPrefix("job-"))
         #expect(submitted.output.contains("alice"))
-        #expect(try P.resultWithoutTiming(out) == (try await localResult("jobs/quickstart.yaml", scratch, name: "local")))
+        #expect(try P.resultWithoutTiming(out) == (try await P.localResult("jobs/quickstart.yaml", scratch, name: "local")))
         let jobID = String(submitted.output.split(separator: "\n")[0])
         let status = try await P.run(["status", jobID, "--coordinator", address, "--token-file", scratch.tokenFile])
         #expect(status.status == 0)
@@ -57,11 +50,11 @@ struct ProcessClusterTests {
         victim.signal(SIGKILL)
         #expect(await submit.waitForExit(upTo: .seconds(240)) == 0, "\(submit.standardError)")
         let jobID = String(submit.standardOutput.split(separator: "\n")[0])
-        let client = ClusterClient(address: ClusterAddress(address)!, token: BearerToken(try String(contentsOfFile: scratch.tokenFile, encoding: .utf8)))
+        let client = try P.client(scratch, address)
         let status = try await client.withConnection { try await $0.status(jobID) }
         #expect(status.retriedChunks >= 1)
         #expect(coordinator.standardError.contains("retrying (attempt 2 of 3)"))
-        #expect(try P.resultWithoutTiming(out) == (try await localResult(job, scratch, name: "local")))
+        #expect(try P.resultWithoutTiming(out) == (try await P.localResult(job, scratch, name: "local")))
     }
 
     /// A job submitted to a coordinator without workers waits; a worker joining later runs it.
@@ -78,7 +71,7 @@ struct ProcessClusterTests {
         #expect(queued.output.contains("\"QUEUED\""), "\(queued.output)")
         let worker = try P.worker(scratch, address: address, name: "late")
         defer { worker.stop() }
-        let client = ClusterClient(address: ClusterAddress(address)!, token: BearerToken(try String(contentsOfFile: scratch.tokenFile, encoding: .utf8)))
+        let client = try P.client(scratch, address)
         let final = try await client.withConnection { try await $0.watch(jobID) { _ in } }
         #expect(final.state == .succeeded)
     }
@@ -99,8 +92,8 @@ struct ProcessClusterTests {
                                    "--wait", "--quiet", "--out", scratch.path("second-out")])
         #expect(await first.waitForExit() == 0, "\(first.standardError)")
         #expect(await other.waitForExit() == 0, "\(other.standardError)")
-        #expect(try P.resultWithoutTiming(scratch.path("first-out")) == (try await localResult("jobs/quickstart.yaml", scratch, name: "l1")))
-        #expect(try P.resultWithoutTiming(scratch.path("second-out")) == (try await localResult(second, scratch, name: "l2")))
+        #expect(try P.resultWithoutTiming(scratch.path("first-out")) == (try await P.localResult("jobs/quickstart.yaml", scratch, name: "l1")))
+        #expect(try P.resultWithoutTiming(scratch.path("second-out")) == (try await P.localResult(second, scratch, name: "l2")))
     }
 
     @Test func wrongTokenIsRefused() async throws {
@@ -159,7 +152,7 @@ struct ProcessClusterTests {
         leaving.signal(SIGTERM)
         #expect(await leaving.waitForExit(upTo: .seconds(60)) == 0, "\(leaving.standardError)")
         #expect(await submit.waitForExit(upTo: .seconds(240)) == 0, "\(submit.standardError)")
-        #expect(try P.resultWithoutTiming(scratch.path("out")) == (try await localResult(job, scratch, name: "local")))
+        #expect(try P.resultWithoutTiming(scratch.path("out")) == (try await P.localResult(job, scratch, name: "local")))
         coordinator.signal(SIGTERM)
         #expect(await coordinator.waitForExit(upTo: .seconds(30)) == 0, "\(coordinator.standardError)")
         #expect(await staying.wait(upTo: .seconds(10)) { staying.standardError.contains("not reachable") })

@@ -10,16 +10,7 @@ import TailGridTestSupport
 struct ProcessHardeningTests {
     typealias P = ClusterProcesses
 
-    func localResult(_ job: String, _ scratch: P.Scratch, name: String) async throws -> String {
-        let out = scratch.path(name)
-        let local = try await P.run(["run", job, "--out", out, "--quiet"])
-        #expect(local.status == 0, "\(local.errors)")
-        return try P.resultWithoutTiming(out)
-    }
 
-    func client(_ scratch: P.Scratch, _ address: String) throws -> ClusterClient {
-        ClusterClient(address: ClusterAddress(address)!, token: BearerToken(try String(contentsOfFile: scratch.tokenFile, encoding: .utf8)))
-    }
 
     /// The defect: one worker, a long job, then jobs of higher priority: the first job
     /// failed "no payload received". All five now finish, each identical to in-process.
@@ -48,7 +39,7 @@ struct ProcessHardeningTests {
         }
         for (index, process) in running.enumerated() {
             #expect(await process.waitForExit(upTo: .seconds(240)) == 0, "job \(index): \(process.standardError)")
-            #expect(try P.resultWithoutTiming(scratch.path("out\(index)")) == (try await localResult(jobs[index].file, scratch, name: "local\(index)")))
+            #expect(try P.resultWithoutTiming(scratch.path("out\(index)")) == (try await P.localResult(jobs[index].file, scratch, name: "local\(index)")))
         }
     }
 
@@ -116,7 +107,7 @@ struct ProcessHardeningTests {
         let replacement = try P.worker(scratch, address: address, name: "replacement")
         defer { replacement.stop() }
         #expect(await submit.waitForExit(upTo: .seconds(240)) == 0, "\(submit.standardError)")
-        #expect(try P.resultWithoutTiming(scratch.path("out")) == (try await localResult(job, scratch, name: "local")))
+        #expect(try P.resultWithoutTiming(scratch.path("out")) == (try await P.localResult(job, scratch, name: "local")))
     }
 
     /// Exit codes a scheduler reads: cancelled is 79, a coordinator shut down under a
@@ -131,7 +122,7 @@ struct ProcessHardeningTests {
                                        "--wait", "--quiet"])
         #expect(await cancelled.wait { cancelled.standardOutput.hasPrefix("job-") })
         let jobID = cancelled.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try await client(scratch, address).withConnection { try await $0.cancel(jobID) }
+        _ = try await P.client(scratch, address).withConnection { try await $0.cancel(jobID) }
         #expect(await cancelled.waitForExit(upTo: .seconds(30)) == 79, "\(cancelled.standardError)")
         #expect(cancelled.standardError.contains("was cancelled: cancelled by a client"), "\(cancelled.standardError)")
         // An unwritable output folder: 73, and the job's result can still be fetched.
@@ -141,7 +132,7 @@ struct ProcessHardeningTests {
                                           "--wait", "--quiet", "--out", "/proc/tailgrid-cannot-write/out"])
         #expect(unwritable.status == 73, "\(unwritable.errors)")
         let succeeded = unwritable.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let result = try await client(scratch, address).withConnection { try await $0.result(succeeded) }
+        let result = try await P.client(scratch, address).withConnection { try await $0.result(succeeded) }
         #expect(result.json.count > 100)
         // The coordinator shuts down while a job waits: the client hears "interrupted", 80.
         worker.signal(SIGTERM)
