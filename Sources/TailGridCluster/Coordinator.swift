@@ -20,6 +20,9 @@ public final class Coordinator: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(CoordinatorState(configuration: configuration))
+        // The coordinator computes too (plans' pilot tiles, audit recomputations): with
+        // single-threaded OpenBLAS, as workers do, so its bits are theirs.
+        BLAS.setThreadCount(1)
     }
 
     /// Runs a transition, then (outside the lock) logs the events it recorded and starts
