@@ -79,26 +79,6 @@ struct HostileJobInputTests {
         }
     }
 
-    @Test(arguments: [
-        ("account,instrument,quantity\nbob,\"ETH\n", 2, "never closed"),
-        ("account,instrument,quantity\nbob,ETH\"x\",1\n", 2, "quote inside an unquoted field"),
-        ("account,instrument,quantity\n\"bob\"x,ETH,1\n", 2, "after the closing quote"),
-        ("account,instrument,quantity\nbob,ETH,1e14\n", 2, "beyond the limit"),
-        ("account,instrument,quantity\nbob,ETH-28MAR25,nan\n", 2, "not a number"),
-        ("account,instrument,quantity\nbob,ETH-28MAR25,inf\n", 2, "not a number"),
-        ("account,instrument,quantity\r\nbob,ETH-28MAR25,1e300\r\n", 2, "beyond the limit"),
-    ])
-    func brokenCSVNamesTheLine(csv: String, line: Int, says: String) throws {
-        do {
-            _ = try positionsJob(csv)
-            Issue.record("loaded a bad positions file")
-        } catch let error as JobError {
-            #expect(error.code == .data)
-            #expect(error.line == line, "\(error)")
-            #expect(error.description.contains(says), "\(error)")
-        }
-    }
-
     /// The defect: `positions_file: /etc/shadow` printed the file's first line. A first line
     /// that is not a CSV header is never echoed; a header-like one at most 200 characters.
     @Test func aFileThatIsNotAPositionsFileIsNotEchoed() throws {

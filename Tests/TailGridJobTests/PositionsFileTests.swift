@@ -27,6 +27,14 @@ struct PositionsFileTests {
         ("account,instrument,quantity\nbob,ETH-28MAR25-25OO-P,1\n", 2, "not a positive strike"),
         ("account,instrument,quantity\nbob,ETH,1,2\n", 2, "3 fields"),
         ("account,instrument,quantity\nbob,ETH,lots\n", 2, "not a number"),
+        // Broken CSV (RFC 4180) and magnitudes beyond the bounds.
+        ("account,instrument,quantity\nbob,\"ETH\n", 2, "never closed"),
+        ("account,instrument,quantity\nbob,ETH\"x\",1\n", 2, "quote inside an unquoted field"),
+        ("account,instrument,quantity\n\"bob\"x,ETH,1\n", 2, "after the closing quote"),
+        ("account,instrument,quantity\nbob,ETH,1e14\n", 2, "beyond the limit"),
+        ("account,instrument,quantity\nbob,ETH-28MAR25,nan\n", 2, "not a number"),
+        ("account,instrument,quantity\nbob,ETH-28MAR25,inf\n", 2, "not a number"),
+        ("account,instrument,quantity\r\nbob,ETH-28MAR25,1e300\r\n", 2, "beyond the limit"),
     ])
     func badRowNamesFileAndLine(csv: String, line: Int, says: String) throws {
         let (folder, path) = try job(with: csv)
