@@ -1,5 +1,4 @@
 import Foundation
-import GRPCCore
 
 /// Blocking work (parsing a job, building a plan, computing a chunk) runs on threads of
 /// its own, never on Swift's cooperative pool, which must stay free for the RPCs.
@@ -22,23 +21,5 @@ enum Blocking {
         let thread = Thread(block: work)
         thread.stackSize = 8 << 20
         thread.start()
-    }
-}
-
-/// Long-lived server calls (watches) end when the client goes away. gRPC signals a
-/// cancelled RPC through the server context's cancellation handle, not by cancelling the
-/// handler's task, so the body runs in a task of its own that the handle cancels.
-enum ServerCall {
-    static func untilCancelled(_ body: @escaping @Sendable () async throws -> Void) async throws {
-        let task = Task { try await body() }
-        try await withTaskCancellationHandler {
-            try await withRPCCancellationHandler {
-                try await task.value
-            } onCancelRPC: {
-                task.cancel()
-            }
-        } onCancel: {
-            task.cancel()
-        }
     }
 }
