@@ -20,9 +20,6 @@ extension CoordinatorState {
                 assign(job: pick.job, chunk: pick.chunk, kind: pick.kind, to: workerID, now: now)
             }
         }
-        for id in jobs.keys where jobs[id]?.work?.merger.isComplete == true {
-            recomputeUnplaceableAudits(job: id, now: now)
-        }
     }
 
     mutating func nextChunk(for worker: Worker, now: ContinuousClock.Instant) -> Pick? {
@@ -139,9 +136,8 @@ extension CoordinatorState {
         guard let lease = leases[id], lease.worker == workerID else { return }
         if payloadMissing {
             workers[workerID]?.payloadsSent.remove(lease.job)
-            let key = "payload:\(workers[workerID]?.name ?? ""):\(lease.job)"
-            let requests = offences[key, default: 0] + 1
-            offences[key] = requests
+            let requests = (workers[workerID]?.payloadRequests[lease.job] ?? 0) + 1
+            workers[workerID]?.payloadRequests[lease.job] = requests
             if requests > 3 {
                 offend(worker: workerID, "asked for job payloads \(requests) times", now: now)
             }

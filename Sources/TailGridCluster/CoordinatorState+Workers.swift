@@ -76,14 +76,17 @@ extension CoordinatorState {
     /// chunk's. Every unfinished job it delivered a merged summary to starts over without
     /// it: nothing it computed is trusted, nor the floors its losses set.
     mutating func quarantine(name: String, reason: String, now: ContinuousClock.Instant, job: String? = nil) {
-        if let job { withJob(job) { if !$0.audit.quarantinedWorkers.contains(name) { $0.audit.quarantinedWorkers.append(name) } } }
+        func record(in job: String) {
+            withJob(job) { if !$0.audit.quarantinedWorkers.contains(name) { $0.audit.quarantinedWorkers.append(name) } }
+        }
+        if let job { record(in: job) }
         guard quarantined.insert(name).inserted else { return }
         log("worker '\(name)' quarantined: \(reason)", .error)
         for worker in workers.values where worker.name == name {
             unregister(worker: worker.id, reason: "quarantined", counts: false, now: now)
         }
         for (id, job) in jobs where job.isSchedulable && job.deliveredBy.contains(name) {
-            withJob(id) { if !$0.audit.quarantinedWorkers.contains(name) { $0.audit.quarantinedWorkers.append(name) } }
+            record(in: id)
             restart(job: id, reason: "worker '\(name)' was quarantined after delivering summaries to it", now: now)
         }
     }

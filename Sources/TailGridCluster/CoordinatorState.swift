@@ -108,6 +108,9 @@ struct CoordinatorState {
         var partialBytes: [UInt64: Int] = [:]
         /// Handed a chunk back: it is leaving and gets no more.
         var draining = false
+        /// Payloads this connection asked for again, per job (a few are a cache miss, more
+        /// an offence).
+        var payloadRequests: [String: Int] = [:]
 
         var label: String { "\(name)#\(id)" }
         var freeSlots: Int { draining ? 0 : slots - leases.count }
@@ -158,7 +161,8 @@ struct CoordinatorState {
     var nextLease: UInt64 = 1
     var nextWatcher: UInt64 = 1
     /// Offences (malformed results, payload requests beyond a few) per worker name, and
-    /// the names quarantined: refused when they connect again.
+    /// the names quarantined: refused when they connect again. Both grow with the names
+    /// that misbehave, a few bytes each.
     var offences: [String: Int] = [:]
     var quarantined: Set<String> = []
     /// Events for the log and recomputations to start, drained by the coordinator after
