@@ -54,12 +54,16 @@ public enum ResultWriter {
     /// failure leaves the old folder as it was.
     public static func write(_ files: [(name: String, data: Data)], into folder: String) throws(JobError) {
         let manager = FileManager.default
-        let target = (folder as NSString).standardizingPath
-        let parent = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
-        let base = (target as NSString).lastPathComponent
-        guard !base.isEmpty, base != ".", base != "..", base != "/" else {
+        // By components, not NSString path methods (Foundation traps on some of them for
+        // ".": a value from the command line must not reach a trap).
+        guard let last = folder.split(separator: "/").last, last != ".", last != ".." else {
             throw JobError(.cannotCreateOutput, file: folder, "the output folder must be a folder of its own (it is replaced as a whole)")
         }
+        let targetURL = URL(fileURLWithPath: folder).standardizedFileURL
+        let parentURL = targetURL.deletingLastPathComponent()
+        let target = targetURL.path
+        let parent = parentURL.path
+        let base = targetURL.lastPathComponent
         var isDirectory: ObjCBool = false
         let exists = manager.fileExists(atPath: target, isDirectory: &isDirectory)
         if exists {
@@ -78,8 +82,8 @@ public enum ResultWriter {
             throw JobError(.cannotCreateOutput, file: folder, "cannot create the output folder: \(error.localizedDescription)")
         }
         let token = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        let staging = (parent as NSString).appendingPathComponent(".\(base).\(token).partial")
-        let retired = (parent as NSString).appendingPathComponent(".\(base).\(token).old")
+        let staging = parentURL.appendingPathComponent(".\(base).\(token).partial").path
+        let retired = parentURL.appendingPathComponent(".\(base).\(token).old").path
         defer {
             try? manager.removeItem(atPath: staging)
             try? manager.removeItem(atPath: retired)
@@ -90,9 +94,9 @@ public enum ResultWriter {
             throw JobError(.cannotCreateOutput, file: folder, "cannot create the output folder: \(error.localizedDescription)")
         }
         for file in files {
-            let path = (staging as NSString).appendingPathComponent(file.name)
+            let path = URL(fileURLWithPath: staging).appendingPathComponent(file.name).path
             guard manager.createFile(atPath: path, contents: file.data) else {
-                throw JobError(.cannotCreateOutput, file: (target as NSString).appendingPathComponent(file.name), "cannot write the result file")
+                throw JobError(.cannotCreateOutput, file: targetURL.appendingPathComponent(file.name).path, "cannot write the result file")
             }
         }
         if exists {

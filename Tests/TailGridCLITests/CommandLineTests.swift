@@ -94,4 +94,38 @@ struct CommandLineTests {
         let outcome = try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--out", "/proc/tailgrid-cannot-write", "--quiet"])
         #expect(outcome.status == 73)
     }
+
+    /// The coordinator's flags from outside: NaN, negatives, 1e308 and empty values are
+    /// refused as usage (64) before anything listens; none reaches a trap.
+    @Test(arguments: [
+        ["--audit-fraction", "nan"], ["--audit-fraction", "-0.1"], ["--audit-fraction", "1e308"], ["--audit-fraction", ""],
+        ["--retain-seconds", "nan"], ["--retain-seconds", "-1"], ["--retain-seconds", "1e308"], ["--retain-jobs", "-1"],
+        ["--max-positions-bytes", "-1"], ["--max-job-bytes", "0"], ["--max-scenarios", "-5"],
+        ["--lease-timeout", "nan"], ["--lease-timeout", "1e308"], ["--lease-timeout", "-1"], ["--max-attempts", "0"],
+        ["--worker-token-file", "/dev/null"], ["--listen", "[::1]:99999"],
+    ])
+    func badCoordinatorFlagsAreUsageErrors(_ flags: [String]) throws {
+        let outcome = try TailGridProcess.run(["coordinator", "--listen", "127.0.0.1:0"] + flags)
+        #expect(outcome.status == 64, "\(flags): \(outcome.standardError)")
+        #expect(!outcome.standardOutput.contains("listening on"))
+    }
+
+    /// The output folder is replaced as a whole, so one that holds other files (or the
+    /// working folder itself) is refused with 73 and left as it was.
+    @Test func outputFolderWithOtherFilesIsRefused() throws {
+        let folder = TailGridProcess.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "keep me".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let job = TailGridProcess.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml").path
+        let outcome = try TailGridProcess.run(["run", job, "--out", folder.path, "--quiet"])
+        #expect(outcome.status == 73, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("holds other files"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["notes.txt"])
+        for odd in [".", "..", "", "/"] {
+            let here = try TailGridProcess.run(["run", job, "--out", odd, "--quiet"], in: folder)
+            #expect(here.status == 73, "--out '\(odd)': \(here.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["notes.txt"])
+    }
 }

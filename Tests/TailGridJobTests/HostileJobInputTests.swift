@@ -135,5 +135,9 @@ struct HostileJobInputTests {
         #expect { try ResultWriter.write([("result.json", Data())], into: "/proc/tailgrid-cannot-write/out") } throws: { error in
             (error as? JobError)?.code == .cannotCreateOutput
         }
+        // Folders that are not a folder of their own are refused, never reach a trap.
+        for odd in [".", "..", "", "/", "a/.", "a/..", "./", "../"] {
+            #expect(throws: JobError.self, "\(odd)") { try ResultWriter.write([("result.json", Data())], into: odd) }
+        }
     }
 }
