@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "tailgrid", targets: ["tailgrid"]),
         .library(name: "TailGridNumerics", targets: ["TailGridNumerics"]),
         .library(name: "TailGridMarket", targets: ["TailGridMarket"]),
+        .library(name: "TailGridCalibration", targets: ["TailGridCalibration"]),
         .library(name: "TailGridEngine", targets: ["TailGridEngine"]),
         .library(name: "TailGridJob", targets: ["TailGridJob"]),
     ],
@@ -33,13 +34,15 @@ let package = Package(
         .target(name: "TailGridNumerics", dependencies: ["CLapack"]),
         // Instruments, market data, pricing, accounts.
         .target(name: "TailGridMarket", dependencies: ["TailGridNumerics"]),
+        // Price histories: return windows, EWMA / sample calibration, filtered historical blocks.
+        .target(name: "TailGridCalibration"),
         // Scenarios, revaluation, chunk summaries, merge, margin.
-        .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket"]),
+        .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration"]),
         // YAML job files and result files.
         .target(
             name: "TailGridJob",
             dependencies: [
-                "TailGridEngine", "TailGridMarket", "TailGridNumerics",
+                "TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridCalibration",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -77,8 +80,9 @@ let package = Package(
         ),
         .testTarget(name: "TailGridNumericsTests", dependencies: ["TailGridNumerics"]),
         .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
-        .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridTestSupport"]),
-        .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridCalibrationTests", dependencies: ["TailGridCalibration", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridCalibration", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridTestSupport"]),
         // Helpers shared by the tests that run the built executable.
         .target(name: "TailGridTestSupport", path: "Tests/TailGridTestSupport"),
         .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob", "TailGridTestSupport"]),

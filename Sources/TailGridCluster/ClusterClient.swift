@@ -60,9 +60,10 @@ public struct ClusterClient: Sendable {
         public func submit(_ job: LoadedJob, priority: Int = 0) async throws -> Tailgrid_V1_JobStatus {
             let yaml = Wire.pieces(job.jobBytes, budget: limits.partBytes)
             let csv = job.positionsBytes.map { Wire.pieces($0, budget: limits.partBytes) } ?? []
+            let inputs = Wire.inputPieces(job.inputs, budget: limits.partBytes)
             let name = job.path
             let response = try await jobs.submit(requestProducer: { writer in
-                for index in 0..<max(yaml.count, csv.count) {
+                for index in 0..<max(yaml.count, csv.count, inputs.count) {
                     var part = Tailgrid_V1_SubmitRequest()
                     if index == 0 {
                         part.protocolVersion = Wire.protocolVersion
@@ -71,6 +72,7 @@ public struct ClusterClient: Sendable {
                     }
                     if index < yaml.count { part.jobYaml = yaml[index] }
                     if index < csv.count { part.positionsCsv = csv[index] }
+                    if index < inputs.count { part.inputs = [inputs[index]] }
                     try await writer.write(part)
                 }
             })

@@ -10,6 +10,9 @@ public struct ClusterLimits: Sendable, Hashable {
     public var maxJobBytes: Int
     /// The positions file (CSV), read in one pass at a few bytes of memory per byte.
     public var maxPositionsBytes: Int
+    /// The market file and price files together (a daily candle file of ten years is
+    /// about 400 KB).
+    public var maxInputBytes: Int
     /// The smallest chunk a cluster job may ask for: a lease costs a round trip and a
     /// merge, so tiny chunks would spend the run on scheduling. 256 is one scenario tile.
     public var minChunkSize: Int
@@ -22,13 +25,15 @@ public struct ClusterLimits: Sendable, Hashable {
     public static let defaultMaxMessageBytes = 4 << 20
 
     public init(maxScenarios: Int = 10_000_000, maxAccounts: Int = 200_000, maxInstruments: Int = 100_000,
-                maxJobBytes: Int = 8 << 20, maxPositionsBytes: Int = 256 << 20, minChunkSize: Int = 256,
+                maxJobBytes: Int = 8 << 20, maxPositionsBytes: Int = 256 << 20, maxInputBytes: Int = 64 << 20,
+                minChunkSize: Int = 256,
                 maxMessageBytes: Int = ClusterLimits.defaultMaxMessageBytes, maxConcurrentStreams: Int = 64) {
         self.maxScenarios = maxScenarios
         self.maxAccounts = maxAccounts
         self.maxInstruments = maxInstruments
         self.maxJobBytes = maxJobBytes
         self.maxPositionsBytes = maxPositionsBytes
+        self.maxInputBytes = maxInputBytes
         self.minChunkSize = minChunkSize
         self.maxMessageBytes = maxMessageBytes
         self.maxConcurrentStreams = maxConcurrentStreams

@@ -13,8 +13,10 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         var yaml = Data()
         var csv = Data()
         let limits = coordinator.configuration.limits
+        var inputs = Wire.InputCollector(limit: limits.maxInputBytes)
         for try await part in request {
             let bytes = part.jobYaml.count + part.positionsCsv.count + part.jobFileName.utf8.count
+                + part.inputs.reduce(0) { $0 + $1.data.count + $1.key.utf8.count }
             guard bytes <= limits.maxMessageBytes else {
                 throw RPCError(code: .resourceExhausted, message: "a message of \(bytes) bytes exceeds this coordinator's limit of \(limits.maxMessageBytes) bytes per message; send the job in parts")
             }
@@ -24,6 +26,13 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
             }
             yaml.append(part.jobYaml)
             csv.append(part.positionsCsv)
+            do throws(ClusterError) {
+                for piece in part.inputs { try inputs.add(piece) }
+            } catch {
+                throw error.code == .tooLarge
+                    ? RPCError(code: .resourceExhausted, message: error.message + " (--max-input-bytes)")
+                    : RPCError(code: .invalidArgument, message: error.message)
+            }
             guard yaml.count <= limits.maxJobBytes else {
                 throw RPCError(code: .resourceExhausted, message: "the job file exceeds this coordinator's limit of \(limits.maxJobBytes) bytes (--max-job-bytes); large books belong in the positions file")
             }
@@ -35,10 +44,11 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         let name = header.jobFileName.isEmpty ? "job.yaml" : Wire.shown(header.jobFileName, limit: 200)
         let priority = Int(header.priority)
         let coordinator = self.coordinator
-        let (yamlBytes, csvBytes) = (yaml, csv)
+        let (yamlBytes, csvBytes, inputFiles) = (yaml, csv, inputs.inputs)
         do {
             let status = try await Blocking.run {
-                let loaded = try JobFile.parse(jobBytes: yamlBytes, path: name, positions: csvBytes.isEmpty ? nil : csvBytes)
+                let loaded = try JobFile.parse(jobBytes: yamlBytes, path: name, positions: csvBytes.isEmpty ? nil : csvBytes,
+                                               inputs: inputFiles)
                 return try coordinator.submit(loaded, priority: priority)
             }
             return .with { $0.status = status }

@@ -105,10 +105,57 @@ public enum Wire {
         }
     }
 
+    /// A job's inputs in pieces of at most `budget` bytes, one piece per message.
+    static func inputPieces(_ inputs: [JobInput], budget: Int) -> [Tailgrid_V1_JobInputPiece] {
+        inputs.flatMap { input in
+            pieces(input.bytes, budget: budget).map { data in
+                Tailgrid_V1_JobInputPiece.with {
+                    $0.key = input.key
+                    $0.data = data
+                }
+            }
+        }
+    }
+
+    /// Gathers input pieces back into files, in the order their keys first came, refusing
+    /// unknown keys and more than `limit` bytes in all.
+    struct InputCollector {
+        private(set) var keys: [String] = []
+        private(set) var bytes: [String: Data] = [:]
+        private(set) var total = 0
+        let limit: Int
+
+        init(limit: Int) {
+            self.limit = limit
+        }
+
+        mutating func add(_ piece: Tailgrid_V1_JobInputPiece) throws(ClusterError) {
+            guard JobInput.parse(key: piece.key) != nil else {
+                throw ClusterError(.protocolViolation, "an input piece has the key '\(shown(piece.key, limit: 80))'; expected market:<path> or prices:<path>")
+            }
+            total += piece.data.count
+            guard total <= limit else {
+                throw ClusterError(.tooLarge, "the job's market and price files exceed \(limit) bytes")
+            }
+            if bytes[piece.key] == nil {
+                keys.append(piece.key)
+                bytes[piece.key] = Data()
+            }
+            bytes[piece.key]!.append(piece.data)
+        }
+
+        var inputs: [JobInput] {
+            keys.compactMap { key in
+                JobInput.parse(key: key).map { JobInput(kind: $0.0, reference: $0.1, bytes: bytes[key] ?? Data()) }
+            }
+        }
+    }
+
     static func payloadParts(jobID: String, job: LoadedJob, budget: Int) -> [Tailgrid_V1_JobPayloadPart] {
         let yaml = pieces(job.jobBytes, budget: budget)
         let csv = job.positionsBytes.map { pieces($0, budget: budget) } ?? []
-        let count = Swift.max(yaml.count, csv.count)
+        let inputs = inputPieces(job.inputs, budget: budget)
+        let count = Swift.max(yaml.count, csv.count, inputs.count)
         return (0..<count).map { index in
             var part = Tailgrid_V1_JobPayloadPart()
             part.jobID = jobID
@@ -118,6 +165,7 @@ public enum Wire {
             }
             if index < yaml.count { part.jobYaml = yaml[index] }
             if index < csv.count { part.positionsCsv = csv[index] }
+            if index < inputs.count { part.inputs = [inputs[index]] }
             part.last = index == count - 1
             return part
         }

@@ -14,6 +14,8 @@ final class WorkerSession: Sendable {
         var sha256 = ""
         var yaml = Data()
         var csv = Data()
+        var inputs = Wire.InputCollector(limit: WorkerSession.maxPayloadBytes)
+        var inputFailure: ClusterError?
     }
 
     struct State {
@@ -99,7 +101,10 @@ final class WorkerSession: Sendable {
                 if !part.inputSha256.isEmpty { payload.sha256 = part.inputSha256 }
                 payload.yaml.append(part.jobYaml)
                 payload.csv.append(part.positionsCsv)
-                guard payload.yaml.count + payload.csv.count <= Self.maxPayloadBytes else {
+                for piece in part.inputs where payload.inputFailure == nil {
+                    do throws(ClusterError) { try payload.inputs.add(piece) } catch { payload.inputFailure = error }
+                }
+                guard payload.yaml.count + payload.csv.count + payload.inputs.total <= Self.maxPayloadBytes else {
                     state.payloads[part.jobID] = nil
                     state.plans.append((part.jobID, .failure(ClusterError(.protocolViolation, "the job payload exceeds \(Self.maxPayloadBytes) bytes"))))
                     if state.plans.count > Self.keptPlans { state.plans.removeFirst() }
@@ -128,8 +133,10 @@ final class WorkerSession: Sendable {
     }
 
     static func plan(from payload: Payload) -> Result<EnginePlan, ClusterError> {
+        if let failure = payload.inputFailure { return .failure(failure) }
         do {
-            let loaded = try JobFile.parse(jobBytes: payload.yaml, path: payload.name, positions: payload.csv.isEmpty ? nil : payload.csv)
+            let loaded = try JobFile.parse(jobBytes: payload.yaml, path: payload.name, positions: payload.csv.isEmpty ? nil : payload.csv,
+                                           inputs: payload.inputs.inputs)
             guard loaded.inputSHA256 == payload.sha256 else {
                 return .failure(ClusterError(.protocolViolation, "job payload hashes to \(loaded.inputSHA256), expected \(payload.sha256)"))
             }

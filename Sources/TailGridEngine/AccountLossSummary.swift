@@ -46,14 +46,19 @@ public struct AccountLossSummary: Sendable, Hashable {
         nonFiniteCount += other.nonFiniteCount
     }
 
-    /// Mean loss over all scenarios.
-    public var mean: Double { sum.value / Double(count) }
+    /// Mean loss over all scenarios; nil when a loss was too large for the exact sums
+    /// (magnitude 2^124 or more), which then cannot give a mean.
+    public var mean: Double? {
+        guard !sum.isInvalid, count > 0 else { return nil }
+        return sum.value / Double(count)
+    }
 
-    /// Standard deviation of the loss (with the N - 1 divisor).
-    public var standardDeviation: Double {
+    /// Standard deviation of the loss (with the N - 1 divisor); nil when a squared loss
+    /// was too large for the exact sums (a loss of about 4.6e18 USD or more).
+    public var standardDeviation: Double? {
+        guard let mean, !sumOfSquares.isInvalid else { return nil }
         guard count > 1 else { return 0 }
         let n = Double(count)
-        let mean = sum.value / n
         return Swift.max(0, (sumOfSquares.value - n * mean * mean) / (n - 1)).squareRoot()
     }
 }

@@ -6,8 +6,11 @@ public struct AccountRisk: Sendable, Hashable {
     public let equity: Double
     /// One estimate per confidence level, in the job's order.
     public let estimates: [TailEstimate]
-    public let meanLoss: Double
-    public let lossStandardDeviation: Double
+    /// Mean and standard deviation of the loss; nil when losses exceed the range of the
+    /// exact moment sums (they are reported as absent; VaR, ES and margin come from the
+    /// tail and are unaffected).
+    public let meanLoss: Double?
+    public let lossStandardDeviation: Double?
     public let histogram: LossHistogram
     public let margin: AccountMargin
 }

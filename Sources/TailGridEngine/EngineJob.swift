@@ -64,7 +64,7 @@ public struct EngineJob: Sendable {
         var factors: [RiskFactor] = []
         for (index, underlying) in market.underlyings.enumerated() {
             factors.append(RiskFactor(name: underlying.symbol, underlyingIndex: index, kind: .spot,
-                                      volatility: underlying.vol))
+                                      volatility: underlying.spotScenarioVol))
             if let volOfVol = underlying.volOfVol {
                 factors.append(RiskFactor(name: underlying.symbol + ".vol", underlyingIndex: index,
                                           kind: .impliedVol, volatility: volOfVol))

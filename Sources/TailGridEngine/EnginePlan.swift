@@ -1,3 +1,4 @@
+import TailGridCalibration
 import TailGridMarket
 import TailGridNumerics
 
@@ -11,7 +12,8 @@ public struct EnginePlan: Sendable {
     /// Numerical rank of the full factor correlation matrix.
     public let correlationRank: Int
     public let evaluator: TileEvaluator
-    /// Equity per account now, USD: haircut collateral plus the value of positions.
+    /// Equity per account now, USD: collateral at its haircut value (`MarginPolicy`)
+    /// plus the value of positions.
     public let equity: [Double]
     public let histogramLayouts: [LossHistogram.Layout]
     /// How many of the largest losses each account's tail keeps.
@@ -32,7 +34,15 @@ public struct EnginePlan: Sendable {
             throw EngineError(.numerics, "factor correlation: \(error.message)")
         }
         self.correlationRank = factor.rank
-        let generator = ScenarioGenerator(seed: job.seed, correlationFactor: factor.factor, model: job.model)
+        var historical: HistoricalBlockSampler?
+        if case .filteredHistorical(let history) = job.model {
+            guard let sampler = HistoricalBlockSampler(history: history, factors: factors, market: job.market) else {
+                throw EngineError(.invalidJob, "fhs needs a price history for every underlying (have: \(history.symbols.joined(separator: ", ")))")
+            }
+            historical = sampler
+        }
+        let generator = ScenarioGenerator(seed: job.seed, correlationFactor: factor.factor, model: job.model,
+                                          historical: historical)
 
         // Distinct instruments, in order of first appearance; collateral coins move as spot.
         var pricers: [InstrumentPricer] = []
@@ -63,10 +73,9 @@ public struct EnginePlan: Sendable {
                 guard let haircut = job.haircuts[collateral.currency] ?? (collateral.currency == "USD" ? 0 : nil) else {
                     throw EngineError(.invalidJob, "account '\(account.id)': no haircut for collateral currency '\(collateral.currency)'")
                 }
-                let effective = collateral.amount * (1 - haircut)
-                value += effective * price.price
-                if let coin = price.underlying {
-                    row[try index(of: Instrument(name: coin, underlying: coin, kind: .spot)), default: 0] += effective
+                value += MarginPolicy.collateralValue(amount: collateral.amount, price: price.price, haircut: haircut)
+                if let coin = price.underlying, job.margin.collateral == .portfolio {
+                    row[try index(of: Instrument(name: coin, underlying: coin, kind: .spot)), default: 0] += collateral.amount
                 }
             }
             for position in account.positions {
@@ -106,8 +115,19 @@ public struct EnginePlan: Sendable {
             throw EngineError(.invalidJob, "confidence levels must be in (0, 1)")
         }
         guard !job.accounts.isEmpty else { throw EngineError(.invalidJob, "a job needs at least one account") }
-        if case .studentT(let dof) = job.model, !(dof > 2 && dof.isFinite) {
-            throw EngineError(.invalidJob, "student_t needs dof > 2, got \(dof)")
+        if case .studentT(let dof, let tailCap) = job.model {
+            guard dof > 2 && dof.isFinite else { throw EngineError(.invalidJob, "student_t needs dof > 2, got \(dof)") }
+            guard tailCap >= 1e-12 && tailCap <= 0.01 else {
+                throw EngineError(.invalidJob, "student_t tail_cap must be in [1e-12, 0.01], got \(tailCap)")
+            }
+        }
+        if case .filteredHistorical(let history) = job.model {
+            guard job.correlation == nil else {
+                throw EngineError(.invalidJob, "fhs takes the dependence of the factors from history; remove market.correlation")
+            }
+            guard Double(history.horizonDays) == job.horizonDays else {
+                throw EngineError(.invalidJob, "fhs blocks of \(history.horizonDays) days do not match horizon_days \(job.horizonDays)")
+            }
         }
         for (currency, haircut) in job.haircuts where !(haircut >= 0 && haircut < 1) {
             throw EngineError(.invalidJob, "haircut for \(currency) must be in [0, 1), got \(haircut)")

@@ -19,10 +19,6 @@ public struct EngineResult: Sendable {
             guard summary.nonFiniteCount == 0 else {
                 throw EngineError(.nonFiniteLoss, "account '\(id)': \(summary.nonFiniteCount) of \(job.scenarios) scenarios gave a loss that is not a finite number (the model's moves overflow a double: lower the vol, the horizon or the Student-t tails)")
             }
-            guard !summary.sum.isInvalid, !summary.sumOfSquares.isInvalid else {
-                let largest = summary.tail.first.map { " (the largest is \($0.loss) USD)" } ?? ""
-                throw EngineError(.nonFiniteLoss, "account '\(id)': losses reach beyond the range of the exact moment sums, whose squares must stay below 2^124 (about 4.6e18 USD per loss)\(largest)")
-            }
             let required = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: job.confidences)
             guard summary.count == job.scenarios, summary.tail.count >= required else {
                 throw EngineError(.inconsistentSummary, "account '\(id)': the merged summaries hold \(summary.count) of \(job.scenarios) losses and a tail of \(summary.tail.count) of the \(required) the estimates need")

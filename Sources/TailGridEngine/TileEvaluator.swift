@@ -8,7 +8,8 @@ import TailGridNumerics
 /// contiguous row per instrument); accounts come from the position matrix.
 public struct TileEvaluator: Sendable {
     /// Per underlying, what turns its factor draws into a scenario spot and vol multiplier:
-    /// S' = S exp(sigma sqrt(tau) e - sigma^2 tau / 2), m = exp(nu sqrt(tau) h - nu^2 tau / 2).
+    /// S' = S exp(sigma sqrt(tau) e - sigma^2 tau / 2), m = exp(nu sqrt(tau) h - nu^2 tau / 2),
+    /// sigma the spot factor's vol (scenario vol, calibrated vol or the ATM vol).
     public struct UnderlyingTerms: Sendable, Hashable {
         public let spot: Double
         public let spotFactor: Int
@@ -25,17 +26,21 @@ public struct TileEvaluator: Sendable {
     public let instrumentUnderlying: [Int]
     public let positions: PositionMatrix
 
+    /// Under filtered historical simulation a spot factor's draw is already the horizon's
+    /// log-return (scale 1, no drift): S' = S exp(r~).
     public init(generator: ScenarioGenerator, factors: [RiskFactor], market: MarketData, horizonYears: Double,
                 instruments: [InstrumentPricer], positions: PositionMatrix) {
         self.generator = generator
         let root = horizonYears.squareRoot()
+        let historical = generator.historical != nil
         self.underlyings = market.underlyings.enumerated().map { index, underlying in
             let spotFactor = factors.firstIndex { $0.underlyingIndex == index && $0.kind == .spot }!
             let volFactor = factors.firstIndex { $0.underlyingIndex == index && $0.kind == .impliedVol }
             let nu = underlying.volOfVol ?? 0
+            let sigma = factors[spotFactor].volatility
             return UnderlyingTerms(
                 spot: underlying.spot, spotFactor: spotFactor,
-                spotScale: underlying.vol * root, spotDrift: -0.5 * underlying.vol * underlying.vol * horizonYears,
+                spotScale: historical ? 1 : sigma * root, spotDrift: historical ? 0 : -0.5 * sigma * sigma * horizonYears,
                 volFactor: volFactor, volScale: nu * root, volDrift: -0.5 * nu * nu * horizonYears)
         }
         self.instruments = instruments

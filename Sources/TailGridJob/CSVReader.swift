@@ -1,3 +1,5 @@
+import Foundation
+
 /// An RFC 4180 reader: comma-separated fields, optionally in double quotes (a quote
 /// inside is written twice), records ending in LF or CRLF, a quoted field may span lines.
 /// Works on bytes, so a 400,000-row positions file reads in one pass without
@@ -12,6 +14,19 @@ struct CSVReader {
     struct Failure: Error {
         let line: Int
         let message: String
+    }
+
+    /// The records of a file's bytes, refusing text that is not UTF-8 and malformed CSV
+    /// with the file and line.
+    static func records(of bytes: Data, file: String) throws(JobError) -> [Record] {
+        guard String(data: bytes, encoding: .utf8) != nil else {
+            throw JobError(.data, file: file, "is not UTF-8 text")
+        }
+        do throws(Failure) {
+            return try records(Array(bytes))
+        } catch {
+            throw JobError(.data, file: file, line: error.line, error.message)
+        }
     }
 
     /// The records of `bytes`, blank lines skipped.

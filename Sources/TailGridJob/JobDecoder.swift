@@ -1,4 +1,5 @@
 import Foundation
+import TailGridCalibration
 import TailGridEngine
 import TailGridMarket
 import TailGridNumerics
@@ -11,12 +12,22 @@ struct JobDecoder {
         var positionsFile: (value: String, field: YAMLField)?
         var accounts: [Account]
         var market: MarketData
+        var calibration: CalibrationReport?
+    }
+
+    /// The model as written, before the market (fhs needs the calibration window).
+    enum ModelSpec {
+        case parametric(ScenarioModel)
+        case filteredHistorical(lookbackDays: Int?, lambda: Double, field: YAMLField)
     }
 
     let file: String
+    /// Reads a file the job refers to (market file, price files).
+    let readInput: (JobInputRequest) throws(JobError) -> Data
 
-    init(file: String) {
+    init(file: String, readInput: @escaping (JobInputRequest) throws(JobError) -> Data) {
         self.file = file
+        self.readInput = readInput
     }
 
     mutating func decode(_ root: YAMLField) throws(JobError) -> Decoded {
@@ -42,9 +53,56 @@ struct JobDecoder {
                 throw field.error("expected a whole number from 1 to \(JobFile.maxChunkSize), got \(chunkSize)")
             }
         }
-        let model = try top.optional("model").map { field throws(JobError) in try Self.model(field) } ?? .gaussian
-        let marketField = try top.required("market")
-        let (market, correlation) = try Self.market(marketField, valuationTime: valuationTime)
+        let modelSpec = try top.optional("model").map { field throws(JobError) in try Self.model(field) } ?? .parametric(.gaussian)
+        let dataDirectory = try top.optional("data_dir")?.string()
+        let marketField: YAMLField
+        if let marketFileField = top.optional("market_file") {
+            if let inline = top.optional("market") {
+                throw inline.error("the job names market_file; give the market in one place, not both")
+            }
+            let reference = try marketFileField.string()
+            let bytes = try readInput(JobInputRequest(kind: .market, reference: reference, field: marketFileField,
+                                                      dataDirectory: dataDirectory))
+            let root = try JobFile.compose(bytes, file: reference, what: "the market block as a YAML mapping (rate, underlyings, ...)")
+            marketField = YAMLField(node: root, path: "", file: reference)
+        } else {
+            marketField = try top.required("market")
+        }
+        var historical = false
+        if case .filteredHistorical = modelSpec { historical = true }
+        let decodedMarket = try market(marketField, valuationTime: valuationTime, dataDirectory: dataDirectory,
+                                       historical: historical)
+        let market = decodedMarket.market
+        let correlation = decodedMarket.correlation
+        var calibrationReport = decodedMarket.calibration?.report
+        let model: ScenarioModel
+        switch modelSpec {
+        case .parametric(let parametric):
+            model = parametric
+        case .filteredHistorical(let lookback, let lambda, let field):
+            guard let calibration = decodedMarket.calibration else {
+                throw field.error("kind: fhs needs market.calibration with a price file for every underlying")
+            }
+            let missing = market.underlyings.map(\.symbol).filter { !calibration.window.symbols.contains($0) }
+            guard missing.isEmpty else {
+                throw field.error("kind: fhs needs a price file for every underlying; market.calibration.prices has none for \(missing.joined(separator: ", "))")
+            }
+            guard horizonDays.rounded() == horizonDays else {
+                throw field.error("kind: fhs replays whole days; horizon_days must be a whole number, got \(horizonDays)")
+            }
+            let history: FilteredHistory
+            do {
+                history = try FilteredHistory(window: calibration.window, lambda: lambda, horizonDays: Int(horizonDays),
+                                              lookbackDays: lookback ?? calibration.window.days)
+            } catch {
+                throw field.error(error.message)
+            }
+            model = .filteredHistorical(history)
+            calibrationReport?.fhs = CalibrationReport.FilteredHistorical(
+                lookbackDays: history.lookbackDays, lambda: history.lambda, blocks: history.blockCount,
+                blockStarts: [CalendarDay.text(history.firstBlockDay), CalendarDay.text(history.firstBlockDay + history.blockCount - 1)],
+                currentVols: Dictionary(uniqueKeysWithValues: zip(history.symbols, history.currentVols)))
+        }
         let haircuts = try top.optional("collateral_haircuts").map { field throws(JobError) in
             try Self.haircuts(field)
         } ?? [:]
@@ -66,7 +124,8 @@ struct JobDecoder {
             name: name, seed: seed, scenarios: scenarios, horizonDays: horizonDays, confidences: confidences,
             chunkSize: chunkSize, model: model, market: market, correlation: correlation, haircuts: haircuts,
             accounts: accounts, margin: margin, aggregation: aggregation)
-        return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market)
+        return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market,
+                       calibration: calibrationReport)
     }
 
     // MARK: Fields
@@ -99,137 +158,36 @@ struct JobDecoder {
         return (values, labels)
     }
 
-    static func model(_ field: YAMLField) throws(JobError) -> ScenarioModel {
-        let mapping = try field.mapping(allowed: ["kind", "dof"])
+    static func model(_ field: YAMLField) throws(JobError) -> ModelSpec {
+        let mapping = try field.mapping(allowed: ["kind", "dof", "tail_cap", "lookback_days", "lambda"])
         let kindField = try mapping.required("kind")
-        switch try kindField.string() {
-        case "gaussian":
-            if let dof = mapping.optional("dof") { throw dof.error("dof applies to kind: student_t only") }
-            return .gaussian
+        let kind = try kindField.string()
+        let keysOfKind: [String: [String]] = ["gaussian": [], "student_t": ["dof", "tail_cap"], "fhs": ["lookback_days", "lambda"]]
+        guard let allowed = keysOfKind[kind] else {
+            throw kindField.error("expected gaussian, student_t or fhs, got '\(kind)'")
+        }
+        for (key, extra) in mapping.entries where key != "kind" && !allowed.contains(key) {
+            throw extra.error("\(key) does not apply to kind: \(kind)")
+        }
+        switch kind {
         case "student_t":
             let dof = try mapping.required("dof").double(in: 2...1000, open: true, "degrees of freedom in (2, 1000)")
-            return .studentT(degreesOfFreedom: dof)
-        case let other:
-            throw kindField.error("expected gaussian or student_t, got '\(other)'")
-        }
-    }
-
-    static func market(_ field: YAMLField, valuationTime: Date) throws(JobError) -> (MarketData, EngineJob.FactorCorrelation?) {
-        let mapping = try field.mapping(allowed: ["rate", "underlyings", "correlation"])
-        let rate = try mapping.optional("rate")?.double(in: -1...1, open: true, "a rate in (-1, 1), like 0.05") ?? 0
-        let underlyingsField = try mapping.required("underlyings")
-        var underlyings: [Underlying] = []
-        for (symbol, entry) in try underlyingsField.anyMapping().entries {
-            guard Instrument.isSymbol(symbol) else {
-                throw entry.error("'\(symbol)' is not a coin symbol (upper-case letters and digits)")
+            let tailCap = try mapping.optional("tail_cap")?.double(in: 1e-12...0.01, "a tail probability in [1e-12, 0.01], like 1e-6")
+                ?? StudentTMixing.defaultTailCap
+            return .parametric(.studentT(degreesOfFreedom: dof, tailCap: tailCap))
+        case "fhs":
+            var lookback: Int?
+            if let lookbackField = mapping.optional("lookback_days") {
+                let value = try lookbackField.integer()
+                guard value >= 20, value <= 10_000 else {
+                    throw lookbackField.error("expected a whole number of days from 20 to 10000, got \(value)")
+                }
+                lookback = value
             }
-            guard !MarketData.stablecoins.contains(symbol) else {
-                throw entry.error("\(symbol) is valued at 1 USD and cannot be an underlying")
-            }
-            underlyings.append(try underlying(symbol, entry))
-        }
-        guard !underlyings.isEmpty else { throw underlyingsField.error("expected at least one underlying") }
-        let market: MarketData
-        do {
-            market = try MarketData(valuationTime: valuationTime, rate: rate, underlyings: underlyings)
-        } catch {
-            throw field.error(error.message)
-        }
-        let correlation = try mapping.optional("correlation").map { field throws(JobError) in
-            try Self.correlation(field, market: market)
-        }
-        return (market, correlation)
-    }
-
-    static func underlying(_ symbol: String, _ field: YAMLField) throws(JobError) -> Underlying {
-        let mapping = try field.mapping(allowed: ["spot", "vol", "vol_of_vol", "carry", "vol_surface"])
-        let spot = try mapping.required("spot").double(in: 0...JobLimits.maxSpot, open: true,
-                                                        "a positive USD price below \(JobLimits.maxSpot)")
-        let vol = try mapping.required("vol").double(in: 0...20, open: true, "an annualised vol in (0, 20), like 0.55")
-        let volOfVol = try mapping.optional("vol_of_vol")?.double(in: 0...50.0.nextDown, "an annualised vol of vol in [0, 50)")
-        let carry = try mapping.optional("carry")?.double(in: -10...10, open: true, "an annualised carry in (-10, 10)") ?? 0
-        let surface = try mapping.optional("vol_surface").map { field throws(JobError) in try volSurface(field) }
-        do {
-            return try Underlying(symbol: symbol, spot: spot, vol: vol, volOfVol: volOfVol, carry: carry, surface: surface)
-        } catch {
-            throw field.error(error.message)
-        }
-    }
-
-    static func volSurface(_ field: YAMLField) throws(JobError) -> VolSurface {
-        let mapping = try field.mapping(allowed: ["expiries_days", "log_moneyness", "vols"])
-        let expiries = try mapping.required("expiries_days").sequence().map { element throws(JobError) in
-            try element.double(in: 0...36_500, open: true, "a positive number of days")
-        }
-        let moneyness = try mapping.required("log_moneyness").sequence().map { element throws(JobError) in
-            try element.double(in: -10...10, "a log-moneyness ln(K/F) in [-10, 10]")
-        }
-        let vols = try mapping.required("vols").sequence().map { row throws(JobError) in
-            try row.sequence().map { element throws(JobError) in
-                try element.double(in: 0...20, open: true, "a vol in (0, 20)")
-            }
-        }
-        do {
-            return try VolSurface(expiries: expiries.map { $0 / 365 }, logMoneyness: moneyness, vols: vols)
-        } catch {
-            throw field.error(error.message)
-        }
-    }
-
-    static func correlation(_ field: YAMLField, market: MarketData) throws(JobError) -> EngineJob.FactorCorrelation {
-        let mapping = try field.mapping(allowed: ["factors", "matrix", "repair"])
-        let known = EngineJob.factors(of: market).map(\.name)
-        let factorsField = try mapping.required("factors")
-        var factors: [String] = []
-        for element in try factorsField.sequence() {
-            let name = try element.string()
-            guard known.contains(name) else {
-                let hint = name.hasSuffix(".vol") ? " (a .vol factor needs vol_of_vol on its underlying)" : ""
-                throw element.error("'\(name)' is not a factor of this market\(hint); factors: \(known.joined(separator: ", "))")
-            }
-            guard !factors.contains(name) else { throw element.error("factor '\(name)' is listed twice") }
-            factors.append(name)
-        }
-        guard !factors.isEmpty else { throw factorsField.error("expected at least one factor") }
-        let matrixField = try mapping.required("matrix")
-        let rows = try matrixField.sequence()
-        guard rows.count == factors.count else {
-            throw matrixField.error("expected \(factors.count) rows (one per factor), got \(rows.count)")
-        }
-        var storage: [Double] = []
-        for row in rows {
-            let entries = try row.sequence()
-            guard entries.count == factors.count else {
-                throw row.error("expected \(factors.count) entries (one per factor), got \(entries.count)")
-            }
-            for entry in entries { storage.append(try entry.double()) }
-        }
-        let matrix = DenseMatrix(rows: factors.count, columns: factors.count, storage: storage)
-        var repair = "none"
-        if let repairField = mapping.optional("repair") {
-            repair = try repairField.string()
-            guard repair == "none" || repair == "nearest" else {
-                throw repairField.error("expected none or nearest, got '\(repair)'")
-            }
-        }
-        func describe(_ error: NumericsError) -> String {
-            // Name the factors behind matrix indices.
-            var message = error.message
-            for (index, name) in factors.enumerated().reversed() {
-                message = message.replacingOccurrences(of: "[\(index)]", with: "[\(index): \(name)]")
-            }
-            return message
-        }
-        do {
-            if repair == "nearest" {
-                let repaired = try NearestCorrelation(repairing: matrix)
-                return EngineJob.FactorCorrelation(factors: factors, matrix: repaired.repaired,
-                                                   repairDistance: repaired.distance)
-            }
-            return EngineJob.FactorCorrelation(factors: factors, matrix: try CorrelationMatrix(validating: matrix))
-        } catch {
-            let advice = error.code == .notPositiveSemidefinite ? " (set repair: nearest to use the nearest correlation matrix)" : ""
-            throw matrixField.error(describe(error) + advice)
+            let lambda = try mapping.optional("lambda")?.double(in: 0...1, open: true, "a decay in (0, 1), like 0.94") ?? Self.defaultLambda
+            return .filteredHistorical(lookbackDays: lookback, lambda: lambda, field: field)
+        default:
+            return .parametric(.gaussian)
         }
     }
 
@@ -243,7 +201,7 @@ struct JobDecoder {
     }
 
     static func margin(_ field: YAMLField) throws(JobError) -> MarginPolicy {
-        let mapping = try field.mapping(allowed: ["measure", "maintenance_ratio"])
+        let mapping = try field.mapping(allowed: ["measure", "maintenance_ratio", "collateral"])
         var measure = MarginPolicy.Measure.es
         if let measureField = mapping.optional("measure") {
             let text = try measureField.string()
@@ -255,7 +213,15 @@ struct JobDecoder {
         let ratio = try mapping.optional("maintenance_ratio")?.double(in: 0...1, "a ratio in (0, 1], like 0.8")
             ?? MarginPolicy.defaultMaintenanceRatio
         guard ratio > 0 else { throw mapping.optional("maintenance_ratio")!.error("expected a ratio in (0, 1], got 0") }
-        return MarginPolicy(measure: measure, maintenanceRatio: ratio)
+        var collateral = MarginPolicy.Collateral.portfolio
+        if let collateralField = mapping.optional("collateral") {
+            let text = try collateralField.string()
+            guard let parsed = MarginPolicy.Collateral(rawValue: text) else {
+                throw collateralField.error("expected portfolio or haircut, got '\(text)'")
+            }
+            collateral = parsed
+        }
+        return MarginPolicy(measure: measure, maintenanceRatio: ratio, collateral: collateral)
     }
 
     static func accounts(_ field: YAMLField, market: MarketData, haircuts: [String: Double]) throws(JobError) -> [Account] {

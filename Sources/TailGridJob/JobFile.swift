@@ -10,54 +10,94 @@ import Yams
 public enum JobFile {
     static let topLevelKeys = [
         "job", "valuation_time", "seed", "scenarios", "horizon_days", "confidence", "chunk_size", "model",
-        "market", "collateral_haircuts", "margin", "accounts", "positions_file", "aggregation",
+        "market", "market_file", "data_dir", "collateral_haircuts", "margin", "accounts", "positions_file",
+        "aggregation",
     ]
 
     /// Upper bounds that keep a typo from asking for a machine-sized job.
     public static let maxScenarios = 100_000_000
     public static let maxChunkSize = 1 << 22
 
-    /// Reads and checks the job file at `path` and the positions file it names.
-    public static func load(path: String) throws(JobError) -> LoadedJob {
+    /// Reads and checks the job file at `path` and the files it names: positions and
+    /// market files relative to the job's folder, price files relative to `dataDirectory`
+    /// (the command line's `--data-dir`), else to the job's `data_dir` (itself relative to
+    /// the job's folder), else to the folder of the file that names them.
+    public static func load(path: String, dataDirectory: String? = nil) throws(JobError) -> LoadedJob {
         let bytes = try read(path, field: nil, referencedFrom: nil)
-        return try parse(jobBytes: bytes, path: path) { reference, field throws(JobError) in
+        return try parse(jobBytes: bytes, path: path, readPositions: { reference, field throws(JobError) in
             try read(resolve(reference, relativeTo: path), field: field, referencedFrom: path)
-        }
+        }, readInput: { request throws(JobError) in
+            let resolved: String
+            switch request.kind {
+            case .market:
+                resolved = resolve(request.reference, relativeTo: path)
+            case .prices:
+                if let folder = dataDirectory ?? request.dataDirectory.map({ resolve($0, relativeTo: path) }) {
+                    resolved = request.reference.hasPrefix("/") ? request.reference
+                        : (folder as NSString).appendingPathComponent(request.reference)
+                } else {
+                    resolved = resolve(request.reference, relativeTo: request.field.file == path ? path
+                                       : resolve(request.field.file, relativeTo: path))
+                }
+            }
+            return try read(resolved, field: request.field, referencedFrom: request.field.file)
+        })
     }
 
     /// Checks a job from its bytes, as a coordinator or worker receives it; `positions`
-    /// are the bytes of the positions file, if the job names one.
-    public static func parse(jobBytes: Data, path: String, positions: Data?) throws(JobError) -> LoadedJob {
-        try parse(jobBytes: jobBytes, path: path) { reference, field throws(JobError) in
+    /// are the bytes of the positions file, if the job names one, `inputs` those of its
+    /// market and price files.
+    public static func parse(jobBytes: Data, path: String, positions: Data?, inputs: [JobInput] = []) throws(JobError) -> LoadedJob {
+        let byKey = Dictionary(inputs.map { ($0.key, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        return try parse(jobBytes: jobBytes, path: path, readPositions: { reference, field throws(JobError) in
             guard let positions else {
                 throw JobError(.missingInput, file: path, field: field.path, line: field.line,
                                "the job names positions_file '\(reference)' but its bytes were not sent")
             }
             return positions
-        }
+        }, readInput: { request throws(JobError) in
+            let key = JobInput(kind: request.kind, reference: request.reference, bytes: Data()).key
+            guard let bytes = byKey[key] else {
+                throw JobError(.missingInput, file: request.field.file, field: request.field.path, line: request.field.line,
+                               "the job names \(request.kind.rawValue) file '\(request.reference)' but its bytes were not sent")
+            }
+            return bytes
+        })
     }
 
-    static func parse(jobBytes bytes: Data, path: String,
-                      readPositions: (String, YAMLField) throws(JobError) -> Data) throws(JobError) -> LoadedJob {
+    /// Parses YAML text into a node tree behind the alias guards.
+    static func compose(_ bytes: Data, file: String, what: String) throws(JobError) -> Node {
         guard let text = String(data: bytes, encoding: .utf8) else {
-            throw JobError(.data, file: path, "is not UTF-8 text")
+            throw JobError(.data, file: file, "is not UTF-8 text")
         }
-        try YAMLAliasGuard.checkKeys(text, file: path)
+        try YAMLAliasGuard.checkKeys(text, file: file)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw JobError(.data, file: path, "is empty; expected a YAML mapping (see README, 'Job file')")
+                throw JobError(.data, file: file, "is empty; expected \(what)")
             }
             root = node
         } catch let error as JobError {
             throw error
         } catch {
-            throw JobError(.data, file: path, "is not valid YAML: \(error)")
+            throw JobError(.data, file: file, "is not valid YAML: \(error)")
         }
-        try YAMLAliasGuard.checkExpansion(root, fileBytes: bytes.count, file: path)
+        try YAMLAliasGuard.checkExpansion(root, fileBytes: bytes.count, file: file)
+        return root
+    }
+
+    static func parse(jobBytes bytes: Data, path: String,
+                      readPositions: (String, YAMLField) throws(JobError) -> Data,
+                      readInput: @escaping (JobInputRequest) throws(JobError) -> Data) throws(JobError) -> LoadedJob {
+        let root = try compose(bytes, file: path, what: "a YAML mapping (see README, 'Job file')")
         var hasher = SHA256()
         hasher.update(data: bytes)
-        var decoder = JobDecoder(file: path)
+        var inputs: [JobInput] = []
+        var decoder = JobDecoder(file: path) { request throws(JobError) in
+            let bytes = try readInput(request)
+            inputs.append(JobInput(kind: request.kind, reference: request.reference, bytes: bytes))
+            return bytes
+        }
         let decoded = try decoder.decode(YAMLField(node: root, path: "", file: path))
 
         var accounts = decoded.accounts
@@ -69,6 +109,7 @@ public enum JobFile {
             accounts = try PositionsFile.apply(csvBytes, file: positionsFile.value, to: accounts,
                                                market: decoded.market)
         }
+        for input in inputs { hasher.update(data: input.bytes) }
         var job = decoded.job
         job.accounts = accounts
         // The engine's own checks, as the last gate; its messages name what is wrong.
@@ -79,7 +120,7 @@ public enum JobFile {
         }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return LoadedJob(engineJob: job, confidenceLabels: decoded.confidenceLabels, inputSHA256: digest, path: path,
-                         jobBytes: bytes, positionsBytes: positionsBytes)
+                         jobBytes: bytes, positionsBytes: positionsBytes, inputs: inputs, calibration: decoded.calibration)
     }
 
     static func read(_ path: String, field: YAMLField?, referencedFrom: String?) throws(JobError) -> Data {

@@ -6,7 +6,8 @@ public struct LoadedJob: Sendable {
     public let engineJob: EngineJob
     /// The confidence levels as written in the file (`"0.99"`): the keys of result files.
     public let confidenceLabels: [String]
-    /// SHA-256 (hex) of the job file's bytes followed by the positions file's bytes.
+    /// SHA-256 (hex) of the job file's bytes followed by the positions file's bytes and
+    /// then each input's bytes.
     public let inputSHA256: String
     /// The path the user gave.
     public let path: String
@@ -14,4 +15,9 @@ public struct LoadedJob: Sendable {
     /// workers, which parse them into the same engine job.
     public let jobBytes: Data
     public let positionsBytes: Data?
+    /// The market and price files the job read, in the order read (part of the SHA-256,
+    /// after the positions file).
+    public let inputs: [JobInput]
+    /// What a calibration from price history estimated, for the result.
+    public let calibration: CalibrationReport?
 }

@@ -9,15 +9,7 @@ enum PositionsFile {
     static let header = ["account", "instrument", "quantity"]
 
     static func apply(_ bytes: Data, file: String, to accounts: [Account], market: MarketData) throws(JobError) -> [Account] {
-        guard String(data: bytes, encoding: .utf8) != nil else {
-            throw JobError(.data, file: file, "is not UTF-8 text")
-        }
-        let records: [CSVReader.Record]
-        do {
-            records = try CSVReader.records(Array(bytes))
-        } catch {
-            throw JobError(.data, file: file, line: error.line, error.message)
-        }
+        let records = try CSVReader.records(of: bytes, file: file)
         let indexOfAccount = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.id, $0) })
         var added = [[Account.Position]](repeating: [], count: accounts.count)
         var instruments: [String: Instrument] = [:]

@@ -27,8 +27,9 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var maintenanceMargin: Double
         public var excessMargin: Double
         public var status: String
-        public var meanLoss: Double
-        public var lossStandardDeviation: Double
+        /// Absent when losses exceed the range of the exact moment sums (see README).
+        public var meanLoss: Double?
+        public var lossStandardDeviation: Double?
         public var histogram: Histogram
 
         enum CodingKeys: String, CodingKey {
@@ -73,19 +74,24 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     public var chunkSize: Int
     public var model: String
     public var marginMeasure: String
+    /// `portfolio` or `haircut`: how coin collateral entered the scenarios.
+    public var marginCollateral: String
     public var factors: [String]
     public var correlationRepairDistance: Double?
+    /// The calibration from price history, when the job has one.
+    public var calibration: CalibrationReport?
     public var elapsedSeconds: Double
     public var accounts: [AccountEntry]
     public var audit: Audit?
 
     enum CodingKeys: String, CodingKey {
-        case job, seed, scenarios, confidence, model, factors, accounts, audit
+        case job, seed, scenarios, confidence, model, factors, accounts, audit, calibration
         case inputSHA256 = "input_sha256"
         case engineVersion = "engine_version"
         case horizonDays = "horizon_days"
         case chunkSize = "chunk_size"
         case marginMeasure = "margin_measure"
+        case marginCollateral = "margin_collateral"
         case correlationRepairDistance = "correlation_repair_distance"
         case elapsedSeconds = "elapsed_seconds"
     }
@@ -110,13 +116,12 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         self.horizonDays = job.horizonDays
         self.confidence = job.confidences
         self.chunkSize = job.chunkSize
-        switch job.model {
-        case .gaussian: self.model = "gaussian"
-        case .studentT(let dof): self.model = "student_t(dof=\(dof))"
-        }
+        self.model = job.model.label
         self.marginMeasure = job.margin.measure.rawValue
+        self.marginCollateral = job.margin.collateral.rawValue
         self.factors = result.factors
         self.correlationRepairDistance = job.correlation?.repairDistance
+        self.calibration = loaded.calibration
         self.elapsedSeconds = elapsedSeconds
         self.accounts = result.accounts.map { risk in
             AccountEntry(

@@ -1,8 +1,9 @@
 import Foundation
 
-/// A coin's market state: spot in USD, its at-the-money implied vol (which is also the
-/// volatility of its spot scenario factor), an optional smile, a carry for futures and
-/// an optional vol of vol that makes its implied vols a scenario factor of their own.
+/// A coin's market state: spot in USD, its at-the-money implied vol (also the volatility
+/// of its spot scenario factor unless a scenario vol is set), an optional smile, a carry
+/// for futures and an optional vol of vol that makes its implied vols a scenario factor
+/// of their own.
 public struct Underlying: Sendable, Hashable {
     public let symbol: String
     public let spot: Double
@@ -12,9 +13,15 @@ public struct Underlying: Sendable, Hashable {
     /// Annualised carry b: F(T) = S exp(b T).
     public let carry: Double
     public let surface: VolSurface?
+    /// The vol of the spot scenario factor when it differs from the implied ATM vol
+    /// (`scenario_vol`, or calibrated from price history); nil uses `vol`.
+    public let scenarioVol: Double?
+
+    /// The annualised vol the spot factor moves with.
+    public var spotScenarioVol: Double { scenarioVol ?? vol }
 
     public init(symbol: String, spot: Double, vol: Double, volOfVol: Double? = nil,
-                carry: Double = 0, surface: VolSurface? = nil) throws(MarketError) {
+                carry: Double = 0, surface: VolSurface? = nil, scenarioVol: Double? = nil) throws(MarketError) {
         guard spot.isFinite, spot > 0 else {
             throw MarketError(.badMarketData, "\(symbol): spot must be a positive number, got \(spot)")
         }
@@ -26,6 +33,11 @@ public struct Underlying: Sendable, Hashable {
                 throw MarketError(.badMarketData, "\(symbol): vol_of_vol must be in [0, 50), got \(volOfVol)")
             }
         }
+        if let scenarioVol {
+            guard scenarioVol.isFinite, scenarioVol > 0, scenarioVol < 20 else {
+                throw MarketError(.badMarketData, "\(symbol): scenario_vol must be in (0, 20), got \(scenarioVol)")
+            }
+        }
         guard carry.isFinite, abs(carry) < 10 else {
             throw MarketError(.badMarketData, "\(symbol): carry must be in (-10, 10), got \(carry)")
         }
@@ -35,6 +47,13 @@ public struct Underlying: Sendable, Hashable {
         self.volOfVol = volOfVol
         self.carry = carry
         self.surface = surface
+        self.scenarioVol = scenarioVol
+    }
+
+    /// The same coin with another scenario vol (calibration sets it).
+    public func withScenarioVol(_ scenarioVol: Double?) throws(MarketError) -> Underlying {
+        try Underlying(symbol: symbol, spot: spot, vol: vol, volOfVol: volOfVol, carry: carry, surface: surface,
+                       scenarioVol: scenarioVol)
     }
 
     /// F(T) = S exp(b T).

@@ -26,6 +26,16 @@ public struct StudentTMixing: Sendable, Hashable {
         self.c = 1 / (9 * d).squareRoot()
     }
 
+    /// Each factor draw is capped at its two-sided 1e-6 quantile unless the job says otherwise.
+    public static let defaultTailCap = 1e-6
+
+    /// The cap on a unit-variance t draw: the t quantile with upper tail `tailCap`,
+    /// scaled by sqrt((nu - 2) / nu) to unit variance. dof 3, 1e-6: 59.6 standard
+    /// deviations; dof 5, 1e-6: 19.2.
+    public static func drawCap(degreesOfFreedom nu: Double, tailCap: Double) -> Double {
+        StudentTDistribution.upperQuantile(tail: tailCap, degreesOfFreedom: nu) * ((nu - 2) / nu).squareRoot()
+    }
+
     /// The Philox stream the mixing variable reads from (normals use stream 0).
     public static let stream: UInt32 = 1
 

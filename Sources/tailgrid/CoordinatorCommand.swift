@@ -50,6 +50,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest positions file accepted, in bytes.")
     var maxPositionsBytes: Int = ClusterLimits().maxPositionsBytes
 
+    @Option(name: .long, help: "Largest total of a job's market and price files accepted, in bytes.")
+    var maxInputBytes: Int = ClusterLimits().maxInputBytes
+
     func validate() throws {
         guard let address = ClusterAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
         let roles = workerTokenFile != nil && clientTokenFile != nil
@@ -69,7 +72,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard retainJobs >= 0, retainSeconds >= 0, retainSeconds.isFinite, retainSeconds <= 1e8 else {
             throw ValidationError("--retain-jobs and --retain-seconds must not be negative")
         }
-        guard maxScenarios > 0, maxAccounts > 0, maxJobBytes > 0, maxPositionsBytes >= 0 else {
+        guard maxScenarios > 0, maxAccounts > 0, maxJobBytes > 0, maxPositionsBytes >= 0, maxInputBytes >= 0 else {
             throw ValidationError("limits must be positive")
         }
     }
@@ -91,6 +94,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         limits.maxAccounts = maxAccounts
         limits.maxJobBytes = maxJobBytes
         limits.maxPositionsBytes = maxPositionsBytes
+        limits.maxInputBytes = maxInputBytes
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(limits: limits, leaseTimeout: .milliseconds(Int(leaseTimeout * 1000)),
                                                     maxAttempts: maxAttempts, auditFraction: auditFraction,

@@ -14,6 +14,9 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The YAML job file.")
     var job: String
 
+    @Option(name: .long, help: "Folder of the price files a calibration names (default: the job's data_dir, else the folder of the file naming them).")
+    var dataDir: String?
+
     @Option(name: .long, help: "Output folder (default: tailgrid-out/<job name>).")
     var out: String?
 
@@ -45,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let loaded = try JobFile.load(path: job)
+            let loaded = try JobFile.load(path: job, dataDirectory: dataDir)
             if workers > 0 {
                 try await runOnLocalCluster(loaded)
                 return

@@ -14,6 +14,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Argument(help: "The YAML job file.")
     var job: String
 
+    @Option(name: .long, help: "Folder of the price files a calibration names (default: the job's data_dir, else the folder of the file naming them).")
+    var dataDir: String?
+
     @OptionGroup var cluster: ClusterOptions
 
     @Flag(name: .long, help: "Wait for the job: print progress, then write the result files as `run` does.")
@@ -31,7 +34,7 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: LoadedJob
         do {
-            loaded = try JobFile.load(path: job)
+            loaded = try JobFile.load(path: job, dataDirectory: dataDir)
         } catch {
             throw CommandFailure.exit(error)
         }

@@ -13,9 +13,12 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "The YAML job file.")
     var job: String
 
+    @Option(name: .long, help: "Folder of the price files a calibration names (default: the job's data_dir, else the folder of the file naming them).")
+    var dataDir: String?
+
     func run() throws {
         do {
-            let loaded = try JobFile.load(path: job)
+            let loaded = try JobFile.load(path: job, dataDirectory: dataDir)
             let plan: EnginePlan
             do {
                 plan = try EnginePlan(loaded.engineJob)

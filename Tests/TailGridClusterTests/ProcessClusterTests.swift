@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TailGridTestSupport
 import TailGridCluster
 import TailGridJob
 
@@ -29,6 +30,27 @@ struct ProcessClusterTests {
         let json = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as! [String: Any]
         #expect(json["state"] as? String == "SUCCEEDED")
         #expect(json["chunks_done"] as? Int == 13)
+    }
+
+    /// A calibrated FHS job submitted from another process: the submitter reads the
+    /// market file and the price files (--data-dir), they travel with the job to the
+    /// coordinator and on to the workers, and the result is the in-process one.
+    @Test func calibratedJobTravelsWithItsPriceFiles() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let workers = try (0..<2).map { try P.worker(scratch, address: address, name: "w\($0)") }
+        defer { workers.forEach { $0.stop() } }
+        let data = SharedPriceData.folder.path
+        let out = scratch.path("cluster")
+        let submitted = try await P.run(["submit", "jobs/eod-fhs.yaml", "--data-dir", data, "--coordinator", address,
+                                         "--token-file", scratch.tokenFile, "--wait", "--out", out, "--quiet"])
+        #expect(submitted.status == 0, "\(submitted.errors)")
+        let local = scratch.path("local")
+        let run = try await P.run(["run", "jobs/eod-fhs.yaml", "--data-dir", data, "--out", local, "--quiet"])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(try P.resultWithoutTiming(out) == (try P.resultWithoutTiming(local)))
     }
 
     /// SIGKILL a worker while it holds a chunk: the chunk is retried elsewhere and the

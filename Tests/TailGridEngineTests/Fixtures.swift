@@ -55,7 +55,7 @@ enum Fixtures {
 extension AccountRisk {
     /// Every number of the result as bits, so equality means bit-identical.
     var bitSignature: [UInt64] {
-        var bits = [equity.bitPattern, meanLoss.bitPattern, lossStandardDeviation.bitPattern,
+        var bits = [equity.bitPattern, meanLoss?.bitPattern ?? 1, lossStandardDeviation?.bitPattern ?? 1,
                     margin.initialMargin.bitPattern, margin.maintenanceMargin.bitPattern, margin.excessMargin.bitPattern]
         for estimate in estimates {
             bits += [estimate.valueAtRisk.bitPattern, estimate.expectedShortfall.bitPattern,

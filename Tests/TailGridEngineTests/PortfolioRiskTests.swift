@@ -24,18 +24,18 @@ struct PortfolioRiskTests {
         #expect(results[1].estimates[0].expectedShortfall < 0.8 * results[0].estimates[0].expectedShortfall)
     }
 
-    /// Coin collateral loses value when its coin falls: the haircut coin counts in the loss.
+    /// Coin collateral loses value when its coin falls: under the default `portfolio`
+    /// convention the whole balance counts in the loss, the haircut in equity only.
     @Test func coinCollateralCarriesWrongWayRisk() throws {
         let usd = Account(id: "usd", collateral: [.init(currency: "USD", amount: 200_000)], positions: [])
         let btc = Account(id: "btc", collateral: [.init(currency: "BTC", amount: 2)], positions: [])
-        let spot = Account(id: "spot", collateral: [], positions: [try Fixtures.position("BTC", 1.8)])
+        let spot = Account(id: "spot", collateral: [], positions: [try Fixtures.position("BTC", 2)])
         let results = try risk([usd, btc, spot])
         #expect(results[0].estimates[0].expectedShortfall == 0)
         #expect(results[0].equity == 200_000)
         #expect(abs(results[1].equity - 2 * 0.9 * 97_600) < 1e-6)
-        // Two coins at a 10% haircut carry the risk of 1.8 coins held outright.
-        #expect(abs(results[1].estimates[0].expectedShortfall - results[2].estimates[0].expectedShortfall)
-                <= 1e-9 * results[2].estimates[0].expectedShortfall)
+        // Two coins at a 10% haircut carry the risk of 2 coins held outright, bit for bit.
+        #expect(results[1].estimates[0].expectedShortfall == results[2].estimates[0].expectedShortfall)
     }
 
     /// Fat tails: the same book has a larger 99.5% ES under Student-t (dof 4) than Gaussian.

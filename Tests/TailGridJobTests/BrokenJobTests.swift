@@ -41,7 +41,7 @@ struct BrokenJobTests {
         Breakage(what: "bad valuation time", replace: "2025-02-20T08:00:00Z", with: "20 Feb 2025", field: "valuation_time",
                  says: "ISO 8601"),
         Breakage(what: "negative horizon", replace: "horizon_days: 2", with: "horizon_days: -1", field: "horizon_days", says: "(0, 365)"),
-        Breakage(what: "unknown model", replace: "kind: gaussian", with: "kind: cauchy", field: "model.kind", says: "gaussian or student_t"),
+        Breakage(what: "unknown model", replace: "kind: gaussian", with: "kind: cauchy", field: "model.kind", says: "gaussian, student_t or fhs"),
         Breakage(what: "student_t without dof", replace: "kind: gaussian", with: "kind: student_t", field: "model.dof",
                  says: "missing required key 'dof'"),
         Breakage(what: "student_t dof 2", replace: "{ kind: gaussian }", with: "{ kind: student_t, dof: 2 }", field: "model.dof",

@@ -46,3 +46,25 @@ struct StudentTMixingTests {
         #expect(a != c)
     }
 }
+
+/// Student-t quantiles against scipy 1.17 (`scipy.stats.t.isf(p, nu)`), to 1e-9 relative.
+@Suite struct StudentTDistributionTests {
+    @Test(arguments: [
+        (3.0, 1e-3, 10.214531852407385), (3.0, 1e-6, 103.29946778041935), (5.0, 1e-2, 3.364929998907218),
+        (5.0, 1e-6, 24.771029720515948), (2.05, 1e-6, 612.3370566709859), (10.0, 0.025, 2.2281388519862753),
+        (30.0, 1e-9, 8.445862796274243), (4.5, 1e-4, 11.020996368612229),
+    ])
+    func upperQuantilesMatchScipy(nu: Double, tail: Double, expected: Double) {
+        let q = StudentTDistribution.upperQuantile(tail: tail, degreesOfFreedom: nu)
+        #expect(abs(q / expected - 1) < 1e-9, "t(\(nu)) tail \(tail): \(q) vs \(expected)")
+    }
+
+    @Test func tailAndCapMatchScipy() {
+        // scipy.stats.t.sf(2.5, 3.7) = 0.03591101145591339
+        #expect(abs(StudentTDistribution.upperTail(2.5, degreesOfFreedom: 3.7) - 0.03591101145591339) < 1e-13)
+        // t.isf(1e-6, 3) * sqrt(1/3) = 59.63997553017018
+        #expect(abs(StudentTMixing.drawCap(degreesOfFreedom: 3, tailCap: 1e-6) - 59.63997553017018) < 1e-7)
+        #expect(StudentTDistribution.upperTail(0, degreesOfFreedom: 3) == 0.5)
+        #expect(StudentTDistribution.upperTail(.infinity, degreesOfFreedom: 3) == 0)
+    }
+}

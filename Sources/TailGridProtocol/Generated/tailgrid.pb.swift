@@ -94,6 +94,26 @@ public nonisolated struct Tailgrid_V1_SubmitRequest: Sendable {
   /// The positions_file the job names, if any.
   public var positionsCsv: Data = Data()
 
+  /// The other files the job names (market_file, calibration price files), in pieces;
+  /// pieces with the same key concatenate in order.
+  public var inputs: [Tailgrid_V1_JobInputPiece] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A piece of a file a job refers to. key is "market:<path>" or "prices:<path>", the path
+/// as the job (or its market file) writes it.
+public nonisolated struct Tailgrid_V1_JobInputPiece: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: String = String()
+
+  public var data: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -568,7 +588,7 @@ public nonisolated struct Tailgrid_V1_Welcome: Sendable {
 }
 
 /// A job's input files, sent to a worker once before its first chunk of the job.
-/// job_yaml and positions_csv are the concatenation over the parts.
+/// job_yaml, positions_csv and each input are the concatenation over the parts.
 public nonisolated struct Tailgrid_V1_JobPayloadPart: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -585,6 +605,8 @@ public nonisolated struct Tailgrid_V1_JobPayloadPart: Sendable {
   public var positionsCsv: Data = Data()
 
   public var last: Bool = false
+
+  public var inputs: [Tailgrid_V1_JobInputPiece] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -639,7 +661,7 @@ nonisolated extension Tailgrid_V1_ProtocolVersion: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}inputs\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -652,6 +674,7 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.priority) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.jobYaml) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.positionsCsv) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
       default: break
       }
     }
@@ -673,6 +696,9 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if !self.positionsCsv.isEmpty {
       try visitor.visitSingularBytesField(value: self.positionsCsv, fieldNumber: 5)
     }
+    if !self.inputs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.inputs, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -682,6 +708,42 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.priority != rhs.priority {return false}
     if lhs.jobYaml != rhs.jobYaml {return false}
     if lhs.positionsCsv != rhs.positionsCsv {return false}
+    if lhs.inputs != rhs.inputs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_JobInputPiece: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JobInputPiece"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}data\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.key) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.key.isEmpty {
+      try visitor.visitSingularStringField(value: self.key, fieldNumber: 1)
+    }
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_JobInputPiece, rhs: Tailgrid_V1_JobInputPiece) -> Bool {
+    if lhs.key != rhs.key {return false}
+    if lhs.data != rhs.data {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1502,7 +1564,7 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobPayloadPart"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}input_sha256\0\u{3}job_file_name\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}last\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}input_sha256\0\u{3}job_file_name\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}last\0\u{1}inputs\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1516,6 +1578,7 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
       case 4: try { try decoder.decodeSingularBytesField(value: &self.jobYaml) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.positionsCsv) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.last) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
       default: break
       }
     }
@@ -1540,6 +1603,9 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
     if self.last != false {
       try visitor.visitSingularBoolField(value: self.last, fieldNumber: 6)
     }
+    if !self.inputs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.inputs, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1550,6 +1616,7 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
     if lhs.jobYaml != rhs.jobYaml {return false}
     if lhs.positionsCsv != rhs.positionsCsv {return false}
     if lhs.last != rhs.last {return false}
+    if lhs.inputs != rhs.inputs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

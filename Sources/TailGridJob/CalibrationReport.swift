@@ -1,0 +1,46 @@
+/// What a calibration from price history used and estimated: `calibration` in
+/// result.json, so a reviewer can see the window and the numbers behind the scenarios.
+public struct CalibrationReport: Codable, Sendable, Equatable {
+    public struct Correlation: Codable, Sendable, Equatable {
+        public var factors: [String]
+        public var matrix: [[Double]]
+    }
+
+    /// The filtered historical simulation built on the calibration window.
+    public struct FilteredHistorical: Codable, Sendable, Equatable {
+        public var lookbackDays: Int
+        public var lambda: Double
+        public var blocks: Int
+        /// The first and last day a block may start on.
+        public var blockStarts: [String]
+        /// Today's EWMA vol per coin, annualised: what every block is rescaled to.
+        public var currentVols: [String: Double]
+
+        enum CodingKeys: String, CodingKey {
+            case lambda, blocks
+            case lookbackDays = "lookback_days"
+            case blockStarts = "block_starts"
+            case currentVols = "current_vols"
+        }
+    }
+
+    public var method: String
+    public var lambda: Double?
+    public var asOf: String
+    /// The days of the first and last return in the window.
+    public var window: [String]
+    public var returns: Int
+    public var priceFiles: [String: String]
+    /// Annualised scenario vol per coin (sqrt(365) x daily).
+    public var vols: [String: Double]
+    public var correlation: Correlation
+    public var filledDays: [String: Int]
+    public var fhs: FilteredHistorical?
+
+    enum CodingKeys: String, CodingKey {
+        case method, lambda, window, returns, vols, correlation, fhs
+        case asOf = "as_of"
+        case priceFiles = "price_files"
+        case filledDays = "filled_days"
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import TailGridCalibration
+
+/// `market.calibration`: scenario vols and spot correlations from daily price files.
+///
+/// ```yaml
+/// calibration:
+///   prices: { BTC: BTC-USD.csv, ETH: ETH-USD.csv }
+///   as_of: 2025-02-19        # last close used; default: the day before valuation_time
+///   lookback_days: 750       # daily returns in the window
+///   method: ewma             # or sample
+///   lambda: 0.94             # ewma decay
+///   fill: reject             # or previous
+/// ```
+extension JobDecoder {
+    struct DecodedCalibration {
+        let calibration: Calibration
+        let window: ReturnWindow
+        let field: YAMLField
+        let report: CalibrationReport
+    }
+
+    static let defaultLookbackDays = 750
+    static let defaultLambda = 0.94
+
+    func calibration(_ field: YAMLField, symbols: [String], valuationTime: Date,
+                     dataDirectory: String?) throws(JobError) -> DecodedCalibration {
+        let mapping = try field.mapping(allowed: ["prices", "as_of", "lookback_days", "method", "lambda", "fill"])
+        let valuationDay = Int((valuationTime.timeIntervalSince1970 / 86_400).rounded(.down))
+        var asOf = valuationDay - 1
+        if let asOfField = mapping.optional("as_of") {
+            guard let day = CalendarDay.day(try asOfField.string()) else {
+                throw asOfField.error("expected a date like 2025-02-19, got \(asOfField.shown)")
+            }
+            // The close of day d is known at the end of d: later closes are the future.
+            guard Double(day + 1) * 86_400 <= valuationTime.timeIntervalSince1970 else {
+                throw asOfField.error("the close of \(CalendarDay.text(day)) is not known at valuation_time; as_of must be \(CalendarDay.text(valuationDay - 1)) or earlier")
+            }
+            asOf = day
+        }
+        var lookback = Self.defaultLookbackDays
+        if let lookbackField = mapping.optional("lookback_days") {
+            lookback = try lookbackField.integer()
+            guard lookback >= 20, lookback <= 10_000 else {
+                throw lookbackField.error("expected a whole number of days from 20 to 10000, got \(lookback)")
+            }
+        }
+        var method = "ewma"
+        if let methodField = mapping.optional("method") {
+            method = try methodField.string()
+            guard method == "ewma" || method == "sample" else {
+                throw methodField.error("expected ewma or sample, got '\(method)'")
+            }
+        }
+        let lambdaField = mapping.optional("lambda")
+        if method == "sample", let lambdaField { throw lambdaField.error("lambda applies to method: ewma only") }
+        let lambda = try lambdaField?.double(in: 0...1, open: true, "a decay in (0, 1), like 0.94") ?? Self.defaultLambda
+        var fill = PriceFile.Fill.reject
+        if let fillField = mapping.optional("fill") {
+            let text = try fillField.string()
+            guard let parsed = PriceFile.Fill(rawValue: text) else {
+                throw fillField.error("expected reject or previous, got '\(text)'")
+            }
+            fill = parsed
+        }
+        let pricesField = try mapping.required("prices")
+        var histories: [DailyPrices] = []
+        var files: [String: String] = [:]
+        var fileFields: [String: YAMLField] = [:]
+        for (symbol, entry) in try pricesField.anyMapping().entries {
+            guard symbols.contains(symbol) else {
+                throw entry.error("'\(symbol)' is not in market.underlyings (\(symbols.joined(separator: ", ")))")
+            }
+            let reference = try entry.string()
+            let bytes = try readInput(JobInputRequest(kind: .prices, reference: reference, field: entry,
+                                                      dataDirectory: dataDirectory))
+            histories.append(try PriceFile.read(bytes, file: reference, symbol: symbol, fill: fill))
+            files[symbol] = reference
+            fileFields[symbol] = entry
+        }
+        guard !histories.isEmpty else { throw pricesField.error("expected at least one price file") }
+        // The engine's factor order: by symbol.
+        histories.sort { $0.symbol < $1.symbol }
+        let window: ReturnWindow
+        let calibration: Calibration
+        do {
+            window = try ReturnWindow(prices: histories, asOf: asOf, days: lookback)
+            calibration = try Calibration(window: window, estimator: method == "ewma" ? .ewma(lambda: lambda) : .sample)
+        } catch {
+            if let symbol = error.symbol, let reference = files[symbol], let entry = fileFields[symbol] {
+                throw JobError(.data, file: reference, field: entry.path, line: entry.line, error.message)
+            }
+            throw field.error(error.message)
+        }
+        let report = CalibrationReport(
+            method: method, lambda: method == "ewma" ? lambda : nil, asOf: CalendarDay.text(asOf),
+            window: [CalendarDay.text(window.firstDay), CalendarDay.text(window.lastDay)], returns: window.days,
+            priceFiles: files,
+            vols: Dictionary(uniqueKeysWithValues: zip(calibration.symbols, calibration.vols)),
+            correlation: .init(factors: calibration.symbols,
+                               matrix: (0..<calibration.symbols.count).map { i in
+                                   Array(calibration.correlation[(i * calibration.symbols.count)..<((i + 1) * calibration.symbols.count)])
+                               }),
+            filledDays: Dictionary(uniqueKeysWithValues: histories.map { ($0.symbol, $0.filledDays) }),
+            fhs: nil)
+        return DecodedCalibration(calibration: calibration, window: window, field: field, report: report)
+    }
+}
