@@ -40,18 +40,4 @@ public struct ReturnWindow: Sendable, Hashable {
         self.days = days
         self.returns = returns
     }
-
-    /// The last `days` returns of this window.
-    public func suffix(_ days: Int) -> ReturnWindow {
-        let kept = Swift.min(days, self.days)
-        return ReturnWindow(symbols: symbols, firstDay: lastDay - kept + 1, days: kept,
-                            returns: Array(returns[((self.days - kept) * symbols.count)...]))
-    }
-
-    init(symbols: [String], firstDay: Int, days: Int, returns: [Double]) {
-        self.symbols = symbols
-        self.firstDay = firstDay
-        self.days = days
-        self.returns = returns
-    }
 }

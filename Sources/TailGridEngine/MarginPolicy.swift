@@ -10,7 +10,7 @@
 /// the convention (`Collateral`).
 public struct MarginPolicy: Sendable, Hashable {
     /// How coin collateral enters the loss distribution.
-    public enum Collateral: String, Sendable, Hashable {
+    public enum Collateral: String, Sendable, Hashable, CaseIterable {
         /// Coin balances are positions: they move at full price in every scenario, so
         /// they hedge (a coin against a short inverse perpetual) and carry wrong-way risk
         /// (a short call collateralised in its own coin). Haircuts act on equity only, as
@@ -21,7 +21,7 @@ public struct MarginPolicy: Sendable, Hashable {
         case haircut
     }
 
-    public enum Measure: String, Sendable, Hashable {
+    public enum Measure: String, Sendable, Hashable, CaseIterable {
         case es
         case `var`
     }

@@ -11,7 +11,7 @@ public struct PositionMatrix: Sendable {
     }
 
     /// How to choose the layout; `automatic` takes sparse at or below `sparseDensity`.
-    public enum Mode: String, Sendable, Hashable {
+    public enum Mode: String, Sendable, Hashable, CaseIterable {
         case automatic
         case dense
         case sparse

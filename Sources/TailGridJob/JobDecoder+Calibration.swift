@@ -20,7 +20,15 @@ extension JobDecoder {
         let report: CalibrationReport
     }
 
+    /// How the calibration estimates the covariance.
+    enum Method: String, CaseIterable {
+        case ewma
+        case sample
+    }
+
     static let defaultLookbackDays = 750
+    /// The lookbacks a calibration or an fhs model may ask for, in days.
+    static let lookbackDays = 20...10_000
     static let defaultLambda = 0.94
 
     func calibration(_ field: YAMLField, symbols: [String], valuationTime: Date,
@@ -38,31 +46,12 @@ extension JobDecoder {
             }
             asOf = day
         }
-        var lookback = Self.defaultLookbackDays
-        if let lookbackField = mapping.optional("lookback_days") {
-            lookback = try lookbackField.integer()
-            guard lookback >= 20, lookback <= 10_000 else {
-                throw lookbackField.error("expected a whole number of days from 20 to 10000, got \(lookback)")
-            }
-        }
-        var method = "ewma"
-        if let methodField = mapping.optional("method") {
-            method = try methodField.string()
-            guard method == "ewma" || method == "sample" else {
-                throw methodField.error("expected ewma or sample, got '\(method)'")
-            }
-        }
+        let lookback = try mapping.optional("lookback_days")?.integer(in: Self.lookbackDays) ?? Self.defaultLookbackDays
+        let method = try mapping.optional("method")?.choice(Method.self) ?? .ewma
         let lambdaField = mapping.optional("lambda")
-        if method == "sample", let lambdaField { throw lambdaField.error("lambda applies to method: ewma only") }
+        if method == .sample, let lambdaField { throw lambdaField.error("lambda applies to method: ewma only") }
         let lambda = try lambdaField?.double(in: 0...1, open: true, "a decay in (0, 1), like 0.94") ?? Self.defaultLambda
-        var fill = PriceFile.Fill.reject
-        if let fillField = mapping.optional("fill") {
-            let text = try fillField.string()
-            guard let parsed = PriceFile.Fill(rawValue: text) else {
-                throw fillField.error("expected reject or previous, got '\(text)'")
-            }
-            fill = parsed
-        }
+        let fill = try mapping.optional("fill")?.choice(PriceFile.Fill.self) ?? .reject
         let pricesField = try mapping.required("prices")
         var histories: [DailyPrices] = []
         var files: [String: String] = [:]
@@ -85,7 +74,7 @@ extension JobDecoder {
         let calibration: Calibration
         do {
             window = try ReturnWindow(prices: histories, asOf: asOf, days: lookback)
-            calibration = try Calibration(window: window, estimator: method == "ewma" ? .ewma(lambda: lambda) : .sample)
+            calibration = try Calibration(window: window, estimator: method == .ewma ? .ewma(lambda: lambda) : .sample)
         } catch {
             if let symbol = error.symbol, let reference = files[symbol], let entry = fileFields[symbol] {
                 throw JobError(.data, file: reference, field: entry.path, line: entry.line, error.message)
@@ -93,7 +82,7 @@ extension JobDecoder {
             throw field.error(error.message)
         }
         let report = CalibrationReport(
-            method: method, lambda: method == "ewma" ? lambda : nil, asOf: CalendarDay.text(asOf),
+            method: method.rawValue, lambda: method == .ewma ? lambda : nil, asOf: CalendarDay.text(asOf),
             window: [CalendarDay.text(window.firstDay), CalendarDay.text(window.lastDay)], returns: window.days,
             priceFiles: files,
             vols: Dictionary(uniqueKeysWithValues: zip(calibration.symbols, calibration.vols)),

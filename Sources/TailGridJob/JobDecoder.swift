@@ -40,18 +40,12 @@ struct JobDecoder {
         let valuationTime = try Self.timestamp(try top.required("valuation_time"))
         let seed = try top.required("seed").unsigned64()
         let scenariosField = try top.required("scenarios")
-        let scenarios = try scenariosField.integer()
-        guard scenarios >= 1, scenarios <= JobFile.maxScenarios else {
-            throw scenariosField.error("expected a whole number from 1 to \(JobFile.maxScenarios), got \(scenarios)")
-        }
+        let scenarios = try scenariosField.integer(in: 1...JobFile.maxScenarios)
         let horizonDays = try top.required("horizon_days").double(in: 0...365, open: true, "a number of days in (0, 365)")
         let (confidences, labels) = try Self.confidences(try top.required("confidence"), scenarios: scenarios)
         var chunkSize = ChunkPlan.defaultChunkSize
         if let field = top.optional("chunk_size") {
-            chunkSize = try field.integer()
-            guard chunkSize >= 1, chunkSize <= JobFile.maxChunkSize else {
-                throw field.error("expected a whole number from 1 to \(JobFile.maxChunkSize), got \(chunkSize)")
-            }
+            chunkSize = try field.integer(in: 1...JobFile.maxChunkSize)
         }
         let modelSpec = try top.optional("model").map { field throws(JobError) in try Self.model(field) } ?? .parametric(.gaussian)
         let dataDirectory = try top.optional("data_dir")?.string()
@@ -107,14 +101,7 @@ struct JobDecoder {
             try Self.haircuts(field)
         } ?? [:]
         let margin = try top.optional("margin").map { field throws(JobError) in try Self.margin(field) } ?? MarginPolicy()
-        var aggregation = PositionMatrix.Mode.automatic
-        if let field = top.optional("aggregation") {
-            let text = try field.string()
-            guard let mode = PositionMatrix.Mode(rawValue: text) else {
-                throw field.error("expected automatic, dense or sparse, got '\(text)'")
-            }
-            aggregation = mode
-        }
+        let aggregation = try top.optional("aggregation")?.choice(PositionMatrix.Mode.self) ?? .automatic
         let positionsFile = try top.optional("positions_file").map { field throws(JobError) in (try field.string(), field) }
         let accountsField = try top.required("accounts")
         let accounts = try Self.accounts(accountsField, market: market, haircuts: haircuts)
@@ -176,14 +163,7 @@ struct JobDecoder {
                 ?? StudentTMixing.defaultTailCap
             return .parametric(.studentT(degreesOfFreedom: dof, tailCap: tailCap))
         case "fhs":
-            var lookback: Int?
-            if let lookbackField = mapping.optional("lookback_days") {
-                let value = try lookbackField.integer()
-                guard value >= 20, value <= 10_000 else {
-                    throw lookbackField.error("expected a whole number of days from 20 to 10000, got \(value)")
-                }
-                lookback = value
-            }
+            let lookback = try mapping.optional("lookback_days")?.integer(in: Self.lookbackDays)
             let lambda = try mapping.optional("lambda")?.double(in: 0...1, open: true, "a decay in (0, 1), like 0.94") ?? Self.defaultLambda
             return .filteredHistorical(lookbackDays: lookback, lambda: lambda, field: field)
         default:
@@ -202,25 +182,11 @@ struct JobDecoder {
 
     static func margin(_ field: YAMLField) throws(JobError) -> MarginPolicy {
         let mapping = try field.mapping(allowed: ["measure", "maintenance_ratio", "collateral"])
-        var measure = MarginPolicy.Measure.es
-        if let measureField = mapping.optional("measure") {
-            let text = try measureField.string()
-            guard let parsed = MarginPolicy.Measure(rawValue: text) else {
-                throw measureField.error("expected es or var, got '\(text)'")
-            }
-            measure = parsed
-        }
+        let measure = try mapping.optional("measure")?.choice(MarginPolicy.Measure.self) ?? .es
         let ratio = try mapping.optional("maintenance_ratio")?.double(in: 0...1, "a ratio in (0, 1], like 0.8")
             ?? MarginPolicy.defaultMaintenanceRatio
         guard ratio > 0 else { throw mapping.optional("maintenance_ratio")!.error("expected a ratio in (0, 1], got 0") }
-        var collateral = MarginPolicy.Collateral.portfolio
-        if let collateralField = mapping.optional("collateral") {
-            let text = try collateralField.string()
-            guard let parsed = MarginPolicy.Collateral(rawValue: text) else {
-                throw collateralField.error("expected portfolio or haircut, got '\(text)'")
-            }
-            collateral = parsed
-        }
+        let collateral = try mapping.optional("collateral")?.choice(MarginPolicy.Collateral.self) ?? .portfolio
         return MarginPolicy(measure: measure, maintenanceRatio: ratio, collateral: collateral)
     }
 

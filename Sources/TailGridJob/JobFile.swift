@@ -56,7 +56,7 @@ public enum JobFile {
             }
             return positions
         }, readInput: { request throws(JobError) in
-            let key = JobInput(kind: request.kind, reference: request.reference, bytes: Data()).key
+            let key = JobInput.key(kind: request.kind, reference: request.reference)
             guard let bytes = byKey[key] else {
                 throw JobError(.missingInput, file: request.field.file, field: request.field.path, line: request.field.line,
                                "the job names \(request.kind.rawValue) file '\(request.reference)' but its bytes were not sent")

@@ -22,7 +22,9 @@ public struct JobInput: Sendable, Hashable {
     }
 
     /// `market:market.yaml`, `prices:BTC-USD.csv`: the key on the wire.
-    public var key: String { "\(kind.rawValue):\(reference)" }
+    public var key: String { Self.key(kind: kind, reference: reference) }
+
+    public static func key(kind: Kind, reference: String) -> String { "\(kind.rawValue):\(reference)" }
 
     /// Splits a wire key into kind and reference; nil for keys no job uses.
     public static func parse(key: String) -> (Kind, String)? {

@@ -11,7 +11,7 @@ import TailGridCalibration
 /// not positive are refused too unless the job says `fill: previous`, which carries the
 /// previous close forward (a return of 0 on that day) and reports how many days it filled.
 enum PriceFile {
-    enum Fill: String, Sendable {
+    enum Fill: String, Sendable, CaseIterable {
         case reject
         case previous
     }

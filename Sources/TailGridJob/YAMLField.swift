@@ -61,6 +61,26 @@ struct YAMLField {
         return value
     }
 
+    /// A whole number in `range`.
+    func integer(in range: ClosedRange<Int>) throws(JobError) -> Int {
+        let value = try integer()
+        guard range.contains(value) else {
+            throw error("expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    /// One of the named values of `T` ("expected a, b or c, got 'x'").
+    func choice<T: RawRepresentable & CaseIterable>(_: T.Type) throws(JobError) -> T where T.RawValue == String {
+        let text = try string()
+        guard let value = T(rawValue: text) else {
+            let names = T.allCases.map(\.rawValue)
+            let listed = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            throw error("expected \(listed), got '\(text)'")
+        }
+        return value
+    }
+
     func unsigned64() throws(JobError) -> UInt64 {
         guard case .scalar(let scalar) = node, let value = UInt64(scalar.string.replacingOccurrences(of: "_", with: "")) else {
             throw error("expected a whole number from 0 to \(UInt64.max), got \(shown)")
