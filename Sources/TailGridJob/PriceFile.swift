@@ -10,6 +10,8 @@ import TailGridCalibration
 /// dates out of order or repeated. Missing days and closes that are empty, not numbers or
 /// not positive are refused too unless the job says `fill: previous`, which carries the
 /// previous close forward (a return of 0 on that day) and reports how many days it filled.
+/// A `volume` column is read when present; a volume that is not a non-negative number
+/// counts as unknown (0). Nothing uses volumes yet (the liquidity add-on will).
 enum PriceFile {
     enum Fill: String, Sendable, CaseIterable {
         case reject

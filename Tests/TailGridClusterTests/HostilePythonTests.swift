@@ -100,4 +100,19 @@ struct HostilePythonTests {
         #expect(outcome.status == 0, "\(outcome.output)")
         #expect(coordinator.process.isRunning)
     }
+
+    /// A job's market and price files on the wire from a peer that lies: an unknown key or
+    /// an empty reference is INVALID_ARGUMENT, more than --max-input-bytes RESOURCE_EXHAUSTED,
+    /// a job without the files it names INVALID_ARGUMENT; the coordinator stays up.
+    @Test func hostileInputFilesAreRefused() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let (coordinator, address) = try await P.coordinator(scratch, extra: ["--max-input-bytes", "100000"])
+        defer { coordinator.stop() }
+        let job = P.repositoryRoot.appendingPathComponent("jobs/eod-fhs.yaml").path
+        let outcome = try hostile("inputs", address: address, scratch: scratch, extra: ["--job", job])
+        #expect(outcome.status == 0, "\(outcome.output)")
+        #expect(outcome.output.contains("ok: inputs"))
+        #expect(coordinator.process.isRunning)
+    }
 }

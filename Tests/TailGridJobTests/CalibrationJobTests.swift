@@ -127,6 +127,7 @@ import TailGridTestSupport
     /// the close of 2024-10-01 + (i - 1) days.
     static let brokenFiles: [BrokenFile] = [
         BrokenFile(what: "a missing day", change: { lines($0) { $0.remove(at: 50) } }, line: 51, says: "1 day(s) missing", fillable: true),
+        BrokenFile(what: "a close of 1e308", change: { lines($0) { $0[60] = "2024-11-29,1,1,1,1e308,5" } }, line: 61, says: "must be a positive price", fillable: true),
         BrokenFile(what: "a zero close", change: { lines($0) { $0[60] = "2024-11-29,1,1,1,0,5" } }, line: 61, says: "must be a positive price", fillable: true),
         BrokenFile(what: "a negative close", change: { lines($0) { $0[60] = "2024-11-29,1,1,1,-5,5" } }, line: 61, says: "must be a positive price", fillable: true),
         BrokenFile(what: "a close that is not a number", change: { lines($0) { $0[60] = "2024-11-29,1,1,1,nan,5" } }, line: 61, says: "must be a positive price", fillable: true),
@@ -163,6 +164,23 @@ import TailGridTestSupport
         } else {
             #expect(throws: JobError.self) { try JobFile.load(path: filled) }
         }
+    }
+
+    /// Volumes are read when present; a volume that is not a non-negative number counts as
+    /// unknown (0) and changes nothing: no calibration uses volumes yet.
+    @Test func oddVolumesCountAsUnknown() throws {
+        let odd = Self.lines(Self.prices(scale: 90_000)) { lines in
+            lines[30] = lines[30].split(separator: ",").dropLast().joined(separator: ",") + ",nan"
+            lines[31] = lines[31].split(separator: ",").dropLast().joined(separator: ",") + ",-1e308"
+            lines[32] = lines[32].split(separator: ",").dropLast().joined(separator: ",") + ","
+        }
+        let folder = try Self.folder(btc: odd)
+        defer { folder.remove() }
+        let plain = try Self.folder()
+        defer { plain.remove() }
+        let loaded = try JobFile.load(path: try folder.write("job.yaml", Self.job()))
+        let reference = try JobFile.load(path: try plain.write("job.yaml", Self.job()))
+        #expect(loaded.engineJob.market == reference.engineJob.market)
     }
 
     @Test func notUTF8IsRefused() throws {
@@ -226,6 +244,34 @@ import TailGridTestSupport
                   code: .data, says: "[1e-12, 0.01]"),
         BrokenJob(what: "an unknown collateral convention", yaml: job(extra: "margin: { collateral: hybrid }"),
                   code: .data, says: "expected portfolio or haircut"),
+        // NaN, 1e308, negative and empty values of every key this model added.
+        BrokenJob(what: "tail_cap NaN", yaml: job(model: "{ kind: student_t, dof: 4, tail_cap: nan }"), code: .data, says: "expected a number"),
+        BrokenJob(what: "tail_cap 1e308", yaml: job(model: "{ kind: student_t, dof: 4, tail_cap: 1e308 }"), code: .data, says: "[1e-12, 0.01]"),
+        BrokenJob(what: "tail_cap negative", yaml: job(model: "{ kind: student_t, dof: 4, tail_cap: -1e-6 }"), code: .data, says: "[1e-12, 0.01]"),
+        BrokenJob(what: "tail_cap empty", yaml: job(model: "{ kind: student_t, dof: 4, tail_cap: }"), code: .data, says: "got nothing"),
+        BrokenJob(what: "lookback_days NaN", yaml: job().replacingOccurrences(of: "lookback_days: 100", with: "lookback_days: nan"), code: .data, says: "expected a whole number"),
+        BrokenJob(what: "lookback_days 1e308", yaml: job().replacingOccurrences(of: "lookback_days: 100", with: "lookback_days: 1e308"), code: .data, says: "expected a whole number"),
+        BrokenJob(what: "lookback_days negative", yaml: job().replacingOccurrences(of: "lookback_days: 100", with: "lookback_days: -750"), code: .data, says: "from 20 to 10000"),
+        BrokenJob(what: "lookback_days empty", yaml: job().replacingOccurrences(of: "lookback_days: 100", with: "lookback_days: "), code: .data, says: "got nothing"),
+        BrokenJob(what: "lambda NaN", yaml: job(calibration: "    lambda: nan"), code: .data, says: "expected a number"),
+        BrokenJob(what: "lambda 1e308", yaml: job(calibration: "    lambda: 1e308"), code: .data, says: "a decay in (0, 1)"),
+        BrokenJob(what: "lambda negative", yaml: job(calibration: "    lambda: -0.94"), code: .data, says: "a decay in (0, 1)"),
+        BrokenJob(what: "lambda one", yaml: job(calibration: "    lambda: 1"), code: .data, says: "a decay in (0, 1)"),
+        BrokenJob(what: "lambda empty", yaml: job(calibration: "    lambda:"), code: .data, says: "got nothing"),
+        BrokenJob(what: "fhs lambda NaN", yaml: job(model: "{ kind: fhs, lookback_days: 60, lambda: nan }"), code: .data, says: "expected a number"),
+        BrokenJob(what: "fhs lookback negative", yaml: job(model: "{ kind: fhs, lookback_days: -60 }"), code: .data, says: "from 20 to 10000"),
+        BrokenJob(what: "scenario_vol NaN", yaml: job().replacingOccurrences(of: "vol_of_vol: 1.2 }", with: "vol_of_vol: 1.2, scenario_vol: nan }"), code: .data, says: "expected a number"),
+        BrokenJob(what: "scenario_vol 1e308", yaml: job().replacingOccurrences(of: "vol_of_vol: 1.2 }", with: "vol_of_vol: 1.2, scenario_vol: 1e308 }"), code: .data, says: "an annualised vol in (0, 20)"),
+        BrokenJob(what: "scenario_vol negative", yaml: job().replacingOccurrences(of: "vol_of_vol: 1.2 }", with: "vol_of_vol: 1.2, scenario_vol: -0.5 }"), code: .data, says: "an annualised vol in (0, 20)"),
+        BrokenJob(what: "scenario_vol empty", yaml: job().replacingOccurrences(of: "vol_of_vol: 1.2 }", with: "vol_of_vol: 1.2, scenario_vol:  }"), code: .data, says: "got nothing"),
+        BrokenJob(what: "as_of empty", yaml: job().replacingOccurrences(of: "as_of: 2025-01-28", with: "as_of: "), code: .data, says: "expected a text value"),
+        BrokenJob(what: "as_of not a date", yaml: job().replacingOccurrences(of: "as_of: 2025-01-28", with: "as_of: yesterday"), code: .data, says: "expected a date like"),
+        BrokenJob(what: "as_of 1e308", yaml: job().replacingOccurrences(of: "as_of: 2025-01-28", with: "as_of: 1e308"), code: .data, says: "expected a date like"),
+        BrokenJob(what: "method empty", yaml: job(calibration: "    method:"), code: .data, says: "expected a text value"),
+        BrokenJob(what: "fill empty", yaml: job(calibration: "    fill:"), code: .data, says: "expected a text value"),
+        BrokenJob(what: "data_dir empty", yaml: job(extra: "data_dir: \"\""), code: .data, says: "expected a text value"),
+        BrokenJob(what: "market_file empty", yaml: job(extra: "market_file: \"\"", market: ""), code: .data, says: "expected a text value"),
+        BrokenJob(what: "collateral convention empty", yaml: job(extra: "margin: { collateral: }"), code: .data, says: "expected a text value"),
     ]
 
     @Test(arguments: brokenJobs)

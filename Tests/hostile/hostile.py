@@ -232,9 +232,42 @@ def oversized(args, channel, metadata):
     print("ok: oversized", flush=True)
 
 
+def inputs(args, channel, metadata):
+    """Market and price files on the wire: unknown keys, empty references, more bytes
+    than --max-input-bytes (the test starts the coordinator with 100,000), and a job
+    sent without the files it names."""
+    jobs = rpc.JobServiceStub(channel)
+    with open(args.job, "rb") as f:
+        yaml = f.read()
+
+    def attempt(what, pieces, expected, says):
+        first = pb.SubmitRequest(protocol_version=pb.PROTOCOL_VERSION_CURRENT, job_file_name="eod.yaml", job_yaml=yaml,
+                                 inputs=pieces[:1])
+        rest = [pb.SubmitRequest(inputs=[piece]) for piece in pieces[1:]]
+        try:
+            jobs.Submit(iter([first] + rest), metadata=metadata)
+            fail(f"{what}: accepted")
+        except grpc.RpcError as error:
+            print(f"{what}: {error.code()} {error.details()[:160]!r}", flush=True)
+            if error.code() != expected:
+                fail(f"{what}: expected {expected}, got {error.code()}")
+            if says not in error.details():
+                fail(f"{what}: the message does not say {says!r}")
+
+    attempt("unknown key", [pb.JobInputPiece(key="secrets:/etc/passwd", data=b"x")],
+            grpc.StatusCode.INVALID_ARGUMENT, "expected market:<path> or prices:<path>")
+    attempt("empty reference", [pb.JobInputPiece(key="prices:", data=b"x")],
+            grpc.StatusCode.INVALID_ARGUMENT, "expected market:<path> or prices:<path>")
+    attempt("too many bytes", [pb.JobInputPiece(key="prices:BTC-USD.csv", data=b"1" * 65536) for _ in range(4)],
+            grpc.StatusCode.RESOURCE_EXHAUSTED, "--max-input-bytes")
+    attempt("files not sent", [], grpc.StatusCode.INVALID_ARGUMENT, "were not sent")
+    print("ok: inputs", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["empty", "forge", "malformed", "handback", "heartbeat", "watch-cycles", "streams", "oversized"])
+    parser.add_argument("mode", choices=["empty", "forge", "malformed", "handback", "heartbeat", "watch-cycles", "streams", "oversized",
+                                           "inputs"])
     parser.add_argument("--coordinator", required=True)
     parser.add_argument("--token-file", required=True)
     parser.add_argument("--job")
@@ -251,6 +284,8 @@ def main():
         watch_cycles(args, channel, metadata)
     elif args.mode == "streams":
         streams(args, channel, metadata)
+    elif args.mode == "inputs":
+        inputs(args, channel, metadata)
     else:
         oversized(args, channel, metadata)
 
