@@ -26,6 +26,9 @@ public struct FilteredHistory: Sendable, Hashable {
     public let blockCount: Int
     /// blockCount x symbols, row-major: the block's filtered log-return.
     public let spotMoves: [Double]
+    /// lookbackDays x symbols, row-major: each day's filtered log-return, from the first
+    /// block's first day; block b's day i is row b + i (the daily steps of a path).
+    public let dailyMoves: [Double]
     /// blockCount x symbols: the block's standardised log-change of the EWMA vol.
     public let volMoves: [Double]
     /// Today's EWMA vol per symbol, annualised with sqrt(365).
@@ -45,6 +48,7 @@ public struct FilteredHistory: Sendable, Hashable {
         let w = window.days
         var spotMoves = [Double](repeating: 0, count: blockCount * n)
         var volMoves = [Double](repeating: 0, count: blockCount * n)
+        var dailyMoves = [Double](repeating: 0, count: lookbackDays * n)
         var currentVols = [Double](repeating: 0, count: n)
         let start = w - lookbackDays
         for j in 0..<n {
@@ -56,6 +60,9 @@ public struct FilteredHistory: Sendable, Hashable {
             }
             let today = variances[w].squareRoot()
             currentVols[j] = today * Calibration.daysPerYear.squareRoot()
+            for t in start..<w {
+                dailyMoves[(t - start) * n + j] = series[t] * today / variances[t].squareRoot()
+            }
             var changes = [Double](repeating: 0, count: blockCount)
             for block in 0..<blockCount {
                 let first = start + block
@@ -80,6 +87,7 @@ public struct FilteredHistory: Sendable, Hashable {
         self.blockCount = blockCount
         self.spotMoves = spotMoves
         self.volMoves = volMoves
+        self.dailyMoves = dailyMoves
         self.currentVols = currentVols
     }
 }

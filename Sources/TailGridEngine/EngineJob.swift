@@ -34,12 +34,14 @@ public struct EngineJob: Sendable {
     public var accounts: [Account]
     public var margin: MarginPolicy
     public var aggregation: PositionMatrix.Mode
+    /// Steps of each scenario path over the horizon (`paths.steps`); 1 is one step.
+    public var steps: Int
 
     public init(name: String, seed: UInt64, scenarios: Int, horizonDays: Double, confidences: [Double],
                 chunkSize: Int = ChunkPlan.defaultChunkSize, model: ScenarioModel = .gaussian,
                 market: MarketData, correlation: FactorCorrelation? = nil, haircuts: [String: Double] = [:],
                 accounts: [Account], margin: MarginPolicy = MarginPolicy(),
-                aggregation: PositionMatrix.Mode = .automatic) {
+                aggregation: PositionMatrix.Mode = .automatic, steps: Int = 1) {
         self.name = name
         self.seed = seed
         self.scenarios = scenarios
@@ -53,21 +55,29 @@ public struct EngineJob: Sendable {
         self.accounts = accounts
         self.margin = margin
         self.aggregation = aggregation
+        self.steps = steps
     }
 
     /// tau = horizon_days / 365.
     public var horizonYears: Double { horizonDays / 365 }
 
+    /// The most factors x steps a job may draw per scenario (each thread holds two
+    /// buffers of that many tiles: 8,192 x 256 doubles is 16 MiB each).
+    public static let maxDrawsPerScenario = 8_192
+
     /// The factors the market implies, in order: per underlying (sorted by symbol) its
-    /// spot factor, then its vol factor when it has a vol of vol.
+    /// spot factor, then its vol, basis and skew factors when it has a vol of vol, a
+    /// carry vol and a skew vol.
     public static func factors(of market: MarketData) -> [RiskFactor] {
         var factors: [RiskFactor] = []
         for (index, underlying) in market.underlyings.enumerated() {
-            factors.append(RiskFactor(name: underlying.symbol, underlyingIndex: index, kind: .spot,
-                                      volatility: underlying.spotScenarioVol))
-            if let volOfVol = underlying.volOfVol {
-                factors.append(RiskFactor(name: underlying.symbol + ".vol", underlyingIndex: index,
-                                          kind: .impliedVol, volatility: volOfVol))
+            let vols: [(RiskFactor.Kind, Double?)] = [
+                (.spot, underlying.spotScenarioVol), (.impliedVol, underlying.volOfVol),
+                (.basis, underlying.carryVol), (.skew, underlying.skewVol),
+            ]
+            for case let (kind, volatility?) in vols {
+                factors.append(RiskFactor(name: underlying.symbol + kind.suffix, underlyingIndex: index, kind: kind,
+                                          volatility: volatility))
             }
         }
         return factors

@@ -36,13 +36,19 @@ public struct EnginePlan: Sendable {
         self.correlationRank = factor.rank
         var historical: HistoricalBlockSampler?
         if case .filteredHistorical(let history) = job.model {
+            if let modelled = factors.first(where: { $0.kind == .basis || $0.kind == .skew }) {
+                throw EngineError(.invalidJob, "fhs has no history for the factor \(modelled.name); drop carry_vol / skew_vol or use a parametric model")
+            }
             guard let sampler = HistoricalBlockSampler(history: history, factors: factors, market: job.market) else {
                 throw EngineError(.invalidJob, "fhs needs a price history for every underlying (have: \(history.symbols.joined(separator: ", ")))")
             }
             historical = sampler
         }
+        guard factors.count * job.steps <= EngineJob.maxDrawsPerScenario else {
+            throw EngineError(.invalidJob, "\(factors.count) factors x \(job.steps) steps is \(factors.count * job.steps) draws per scenario; at most \(EngineJob.maxDrawsPerScenario)")
+        }
         let generator = ScenarioGenerator(seed: job.seed, correlationFactor: factor.factor, model: job.model,
-                                          historical: historical)
+                                          steps: job.steps, historical: historical)
 
         // Distinct instruments, in order of first appearance; collateral coins move as spot.
         var pricers: [InstrumentPricer] = []
@@ -115,6 +121,9 @@ public struct EnginePlan: Sendable {
             throw EngineError(.invalidJob, "confidence levels must be in (0, 1)")
         }
         guard !job.accounts.isEmpty else { throw EngineError(.invalidJob, "a job needs at least one account") }
+        guard job.steps >= 1, job.steps <= EngineJob.maxDrawsPerScenario else {
+            throw EngineError(.invalidJob, "paths.steps must be in 1...\(EngineJob.maxDrawsPerScenario), got \(job.steps)")
+        }
         if case .studentT(let dof, let tailCap) = job.model {
             guard dof > 2 && dof.isFinite else { throw EngineError(.invalidJob, "student_t needs dof > 2, got \(dof)") }
             guard tailCap >= 1e-12 && tailCap <= 0.01 else {
@@ -127,6 +136,9 @@ public struct EnginePlan: Sendable {
             }
             guard Double(history.horizonDays) == job.horizonDays else {
                 throw EngineError(.invalidJob, "fhs blocks of \(history.horizonDays) days do not match horizon_days \(job.horizonDays)")
+            }
+            guard history.horizonDays % job.steps == 0 else {
+                throw EngineError(.invalidJob, "fhs replays whole days: paths.steps \(job.steps) must divide horizon_days \(history.horizonDays)")
             }
         }
         for (currency, haircut) in job.haircuts where !(haircut >= 0 && haircut < 1) {

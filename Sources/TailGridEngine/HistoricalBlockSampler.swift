@@ -7,6 +7,11 @@ import TailGridNumerics
 /// (s, draw 0, stream 2), so the draw is a pure function of (seed, scenario) like every
 /// other model's. A spot factor's draw is the block's filtered log-return of its coin, a
 /// vol factor's the block's standardised vol change.
+///
+/// On a path of n steps (n divides the block's days), step k of a spot factor is the sum
+/// of the filtered returns of the block's days [k h / n, (k + 1) h / n); the vol change,
+/// which only matters at the horizon, is drawn at the last step as sqrt(n) times the
+/// block's move, so that the engine's per-step scale nu sqrt(tau / n) gives it nu sqrt(tau).
 public struct HistoricalBlockSampler: Sendable, Hashable {
     public static let stream: UInt32 = 2
 
@@ -20,12 +25,14 @@ public struct HistoricalBlockSampler: Sendable, Hashable {
         let readsVol: Bool
     }
 
-    /// Nil when a factor's coin has no history (the plan's checks refuse such jobs first).
+    /// Nil when a factor's coin has no history, or a factor is neither spot nor implied
+    /// vol (history has no basis or skew; the plan's checks refuse such jobs first).
     public init?(history: FilteredHistory, factors: [RiskFactor], market: MarketData) {
         var sources: [Source] = []
         for factor in factors {
             let symbol = market.underlyings[factor.underlyingIndex].symbol
-            guard let column = history.symbols.firstIndex(of: symbol) else { return nil }
+            guard let column = history.symbols.firstIndex(of: symbol),
+                  factor.kind == .spot || factor.kind == .impliedVol else { return nil }
             sources.append(Source(column: column, readsVol: factor.kind == .impliedVol))
         }
         self.history = history
@@ -39,14 +46,30 @@ public struct HistoricalBlockSampler: Sendable, Hashable {
         return Swift.min(Int(u * Double(history.blockCount)), history.blockCount - 1)
     }
 
-    /// Fills `draws` (factors x tile width) for the tile starting at `tileStart`.
-    func fill(generator: Philox4x32, tileStart: UInt64, draws: UnsafeMutablePointer<Double>, width: Int) {
+    /// Fills `draws` (factors x steps x tile width) for the tile starting at `tileStart`.
+    func fill(generator: Philox4x32, tileStart: UInt64, draws: UnsafeMutablePointer<Double>, width: Int, steps: Int) {
         let n = history.symbols.count
+        let row = steps * width
+        let daysPerStep = history.horizonDays / steps
+        let volScale = Double(steps).squareRoot()
         for column in 0..<width {
-            let row = block(generator: generator, scenario: tileStart + UInt64(column)) * n
+            let block = block(generator: generator, scenario: tileStart + UInt64(column))
             for (factor, source) in sources.enumerated() {
-                draws[factor * width + column] = source.readsVol
-                    ? history.volMoves[row + source.column] : history.spotMoves[row + source.column]
+                let out = draws + factor * row + column
+                if source.readsVol {
+                    for step in 0..<(steps - 1) { out[step * width] = 0 }
+                    out[(steps - 1) * width] = history.volMoves[block * n + source.column] * volScale
+                } else if steps == 1 {
+                    out[0] = history.spotMoves[block * n + source.column]
+                } else {
+                    for step in 0..<steps {
+                        var move = 0.0
+                        for day in (step * daysPerStep)..<((step + 1) * daysPerStep) {
+                            move += history.dailyMoves[(block + day) * n + source.column]
+                        }
+                        out[step * width] = move
+                    }
+                }
             }
         }
     }

@@ -2,17 +2,20 @@ import TailGridNumerics
 
 /// Correlated factor draws for one tile of scenarios: a pure function of (seed, index).
 ///
-/// Independent standard normals come from Philox4x32-10 keyed by the seed, counter
-/// (scenario, draw = factor / 2, stream 0), by inversion (AS 241): one block gives the
-/// normals of two factors. They are correlated as one BLAS dgemm, X = B Z with B B^T = C,
-/// factors x scenarios (the layout the per-factor loops read contiguously), and for the
-/// Student-t model each scenario's column is scaled by its shared mixing variable and
-/// each draw capped at +-`drawCap` (see `ScenarioModel.studentT`). Under filtered
-/// historical simulation the draws are a historical block's moves instead
-/// (`HistoricalBlockSampler`).
+/// A scenario is a path of `steps` steps, each drawing every factor. Independent standard
+/// normals come from Philox4x32-10 keyed by the seed, counter (scenario, draw = d / 2,
+/// stream 0) with d = step x factors + factor, by inversion (AS 241): one block gives the
+/// normals of two consecutive d, so a one-step path reads exactly what it always read.
+/// They are correlated as one BLAS dgemm for all steps, X = B Z with B B^T = C, laid out
+/// factors x (steps x tile) (factor f, step k, scenario c at f (steps W) + k W + c, the
+/// layout the per-factor loops read contiguously). For the Student-t model each step of
+/// a scenario is scaled by its own mixing variable and each draw capped at +-`drawCap`
+/// (see `ScenarioModel.studentT`). Under filtered historical simulation the draws are a
+/// historical block's moves instead (`HistoricalBlockSampler`).
 public struct ScenarioGenerator: Sendable {
     public let generator: Philox4x32
     public let factorCount: Int
+    public let steps: Int
     /// B, factors x factors, row-major.
     public let correlationFactor: [Double]
     public let mixing: StudentTMixing?
@@ -20,10 +23,11 @@ public struct ScenarioGenerator: Sendable {
     public let drawCap: Double
     public let historical: HistoricalBlockSampler?
 
-    public init(seed: UInt64, correlationFactor: DenseMatrix, model: ScenarioModel,
+    public init(seed: UInt64, correlationFactor: DenseMatrix, model: ScenarioModel, steps: Int = 1,
                 historical: HistoricalBlockSampler? = nil) {
         self.generator = Philox4x32(seed: seed)
         self.factorCount = correlationFactor.rows
+        self.steps = steps
         self.correlationFactor = correlationFactor.storage
         self.historical = historical
         switch model {
@@ -36,37 +40,43 @@ public struct ScenarioGenerator: Sendable {
         }
     }
 
-    /// Fills `draws` (factors x tile size) for the tile starting at `tileStart`, using
-    /// `independent` (same shape) as scratch.
+    /// Fills `draws` (factors x steps x tile size) for the tile starting at `tileStart`,
+    /// using `independent` (same shape) as scratch.
     public func generate(tileStart: UInt64, draws: UnsafeMutablePointer<Double>, independent: UnsafeMutablePointer<Double>) {
         let width = ScenarioTile.size
         if let historical {
-            historical.fill(generator: generator, tileStart: tileStart, draws: draws, width: width)
+            historical.fill(generator: generator, tileStart: tileStart, draws: draws, width: width, steps: steps)
             return
         }
         let factors = factorCount
+        let row = steps * width
+        let count = steps * factors
         for column in 0..<width {
             let scenario = tileStart + UInt64(column)
-            var factor = 0
-            while factor < factors {
+            var d = 0
+            while d < count {
                 let (u1, u2) = generator.uniformPair(
-                    Philox4x32.counter(scenario: scenario, draw: UInt32(factor / 2), stream: 0))
-                independent[factor * width + column] = NormalDistribution.quantile(u1)
-                if factor + 1 < factors {
-                    independent[(factor + 1) * width + column] = NormalDistribution.quantile(u2)
+                    Philox4x32.counter(scenario: scenario, draw: UInt32(d / 2), stream: 0))
+                independent[(d % factors) * row + (d / factors) * width + column] = NormalDistribution.quantile(u1)
+                if d + 1 < count {
+                    let next = d + 1
+                    independent[(next % factors) * row + (next / factors) * width + column] = NormalDistribution.quantile(u2)
                 }
-                factor += 2
+                d += 2
             }
         }
         correlationFactor.withUnsafeBufferPointer { b in
-            BLAS.multiply(b.baseAddress!, UnsafePointer(independent), into: draws, m: factors, n: width, k: factors)
+            BLAS.multiply(b.baseAddress!, UnsafePointer(independent), into: draws, m: factors, n: row, k: factors)
         }
         if let mixing {
-            for column in 0..<width {
-                let scale = mixing.scale(generator: generator, scenario: tileStart + UInt64(column))
-                for factor in 0..<factors {
-                    let draw = draws[factor * width + column] * scale
-                    draws[factor * width + column] = Swift.min(Swift.max(draw, -drawCap), drawCap)
+            for step in 0..<steps {
+                for column in 0..<width {
+                    let scale = mixing.scale(generator: generator, scenario: tileStart + UInt64(column), step: step)
+                    let offset = step * width + column
+                    for factor in 0..<factors {
+                        let draw = draws[factor * row + offset] * scale
+                        draws[factor * row + offset] = Swift.min(Swift.max(draw, -drawCap), drawCap)
+                    }
                 }
             }
         }

@@ -4,54 +4,93 @@ import TailGridNumerics
 
 /// Scenarios -> instrument P&L -> account P&L for one tile: the engine's inner loop.
 ///
+/// A scenario is a path of n steps of dt = tau / n. Per underlying, with e_k, h_k, c_k,
+/// s_k its spot, vol, basis and skew draws of step k:
+/// - spot: S_k = S exp(sum_{j<=k} (sigma sqrt(dt) e_j - sigma^2 dt / 2)) (under FHS the
+///   draw is the step's filtered log-return: scale 1, no drift);
+/// - implied vols: L = nu sqrt(dt) sum_k h_k, multiplier m = exp(w L - w^2 nu^2 tau / 2)
+///   for an option of term weight w (`Underlying.volShockWeight`), mean 1 for any w;
+/// - carry shift db = carry_vol sqrt(dt) sum_k c_k; skew shift s = skew_vol sqrt(dt) sum_k s_k;
+/// - funding sums sum_{k<n} dt S_k and sum_{k<n} dt / S_k over the steps' starting spots.
 /// Each distinct instrument is revalued once per scenario (instruments x scenarios, one
-/// contiguous row per instrument); accounts come from the position matrix.
+/// contiguous row per instrument) at the horizon spot, or, when it expires inside the
+/// horizon, settled at the spot of its expiry step; accounts come from the position matrix.
 public struct TileEvaluator: Sendable {
-    /// Per underlying, what turns its factor draws into a scenario spot and vol multiplier:
-    /// S' = S exp(sigma sqrt(tau) e - sigma^2 tau / 2), m = exp(nu sqrt(tau) h - nu^2 tau / 2),
-    /// sigma the spot factor's vol (scenario vol, calibrated vol or the ATM vol).
+    /// Per underlying, what turns its factor draws into a path.
     public struct UnderlyingTerms: Sendable, Hashable {
         public let spot: Double
         public let spotFactor: Int
-        public let spotScale: Double
-        public let spotDrift: Double
+        public let stepScale: Double
+        public let stepDrift: Double
         public let volFactor: Int?
-        public let volScale: Double
+        public let volStepScale: Double
+        /// -nu^2 tau / 2, the vol multiplier's drift at term weight 1.
         public let volDrift: Double
+        public let basisFactor: Int?
+        public let basisStepScale: Double
+        public let skewFactor: Int?
+        public let skewStepScale: Double
+        public let paysFunding: Bool
+    }
+
+    /// Per instrument, where its inputs come from.
+    public struct InstrumentTerms: Sendable, Hashable {
+        public let underlying: Int
+        /// The step (0-based) whose spot settles it: its expiry step when it expires inside
+        /// the horizon, else the last.
+        public let settlementStep: Int
     }
 
     public let generator: ScenarioGenerator
+    public let steps: Int
+    /// dt = tau / steps, years.
+    public let stepYears: Double
     public let underlyings: [UnderlyingTerms]
     public let instruments: [InstrumentPricer]
-    public let instrumentUnderlying: [Int]
+    public let instrumentTerms: [InstrumentTerms]
     public let positions: PositionMatrix
 
-    /// Under filtered historical simulation a spot factor's draw is already the horizon's
-    /// log-return (scale 1, no drift): S' = S exp(r~).
     public init(generator: ScenarioGenerator, factors: [RiskFactor], market: MarketData, horizonYears: Double,
                 instruments: [InstrumentPricer], positions: PositionMatrix) {
         self.generator = generator
-        let root = horizonYears.squareRoot()
+        let steps = generator.steps
+        self.steps = steps
+        let dt = horizonYears / Double(steps)
+        self.stepYears = dt
+        let root = dt.squareRoot()
         let historical = generator.historical != nil
         self.underlyings = market.underlyings.enumerated().map { index, underlying in
-            let spotFactor = factors.firstIndex { $0.underlyingIndex == index && $0.kind == .spot }!
-            let volFactor = factors.firstIndex { $0.underlyingIndex == index && $0.kind == .impliedVol }
+            func factor(_ kind: RiskFactor.Kind) -> Int? {
+                factors.firstIndex { $0.underlyingIndex == index && $0.kind == kind }
+            }
+            let spotFactor = factor(.spot)!
             let nu = underlying.volOfVol ?? 0
             let sigma = factors[spotFactor].volatility
             return UnderlyingTerms(
                 spot: underlying.spot, spotFactor: spotFactor,
-                spotScale: historical ? 1 : sigma * root, spotDrift: historical ? 0 : -0.5 * sigma * sigma * horizonYears,
-                volFactor: volFactor, volScale: nu * root, volDrift: -0.5 * nu * nu * horizonYears)
+                stepScale: historical ? 1 : sigma * root, stepDrift: historical ? 0 : -0.5 * sigma * sigma * dt,
+                volFactor: factor(.impliedVol), volStepScale: nu * root, volDrift: -0.5 * nu * nu * horizonYears,
+                basisFactor: factor(.basis), basisStepScale: (underlying.carryVol ?? 0) * root,
+                skewFactor: factor(.skew), skewStepScale: (underlying.skewVol ?? 0) * root,
+                paysFunding: underlying.funding != 0)
         }
         self.instruments = instruments
-        self.instrumentUnderlying = instruments.map { pricer in
-            market.underlyings.firstIndex { $0.symbol == pricer.instrument.underlying }!
+        self.instrumentTerms = instruments.map { pricer in
+            let underlying = market.underlyings.firstIndex { $0.symbol == pricer.instrument.underlying }!
+            var settlementStep = steps - 1
+            if pricer.instrument.expiry != nil, pricer.timeAfterHorizon == 0 {
+                // The first step ending at or after expiry (a relative 1e-12 absorbs the
+                // rounding of an expiry that falls exactly on a step's end).
+                let ending = (pricer.time / dt * (1 - 1e-12)).rounded(.up)
+                settlementStep = Swift.min(Swift.max(Int(ending) - 1, 0), steps - 1)
+            }
+            return InstrumentTerms(underlying: underlying, settlementStep: settlementStep)
         }
         self.positions = positions
     }
 
     public func makeWorkspace() -> TileWorkspace {
-        TileWorkspace(factors: generator.factorCount, underlyings: underlyings.count,
+        TileWorkspace(factors: generator.factorCount, steps: steps, underlyings: underlyings.count,
                       instruments: instruments.count, accounts: positions.accountCount)
     }
 
@@ -60,33 +99,105 @@ public struct TileEvaluator: Sendable {
         let width = ScenarioTile.size
         generator.generate(tileStart: tileStart, draws: workspace.draws.baseAddress!,
                            independent: workspace.independent.baseAddress!)
-        let draws = workspace.draws.baseAddress!
-        for (index, terms) in underlyings.enumerated() {
-            let spotRow = draws + terms.spotFactor * width
-            let spots = workspace.spots.baseAddress! + index * width
-            for column in 0..<width {
-                spots[column] = terms.spot * exp(terms.spotScale * spotRow[column] + terms.spotDrift)
-            }
-            let multipliers = workspace.volMultipliers.baseAddress! + index * width
-            if let volFactor = terms.volFactor {
-                let volRow = draws + volFactor * width
-                for column in 0..<width {
-                    multipliers[column] = exp(terms.volScale * volRow[column] + terms.volDrift)
-                }
-            } else {
-                multipliers.update(repeating: 1, count: width)
-            }
+        for index in underlyings.indices {
+            buildPath(of: index, workspace: workspace)
         }
+        let paths = workspace.pathSpots.baseAddress!
         for (index, pricer) in instruments.enumerated() {
-            let underlying = instrumentUnderlying[index]
-            let spots = workspace.spots.baseAddress! + underlying * width
-            let multipliers = workspace.volMultipliers.baseAddress! + underlying * width
+            let terms = instrumentTerms[index]
+            let u = terms.underlying
+            let spots = paths + (u * steps + steps - 1) * width
+            let settlement = paths + (u * steps + terms.settlementStep) * width
+            var multipliers = workspace.volMultipliers.baseAddress! + u * width
+            if pricer.volShockWeight != 1, underlyings[u].volFactor != nil {
+                let w = pricer.volShockWeight
+                let drift = w * w * underlyings[u].volDrift
+                let moves = workspace.volLogMoves.baseAddress! + u * width
+                let weighted = workspace.weightedVolMultipliers.baseAddress!
+                for column in 0..<width { weighted[column] = exp(w * moves[column] + drift) }
+                multipliers = weighted
+            }
+            let carryShifts = workspace.carryShifts.baseAddress! + u * width
+            let skewShifts = workspace.skewShifts.baseAddress! + u * width
             let profit = workspace.instrumentProfit.baseAddress! + index * width
             for column in 0..<width {
-                profit[column] = pricer.profitAndLoss(spot: spots[column], volMultiplier: multipliers[column])
+                profit[column] = pricer.profitAndLoss(
+                    spot: spots[column], settlementSpot: settlement[column], volMultiplier: multipliers[column],
+                    carryShift: carryShifts[column], skewShift: skewShifts[column])
+            }
+            if pricer.fundingRate != 0 {
+                let sums = workspace.spotTimeSums.baseAddress! + u * width
+                let inverseSums = workspace.inverseSpotTimeSums.baseAddress! + u * width
+                for column in 0..<width {
+                    profit[column] -= pricer.funding(spot: spots[column], spotTimeSum: sums[column],
+                                                     inverseSpotTimeSum: inverseSums[column])
+                }
             }
         }
         positions.accumulate(instrumentProfit: workspace.instrumentProfit.baseAddress!,
                              into: workspace.accountProfit.baseAddress!, width: width)
+    }
+
+    /// The spot path, vol multiplier, carry and skew shifts and funding sums of one
+    /// underlying for the whole tile.
+    func buildPath(of index: Int, workspace: TileWorkspace) {
+        let width = ScenarioTile.size
+        let row = steps * width
+        let terms = underlyings[index]
+        let draws = workspace.draws.baseAddress!
+        let logs = workspace.logReturns.baseAddress! + index * width
+        logs.update(repeating: 0, count: width)
+        let path = workspace.pathSpots.baseAddress! + index * row
+        for step in 0..<steps {
+            let drawRow = draws + terms.spotFactor * row + step * width
+            let spots = path + step * width
+            for column in 0..<width {
+                logs[column] += terms.stepScale * drawRow[column] + terms.stepDrift
+                spots[column] = terms.spot * exp(logs[column])
+            }
+        }
+        if terms.paysFunding {
+            let sums = workspace.spotTimeSums.baseAddress! + index * width
+            let inverseSums = workspace.inverseSpotTimeSums.baseAddress! + index * width
+            for column in 0..<width {
+                var sum = terms.spot
+                var inverseSum = 1 / terms.spot
+                for step in 0..<(steps - 1) {
+                    sum += path[step * width + column]
+                    inverseSum += 1 / path[step * width + column]
+                }
+                sums[column] = stepYears * sum
+                inverseSums[column] = stepYears * inverseSum
+            }
+        }
+        let multipliers = workspace.volMultipliers.baseAddress! + index * width
+        if let volFactor = terms.volFactor {
+            let moves = workspace.volLogMoves.baseAddress! + index * width
+            sumSteps(draws + volFactor * row, scale: terms.volStepScale, into: moves)
+            for column in 0..<width {
+                multipliers[column] = exp(moves[column] + terms.volDrift)
+            }
+        } else {
+            multipliers.update(repeating: 1, count: width)
+        }
+        if let basisFactor = terms.basisFactor {
+            sumSteps(draws + basisFactor * row, scale: terms.basisStepScale,
+                     into: workspace.carryShifts.baseAddress! + index * width)
+        }
+        if let skewFactor = terms.skewFactor {
+            sumSteps(draws + skewFactor * row, scale: terms.skewStepScale,
+                     into: workspace.skewShifts.baseAddress! + index * width)
+        }
+    }
+
+    /// out[c] = scale * sum_k draws[k][c] over the steps of one factor's row.
+    func sumSteps(_ factorRow: UnsafeMutablePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Double>) {
+        let width = ScenarioTile.size
+        out.update(repeating: 0, count: width)
+        for step in 0..<steps {
+            let drawRow = factorRow + step * width
+            for column in 0..<width { out[column] += drawRow[column] }
+        }
+        for column in 0..<width { out[column] = scale * out[column] }
     }
 }

@@ -2,29 +2,53 @@
 public final class TileWorkspace {
     let independent: UnsafeMutableBufferPointer<Double>
     let draws: UnsafeMutableBufferPointer<Double>
-    let spots: UnsafeMutableBufferPointer<Double>
+    /// Underlyings x steps x tile: the spot at the end of each step of each path.
+    let pathSpots: UnsafeMutableBufferPointer<Double>
+    /// Underlyings x tile: the running log-return of the path.
+    let logReturns: UnsafeMutableBufferPointer<Double>
+    /// Underlyings x tile: L, the implied-vol factor's log-move over the horizon, and
+    /// the multiplier exp(L - nu^2 tau / 2) it gives at term weight 1.
+    let volLogMoves: UnsafeMutableBufferPointer<Double>
     let volMultipliers: UnsafeMutableBufferPointer<Double>
+    /// Tile: an instrument's own vol multiplier when its term weight is not 1.
+    let weightedVolMultipliers: UnsafeMutableBufferPointer<Double>
+    /// Underlyings x tile: the basis factor's carry shift and the skew factor's shift
+    /// (zero rows for coins without those factors).
+    let carryShifts: UnsafeMutableBufferPointer<Double>
+    let skewShifts: UnsafeMutableBufferPointer<Double>
+    /// Underlyings x tile: sum_k dt S_k and sum_k dt / S_k over the steps' starting spots
+    /// (written for coins whose perpetuals pay funding).
+    let spotTimeSums: UnsafeMutableBufferPointer<Double>
+    let inverseSpotTimeSums: UnsafeMutableBufferPointer<Double>
     let instrumentProfit: UnsafeMutableBufferPointer<Double>
     /// Accounts x tile: each account's P&L (gains positive) after `TileEvaluator.evaluate`.
     public let accountProfit: UnsafeMutableBufferPointer<Double>
 
-    public init(factors: Int, underlyings: Int, instruments: Int, accounts: Int) {
+    public init(factors: Int, steps: Int = 1, underlyings: Int, instruments: Int, accounts: Int) {
         let width = ScenarioTile.size
         func buffer(_ rows: Int) -> UnsafeMutableBufferPointer<Double> {
             let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(1, rows) * width)
             buffer.initialize(repeating: 0)
             return buffer
         }
-        independent = buffer(factors)
-        draws = buffer(factors)
-        spots = buffer(underlyings)
+        independent = buffer(factors * steps)
+        draws = buffer(factors * steps)
+        pathSpots = buffer(underlyings * steps)
+        logReturns = buffer(underlyings)
+        volLogMoves = buffer(underlyings)
         volMultipliers = buffer(underlyings)
+        weightedVolMultipliers = buffer(1)
+        carryShifts = buffer(underlyings)
+        skewShifts = buffer(underlyings)
+        spotTimeSums = buffer(underlyings)
+        inverseSpotTimeSums = buffer(underlyings)
         instrumentProfit = buffer(instruments)
         accountProfit = buffer(accounts)
     }
 
     deinit {
-        for buffer in [independent, draws, spots, volMultipliers, instrumentProfit, accountProfit] {
+        for buffer in [independent, draws, pathSpots, logReturns, volLogMoves, volMultipliers, weightedVolMultipliers,
+                       carryShifts, skewShifts, spotTimeSums, inverseSpotTimeSums, instrumentProfit, accountProfit] {
             buffer.deallocate()
         }
     }

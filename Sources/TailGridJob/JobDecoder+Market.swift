@@ -74,7 +74,8 @@ extension JobDecoder {
     }
 
     static func underlying(_ symbol: String, _ field: YAMLField) throws(JobError) -> Underlying {
-        let mapping = try field.mapping(allowed: ["spot", "vol", "scenario_vol", "vol_of_vol", "carry", "vol_surface"])
+        let mapping = try field.mapping(allowed: ["spot", "vol", "scenario_vol", "vol_of_vol", "carry", "vol_surface",
+                                                  "carry_vol", "skew_vol", "vol_shock_dte_power", "funding"])
         let spot = try mapping.required("spot").double(in: 0...JobLimits.maxSpot, open: true,
                                                         "a positive USD price below \(JobLimits.maxSpot)")
         let vol = try mapping.required("vol").double(in: 0...20, open: true, "an annualised vol in (0, 20), like 0.55")
@@ -82,9 +83,14 @@ extension JobDecoder {
         let volOfVol = try mapping.optional("vol_of_vol")?.double(in: 0...50.0.nextDown, "an annualised vol of vol in [0, 50)")
         let carry = try mapping.optional("carry")?.double(in: -10...10, open: true, "an annualised carry in (-10, 10)") ?? 0
         let surface = try mapping.optional("vol_surface").map { field throws(JobError) in try volSurface(field) }
+        let carryVol = try mapping.optional("carry_vol")?.double(in: 0...10.0.nextDown, "an annualised vol of the carry in [0, 10), like 0.2")
+        let skewVol = try mapping.optional("skew_vol")?.double(in: 0...10.0.nextDown, "an annualised vol of the skew in [0, 10) (vol per unit log-moneyness), like 0.3")
+        let power = try mapping.optional("vol_shock_dte_power")?.double(in: 0...2, "a power in [0, 2], like 0.5") ?? 0
+        let funding = try mapping.optional("funding")?.double(in: -10...10, open: true, "an annualised funding rate in (-10, 10), like 0.1") ?? 0
         do {
             return try Underlying(symbol: symbol, spot: spot, vol: vol, volOfVol: volOfVol, carry: carry, surface: surface,
-                                  scenarioVol: scenarioVol)
+                                  scenarioVol: scenarioVol, carryVol: carryVol, skewVol: skewVol,
+                                  volShockDTEPower: power, funding: funding)
         } catch {
             throw field.error(error.message)
         }
@@ -120,7 +126,8 @@ extension JobDecoder {
         for element in try factorsField.sequence() {
             let name = try element.string()
             guard known.contains(name) else {
-                let hint = name.hasSuffix(".vol") ? " (a .vol factor needs vol_of_vol on its underlying)" : ""
+                let needs = [(".vol.skew", "skew_vol"), (".vol", "vol_of_vol"), (".basis", "carry_vol")]
+                let hint = needs.first { name.hasSuffix($0.0) }.map { " (a \($0.0) factor needs \($0.1) on its underlying)" } ?? ""
                 throw element.error("'\(name)' is not a factor of this market\(hint); factors: \(known.joined(separator: ", "))")
             }
             guard !factors.contains(name) else { throw element.error("factor '\(name)' is listed twice") }

@@ -48,6 +48,10 @@ struct JobDecoder {
             chunkSize = try field.integer(in: 1...JobFile.maxChunkSize)
         }
         let modelSpec = try top.optional("model").map { field throws(JobError) in try Self.model(field) } ?? .parametric(.gaussian)
+        let pathsField = top.optional("paths")
+        let steps = try pathsField.map { field throws(JobError) in
+            try field.mapping(allowed: ["steps"]).required("steps").integer(in: 1...JobFile.maxPathSteps)
+        } ?? 1
         let dataDirectory = try top.optional("data_dir")?.string()
         let marketField: YAMLField
         if let marketFileField = top.optional("market_file") {
@@ -84,6 +88,9 @@ struct JobDecoder {
             guard horizonDays.rounded() == horizonDays else {
                 throw field.error("kind: fhs replays whole days; horizon_days must be a whole number, got \(horizonDays)")
             }
+            if let pathsField, Int(horizonDays) % steps != 0 {
+                throw pathsField.error("kind: fhs replays whole days; steps \(steps) must divide horizon_days \(Int(horizonDays))")
+            }
             let history: FilteredHistory
             do {
                 history = try FilteredHistory(window: calibration.window, lambda: lambda, horizonDays: Int(horizonDays),
@@ -110,7 +117,7 @@ struct JobDecoder {
         let job = EngineJob(
             name: name, seed: seed, scenarios: scenarios, horizonDays: horizonDays, confidences: confidences,
             chunkSize: chunkSize, model: model, market: market, correlation: correlation, haircuts: haircuts,
-            accounts: accounts, margin: margin, aggregation: aggregation)
+            accounts: accounts, margin: margin, aggregation: aggregation, steps: steps)
         return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market,
                        calibration: calibrationReport)
     }

@@ -11,12 +11,14 @@ public enum JobFile {
     static let topLevelKeys = [
         "job", "valuation_time", "seed", "scenarios", "horizon_days", "confidence", "chunk_size", "model",
         "market", "market_file", "data_dir", "collateral_haircuts", "margin", "accounts", "positions_file",
-        "aggregation",
+        "aggregation", "paths",
     ]
 
     /// Upper bounds that keep a typo from asking for a machine-sized job.
     public static let maxScenarios = 100_000_000
     public static let maxChunkSize = 1 << 22
+    /// The most steps a scenario path may take (a daily path over a year).
+    public static let maxPathSteps = 366
 
     /// Reads and checks the job file at `path` and the files it names: positions and
     /// market files relative to the job's folder, price files relative to `dataDirectory`

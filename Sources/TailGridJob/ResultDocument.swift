@@ -73,6 +73,8 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     public var confidence: [Double]
     public var chunkSize: Int
     public var model: String
+    /// Steps of each scenario path (`paths.steps`; 1 is one step over the horizon).
+    public var pathSteps: Int
     public var marginMeasure: String
     /// `portfolio` or `haircut`: how coin collateral entered the scenarios.
     public var marginCollateral: String
@@ -89,6 +91,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         case inputSHA256 = "input_sha256"
         case engineVersion = "engine_version"
         case horizonDays = "horizon_days"
+        case pathSteps = "path_steps"
         case chunkSize = "chunk_size"
         case marginMeasure = "margin_measure"
         case marginCollateral = "margin_collateral"
@@ -117,6 +120,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         self.confidence = job.confidences
         self.chunkSize = job.chunkSize
         self.model = job.model.label
+        self.pathSteps = job.steps
         self.marginMeasure = job.margin.measure.rawValue
         self.marginCollateral = job.margin.collateral.rawValue
         self.factors = result.factors

@@ -2,8 +2,8 @@ import Foundation
 
 /// A coin's market state: spot in USD, its at-the-money implied vol (also the volatility
 /// of its spot scenario factor unless a scenario vol is set), an optional smile, a carry
-/// for futures and an optional vol of vol that makes its implied vols a scenario factor
-/// of their own.
+/// for futures, a funding rate for perpetuals, and the optional vols that make a factor
+/// of its implied vols (`volOfVol`), its basis (`carryVol`) and its skew (`skewVol`).
 public struct Underlying: Sendable, Hashable {
     public let symbol: String
     public let spot: Double
@@ -15,13 +15,28 @@ public struct Underlying: Sendable, Hashable {
     public let surface: VolSurface?
     /// The vol of the spot scenario factor when it differs from the implied ATM vol
     /// (`scenario_vol`, or calibrated from price history); nil uses `vol`.
-    public let scenarioVol: Double?
+    public private(set) var scenarioVol: Double?
+    /// Annualised vol of the basis factor `COIN.basis`, an additive shift of the carry b
+    /// (absolute, 0.1 = the carry moves 10 points a year with one standard deviation);
+    /// nil keeps the carry fixed.
+    public let carryVol: Double?
+    /// Annualised vol of the skew factor `COIN.vol.skew`, a shift of implied vol per unit
+    /// of log-moneyness (vol points per ln(K / F)); nil keeps the skew fixed.
+    public let skewVol: Double?
+    /// p in Deribit's term rule: an implied-vol move at d days to expiry is the factor's
+    /// move times (30 / max(d, 1))^p; 0 (the default) moves every expiry alike.
+    public let volShockDTEPower: Double
+    /// Annualised funding rate of its perpetuals, paid by longs to shorts on the position
+    /// value along the path (0.1 = 10% a year); 0 by default.
+    public let funding: Double
 
     /// The annualised vol the spot factor moves with.
     public var spotScenarioVol: Double { scenarioVol ?? vol }
 
     public init(symbol: String, spot: Double, vol: Double, volOfVol: Double? = nil,
-                carry: Double = 0, surface: VolSurface? = nil, scenarioVol: Double? = nil) throws(MarketError) {
+                carry: Double = 0, surface: VolSurface? = nil, scenarioVol: Double? = nil,
+                carryVol: Double? = nil, skewVol: Double? = nil, volShockDTEPower: Double = 0,
+                funding: Double = 0) throws(MarketError) {
         guard spot.isFinite, spot > 0 else {
             throw MarketError(.badMarketData, "\(symbol): spot must be a positive number, got \(spot)")
         }
@@ -33,13 +48,20 @@ public struct Underlying: Sendable, Hashable {
                 throw MarketError(.badMarketData, "\(symbol): vol_of_vol must be in [0, 50), got \(volOfVol)")
             }
         }
-        if let scenarioVol {
-            guard scenarioVol.isFinite, scenarioVol > 0, scenarioVol < 20 else {
-                throw MarketError(.badMarketData, "\(symbol): scenario_vol must be in (0, 20), got \(scenarioVol)")
-            }
-        }
+        try Self.check(scenarioVol: scenarioVol, symbol: symbol)
         guard carry.isFinite, abs(carry) < 10 else {
             throw MarketError(.badMarketData, "\(symbol): carry must be in (-10, 10), got \(carry)")
+        }
+        for (key, value) in [("carry_vol", carryVol), ("skew_vol", skewVol)] {
+            if let value, !(value.isFinite && value >= 0 && value < 10) {
+                throw MarketError(.badMarketData, "\(symbol): \(key) must be in [0, 10), got \(value)")
+            }
+        }
+        guard volShockDTEPower.isFinite, volShockDTEPower >= 0, volShockDTEPower <= 2 else {
+            throw MarketError(.badMarketData, "\(symbol): vol_shock_dte_power must be in [0, 2], got \(volShockDTEPower)")
+        }
+        guard funding.isFinite, abs(funding) < 10 else {
+            throw MarketError(.badMarketData, "\(symbol): funding must be in (-10, 10) (annualised, 0.1 = 10%), got \(funding)")
         }
         self.symbol = symbol
         self.spot = spot
@@ -48,12 +70,31 @@ public struct Underlying: Sendable, Hashable {
         self.carry = carry
         self.surface = surface
         self.scenarioVol = scenarioVol
+        self.carryVol = carryVol
+        self.skewVol = skewVol
+        self.volShockDTEPower = volShockDTEPower
+        self.funding = funding
     }
 
     /// The same coin with another scenario vol (calibration sets it).
     public func withScenarioVol(_ scenarioVol: Double?) throws(MarketError) -> Underlying {
-        try Underlying(symbol: symbol, spot: spot, vol: vol, volOfVol: volOfVol, carry: carry, surface: surface,
-                       scenarioVol: scenarioVol)
+        try Self.check(scenarioVol: scenarioVol, symbol: symbol)
+        var copy = self
+        copy.scenarioVol = scenarioVol
+        return copy
+    }
+
+    static func check(scenarioVol: Double?, symbol: String) throws(MarketError) {
+        if let scenarioVol, !(scenarioVol.isFinite && scenarioVol > 0 && scenarioVol < 20) {
+            throw MarketError(.badMarketData, "\(symbol): scenario_vol must be in (0, 20), got \(scenarioVol)")
+        }
+    }
+
+    /// Deribit's term weight of an implied-vol move for an option `time` years from expiry:
+    /// (30 / max(d, 1))^p, d = 365 time, so short expiries move more; 1 when p = 0.
+    public func volShockWeight(time: Double) -> Double {
+        guard volShockDTEPower != 0 else { return 1 }
+        return pow(30 / Swift.max(time * 365, 1), volShockDTEPower)
     }
 
     /// F(T) = S exp(b T).

@@ -39,10 +39,13 @@ public struct StudentTMixing: Sendable, Hashable {
     /// The Philox stream the mixing variable reads from (normals use stream 0).
     public static let stream: UInt32 = 1
 
-    /// sqrt((nu - 2) / W) for the scenario: the factor that scales every normal draw.
+    /// sqrt((nu - 2) / W) for the scenario (and path step): the factor that scales every
+    /// normal draw of that step. Step s reads draws s 2^20 + attempt, so step 0 reads
+    /// exactly what a one-step model reads; an acceptance rate above 0.95 per attempt
+    /// makes 2^20 attempts impossible in practice.
     @inlinable
-    public func scale(generator: Philox4x32, scenario: UInt64) -> Double {
-        var attempt: UInt32 = 0
+    public func scale(generator: Philox4x32, scenario: UInt64, step: Int = 0) -> Double {
+        var attempt = UInt32(truncatingIfNeeded: step) << 20
         while true {
             let (u1, u2) = generator.uniformPair(
                 Philox4x32.counter(scenario: scenario, draw: attempt, stream: Self.stream))

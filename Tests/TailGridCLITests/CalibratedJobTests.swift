@@ -24,6 +24,7 @@ import TailGridTestSupport
             #expect(calibration.window == ["2023-02-01", "2025-02-19"])
             #expect(calibration.fhs?.blocks == 749)
             #expect(document.model.hasPrefix("fhs("))
+            #expect(document.pathSteps == 2)
             #expect(document.accounts.allSatisfy { $0.initialMargin > 0 })
             bodies.append(ResultText.comparable(try Data(contentsOf: out.appendingPathComponent("result.json"))))
         }

@@ -86,4 +86,38 @@ import TailGridTestSupport
             #expect(abs(workspace.accountProfit[column] - (btc + eth)) < 1e-9)
         }
     }
+
+    /// Daily steps replay the block's days one by one. A spot position's horizon spot is
+    /// S exp(r~_1 + r~_2 + r~_3), summed in the same order as the block's move, so its
+    /// losses are bit-identical to the one-step model's; a put expiring at the end of day 1
+    /// settles at S exp(r~_1), the block's first filtered day (replayed by index), and the
+    /// same day-1 settlement holds on any chunking.
+    @Test func dailyStepsReplayTheBlocksDays() throws {
+        let window = try ReturnWindow(prices: [try Self.prices("BTC"), try Self.prices("ETH")], asOf: Self.asOf, days: 400)
+        let history = try FilteredHistory(window: window, lambda: 0.94, horizonDays: 3, lookbackDays: 400)
+        let spot = [try Fixtures.position("BTC", 2), try Fixtures.position("ETH", -30)]
+        var daily = try Self.job(history: history, positions: spot, scenarios: 20_000)
+        daily.steps = 3
+        let oneStep = try Self.job(history: history, positions: spot, scenarios: 20_000)
+        #expect(try LocalRunner(plan: try EnginePlan(daily), threads: 2).run().accounts[0].bitSignature
+                == LocalRunner(plan: try EnginePlan(oneStep), threads: 2).run().accounts[0].bitSignature)
+
+        var expiring = try Self.job(history: history, positions: [try Fixtures.position("BTC_USDC-21FEB25-95000-P", 1)],
+                                    scenarios: 1024)
+        expiring.steps = 3
+        let plan = try EnginePlan(expiring)
+        let premium = plan.evaluator.instruments[0].value
+        let workspace = plan.evaluator.makeWorkspace()
+        plan.evaluator.evaluate(tileStart: 512, workspace: workspace)
+        let sampler = try #require(plan.evaluator.generator.historical)
+        for column in 0..<ScenarioTile.size {
+            let block = sampler.block(generator: plan.evaluator.generator.generator, scenario: UInt64(512 + column))
+            let dayOne = 97_600 * exp(history.dailyMoves[block * 2])
+            #expect(abs(workspace.accountProfit[column] - (max(95_000 - dayOne, 0) - premium)) < 1e-9)
+        }
+
+        var uneven = try Self.job(history: history, positions: spot, scenarios: 1024)
+        uneven.steps = 2
+        #expect(throws: EngineError.self) { try EnginePlan(uneven) }
+    }
 }

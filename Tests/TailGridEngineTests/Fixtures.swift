@@ -21,10 +21,11 @@ enum Fixtures {
     static func job(accounts: [Account], scenarios: Int = 20_000, confidences: [Double] = [0.99],
                     chunkSize: Int = 4096, model: ScenarioModel = .gaussian, market: MarketData? = nil,
                     correlation: EngineJob.FactorCorrelation? = nil,
-                    aggregation: PositionMatrix.Mode = .automatic) throws -> EngineJob {
-        EngineJob(name: "test", seed: 20_250_220, scenarios: scenarios, horizonDays: 2, confidences: confidences,
+                    aggregation: PositionMatrix.Mode = .automatic, horizonDays: Double = 2, steps: Int = 1) throws -> EngineJob {
+        EngineJob(name: "test", seed: 20_250_220, scenarios: scenarios, horizonDays: horizonDays, confidences: confidences,
                   chunkSize: chunkSize, model: model, market: try market ?? Self.market(), correlation: correlation,
-                  haircuts: ["BTC": 0.1, "ETH": 0.15, "USDC": 0], accounts: accounts, aggregation: aggregation)
+                  haircuts: ["BTC": 0.1, "ETH": 0.15, "USDC": 0], accounts: accounts, aggregation: aggregation,
+                  steps: steps)
     }
 
     /// A mixed book: options, futures, perpetuals, coin collateral, with correlation.

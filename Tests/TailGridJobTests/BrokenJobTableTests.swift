@@ -64,6 +64,19 @@ struct BrokenJobTableTests {
         + rows("confidence: [0.99, 0.975]", "confidence: {}", field: "confidence", ["[]"])
         + rows("margin: { measure: es, maintenance_ratio: 0.8 }", "{}", field: "margin.measure", ["margin: { measure: 7 }", "margin: { measure: '' }"])
         + rows("job: small", "job: small\naggregation: {}", field: "aggregation", ["diagonal", "[dense]", "''"])
+        + rows("job: small", "job: small\npaths: {}", field: "paths.steps",
+               ["{ steps: 0 }", "{ steps: -1 }", "{ steps: 1.5 }", "{ steps: 367 }", "{ steps: 1e308 }", "{ steps: x }",
+                "{ steps: '' }", "{ steps: [2] }"])
+        + rows("job: small", "job: small\npaths: {}", field: "paths", ["3", "[2]"])
+        + rows("job: small", "job: small\npaths: {}", field: "paths.step", ["{ step: 2 }"])
+        + rows("carry: 0.05", "carry: 0.05, carry_vol: {}", field: "market.underlyings.BTC.carry_vol",
+               ["-0.1", "10", "1e308"] + notNumbers)
+        + rows("carry: 0.05", "carry: 0.05, skew_vol: {}", field: "market.underlyings.BTC.skew_vol",
+               ["-0.1", "10", "1e308"] + notNumbers)
+        + rows("carry: 0.05", "carry: 0.05, vol_shock_dte_power: {}", field: "market.underlyings.BTC.vol_shock_dte_power",
+               ["-0.1", "2.5", "1e308"] + notNumbers)
+        + rows("carry: 0.05", "carry: 0.05, funding: {}", field: "market.underlyings.BTC.funding",
+               ["10", "-10", "1e308", "-1e308"] + notNumbers)
 
     @Test(arguments: table)
     func brokenValueIsRefused(_ row: Row) throws {
