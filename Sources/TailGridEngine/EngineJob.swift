@@ -67,7 +67,7 @@ public struct EngineJob: Sendable {
 
     /// The factors the market implies, in order: per underlying (sorted by symbol) its
     /// spot factor, then its vol, basis and skew factors when it has a vol of vol, a
-    /// carry vol and a skew vol.
+    /// carry vol and a skew vol; then each depegging stablecoin's price factor.
     public static func factors(of market: MarketData) -> [RiskFactor] {
         var factors: [RiskFactor] = []
         for (index, underlying) in market.underlyings.enumerated() {
@@ -79,6 +79,10 @@ public struct EngineJob: Sendable {
                 factors.append(RiskFactor(name: underlying.symbol + kind.suffix, underlyingIndex: index, kind: kind,
                                           volatility: volatility))
             }
+        }
+        for (index, stablecoin) in market.stablecoins.enumerated() {
+            factors.append(RiskFactor(name: stablecoin.symbol, underlyingIndex: index, kind: .depeg,
+                                      volatility: stablecoin.depegVol))
         }
         return factors
     }

@@ -36,8 +36,8 @@ public struct EnginePlan: Sendable {
         self.correlationRank = factor.rank
         var historical: HistoricalBlockSampler?
         if case .filteredHistorical(let history) = job.model {
-            if let modelled = factors.first(where: { $0.kind == .basis || $0.kind == .skew }) {
-                throw EngineError(.invalidJob, "fhs has no history for the factor \(modelled.name); drop carry_vol / skew_vol or use a parametric model")
+            if let modelled = factors.first(where: { $0.kind != .spot && $0.kind != .impliedVol }) {
+                throw EngineError(.invalidJob, "fhs has no history for the factor \(modelled.name); drop carry_vol / skew_vol / depeg_vol or use a parametric model")
             }
             guard let sampler = HistoricalBlockSampler(history: history, factors: factors, market: job.market) else {
                 throw EngineError(.invalidJob, "fhs needs a price history for every underlying (have: \(history.symbols.joined(separator: ", ")))")

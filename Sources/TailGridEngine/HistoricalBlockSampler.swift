@@ -26,13 +26,13 @@ public struct HistoricalBlockSampler: Sendable, Hashable {
     }
 
     /// Nil when a factor's coin has no history, or a factor is neither spot nor implied
-    /// vol (history has no basis or skew; the plan's checks refuse such jobs first).
+    /// vol (history has no basis, skew or depeg; the plan's checks refuse such jobs first).
     public init?(history: FilteredHistory, factors: [RiskFactor], market: MarketData) {
         var sources: [Source] = []
         for factor in factors {
-            let symbol = market.underlyings[factor.underlyingIndex].symbol
-            guard let column = history.symbols.firstIndex(of: symbol),
-                  factor.kind == .spot || factor.kind == .impliedVol else { return nil }
+            guard factor.kind == .spot || factor.kind == .impliedVol,
+                  let column = history.symbols.firstIndex(of: market.underlyings[factor.underlyingIndex].symbol)
+            else { return nil }
             sources.append(Source(column: column, readsVol: factor.kind == .impliedVol))
         }
         self.history = history

@@ -11,13 +11,19 @@ import TailGridNumerics
 /// - implied vols: L = nu sqrt(dt) sum_k h_k, multiplier m = exp(w L - w^2 nu^2 tau / 2)
 ///   for an option of term weight w (`Underlying.volShockWeight`), mean 1 for any w;
 /// - carry shift db = carry_vol sqrt(dt) sum_k c_k; skew shift s = skew_vol sqrt(dt) sum_k s_k;
-/// - funding sums sum_{k<n} dt S_k and sum_{k<n} dt / S_k over the steps' starting spots.
+/// - funding sums sum_{k<n} dt S_k and sum_{k<n} dt / S_k over the steps' starting spots;
+/// - a depegging stablecoin's price P_k like a spot of 1 USD with its depeg vol.
 /// Each distinct instrument is revalued once per scenario (instruments x scenarios, one
 /// contiguous row per instrument) at the horizon spot, or, when it expires inside the
-/// horizon, settled at the spot of its expiry step; accounts come from the position matrix.
+/// horizon, settled at the spot of its expiry step. A linear instrument settling in a
+/// depegging stablecoin is priced in that coin at S / P and its P&L converted at the
+/// horizon's P (a long USDC perpetual gains S' - S P'); funding stays accrued on the USD
+/// spot. Accounts come from the position matrix.
 public struct TileEvaluator: Sendable {
-    /// Per underlying, what turns its factor draws into a path.
-    public struct UnderlyingTerms: Sendable, Hashable {
+    /// Per price process (each underlying, then each depegging stablecoin), what turns
+    /// its factor draws into a path. A stablecoin is a process of spot 1 USD driven by
+    /// its depeg factor, with no vol, basis, skew or funding.
+    public struct PriceTerms: Sendable, Hashable {
         public let spot: Double
         public let spotFactor: Int
         public let stepScale: Double
@@ -39,13 +45,15 @@ public struct TileEvaluator: Sendable {
         /// The step (0-based) whose spot settles it: its expiry step when it expires inside
         /// the horizon, else the last.
         public let settlementStep: Int
+        /// The price process of the depegging stablecoin a linear instrument settles in.
+        public let quote: Int?
     }
 
     public let generator: ScenarioGenerator
     public let steps: Int
     /// dt = tau / steps, years.
     public let stepYears: Double
-    public let underlyings: [UnderlyingTerms]
+    public let prices: [PriceTerms]
     public let instruments: [InstrumentPricer]
     public let instrumentTerms: [InstrumentTerms]
     public let positions: PositionMatrix
@@ -59,14 +67,14 @@ public struct TileEvaluator: Sendable {
         self.stepYears = dt
         let root = dt.squareRoot()
         let historical = generator.historical != nil
-        self.underlyings = market.underlyings.enumerated().map { index, underlying in
+        var prices = market.underlyings.enumerated().map { index, underlying in
             func factor(_ kind: RiskFactor.Kind) -> Int? {
                 factors.firstIndex { $0.underlyingIndex == index && $0.kind == kind }
             }
             let spotFactor = factor(.spot)!
             let nu = underlying.volOfVol ?? 0
             let sigma = factors[spotFactor].volatility
-            return UnderlyingTerms(
+            return PriceTerms(
                 spot: underlying.spot, spotFactor: spotFactor,
                 stepScale: historical ? 1 : sigma * root, stepDrift: historical ? 0 : -0.5 * sigma * sigma * dt,
                 volFactor: factor(.impliedVol), volStepScale: nu * root, volDrift: -0.5 * nu * nu * horizonYears,
@@ -74,9 +82,21 @@ public struct TileEvaluator: Sendable {
                 skewFactor: factor(.skew), skewStepScale: (underlying.skewVol ?? 0) * root,
                 paysFunding: underlying.funding != 0)
         }
+        for (index, stablecoin) in market.stablecoins.enumerated() {
+            let depegFactor = factors.firstIndex { $0.underlyingIndex == index && $0.kind == .depeg }!
+            let v = stablecoin.depegVol
+            prices.append(PriceTerms(
+                spot: 1, spotFactor: depegFactor, stepScale: v * root, stepDrift: -0.5 * v * v * dt,
+                volFactor: nil, volStepScale: 0, volDrift: 0, basisFactor: nil, basisStepScale: 0,
+                skewFactor: nil, skewStepScale: 0, paysFunding: false))
+        }
+        self.prices = prices
+        let symbols = market.underlyings.map(\.symbol) + market.stablecoins.map(\.symbol)
         self.instruments = instruments
         self.instrumentTerms = instruments.map { pricer in
-            let underlying = market.underlyings.firstIndex { $0.symbol == pricer.instrument.underlying }!
+            let underlying = symbols.firstIndex(of: pricer.instrument.underlying)!
+            let currency = pricer.instrument.settlementCurrency
+            let quote = currency == pricer.instrument.underlying ? nil : symbols.firstIndex(of: currency)
             var settlementStep = steps - 1
             if pricer.instrument.expiry != nil, pricer.timeAfterHorizon == 0 {
                 // The first step ending at or after expiry (a relative 1e-12 absorbs the
@@ -84,13 +104,13 @@ public struct TileEvaluator: Sendable {
                 let ending = (pricer.time / dt * (1 - 1e-12)).rounded(.up)
                 settlementStep = Swift.min(Swift.max(Int(ending) - 1, 0), steps - 1)
             }
-            return InstrumentTerms(underlying: underlying, settlementStep: settlementStep)
+            return InstrumentTerms(underlying: underlying, settlementStep: settlementStep, quote: quote)
         }
         self.positions = positions
     }
 
     public func makeWorkspace() -> TileWorkspace {
-        TileWorkspace(factors: generator.factorCount, steps: steps, underlyings: underlyings.count,
+        TileWorkspace(factors: generator.factorCount, steps: steps, underlyings: prices.count,
                       instruments: instruments.count, accounts: positions.accountCount)
     }
 
@@ -99,7 +119,7 @@ public struct TileEvaluator: Sendable {
         let width = ScenarioTile.size
         generator.generate(tileStart: tileStart, draws: workspace.draws.baseAddress!,
                            independent: workspace.independent.baseAddress!)
-        for index in underlyings.indices {
+        for index in prices.indices {
             buildPath(of: index, workspace: workspace)
         }
         let paths = workspace.pathSpots.baseAddress!
@@ -109,9 +129,9 @@ public struct TileEvaluator: Sendable {
             let spots = paths + (u * steps + steps - 1) * width
             let settlement = paths + (u * steps + terms.settlementStep) * width
             var multipliers = workspace.volMultipliers.baseAddress! + u * width
-            if pricer.volShockWeight != 1, underlyings[u].volFactor != nil {
+            if pricer.volShockWeight != 1, prices[u].volFactor != nil {
                 let w = pricer.volShockWeight
-                let drift = w * w * underlyings[u].volDrift
+                let drift = w * w * prices[u].volDrift
                 let moves = workspace.volLogMoves.baseAddress! + u * width
                 let weighted = workspace.weightedVolMultipliers.baseAddress!
                 for column in 0..<width { weighted[column] = exp(w * moves[column] + drift) }
@@ -120,10 +140,23 @@ public struct TileEvaluator: Sendable {
             let carryShifts = workspace.carryShifts.baseAddress! + u * width
             let skewShifts = workspace.skewShifts.baseAddress! + u * width
             let profit = workspace.instrumentProfit.baseAddress! + index * width
-            for column in 0..<width {
-                profit[column] = pricer.profitAndLoss(
-                    spot: spots[column], settlementSpot: settlement[column], volMultiplier: multipliers[column],
-                    carryShift: carryShifts[column], skewShift: skewShifts[column])
+            if let quote = terms.quote {
+                // Priced in the stablecoin, at the coin's price in it (S / P), and its P&L
+                // converted to USD at the horizon's P.
+                let horizonPrice = paths + (quote * steps + steps - 1) * width
+                let settlementPrice = paths + (quote * steps + terms.settlementStep) * width
+                for column in 0..<width {
+                    let price = horizonPrice[column]
+                    profit[column] = price * pricer.profitAndLoss(
+                        spot: spots[column] / price, settlementSpot: settlement[column] / settlementPrice[column],
+                        volMultiplier: multipliers[column], carryShift: carryShifts[column], skewShift: skewShifts[column])
+                }
+            } else {
+                for column in 0..<width {
+                    profit[column] = pricer.profitAndLoss(
+                        spot: spots[column], settlementSpot: settlement[column], volMultiplier: multipliers[column],
+                        carryShift: carryShifts[column], skewShift: skewShifts[column])
+                }
             }
             if pricer.fundingRate != 0 {
                 let sums = workspace.spotTimeSums.baseAddress! + u * width
@@ -143,7 +176,7 @@ public struct TileEvaluator: Sendable {
     func buildPath(of index: Int, workspace: TileWorkspace) {
         let width = ScenarioTile.size
         let row = steps * width
-        let terms = underlyings[index]
+        let terms = prices[index]
         let draws = workspace.draws.baseAddress!
         let logs = workspace.logReturns.baseAddress! + index * width
         logs.update(repeating: 0, count: width)

@@ -16,7 +16,7 @@ extension JobDecoder {
     /// `field` is the market mapping, in the job file or in its own file.
     func market(_ field: YAMLField, valuationTime: Date, dataDirectory: String?,
                 historical: Bool) throws(JobError) -> DecodedMarket {
-        let mapping = try field.mapping(allowed: ["rate", "underlyings", "correlation", "calibration"])
+        let mapping = try field.mapping(allowed: ["rate", "underlyings", "stablecoins", "correlation", "calibration"])
         let rate = try mapping.optional("rate")?.double(in: -1...1, open: true, "a rate in (-1, 1), like 0.05") ?? 0
         let underlyingsField = try mapping.required("underlyings")
         var underlyings: [Underlying] = []
@@ -49,9 +49,25 @@ extension JobDecoder {
                 }
             }
         }
+        var stablecoins: [Stablecoin] = []
+        if let stablecoinsField = mapping.optional("stablecoins") {
+            for (symbol, entry) in try stablecoinsField.anyMapping().entries {
+                guard Stablecoin.symbols.contains(symbol) else {
+                    throw entry.error("'\(symbol)' is not a stablecoin that may depeg; expected USDC or USDT")
+                }
+                let depegVol = try entry.mapping(allowed: ["depeg_vol"]).required("depeg_vol")
+                    .double(in: 0...5.0.nextDown, "an annualised vol of the coin's USD price in [0, 5), like 0.05")
+                do {
+                    stablecoins.append(try Stablecoin(symbol: symbol, depegVol: depegVol))
+                } catch {
+                    throw entry.error(error.message)
+                }
+            }
+        }
         let market: MarketData
         do {
-            market = try MarketData(valuationTime: valuationTime, rate: rate, underlyings: underlyings)
+            market = try MarketData(valuationTime: valuationTime, rate: rate, underlyings: underlyings,
+                                    stablecoins: stablecoins)
         } catch {
             throw field.error(error.message)
         }

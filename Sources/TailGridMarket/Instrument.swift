@@ -47,6 +47,14 @@ public struct Instrument: Sendable, Hashable {
         self.kind = kind
     }
 
+    /// The currency its P&L accrues in: the coin for spot and inverse instruments, the
+    /// stablecoin after `_` for linear ones (`BTC_USDT-PERPETUAL`: USDT).
+    public var settlementCurrency: String {
+        let base = name.prefix { $0 != "-" }
+        guard let separator = base.firstIndex(of: "_") else { return underlying }
+        return String(base[base.index(after: separator)...])
+    }
+
     /// The expiry, for dated instruments.
     public var expiry: Date? {
         switch kind {

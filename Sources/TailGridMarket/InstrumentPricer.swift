@@ -45,7 +45,13 @@ public struct InstrumentPricer: Sendable {
     let surface: VolSurface?
 
     public init(instrument: Instrument, market: MarketData, horizonYears: Double) throws(MarketError) {
-        guard let underlying = market.underlying(instrument.underlying) else {
+        let underlying: Underlying
+        if let coin = market.underlying(instrument.underlying) {
+            underlying = coin
+        } else if instrument.kind == .spot, market.stablecoin(instrument.underlying) != nil {
+            // A depegging stablecoin's balance: a spot of 1 USD that moves with its factor.
+            underlying = try Underlying(symbol: instrument.underlying, spot: 1, vol: 1e-9)
+        } else {
             throw MarketError(.unknownUnderlying,
                               "'\(instrument.name)': underlying '\(instrument.underlying)' is not in market.underlyings")
         }

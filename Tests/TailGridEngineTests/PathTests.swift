@@ -120,7 +120,7 @@ import TailGridNumerics
     }
 
     /// The mixed book on 5-step Student-t paths with every optional factor (basis, skew,
-    /// term weights, funding): chunk sizes 1, 777 and 20,000 on 1 and 3 threads agree bit
+    /// term weights, funding, a USDC depeg): chunk sizes 1, 777 and 20,000 on 1 and 3 threads agree bit
     /// for bit.
     @Test func pathsAreBitIdenticalAcrossChunkingsAndThreads() throws {
         func job(chunkSize: Int) throws -> EngineJob {
@@ -130,13 +130,13 @@ import TailGridNumerics
                 try Underlying(symbol: "BTC", spot: 97_600, vol: 0.55, volOfVol: 1.2, carry: 0.05, carryVol: 0.3,
                                skewVol: 0.4, volShockDTEPower: 0.5, funding: 0.1),
                 try Underlying(symbol: "ETH", spot: 2_719, vol: 0.70, volOfVol: 1.5, funding: -0.05),
-            ])
+            ], stablecoins: [try Stablecoin(symbol: "USDC", depegVol: 0.05)])
             job.horizonDays = 5
             job.steps = 5
             return job
         }
         let reference = try LocalRunner(plan: try EnginePlan(try job(chunkSize: 4096)), threads: 1).run()
-        #expect(reference.factors == ["BTC", "BTC.vol", "BTC.basis", "BTC.vol.skew", "ETH", "ETH.vol"])
+        #expect(reference.factors == ["BTC", "BTC.vol", "BTC.basis", "BTC.vol.skew", "ETH", "ETH.vol", "USDC"])
         for (chunkSize, threads) in [(1, 3), (777, 1), (777, 3), (20_000, 2)] {
             let result = try LocalRunner(plan: try EnginePlan(try job(chunkSize: chunkSize)), threads: threads).run()
             #expect(result.accounts.map(\.bitSignature) == reference.accounts.map(\.bitSignature),

@@ -4,7 +4,7 @@ import TailGridEngine
 import TailGridMarket
 import TailGridNumerics
 
-/// Basis, vol-term and skew factors, each on a position exposed only to it: the spot
+/// Basis, vol-term, skew and depeg factors, each on a position exposed only to it: the spot
 /// barely moves (scenario vol 1e-6), so the position's loss is a monotone function of one
 /// Gaussian factor draw e and its 99% VaR is that function at e = -z, z = Phi^-1(0.99),
 /// the side that loses. Checked within 3 standard errors of the engine's VaR (half its
@@ -16,18 +16,25 @@ import TailGridNumerics
     static let z = NormalDistribution.quantile(0.99)
 
     static func market(carry: Double = 0, volOfVol: Double? = nil, carryVol: Double? = nil, skewVol: Double? = nil,
-                       power: Double = 0) throws -> MarketData {
+                       power: Double = 0, depegVol: Double? = nil) throws -> MarketData {
         try MarketData(valuationTime: Fixtures.valuationTime, rate: 0, underlyings: [
             try Underlying(symbol: "BTC", spot: spot, vol: 0.55, volOfVol: volOfVol, carry: carry, scenarioVol: 1e-6,
                            carryVol: carryVol, skewVol: skewVol, volShockDTEPower: power),
-        ])
+        ], stablecoins: try depegVol.map { [try Stablecoin(symbol: "USDC", depegVol: $0)] } ?? [])
     }
 
     static func estimate(_ instrument: String, market: MarketData) throws -> (TailEstimate, InstrumentPricer) {
         let account = Account(id: "a", collateral: [], positions: [try Fixtures.position(instrument, 1)])
-        let job = try Fixtures.job(accounts: [account], scenarios: 200_000, chunkSize: 16_384, market: market)
+        let (estimate, plan) = try run(account, market: market)
+        return (estimate, plan.evaluator.instruments[0])
+    }
+
+    static func run(_ account: Account, market: MarketData,
+                    collateral: MarginPolicy.Collateral = .portfolio) throws -> (TailEstimate, EnginePlan) {
+        var job = try Fixtures.job(accounts: [account], scenarios: 200_000, chunkSize: 16_384, market: market)
+        job.margin = MarginPolicy(collateral: collateral)
         let plan = try EnginePlan(job)
-        return (try LocalRunner(plan: plan, threads: 2).run().accounts[0].estimates[0], plan.evaluator.instruments[0])
+        return (try LocalRunner(plan: plan, threads: 2).run().accounts[0].estimates[0], plan)
     }
 
     static func expectClose(_ estimate: TailEstimate, _ expected: Double, _ what: String) {
@@ -87,5 +94,29 @@ import TailGridNumerics
         let atmDecay = atmPricer.value - Black76.price(forward: Self.spot, strike: 97_600, time: atmPricer.timeAfterHorizon,
                                                        volatility: 0.55, discount: 1, right: .call)
         Self.expectClose(atTheMoney, atmDecay, "skew at the money")
+    }
+
+    /// USDC with depeg_vol 0.1: P' = exp(0.1 sqrt(tau) d - 0.01 tau / 2).
+    /// - 1,000,000 USDC of collateral (portfolio convention) loses 1e6 (1 - P'):
+    ///   VaR = 1e6 (1 - exp(-0.1 sqrt(tau) z - 0.005 tau)); under the haircut convention
+    ///   the balance is out of the scenarios and there is nothing to lose.
+    /// - A long 1 BTC USDC perpetual is long BTC and short S of USDC (its P&L is
+    ///   P' (S'/P' - S) = S' - S P'), so with BTC still it loses when USDC rises:
+    ///   VaR = S (exp(0.1 sqrt(tau) z - 0.005 tau) - 1). The USDT perpetual does not see it.
+    @Test func depegReachesStablecoinBalancesAndLinearInstruments() throws {
+        let market = try Self.market(depegVol: 0.1)
+        let v = 0.1 * Self.tau.squareRoot()
+        let drift = -0.5 * 0.01 * Self.tau
+        let balance = Account(id: "usdc", collateral: [.init(currency: "USDC", amount: 1_000_000)], positions: [])
+        let (held, _) = try Self.run(balance, market: market)
+        Self.expectClose(held, 1_000_000 * (1 - exp(-v * Self.z + drift)), "USDC balance")
+        #expect(held.valueAtRisk > 15_000)
+        let (haircut, _) = try Self.run(balance, market: market, collateral: .haircut)
+        #expect(haircut.valueAtRisk == 0)
+
+        let (linear, _) = try Self.estimate("BTC_USDC-PERPETUAL", market: market)
+        Self.expectClose(linear, Self.spot * (exp(v * Self.z + drift) - 1), "USDC perpetual")
+        let (tether, _) = try Self.estimate("BTC_USDT-PERPETUAL", market: market)
+        #expect(tether.valueAtRisk < 1, "the USDT perpetual's VaR is \(tether.valueAtRisk)")
     }
 }

@@ -75,6 +75,13 @@ struct BrokenJobTableTests {
                ["-0.1", "10", "1e308"] + notNumbers)
         + rows("carry: 0.05", "carry: 0.05, vol_shock_dte_power: {}", field: "market.underlyings.BTC.vol_shock_dte_power",
                ["-0.1", "2.5", "1e308"] + notNumbers)
+        + rows("rate: 0.0", "rate: 0.0\n  stablecoins: { USDC: { depeg_vol: {} } }", field: "market.stablecoins.USDC.depeg_vol",
+               ["-0.1", "5", "1e308"] + notNumbers)
+        + rows("rate: 0.0", "rate: 0.0\n  stablecoins: {}", field: "market.stablecoins.DAI", ["{ DAI: { depeg_vol: 0.1 } }"])
+        + rows("rate: 0.0", "rate: 0.0\n  stablecoins: {}", field: "market.stablecoins.USDC.vol",
+               ["{ USDC: { vol: 0.1 } }"])
+        + rows("rate: 0.0", "rate: 0.0\n  stablecoins: {}", field: "market.stablecoins.USDC.depeg_vol", ["{ USDC: {} }"])
+        + rows("rate: 0.0", "rate: 0.0\n  stablecoins: {}", field: "market.stablecoins.USDC", ["{ USDC: 0.1 }"])
         + rows("carry: 0.05", "carry: 0.05, funding: {}", field: "market.underlyings.BTC.funding",
                ["10", "-10", "1e308", "-1e308"] + notNumbers)
 
