@@ -49,9 +49,8 @@ struct JobDecoder {
         }
         let modelSpec = try top.optional("model").map { field throws(JobError) in try Self.model(field) } ?? .parametric(.gaussian)
         let pathsField = top.optional("paths")
-        let steps = try pathsField.map { field throws(JobError) in
-            try field.mapping(allowed: ["steps"]).required("steps").integer(in: 1...JobFile.maxPathSteps)
-        } ?? 1
+        let stepsField = try pathsField.map { field throws(JobError) in try field.mapping(allowed: ["steps"]).required("steps") }
+        let steps = try stepsField?.integer(in: 1...JobFile.maxPathSteps) ?? 1
         let dataDirectory = try top.optional("data_dir")?.string()
         let marketField: YAMLField
         if let marketFileField = top.optional("market_file") {
@@ -71,6 +70,10 @@ struct JobDecoder {
         let decodedMarket = try market(marketField, valuationTime: valuationTime, dataDirectory: dataDirectory,
                                        historical: historical)
         let market = decodedMarket.market
+        let factorCount = EngineJob.factors(of: market).count
+        if let stepsField, factorCount * steps > EngineJob.maxDrawsPerScenario {
+            throw stepsField.error("\(factorCount) factors x \(steps) steps is \(factorCount * steps) draws per scenario; at most \(EngineJob.maxDrawsPerScenario)")
+        }
         let correlation = decodedMarket.correlation
         var calibrationReport = decodedMarket.calibration?.report
         let model: ScenarioModel
@@ -88,8 +91,8 @@ struct JobDecoder {
             guard horizonDays.rounded() == horizonDays else {
                 throw field.error("kind: fhs replays whole days; horizon_days must be a whole number, got \(horizonDays)")
             }
-            if let pathsField, Int(horizonDays) % steps != 0 {
-                throw pathsField.error("kind: fhs replays whole days; steps \(steps) must divide horizon_days \(Int(horizonDays))")
+            if let stepsField, Int(horizonDays) % steps != 0 {
+                throw stepsField.error("kind: fhs replays whole days; steps \(steps) must divide horizon_days \(Int(horizonDays))")
             }
             let history: FilteredHistory
             do {

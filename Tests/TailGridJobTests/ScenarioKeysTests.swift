@@ -42,4 +42,32 @@ import TailGridMarket
             return error.field == "market.correlation.factors[2]" && error.description.contains(key)
         }
     }
+
+    /// 6 coins with every optional factor are 24 factors; 366 daily steps would draw
+    /// 8,784 numbers per scenario, over the 8,192 a workspace holds.
+    @Test func tooManyDrawsPerScenarioNameTheSteps() throws {
+        let coins = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"].map {
+            "    \($0): { spot: 100, vol: 0.5, vol_of_vol: 1, carry_vol: 0.1, skew_vol: 0.1 }"
+        }
+        let text = """
+            job: big
+            valuation_time: 2025-02-20T08:00:00Z
+            seed: 1
+            scenarios: 1000
+            horizon_days: 300
+            confidence: 0.99
+            paths: { steps: 366 }
+            market:
+              underlyings:
+            \(coins.joined(separator: "\n"))
+            accounts:
+              - { id: a, collateral: { USD: 100 } }
+            """
+        #expect {
+            try JobFile.parse(jobBytes: Data(text.utf8), path: "job.yaml", positions: nil)
+        } throws: { error in
+            guard let error = error as? JobError else { return false }
+            return error.field == "paths.steps" && error.description.contains("8784 draws")
+        }
+    }
 }
