@@ -38,11 +38,16 @@ public struct AccountLossSummary: Sendable, Hashable {
 
     /// Merges `other` in, keeping the `tailCapacity` largest losses.
     public mutating func merge(_ other: AccountLossSummary, tailCapacity: Int) {
+        mergeMoments(other)
+        tail.mergeRanked(other.tail, capacity: tailCapacity)
+    }
+
+    /// Merges everything of `other` but its tail: count, sums, histogram, non-finite count.
+    public mutating func mergeMoments(_ other: AccountLossSummary) {
         count += other.count
         sum.add(other.sum)
         sumOfSquares.add(other.sumOfSquares)
         histogram.merge(other.histogram)
-        tail = .mergedTail(tail, other.tail, capacity: tailCapacity)
         nonFiniteCount += other.nonFiniteCount
     }
 

@@ -1,16 +1,44 @@
+import TailGridNumerics
+
 /// Merges chunk summaries into the job's summary, exactly and in any order. A chunk that
 /// arrives twice (a retried or speculative copy) is counted once.
+///
+/// Tails merge in batches: a chunk's entries that rank before the account's current bar
+/// (its last kept loss once the tail is full) wait in a pending list, and are sorted and
+/// merged into the tail in place once there are `pendingLimit` of them. A merge per chunk
+/// would cost the whole tail (which grows with the scenario count) for every chunk (whose
+/// number grows too): quadratic in scenarios. Batched, each entry costs O(log) amortised
+/// and nothing is allocated once the lists have grown. Entries behind the bar can never
+/// reach the final tail, so the result is the exact top of all entries, as before.
 public struct SummaryMerger: Sendable {
     public let plan: ChunkPlan
     public let tailCapacity: Int
-    public private(set) var accounts: [AccountLossSummary]
+    /// Counts, sums and histograms complete; tails without the pending entries.
+    var merged: [AccountLossSummary]
+    /// Per account, admitted entries not yet merged into its tail (unordered).
+    var pending: [[TailLoss]]
+    /// How many pending entries of one account trigger their merge.
+    let pendingLimit: Int
     public private(set) var mergedChunks: Set<Int>
 
     public init(plan: EnginePlan) {
         self.plan = plan.chunks
         self.tailCapacity = plan.tailCapacity
-        self.accounts = plan.histogramLayouts.map { AccountLossSummary(histogramLayout: $0) }
+        self.merged = plan.histogramLayouts.map { AccountLossSummary(histogramLayout: $0) }
+        self.pending = Array(repeating: [], count: plan.histogramLayouts.count)
+        self.pendingLimit = Swift.max(256, plan.tailCapacity / 4)
         self.mergedChunks = []
+    }
+
+    /// The merged summary of each account, its pending entries included.
+    public var accounts: [AccountLossSummary] {
+        zip(merged, pending).map { summary, waiting in
+            var summary = summary
+            var waiting = waiting
+            waiting.sortByRank()
+            summary.tail.mergeRanked(waiting, capacity: tailCapacity)
+            return summary
+        }
     }
 
     /// Merges the summary of chunk `index`, computed with the admission `floors` it was
@@ -21,9 +49,28 @@ public struct SummaryMerger: Sendable {
         try check(chunk: index, summary, floors: floors)
         guard mergedChunks.insert(index).inserted else { return false }
         for (account, part) in summary.accounts.enumerated() {
-            accounts[account].merge(part, tailCapacity: tailCapacity)
+            merged[account].mergeMoments(part)
+            let tail = merged[account].tail
+            if tail.count >= tailCapacity {
+                let bar = tail[tailCapacity - 1]
+                // The part's tail is ranked: the first entry behind the bar ends it.
+                for entry in part.tail {
+                    guard entry.ranksBefore(bar) else { break }
+                    pending[account].append(entry)
+                }
+            } else {
+                pending[account].append(contentsOf: part.tail)
+            }
+            if pending[account].count >= pendingLimit { flush(account) }
         }
         return true
+    }
+
+    /// Merges the pending entries of `account` into its tail.
+    mutating func flush(_ account: Int) {
+        pending[account].sortByRank()
+        merged[account].tail.mergeRanked(pending[account], capacity: tailCapacity)
+        pending[account].removeAll(keepingCapacity: true)
     }
 
     /// Checks a summary of chunk `index` without merging it.
@@ -31,15 +78,15 @@ public struct SummaryMerger: Sendable {
         guard index >= 0, index < plan.chunkCount, summary.scenarios == plan.range(ofChunk: index) else {
             throw EngineError(.inconsistentSummary, "summary for scenarios \(summary.scenarios) is not chunk \(index) of this job")
         }
-        guard summary.accounts.count == accounts.count else {
-            throw EngineError(.inconsistentSummary, "summary has \(summary.accounts.count) accounts, the job \(accounts.count)")
+        guard summary.accounts.count == merged.count else {
+            throw EngineError(.inconsistentSummary, "summary has \(summary.accounts.count) accounts, the job \(merged.count)")
         }
-        guard floors == nil || floors?.count == accounts.count else {
-            throw EngineError(.inconsistentSummary, "\(floors?.count ?? 0) floors for \(accounts.count) accounts")
+        guard floors == nil || floors?.count == merged.count else {
+            throw EngineError(.inconsistentSummary, "\(floors?.count ?? 0) floors for \(merged.count) accounts")
         }
         for (account, part) in summary.accounts.enumerated() {
             do throws(EngineError) {
-                try SummaryCheck.check(part, scenarios: summary.scenarios, layout: accounts[account].histogram.layout,
+                try SummaryCheck.check(part, scenarios: summary.scenarios, layout: merged[account].histogram.layout,
                                        tailCapacity: tailCapacity, floor: floors?[account] ?? -.infinity)
             } catch {
                 throw EngineError(.inconsistentSummary, "summary of chunk \(index), account \(account): \(error.message)")
@@ -50,8 +97,9 @@ public struct SummaryMerger: Sendable {
     public var isComplete: Bool { mergedChunks.count == plan.chunkCount }
 
     /// Per account, the loss a new tail entry must reach to matter: the smallest kept loss
-    /// once the tail is full, -infinity before. It only rises as chunks merge.
+    /// once the tail is full, -infinity before. It only rises as chunks merge (pending
+    /// entries raise it when they are merged: until then it is a lower, still safe, bar).
     public var admissionFloors: [Double] {
-        accounts.map { $0.tail.count >= tailCapacity ? $0.tail[tailCapacity - 1].loss : -.infinity }
+        merged.map { $0.tail.count >= tailCapacity ? $0.tail[tailCapacity - 1].loss : -.infinity }
     }
 }

@@ -21,21 +21,46 @@ public struct TailLoss: Sendable, Hashable {
 }
 
 extension Array where Element == TailLoss {
-    /// Merges two tails, each ranked largest first, keeping the first `capacity`.
-    public static func mergedTail(_ a: [TailLoss], _ b: [TailLoss], capacity: Int) -> [TailLoss] {
-        var result: [TailLoss] = []
-        result.reserveCapacity(Swift.min(capacity, a.count + b.count))
-        var i = 0
-        var j = 0
-        while result.count < capacity && (i < a.count || j < b.count) {
-            if j >= b.count || (i < a.count && a[i].ranksBefore(b[j])) {
-                result.append(a[i])
-                i += 1
-            } else {
-                result.append(b[j])
-                j += 1
+    /// Sorts by rank (largest loss first), in place.
+    public mutating func sortByRank() {
+        withUnsafeMutableBufferPointer { TailSelector.sort($0) }
+    }
+
+    /// Merges `other` (ranked largest first) into this ranked tail in place, keeping the
+    /// first `capacity`: a merge from the back into the room appended for `other`, so it
+    /// allocates nothing once the array has grown to its working size, and costs
+    /// O(count + other.count).
+    public mutating func mergeRanked(_ other: [TailLoss], capacity: Int) {
+        let n = count
+        let m = other.count
+        if m > 0 {
+            append(contentsOf: other)
+            withUnsafeMutableBufferPointer { entries in
+                other.withUnsafeBufferPointer { incoming in
+                    var i = n - 1
+                    var j = m - 1
+                    var k = n + m - 1
+                    while j >= 0 {
+                        // The entry ranking later goes to the back.
+                        if i >= 0 && incoming[j].ranksBefore(entries[i]) {
+                            entries[k] = entries[i]
+                            i -= 1
+                        } else {
+                            entries[k] = incoming[j]
+                            j -= 1
+                        }
+                        k -= 1
+                    }
+                }
             }
         }
-        return result
+        if count > capacity { removeLast(count - capacity) }
+    }
+
+    /// Merges two tails, each ranked largest first, keeping the first `capacity`.
+    public static func mergedTail(_ a: [TailLoss], _ b: [TailLoss], capacity: Int) -> [TailLoss] {
+        var merged = a
+        merged.mergeRanked(b, capacity: capacity)
+        return merged
     }
 }
