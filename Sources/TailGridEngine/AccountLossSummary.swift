@@ -39,7 +39,7 @@ public struct AccountLossSummary: Sendable, Hashable {
     /// Merges `other` in, keeping the `tailCapacity` largest losses.
     public mutating func merge(_ other: AccountLossSummary, tailCapacity: Int) {
         mergeMoments(other)
-        tail.mergeRanked(other.tail, capacity: tailCapacity)
+        tail = .mergedTail(tail, other.tail, capacity: tailCapacity)
     }
 
     /// Merges everything of `other` but its tail: count, sums, histogram, non-finite count.

@@ -31,10 +31,8 @@ public final class ChunkComputer {
             let profit = workspace.accountProfit.baseAddress!
             accumulators.withUnsafeMutableBufferPointer { accumulators in
                 for account in 0..<accounts {
-                    let row = profit + account * Int(width)
-                    for scenario in first..<end {
-                        accumulators[account].add(loss: -row[Int(scenario - tileStart)], scenario: scenario)
-                    }
+                    let row = profit + account * Int(width) + Int(first - tileStart)
+                    accumulators[account].add(negatedProfits: row, count: Int(end - first), firstScenario: first)
                 }
             }
             tileStart += width

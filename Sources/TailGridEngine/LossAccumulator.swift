@@ -32,6 +32,29 @@ public struct LossAccumulator: Sendable {
         tail.offer(loss: loss, scenario: scenario)
     }
 
+    /// Adds the losses -profits[0..<count] of scenarios firstScenario, firstScenario + 1, ...:
+    /// the same result as `add(loss:scenario:)` one by one, in passes the compiler keeps
+    /// tight: the finiteness of the run checked once, the histogram's counts written
+    /// through one pointer, and only losses at or above the tail's admission bar offered.
+    @inlinable
+    public mutating func add(negatedProfits profits: UnsafePointer<Double>, count n: Int, firstScenario: UInt64) {
+        var finite = true
+        for index in 0..<n { finite = finite && profits[index].isFinite }
+        guard finite else {
+            for index in 0..<n { add(loss: -profits[index], scenario: firstScenario + UInt64(index)) }
+            return
+        }
+        count += n
+        sum.add(contentsOf: profits, count: n, negated: true)
+        sumOfSquares.add(contentsOf: profits, count: n, squared: true)
+        histogram.add(negatedProfits: profits, count: n)
+        var bar = tail.admissionLoss
+        for index in 0..<n where -profits[index] >= bar {
+            tail.offer(loss: -profits[index], scenario: firstScenario + UInt64(index))
+            bar = tail.admissionLoss
+        }
+    }
+
     public func summary() -> AccountLossSummary {
         AccountLossSummary(count: count, sum: sum, sumOfSquares: sumOfSquares, histogram: histogram,
                            tail: tail.rankedTail(), nonFiniteCount: nonFiniteCount)

@@ -93,6 +93,26 @@ public struct LossHistogram: Sendable, Hashable {
         }
     }
 
+    /// Counts the finite losses -profits[0..<count], as `add` one by one, writing the
+    /// counts through one pointer.
+    @inlinable
+    public mutating func add(negatedProfits profits: UnsafePointer<Double>, count n: Int) {
+        let layout = self.layout
+        var under = 0
+        var over = 0
+        counts.withUnsafeMutableBufferPointer { counts in
+            for index in 0..<n {
+                switch layout.region(of: -profits[index]) {
+                case .underflow: under += 1
+                case .overflow: over += 1
+                case .bin(let bin): counts[bin] += 1
+                }
+            }
+        }
+        underflow += under
+        overflow += over
+    }
+
     /// All counts, underflow and overflow included.
     public var total: Int { counts.reduce(0, &+) &+ underflow &+ overflow }
 

@@ -5,7 +5,7 @@ import TailGridNumerics
 ///
 /// Tails merge in batches: a chunk's entries that rank before the account's current bar
 /// (its last kept loss once the tail is full) wait in a pending list, and are sorted and
-/// merged into the tail in place once there are `pendingLimit` of them. A merge per chunk
+/// merged into the tail, in its own storage, once there are `pendingLimit` of them. A merge per chunk
 /// would cost the whole tail (which grows with the scenario count) for every chunk (whose
 /// number grows too): quadratic in scenarios. Batched, each entry costs O(log) amortised
 /// and nothing is allocated once the lists have grown. Entries behind the bar can never
@@ -19,6 +19,8 @@ public struct SummaryMerger: Sendable {
     var pending: [[TailLoss]]
     /// How many pending entries of one account trigger their merge.
     let pendingLimit: Int
+    /// The buffer tails merge through (one for all accounts).
+    var scratch: [TailLoss] = []
     public private(set) var mergedChunks: Set<Int>
 
     public init(plan: EnginePlan) {
@@ -32,11 +34,12 @@ public struct SummaryMerger: Sendable {
 
     /// The merged summary of each account, its pending entries included.
     public var accounts: [AccountLossSummary] {
-        zip(merged, pending).map { summary, waiting in
+        var scratch: [TailLoss] = []
+        return zip(merged, pending).map { summary, waiting in
             var summary = summary
             var waiting = waiting
             waiting.sortByRank()
-            summary.tail.mergeRanked(waiting, capacity: tailCapacity)
+            summary.tail.mergeRanked(waiting, capacity: tailCapacity, scratch: &scratch)
             return summary
         }
     }
@@ -69,7 +72,7 @@ public struct SummaryMerger: Sendable {
     /// Merges the pending entries of `account` into its tail.
     mutating func flush(_ account: Int) {
         pending[account].sortByRank()
-        merged[account].tail.mergeRanked(pending[account], capacity: tailCapacity)
+        merged[account].tail.mergeRanked(pending[account], capacity: tailCapacity, scratch: &scratch)
         pending[account].removeAll(keepingCapacity: true)
     }
 

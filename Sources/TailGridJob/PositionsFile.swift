@@ -15,7 +15,7 @@ enum PositionsFile {
         var instruments: [String: Instrument] = [:]
         var headerSeen = false
         for record in records {
-            let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields = record.fields.map(trimmed)
             if fields.first?.hasPrefix("#") == true { continue }
             func fail(_ message: String) -> JobError {
                 JobError(.data, file: file, line: record.line, message)
@@ -52,6 +52,16 @@ enum PositionsFile {
         return accounts.enumerated().map { index, account in
             Account(id: account.id, collateral: account.collateral, positions: account.positions + added[index])
         }
+    }
+
+    /// The field without the whitespace (`CharacterSet.whitespaces`) at its ends. Most
+    /// fields start and end with a printable ASCII byte and are returned as they are,
+    /// without Foundation's scan (which was 28% of loading a 400k-row file).
+    static func trimmed(_ field: String) -> String {
+        let utf8 = field.utf8
+        guard let first = utf8.first, let last = utf8.last else { return field }
+        func plain(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+        return plain(first) && plain(last) ? field : field.trimmingCharacters(in: .whitespaces)
     }
 
     /// What to say of a first line that is not the header. It is quoted only when it looks

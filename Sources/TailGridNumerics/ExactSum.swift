@@ -95,6 +95,87 @@ public struct ExactSum: Sendable {
         if pending >= Self.normaliseAfter { normalise() }
     }
 
+    /// Adds f(values[0]), ..., f(values[count - 1]) with f(v) = -v (`negated`), v * v
+    /// (`squared`) or v: the same integer as adding them one by one, so the same sum.
+    ///
+    /// Per block of 256 addends that are all finite and below the range limit: each
+    /// addend's bits at or above 2^-96 (the one-by-one rule truncates the rest the same
+    /// way) are added into one of three 128-bit integers by the 64-bit band of its last
+    /// bit (units 2^-96, 2^-32, 2^32; at most 2^116 per addend, so 256 fit), and the
+    /// three are folded into the digits once. A block with any other addend takes the
+    /// one-by-one path, which marks the sum invalid.
+    @inlinable
+    public mutating func add(contentsOf values: UnsafePointer<Double>, count: Int, negated: Bool = false,
+                             squared: Bool = false) {
+        var start = 0
+        while start < count {
+            let n = Swift.min(256, count - start)
+            addBlock(values + start, count: n, negated: negated, squared: squared)
+            start += n
+        }
+    }
+
+    @inlinable
+    mutating func addBlock(_ values: UnsafePointer<Double>, count n: Int, negated: Bool, squared: Bool) {
+        @inline(__always) func addend(_ index: Int) -> Double {
+            let v = values[index]
+            return squared ? v * v : (negated ? -v : v)
+        }
+        var highest: UInt64 = 0
+        for index in 0..<n {
+            highest = Swift.max(highest, (addend(index).bitPattern >> 52) & 0x7FF)
+        }
+        // Biased exponent 1146: magnitudes below 2^124 (`limit`); NaN and infinity are 2047.
+        guard highest <= 1146 else {
+            for index in 0..<n { add(addend(index)) }
+            return
+        }
+        // Biased exponent 979 puts the last significand bit at 2^-96.
+        var bands: (Int128, Int128, Int128) = (0, 0, 0)
+        for index in 0..<n {
+            let bits = addend(index).bitPattern
+            let biased = Int((bits >> 52) & 0x7FF)
+            guard biased > 0 else { continue }  // zero, or subnormal: below 2^-96 entirely
+            let significand = (bits & 0x000F_FFFF_FFFF_FFFF) | (1 << 52)
+            let position = biased - 979
+            var term: Int128
+            if position < 0 {
+                guard position > -64 else { continue }
+                term = Int128(significand >> UInt64(-position))
+            } else {
+                term = Int128(significand) << (position & 63)
+            }
+            if bits >> 63 != 0 { term = 0 &- term }
+            if position < 64 {
+                bands.0 &+= term
+            } else if position < 128 {
+                bands.1 &+= term
+            } else {
+                bands.2 &+= term
+            }
+        }
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let lanes = raw.baseAddress!.assumingMemoryBound(to: Int64.self)
+            // Band b has unit 2^(64 b - 96): digits 2b ... 2b + 3 (its sum is below 2^124).
+            @inline(__always) func fold(_ total: Int128, band: Int) {
+                guard total != 0 else { return }
+                let sign: Int64 = total < 0 ? -1 : 1
+                let magnitude = total.magnitude
+                let low = UInt64(truncatingIfNeeded: magnitude)
+                let high = UInt64(truncatingIfNeeded: magnitude >> 64)
+                lanes[2 * band] &+= sign &* Int64(low & 0xFFFF_FFFF)
+                lanes[2 * band + 1] &+= sign &* Int64(low >> 32)
+                lanes[2 * band + 2] &+= sign &* Int64(high & 0xFFFF_FFFF)
+                lanes[2 * band + 3] &+= sign &* Int64(high >> 32)
+            }
+            fold(bands.0, band: 0)
+            fold(bands.1, band: 1)
+            fold(bands.2, band: 2)
+        }
+        pending &+= 1
+        if pending >= Self.normaliseAfter { normalise() }
+    }
+
     /// Adds another exact sum: exact, so associative and commutative.
     @inlinable
     public mutating func add(_ other: ExactSum) {

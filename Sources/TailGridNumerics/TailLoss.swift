@@ -26,41 +26,35 @@ extension Array where Element == TailLoss {
         withUnsafeMutableBufferPointer { TailSelector.sort($0) }
     }
 
-    /// Merges `other` (ranked largest first) into this ranked tail in place, keeping the
-    /// first `capacity`: a merge from the back into the room appended for `other`, so it
-    /// allocates nothing once the array has grown to its working size, and costs
-    /// O(count + other.count).
-    public mutating func mergeRanked(_ other: [TailLoss], capacity: Int) {
-        let n = count
-        let m = other.count
-        if m > 0 {
-            append(contentsOf: other)
-            withUnsafeMutableBufferPointer { entries in
-                other.withUnsafeBufferPointer { incoming in
-                    var i = n - 1
-                    var j = m - 1
-                    var k = n + m - 1
-                    while j >= 0 {
-                        // The entry ranking later goes to the back.
-                        if i >= 0 && incoming[j].ranksBefore(entries[i]) {
-                            entries[k] = entries[i]
-                            i -= 1
-                        } else {
-                            entries[k] = incoming[j]
-                            j -= 1
-                        }
-                        k -= 1
-                    }
-                }
+    /// Merges `other` (ranked largest first) into this ranked tail, keeping the first
+    /// `capacity`, through `scratch`, a buffer the caller reuses: this array's storage is
+    /// reused and never holds more than it keeps, and nothing is allocated once both have
+    /// grown to their working size. O(count + other.count).
+    public mutating func mergeRanked(_ other: [TailLoss], capacity: Int, scratch: inout [TailLoss]) {
+        let total = Swift.min(capacity, count + other.count)
+        scratch.removeAll(keepingCapacity: true)
+        scratch.reserveCapacity(total)
+        var i = 0
+        var j = 0
+        while scratch.count < total {
+            if j >= other.count || (i < count && self[i].ranksBefore(other[j])) {
+                scratch.append(self[i])
+                i += 1
+            } else {
+                scratch.append(other[j])
+                j += 1
             }
         }
-        if count > capacity { removeLast(count - capacity) }
+        removeAll(keepingCapacity: true)
+        reserveCapacity(total)
+        append(contentsOf: scratch)
     }
 
     /// Merges two tails, each ranked largest first, keeping the first `capacity`.
     public static func mergedTail(_ a: [TailLoss], _ b: [TailLoss], capacity: Int) -> [TailLoss] {
         var merged = a
-        merged.mergeRanked(b, capacity: capacity)
+        var scratch: [TailLoss] = []
+        merged.mergeRanked(b, capacity: capacity, scratch: &scratch)
         return merged
     }
 }

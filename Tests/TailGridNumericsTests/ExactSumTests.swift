@@ -73,6 +73,41 @@ struct ExactSumTests {
         #expect(sum.isInvalid)
         #expect(sum.value.isNaN)
     }
+
+    /// The block path (`add(contentsOf:)`) gives the limbs of adding one by one, negated
+    /// and squared too, for addends spanning 2^-140 ... 2^123: values whose bits go below
+    /// 2^-96 (truncated the same way), subnormals, signed zeros, and the three 64-bit
+    /// bands; blocks holding NaN, infinity or 2^124 fall back and mark the sum invalid.
+    @Test(arguments: [1, 3, 255, 256, 257, 1000])
+    func blocksAddLikeOneByOne(count: Int) {
+        var generator = SplitMix(seed: UInt64(count) &* 7919)
+        func value() -> Double {
+            switch generator.next() % 8 {
+            case 0: return 0
+            case 1: return -0.0
+            case 2: return Double.leastNonzeroMagnitude * Double(generator.next() % 1000)
+            case 3: return Double(sign: generator.next() & 1 == 0 ? .plus : .minus,
+                                  exponent: Int(generator.next() % 264) - 140, significand: 1 + generator.unit())
+            default: return generator.wideDouble()
+            }
+        }
+        let values = (0..<count).map { _ in value() }
+        for (negated, squared) in [(false, false), (true, false), (false, true)] {
+            var one = ExactSum()
+            for v in values { one.add(squared ? v * v : (negated ? -v : v)) }
+            var block = ExactSum()
+            values.withUnsafeBufferPointer { block.add(contentsOf: $0.baseAddress!, count: count, negated: negated, squared: squared) }
+            #expect(block.limbs == one.limbs, "negated \(negated), squared \(squared)")
+            #expect(block.isInvalid == one.isInvalid)
+        }
+        for poison in [Double.nan, .infinity, -0x1p124] {
+            var withPoison = values
+            withPoison[count / 2] = poison
+            var block = ExactSum()
+            withPoison.withUnsafeBufferPointer { block.add(contentsOf: $0.baseAddress!, count: count) }
+            #expect(block.isInvalid)
+        }
+    }
 }
 
 /// A small deterministic generator for test inputs.
