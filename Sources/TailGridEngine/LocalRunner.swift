@@ -26,6 +26,9 @@ public struct LocalRunner: Sendable {
         let plan = self.plan
         let chunkCount = plan.chunks.chunkCount
         let state = Mutex(RunState(next: 0, done: 0, merger: SummaryMerger(plan: plan), failure: nil))
+        // Summaries are checked outside the lock (the rules read only the plan), so the
+        // merge is all the lock holds.
+        let checker = SummaryMerger(plan: plan)
         let workers = Swift.min(threads, chunkCount)
         let group = DispatchGroup()
         for _ in 0..<workers {
@@ -40,13 +43,18 @@ public struct LocalRunner: Sendable {
                     }
                     guard let next else { break }
                     let summary = computer.summarize(plan.chunks.range(ofChunk: next.index), floors: next.floors)
+                    var problem: EngineError?
+                    do throws(EngineError) {
+                        try checker.check(chunk: next.index, summary, floors: next.floors)
+                    } catch {
+                        problem = error
+                    }
                     let done: Int? = state.withLock { state in
-                        do throws(EngineError) {
-                            try state.merger.merge(chunk: next.index, summary, floors: next.floors)
-                        } catch {
-                            state.failure = error
+                        if let problem {
+                            state.failure = problem
                             return nil
                         }
+                        state.merger.mergeChecked(chunk: next.index, summary)
                         state.done += 1
                         return state.done
                     }

@@ -51,19 +51,31 @@ public struct ScenarioGenerator: Sendable {
         let factors = factorCount
         let row = steps * width
         let count = steps * factors
-        for column in 0..<width {
-            let scenario = tileStart + UInt64(column)
-            var d = 0
-            while d < count {
-                let (u1, u2) = generator.uniformPair(
-                    Philox4x32.counter(scenario: scenario, draw: UInt32(d / 2), stream: 0))
-                independent[(d % factors) * row + (d / factors) * width + column] = NormalDistribution.quantile(u1)
-                if d + 1 < count {
-                    let next = d + 1
-                    independent[(next % factors) * row + (next / factors) * width + column] = NormalDistribution.quantile(u2)
+        // Eight scenarios per Philox call (`Philox4x32.blocks`): a tile starts at a multiple
+        // of 256, so its scenarios share the counter's high word.
+        let high = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: tileStart >> 32))
+        let stream = SIMD8<UInt32>(repeating: 0)
+        let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+        var d = 0
+        while d < count {
+            let draw = SIMD8<UInt32>(repeating: UInt32(d / 2))
+            let first = (d % factors) * row + (d / factors) * width
+            let second = d + 1 < count ? ((d + 1) % factors) * row + ((d + 1) / factors) * width : nil
+            for group in stride(from: 0, to: width, by: 8) {
+                let low = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: tileStart + UInt64(group))) &+ lanes
+                let (w0, w1, w2, w3) = generator.blocks(low, high, draw, stream)
+                for lane in 0..<8 {
+                    independent[first + group + lane] =
+                        NormalDistribution.quantile(Philox4x32.openUniform(high: w0[lane], low: w1[lane]))
                 }
-                d += 2
+                if let second {
+                    for lane in 0..<8 {
+                        independent[second + group + lane] =
+                            NormalDistribution.quantile(Philox4x32.openUniform(high: w2[lane], low: w3[lane]))
+                    }
+                }
             }
+            d += 2
         }
         correlationFactor.withUnsafeBufferPointer { b in
             BLAS.multiply(b.baseAddress!, UnsafePointer(independent), into: draws, m: factors, n: row, k: factors)

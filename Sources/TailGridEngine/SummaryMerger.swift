@@ -50,6 +50,13 @@ public struct SummaryMerger: Sendable {
     @discardableResult
     public mutating func merge(chunk index: Int, _ summary: ChunkSummary, floors: [Double]? = nil) throws(EngineError) -> Bool {
         try check(chunk: index, summary, floors: floors)
+        return mergeChecked(chunk: index, summary)
+    }
+
+    /// Merges a summary that `check(chunk:_:floors:)` has passed (a caller may check it
+    /// outside a lock it merges under); false if that chunk was merged already.
+    @discardableResult
+    public mutating func mergeChecked(chunk index: Int, _ summary: ChunkSummary) -> Bool {
         guard mergedChunks.insert(index).inserted else { return false }
         for (account, part) in summary.accounts.enumerated() {
             merged[account].mergeMoments(part)
@@ -64,7 +71,9 @@ public struct SummaryMerger: Sendable {
             } else {
                 pending[account].append(contentsOf: part.tail)
             }
-            if pending[account].count >= pendingLimit { flush(account) }
+            // Until an account's tail is full, merge at once: the first full tail sets the
+            // admission floor every later chunk is sent with.
+            if pending[account].count >= pendingLimit || merged[account].tail.count < tailCapacity { flush(account) }
         }
         return true
     }

@@ -45,3 +45,27 @@ struct PhiloxTests {
         #expect(abs(variance - 1.0 / 12) < 4 * (1.0 / 180 / count).squareRoot())
     }
 }
+
+/// Eight lanes at once are eight scalar blocks, bit for bit.
+@Suite struct PhiloxLaneTests {
+    @Test(arguments: [0, 1, 0x1234_5678_9ABC_DEF0, UInt64.max])
+    func eightLanesAreEightBlocks(seed: UInt64) {
+        let philox = Philox4x32(seed: seed)
+        var state = seed &+ 1
+        func word() -> UInt32 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt32(truncatingIfNeeded: state >> 29)
+        }
+        for _ in 0..<50 {
+            let c0 = SIMD8<UInt32>((0..<8).map { _ in word() })
+            let c1 = SIMD8<UInt32>((0..<8).map { _ in word() })
+            let c2 = SIMD8<UInt32>((0..<8).map { _ in word() })
+            let c3 = SIMD8<UInt32>((0..<8).map { _ in word() })
+            let (w0, w1, w2, w3) = philox.blocks(c0, c1, c2, c3)
+            for lane in 0..<8 {
+                let scalar = philox.block(Philox4x32.Counter(c0[lane], c1[lane], c2[lane], c3[lane]))
+                #expect(scalar == Philox4x32.Counter(w0[lane], w1[lane], w2[lane], w3[lane]))
+            }
+        }
+    }
+}
