@@ -68,7 +68,7 @@ public struct FilteredHistory: Sendable, Hashable {
                 let first = start + block
                 var move = 0.0
                 for t in first..<(first + horizonDays) {
-                    move += series[t] * today / variances[t].squareRoot()
+                    move += dailyMoves[(t - start) * n + j]
                 }
                 spotMoves[block * n + j] = move
                 changes[block] = 0.5 * log(variances[first + horizonDays] / variances[first])

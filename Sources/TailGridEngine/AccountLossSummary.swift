@@ -36,13 +36,8 @@ public struct AccountLossSummary: Sendable, Hashable {
         self.nonFiniteCount = nonFiniteCount
     }
 
-    /// Merges `other` in, keeping the `tailCapacity` largest losses.
-    public mutating func merge(_ other: AccountLossSummary, tailCapacity: Int) {
-        mergeMoments(other)
-        tail = .mergedTail(tail, other.tail, capacity: tailCapacity)
-    }
-
-    /// Merges everything of `other` but its tail: count, sums, histogram, non-finite count.
+    /// Merges everything of `other` but its tail (count, sums, histogram, non-finite
+    /// count); `SummaryMerger` merges tails in batches.
     public mutating func mergeMoments(_ other: AccountLossSummary) {
         count += other.count
         sum.add(other.sum)

@@ -25,10 +25,10 @@ public struct LocalRunner: Sendable {
         BLAS.setThreadCount(1)
         let plan = self.plan
         let chunkCount = plan.chunks.chunkCount
-        let state = Mutex(RunState(next: 0, done: 0, merger: SummaryMerger(plan: plan), failure: nil))
-        // Summaries are checked outside the lock (the rules read only the plan), so the
-        // merge is all the lock holds.
+        // Summaries are checked outside the lock by a copy of the empty merger (the rules
+        // read only the plan; the copy shares its storage), so the lock holds only merges.
         let checker = SummaryMerger(plan: plan)
+        let state = Mutex(RunState(next: 0, done: 0, merger: checker, failure: nil))
         let workers = Swift.min(threads, chunkCount)
         let group = DispatchGroup()
         for _ in 0..<workers {

@@ -38,8 +38,7 @@ public struct SummaryMerger: Sendable {
         return zip(merged, pending).map { summary, waiting in
             var summary = summary
             var waiting = waiting
-            waiting.sortByRank()
-            summary.tail.mergeRanked(waiting, capacity: tailCapacity, scratch: &scratch)
+            Self.merge(&waiting, into: &summary.tail, capacity: tailCapacity, scratch: &scratch)
             return summary
         }
     }
@@ -80,9 +79,15 @@ public struct SummaryMerger: Sendable {
 
     /// Merges the pending entries of `account` into its tail.
     mutating func flush(_ account: Int) {
-        pending[account].sortByRank()
-        merged[account].tail.mergeRanked(pending[account], capacity: tailCapacity, scratch: &scratch)
+        Self.merge(&pending[account], into: &merged[account].tail, capacity: tailCapacity, scratch: &scratch)
         pending[account].removeAll(keepingCapacity: true)
+    }
+
+    /// Ranks `pending` and merges it into the ranked `tail`, keeping `capacity`.
+    static func merge(_ pending: inout [TailLoss], into tail: inout [TailLoss], capacity: Int,
+                      scratch: inout [TailLoss]) {
+        pending.sortByRank()
+        tail.mergeRanked(pending, capacity: capacity, scratch: &scratch)
     }
 
     /// Checks a summary of chunk `index` without merging it.
