@@ -42,3 +42,12 @@ public struct JobError: Error, Sendable, Hashable, CustomStringConvertible {
         return location.isEmpty ? message : "\(location): \(message)"
     }
 }
+
+extension JobError {
+    /// At most 60 characters of a value from outside, control characters removed, for
+    /// messages: a 100 MB scalar is never echoed back.
+    static func shown(_ text: String) -> String {
+        let printable = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        return printable.count > 60 ? printable.prefix(60) + "..." : printable
+    }
+}

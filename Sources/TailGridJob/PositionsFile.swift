@@ -29,7 +29,7 @@ enum PositionsFile {
                 throw fail("expected 3 fields (account,instrument,quantity), got \(fields.count)")
             }
             guard let account = indexOfAccount[fields[0]] else {
-                throw fail("account '\(shown(fields[0]))' is not declared under accounts in the job file")
+                throw fail("account '\(JobError.shown(fields[0]))' is not declared under accounts in the job file")
             }
             let instrument: Instrument
             if let known = instruments[fields[1]] {
@@ -39,7 +39,7 @@ enum PositionsFile {
                 instruments[fields[1]] = instrument
             }
             guard let quantity = Double(fields[2]), quantity.isFinite else {
-                throw fail("quantity '\(shown(fields[2]))' is not a number")
+                throw fail("quantity '\(JobError.shown(fields[2]))' is not a number")
             }
             if let problem = JobLimits.positionProblem(quantity: quantity, instrument: instrument, market: market) {
                 throw fail(problem)
@@ -74,11 +74,5 @@ enum PositionsFile {
         }
         guard looksLikeHeader else { return "\(expected); the first line is not a CSV header (not shown)" }
         return "\(expected), got '\(String(fields.joined(separator: ",").prefix(200)))'"
-    }
-
-    /// At most 60 characters of a field, for messages.
-    static func shown(_ text: String) -> String {
-        let printable = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .control }))
-        return printable.count > 60 ? printable.prefix(60) + "..." : printable
     }
 }

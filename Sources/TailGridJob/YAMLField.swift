@@ -23,7 +23,7 @@ struct YAMLField {
     /// What the node is, for messages: "a mapping", "the list [...]", "'abc'".
     var shown: String {
         switch node {
-        case .scalar(let scalar): scalar.string.isEmpty ? "nothing" : "'\(scalar.string)'"
+        case .scalar(let scalar): scalar.string.isEmpty ? "nothing" : "'\(JobError.shown(scalar.string))'"
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
@@ -76,7 +76,7 @@ struct YAMLField {
         guard let value = T(rawValue: text) else {
             let names = T.allCases.map(\.rawValue)
             let listed = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
-            throw error("expected \(listed), got '\(text)'")
+            throw error("expected \(listed), got '\(JobError.shown(text))'")
         }
         return value
     }

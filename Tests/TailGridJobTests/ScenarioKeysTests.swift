@@ -70,4 +70,21 @@ import TailGridMarket
             return error.field == "paths.steps" && error.description.contains("8784 draws")
         }
     }
+
+    /// A 5 MB value of a new key is refused naming the field, and the message quotes at
+    /// most 60 characters of it (the CLI run of a 100 MB value exits 65 the same way).
+    @Test(arguments: ["carry: 0.05", "  rate: 0.0"])
+    func aHugeValueIsRefusedWithoutBeingEchoed(anchor: String) throws {
+        let huge = String(repeating: "1", count: 5_000_000)
+        let text = anchor == "carry: 0.05"
+            ? JobFolder.valid.replacingOccurrences(of: anchor, with: "carry: 0.05, carry_vol: \(huge)")
+            : JobFolder.valid.replacingOccurrences(of: anchor, with: "  rate: 0.0\n  stablecoins: { USDC: { depeg_vol: \(huge) } }")
+        #expect {
+            try JobFile.parse(jobBytes: Data(text.utf8), path: "job.yaml", positions: nil)
+        } throws: { error in
+            guard let error = error as? JobError else { return false }
+            return error.exitCode == 65 && error.description.count < 400
+                && (error.field == "market.underlyings.BTC.carry_vol" || error.field == "market.stablecoins.USDC.depeg_vol")
+        }
+    }
 }
