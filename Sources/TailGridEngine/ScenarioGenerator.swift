@@ -65,18 +65,18 @@ public struct ScenarioGenerator: Sendable {
                 let low = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: tileStart + UInt64(group))) &+ lanes
                 let (w0, w1, w2, w3) = generator.blocks(low, high, draw, stream)
                 for lane in 0..<8 {
-                    independent[first + group + lane] =
-                        NormalDistribution.quantile(Philox4x32.openUniform(high: w0[lane], low: w1[lane]))
+                    independent[first + group + lane] = Philox4x32.openUniform(high: w0[lane], low: w1[lane])
                 }
                 if let second {
                     for lane in 0..<8 {
-                        independent[second + group + lane] =
-                            NormalDistribution.quantile(Philox4x32.openUniform(high: w2[lane], low: w3[lane]))
+                        independent[second + group + lane] = Philox4x32.openUniform(high: w2[lane], low: w3[lane])
                     }
                 }
             }
             d += 2
         }
+        // The uniforms become normals in one vectorised pass over the whole buffer.
+        NormalDistribution.quantiles(independent, count: factors * row)
         correlationFactor.withUnsafeBufferPointer { b in
             BLAS.multiply(b.baseAddress!, UnsafePointer(independent), into: draws, m: factors, n: row, k: factors)
         }

@@ -123,46 +123,57 @@ public struct TileEvaluator: Sendable {
             buildPath(of: index, workspace: workspace)
         }
         let paths = workspace.pathSpots.baseAddress!
+        let logReturns = workspace.logReturns.baseAddress!
+        let scratch = workspace.pricingScratch.baseAddress!
         for (index, pricer) in instruments.enumerated() {
             let terms = instrumentTerms[index]
             let u = terms.underlying
-            let spots = paths + (u * steps + steps - 1) * width
-            let settlement = paths + (u * steps + terms.settlementStep) * width
-            var multipliers = workspace.volMultipliers.baseAddress! + u * width
+            var spots = UnsafePointer(paths + (u * steps + steps - 1) * width)
+            var settlement = UnsafePointer(paths + (u * steps + terms.settlementStep) * width)
+            var logs = UnsafePointer(logReturns + u * width)
+            var multipliers = UnsafePointer(workspace.volMultipliers.baseAddress! + u * width)
             if pricer.volShockWeight != 1, prices[u].volFactor != nil {
                 let w = pricer.volShockWeight
                 let drift = w * w * prices[u].volDrift
                 let moves = workspace.volLogMoves.baseAddress! + u * width
                 let weighted = workspace.weightedVolMultipliers.baseAddress!
-                for column in 0..<width { weighted[column] = exp(w * moves[column] + drift) }
-                multipliers = weighted
+                for column in 0..<width { weighted[column] = FastMath.exp(w * moves[column] + drift) }
+                multipliers = UnsafePointer(weighted)
             }
-            let carryShifts = workspace.carryShifts.baseAddress! + u * width
-            let skewShifts = workspace.skewShifts.baseAddress! + u * width
-            let profit = workspace.instrumentProfit.baseAddress! + index * width
-            if let quote = terms.quote {
+            let horizonPrice = terms.quote.map { UnsafePointer(paths + ($0 * steps + steps - 1) * width) }
+            if let quote = terms.quote, let horizonPrice {
                 // Priced in the stablecoin, at the coin's price in it (S / P), and its P&L
                 // converted to USD at the horizon's P.
-                let horizonPrice = paths + (quote * steps + steps - 1) * width
                 let settlementPrice = paths + (quote * steps + terms.settlementStep) * width
+                let quoteLogs = logReturns + quote * width
+                let quotedSpots = scratch + 3 * width
+                let quotedLogs = scratch + 4 * width
+                let quotedSettlement = scratch + 5 * width
                 for column in 0..<width {
-                    let price = horizonPrice[column]
-                    profit[column] = price * pricer.profitAndLoss(
-                        spot: spots[column] / price, settlementSpot: settlement[column] / settlementPrice[column],
-                        volMultiplier: multipliers[column], carryShift: carryShifts[column], skewShift: skewShifts[column])
+                    quotedSpots[column] = spots[column] / horizonPrice[column]
+                    quotedLogs[column] = logs[column] - quoteLogs[column]
+                    quotedSettlement[column] = settlement[column] / settlementPrice[column]
                 }
-            } else {
-                for column in 0..<width {
-                    profit[column] = pricer.profitAndLoss(
-                        spot: spots[column], settlementSpot: settlement[column], volMultiplier: multipliers[column],
-                        carryShift: carryShifts[column], skewShift: skewShifts[column])
-                }
+                spots = UnsafePointer(quotedSpots)
+                logs = UnsafePointer(quotedLogs)
+                settlement = UnsafePointer(quotedSettlement)
+            }
+            let row = RevaluationRow(
+                spots: spots, logReturns: logs, settlementSpots: settlement, volMultipliers: multipliers,
+                carryShifts: prices[u].basisFactor.map { _ in UnsafePointer(workspace.carryShifts.baseAddress! + u * width) },
+                skewShifts: workspace.skewShifts.baseAddress! + u * width,
+                scratch: scratch, count: width)
+            let profit = workspace.instrumentProfit.baseAddress! + index * width
+            pricer.profitAndLoss(row, into: profit)
+            if let horizonPrice {
+                for column in 0..<width { profit[column] *= horizonPrice[column] }
             }
             if pricer.fundingRate != 0 {
+                let usdSpots = paths + (u * steps + steps - 1) * width
                 let sums = workspace.spotTimeSums.baseAddress! + u * width
                 let inverseSums = workspace.inverseSpotTimeSums.baseAddress! + u * width
                 for column in 0..<width {
-                    profit[column] -= pricer.funding(spot: spots[column], spotTimeSum: sums[column],
+                    profit[column] -= pricer.funding(spot: usdSpots[column], spotTimeSum: sums[column],
                                                      inverseSpotTimeSum: inverseSums[column])
                 }
             }
@@ -186,7 +197,7 @@ public struct TileEvaluator: Sendable {
             let spots = path + step * width
             for column in 0..<width {
                 logs[column] += terms.stepScale * drawRow[column] + terms.stepDrift
-                spots[column] = terms.spot * exp(logs[column])
+                spots[column] = terms.spot * FastMath.exp(logs[column])
             }
         }
         if terms.paysFunding {
@@ -208,7 +219,7 @@ public struct TileEvaluator: Sendable {
             let moves = workspace.volLogMoves.baseAddress! + index * width
             sumSteps(draws + volFactor * row, scale: terms.volStepScale, into: moves)
             for column in 0..<width {
-                multipliers[column] = exp(moves[column] + terms.volDrift)
+                multipliers[column] = FastMath.exp(moves[column] + terms.volDrift)
             }
         } else {
             multipliers.update(repeating: 1, count: width)

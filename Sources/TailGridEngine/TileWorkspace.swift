@@ -21,6 +21,10 @@ public final class TileWorkspace {
     let spotTimeSums: UnsafeMutableBufferPointer<Double>
     let inverseSpotTimeSums: UnsafeMutableBufferPointer<Double>
     let instrumentProfit: UnsafeMutableBufferPointer<Double>
+    /// Six tile rows: three for the pricer's passes (`RevaluationRow.scratch`), three for
+    /// an instrument quoted in a depegging stablecoin (its spots, log-returns and
+    /// settlement spots in that coin).
+    let pricingScratch: UnsafeMutableBufferPointer<Double>
     /// Accounts x tile: each account's P&L (gains positive) after `TileEvaluator.evaluate`.
     public let accountProfit: UnsafeMutableBufferPointer<Double>
 
@@ -43,12 +47,13 @@ public final class TileWorkspace {
         spotTimeSums = buffer(underlyings)
         inverseSpotTimeSums = buffer(underlyings)
         instrumentProfit = buffer(instruments)
+        pricingScratch = buffer(6)
         accountProfit = buffer(accounts)
     }
 
     deinit {
         for buffer in [independent, draws, pathSpots, logReturns, volLogMoves, volMultipliers, weightedVolMultipliers,
-                       carryShifts, skewShifts, spotTimeSums, inverseSpotTimeSums, instrumentProfit, accountProfit] {
+                       carryShifts, skewShifts, spotTimeSums, inverseSpotTimeSums, instrumentProfit, pricingScratch, accountProfit] {
             buffer.deallocate()
         }
     }

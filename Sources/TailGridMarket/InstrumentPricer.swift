@@ -40,9 +40,14 @@ public struct InstrumentPricer: Sendable {
     public let volShockWeight: Double
     /// The annualised funding rate a long perpetual pays (0 for every other instrument).
     public let fundingRate: Double
-    /// Smile after the horizon, from the underlying's surface; nil when it has none.
-    let smileAfterHorizon: [Double]?
-    let surface: VolSurface?
+    /// The smile an option is revalued on after the horizon (sticky moneyness: the
+    /// surface's smile at the remaining time, or flat at `vol` without a surface).
+    public let smileAfterHorizon: SmileInterpolant
+    /// ln(K / S) for an option (0 otherwise): with ln(S' / S) from the path it gives the
+    /// scenario's log-moneyness ln(K / F') = ln(K / S) - ln(S' / S) - (b + db) T'.
+    public let logStrikeOverSpot: Double
+    /// sqrt(T').
+    public let rootTimeAfterHorizon: Double
 
     public init(instrument: Instrument, market: MarketData, horizonYears: Double) throws(MarketError) {
         let underlying: Underlying
@@ -57,19 +62,20 @@ public struct InstrumentPricer: Sendable {
         }
         self.instrument = instrument
         self.spot = underlying.spot
-        self.surface = underlying.surface
         let time = instrument.expiry.map { market.yearFraction(to: $0) } ?? 0
         if instrument.expiry != nil && time <= 0 {
             throw MarketError(.expired, "'\(instrument.name)' expired before the valuation time")
         }
         self.time = time
         self.timeAfterHorizon = Swift.max(time - horizonYears, 0)
+        self.rootTimeAfterHorizon = timeAfterHorizon.squareRoot()
         self.carryFactorAfterHorizon = exp(underlying.carry * timeAfterHorizon)
         self.discountAfterHorizon = exp(-market.rate * timeAfterHorizon)
         self.forward = underlying.forward(spot: underlying.spot, time: time)
         self.carry = underlying.carry
 
         var coinSettled = false
+        var logStrikeOverSpot = 0.0
         var volShockWeight = 1.0
         var fundingRate = 0.0
         switch instrument.kind {
@@ -77,19 +83,19 @@ public struct InstrumentPricer: Sendable {
             payoff = .spot
             value = underlying.spot
             vol = 0
-            smileAfterHorizon = nil
+            smileAfterHorizon = SmileInterpolant(flat: 0)
         case .perpetual(let settlement):
             payoff = settlement == .linear ? .spot : .inverseFuture
             fundingRate = underlying.funding
             value = 0
             vol = 0
-            smileAfterHorizon = nil
+            smileAfterHorizon = SmileInterpolant(flat: 0)
         case .future(_, let settlement):
             payoff = settlement == .linear ? .linearFuture : .inverseFuture
             coinSettled = settlement == .inverse
             value = 0
             vol = 0
-            smileAfterHorizon = nil
+            smileAfterHorizon = SmileInterpolant(flat: 0)
         case .option(_, let strike, let right, let settlement):
             payoff = .option(strike: strike, right: right)
             coinSettled = settlement == .inverse
@@ -98,76 +104,22 @@ public struct InstrumentPricer: Sendable {
             self.vol = vol
             value = Black76.price(forward: forward, strike: strike, time: time, volatility: vol,
                                   discount: exp(-market.rate * time), right: right)
-            smileAfterHorizon = timeAfterHorizon > 0 ? underlying.surface?.smile(atTime: timeAfterHorizon) : nil
+            logStrikeOverSpot = log(strike / underlying.spot)
+            if let surface = underlying.surface, timeAfterHorizon > 0 {
+                smileAfterHorizon = SmileInterpolant(nodes: surface.logMoneyness, vols: surface.smile(atTime: timeAfterHorizon))
+            } else {
+                smileAfterHorizon = SmileInterpolant(flat: vol)
+            }
         }
+        self.logStrikeOverSpot = logStrikeOverSpot
         self.coinSettled = coinSettled
         self.volShockWeight = volShockWeight
         self.fundingRate = fundingRate
     }
 
-    /// The forward at the horizon for a scenario spot (perpetuals: the spot), with the
-    /// carry shifted by `carryShift`: F' = S' exp((b + db) T').
-    @inlinable
-    public func forwardAfterHorizon(spot scenarioSpot: Double, carryShift: Double = 0) -> Double {
-        guard carryShift != 0, timeAfterHorizon > 0 else { return scenarioSpot * carryFactorAfterHorizon }
-        return scenarioSpot * exp((carry + carryShift) * timeAfterHorizon)
-    }
-
-    /// USD P&L of one unit over the horizon, given the scenario spot and the scenario's
-    /// multiplier on implied vols.
-    @inlinable
-    public func profitAndLoss(spot scenarioSpot: Double, volMultiplier: Double) -> Double {
-        profitAndLoss(spot: scenarioSpot, settlementSpot: scenarioSpot, volMultiplier: volMultiplier,
-                      carryShift: 0, skewShift: 0)
-    }
-
-    /// USD P&L of one unit over the horizon on a path.
-    ///
-    /// - `spot`: the spot at the horizon.
-    /// - `settlementSpot`: the spot that settles an instrument expiring inside the horizon
-    ///   (the spot of its expiry step on a path; the horizon spot otherwise). Coin-settled
-    ///   proceeds are coins and are worth `spot / settlementSpot` times as much at the
-    ///   horizon; USDC-settled proceeds stay as they are.
-    /// - `volMultiplier`: m on implied vols; `skewShift`: s, the vol is m sigma(k) + s k,
-    ///   k = ln(K / F'), floored at `minimumVol`.
-    /// - `carryShift`: db on the carry of dated instruments.
-    @inlinable
-    public func profitAndLoss(spot scenarioSpot: Double, settlementSpot: Double, volMultiplier: Double,
-                              carryShift: Double, skewShift: Double) -> Double {
-        switch payoff {
-        case .spot:
-            return scenarioSpot - spot
-        case .linearFuture:
-            return forwardAfterHorizon(spot: settlementSpot, carryShift: carryShift) - forward
-        case .inverseFuture:
-            // Coin P&L of 1 USD notional, (1/F - 1/F'), converted at the scenario spot.
-            return (1 / forward - 1 / forwardAfterHorizon(spot: settlementSpot, carryShift: carryShift)) * scenarioSpot
-        case .option(let strike, let right):
-            guard timeAfterHorizon > 0 else {
-                let intrinsic = Swift.max(right == .call ? settlementSpot - strike : strike - settlementSpot, 0)
-                let proceeds = coinSettled && settlementSpot != scenarioSpot ? intrinsic * (scenarioSpot / settlementSpot) : intrinsic
-                return proceeds - value
-            }
-            return optionValue(spot: scenarioSpot, volMultiplier: volMultiplier, carryShift: carryShift,
-                               skewShift: skewShift, strike: strike, right: right) - value
-        }
-    }
-
     /// The floor on a skewed scenario vol (1 vol point), so a steep skew move never asks
     /// Black-76 for a negative vol.
     public static let minimumVol = 0.01
-
-    @inlinable
-    func optionValue(spot scenarioSpot: Double, volMultiplier: Double, carryShift: Double, skewShift: Double,
-                     strike: Double, right: Instrument.Right) -> Double {
-        let scenarioForward = forwardAfterHorizon(spot: scenarioSpot, carryShift: carryShift)
-        var scenarioVol = volMultiplier * baseVolAfterHorizon(forward: scenarioForward, strike: strike)
-        if skewShift != 0 {
-            scenarioVol = Swift.max(scenarioVol + skewShift * log(strike / scenarioForward), Self.minimumVol)
-        }
-        return Black76.price(forward: scenarioForward, strike: strike, time: timeAfterHorizon,
-                             volatility: scenarioVol, discount: discountAfterHorizon, right: right)
-    }
 
     /// USD funding a long unit of a perpetual pays over the path, valued at the horizon:
     /// linear (1 coin), f sum_k dt S_k; inverse (1 USD notional, funding paid in coin),
@@ -180,13 +132,5 @@ public struct InstrumentPricer: Sendable {
         case .inverseFuture: return fundingRate * scenarioSpot * inverseSpotTimeSum
         default: return fundingRate * spotTimeSum
         }
-    }
-
-    /// Sticky moneyness: the vol at the scenario's own log-moneyness on the smile that
-    /// the surface has at the remaining time; the ATM vol without a surface.
-    @usableFromInline
-    func baseVolAfterHorizon(forward scenarioForward: Double, strike: Double) -> Double {
-        guard let smileAfterHorizon, let surface else { return vol }
-        return surface.vol(onSmile: smileAfterHorizon, logMoneyness: log(strike / scenarioForward))
     }
 }

@@ -1,7 +1,7 @@
 /// An exact, order-independent sum of doubles.
 ///
-/// Every addend is converted exactly (down to 2^-96) into a 256-bit fixed-point integer,
-/// so sums can be merged in any grouping and order and still give the same bits: the
+/// Every addend is rounded to its nearest multiple of 2^-96 (ties to even) and added as a
+/// 256-bit fixed-point integer, so sums can be merged in any grouping and order and still give the same bits: the
 /// moments of a loss distribution come out identical whether the scenarios were summed
 /// in one chunk or in a thousand, on one machine or many. Addends with magnitude 2^124
 /// (about 2e37) or more, or that are not finite, mark the sum invalid instead of wrapping.
@@ -52,28 +52,102 @@ public struct ExactSum: Sendable {
             storedInvalid = true
             return
         }
+        var remainder = x
+        addRounded(&remainder, count: 1, highestBiasedExponent: Int((x.bitPattern >> 52) & 0x7FF))
+    }
+
+    /// Adds f(values[0]), ..., f(values[count - 1]) with f(v) = -v (`negated`), v * v
+    /// (`squared`) or v: the same integer as adding them one by one, so the same sum.
+    /// Blocks of 256 whose addends are all finite and below 2^115 take the vectorised
+    /// `addRounded`; a block with any other addend goes one by one, which marks the sum
+    /// invalid for a non-finite or too large addend.
+    @inlinable
+    public mutating func add(contentsOf values: UnsafePointer<Double>, count: Int, negated: Bool = false,
+                             squared: Bool = false) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 256) { buffer in
+            let block = buffer.baseAddress!
+            var start = 0
+            while start < count {
+                let n = Swift.min(256, count - start)
+                var highest: UInt64 = 0
+                for index in 0..<n {
+                    let v = values[start + index]
+                    let addend = squared ? v * v : (negated ? -v : v)
+                    block[index] = addend
+                    highest = Swift.max(highest, (addend.bitPattern >> 52) & 0x7FF)
+                }
+                // Biased exponent 1137: below 2^115, so 256 of them stay below 2^123.
+                if highest <= 1137 {
+                    addRounded(block, count: n, highestBiasedExponent: Int(highest))
+                } else {
+                    for index in 0..<n { add(block[index]) }
+                }
+                start += n
+            }
+        }
+    }
+
+    /// Adds the nearest multiples of 2^-96 of `count` (at most 256) finite values below
+    /// 2^115 whose largest biased exponent is given, overwriting them.
+    ///
+    /// Error-free extraction in floating point (Rump, Ogita and Oishi's ExtractScalar):
+    /// with sigma = 1.5 2^52 u, q = (sigma + r) - sigma is r rounded to a multiple of u,
+    /// exactly, and r - q is exact. A pass at unit u = 2^(e - 43) (|r| < 2^(e+1)) takes the
+    /// top bits of every value; the 256 q's, each below 2^44 u, sum exactly in a double
+    /// in any order, so eight lanes at a time. Each next pass takes a unit 2^44 smaller,
+    /// the last one 2^-96; every pass total is an exact multiple of its unit and is added
+    /// to the integer digits. The parts of a value sum to its nearest multiple of 2^-96
+    /// whatever the passes were (the earlier units are multiples of 2^-95, so the last
+    /// rounding's tie sees the value's own bits): blocks and one-by-one agree.
+    @inlinable
+    mutating func addRounded(_ values: UnsafeMutablePointer<Double>, count n: Int, highestBiasedExponent: Int) {
+        var unitExponent = Swift.max(highestBiasedExponent - 1023 - 43, -96)
+        while true {
+            let unit = Double(bitPattern: UInt64(unitExponent + 1023) << 52)
+            let shifter = unit * 6755399441055744.0
+            let shifters = SIMD8<Double>(repeating: shifter)
+            var lanes = SIMD8<Double>.zero
+            var index = 0
+            let raw = UnsafeMutableRawPointer(values)
+            while index + 8 <= n {
+                let r = raw.loadUnaligned(fromByteOffset: index * 8, as: SIMD8<Double>.self)
+                let q = (r + shifters) - shifters
+                raw.storeBytes(of: r - q, toByteOffset: index * 8, as: SIMD8<Double>.self)
+                lanes += q
+                index += 8
+            }
+            var total = lanes.sum()
+            while index < n {
+                let q = (values[index] + shifter) - shifter
+                values[index] -= q
+                total += q
+                index += 1
+            }
+            addMultiple(total)
+            if unitExponent == -96 { break }
+            unitExponent = Swift.max(unitExponent - 44, -96)
+        }
+    }
+
+    /// Adds x, a multiple of 2^-96 below 2^124 in magnitude, to the digits exactly.
+    @inlinable
+    mutating func addMultiple(_ x: Double) {
+        guard x != 0 else { return }
         // From the bits directly: `Double.exponent` is an out-of-line call.
         let bits = x.bitPattern
-        let biased = Int((bits >> 52) & 0x7FF)
-        var significand = bits & 0x000F_FFFF_FFFF_FFFF
-        let exponent: Int
-        if biased != 0 {
-            significand |= 1 << 52
-            exponent = biased - 1075
-        } else {
-            exponent = -1074
-        }
-        var position = exponent + Self.fractionBits
+        let significand = (bits & 0x000F_FFFF_FFFF_FFFF) | (1 << 52)
+        var position = Int((bits >> 52) & 0x7FF) - 1075 + Self.fractionBits
+        var shifted = significand
         if position < 0 {
-            guard position > -64 else { return }
-            significand >>= UInt64(-position)
+            // The low bits are zero: x is a multiple of 2^-96.
+            shifted >>= UInt64(-position)
             position = 0
         }
         let digit = position >> 5
         let shift = UInt64(position & 31)
-        // significand << shift spans at most 85 bits: three 32-bit digits.
-        let low = significand << shift
-        let high = shift == 0 ? 0 : significand >> (64 - shift)
+        // shifted << shift spans at most 85 bits: three 32-bit digits.
+        let low = shifted << shift
+        let high = shift == 0 ? 0 : shifted >> (64 - shift)
         let d0 = Int64(low & 0xFFFF_FFFF)
         let d1 = Int64(low >> 32)
         let d2 = Int64(high)
@@ -90,87 +164,6 @@ public struct ExactSum: Sendable {
                 lanes[digit + 1] &+= d1
                 lanes[digit + 2] &+= d2
             }
-        }
-        pending &+= 1
-        if pending >= Self.normaliseAfter { normalise() }
-    }
-
-    /// Adds f(values[0]), ..., f(values[count - 1]) with f(v) = -v (`negated`), v * v
-    /// (`squared`) or v: the same integer as adding them one by one, so the same sum.
-    ///
-    /// Per block of 256 addends that are all finite and below the range limit: each
-    /// addend's bits at or above 2^-96 (the one-by-one rule truncates the rest the same
-    /// way) are added into one of three 128-bit integers by the 64-bit band of its last
-    /// bit (units 2^-96, 2^-32, 2^32; at most 2^116 per addend, so 256 fit), and the
-    /// three are folded into the digits once. A block with any other addend takes the
-    /// one-by-one path, which marks the sum invalid.
-    @inlinable
-    public mutating func add(contentsOf values: UnsafePointer<Double>, count: Int, negated: Bool = false,
-                             squared: Bool = false) {
-        var start = 0
-        while start < count {
-            let n = Swift.min(256, count - start)
-            addBlock(values + start, count: n, negated: negated, squared: squared)
-            start += n
-        }
-    }
-
-    @inlinable
-    mutating func addBlock(_ values: UnsafePointer<Double>, count n: Int, negated: Bool, squared: Bool) {
-        @inline(__always) func addend(_ index: Int) -> Double {
-            let v = values[index]
-            return squared ? v * v : (negated ? -v : v)
-        }
-        var highest: UInt64 = 0
-        for index in 0..<n {
-            highest = Swift.max(highest, (addend(index).bitPattern >> 52) & 0x7FF)
-        }
-        // Biased exponent 1146: magnitudes below 2^124 (`limit`); NaN and infinity are 2047.
-        guard highest <= 1146 else {
-            for index in 0..<n { add(addend(index)) }
-            return
-        }
-        // Biased exponent 979 puts the last significand bit at 2^-96.
-        var bands: (Int128, Int128, Int128) = (0, 0, 0)
-        for index in 0..<n {
-            let bits = addend(index).bitPattern
-            let biased = Int((bits >> 52) & 0x7FF)
-            guard biased > 0 else { continue }  // zero, or subnormal: below 2^-96 entirely
-            let significand = (bits & 0x000F_FFFF_FFFF_FFFF) | (1 << 52)
-            let position = biased - 979
-            var term: Int128
-            if position < 0 {
-                guard position > -64 else { continue }
-                term = Int128(significand >> UInt64(-position))
-            } else {
-                term = Int128(significand) << (position & 63)
-            }
-            if bits >> 63 != 0 { term = 0 &- term }
-            if position < 64 {
-                bands.0 &+= term
-            } else if position < 128 {
-                bands.1 &+= term
-            } else {
-                bands.2 &+= term
-            }
-        }
-        withUnsafeMutableBytes(of: &digits) { raw in
-            let lanes = raw.baseAddress!.assumingMemoryBound(to: Int64.self)
-            // Band b has unit 2^(64 b - 96): digits 2b ... 2b + 3 (its sum is below 2^124).
-            @inline(__always) func fold(_ total: Int128, band: Int) {
-                guard total != 0 else { return }
-                let sign: Int64 = total < 0 ? -1 : 1
-                let magnitude = total.magnitude
-                let low = UInt64(truncatingIfNeeded: magnitude)
-                let high = UInt64(truncatingIfNeeded: magnitude >> 64)
-                lanes[2 * band] &+= sign &* Int64(low & 0xFFFF_FFFF)
-                lanes[2 * band + 1] &+= sign &* Int64(low >> 32)
-                lanes[2 * band + 2] &+= sign &* Int64(high & 0xFFFF_FFFF)
-                lanes[2 * band + 3] &+= sign &* Int64(high >> 32)
-            }
-            fold(bands.0, band: 0)
-            fold(bands.1, band: 1)
-            fold(bands.2, band: 2)
         }
         pending &+= 1
         if pending >= Self.normaliseAfter { normalise() }

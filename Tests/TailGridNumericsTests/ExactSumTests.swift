@@ -66,6 +66,24 @@ struct ExactSumTests {
         #expect(sum.value == Double(reference) * 0x1p-20)
     }
 
+    /// Addends are rounded to the nearest multiple of 2^-96, ties to even, one by one and
+    /// in blocks alike: 1.5 units become 2, 2.5 become 2, 1.25 become 1, 2^-97 becomes 0.
+    @Test func roundsToNearestMultipleOfTwoToTheMinus96() {
+        let unit = 0x1p-96
+        for (value, units) in [(1.5 * unit, 2.0), (2.5 * unit, 2), (1.25 * unit, 1), (0.5 * unit, 0),
+                               (-1.5 * unit, -2), (-2.5 * unit, -2), (1 + 1.5 * unit, 0x1p96 + 2)] {
+            var one = ExactSum()
+            one.add(value)
+            #expect(one.value == units * unit, "\(value)")
+            var block = ExactSum()
+            let row = [Double](repeating: value, count: 8) + [1e-3]
+            row.withUnsafeBufferPointer { block.add(contentsOf: $0.baseAddress!, count: $0.count) }
+            var reference = ExactSum()
+            for addend in row { reference.add(addend) }
+            #expect(block == reference)
+        }
+    }
+
     @Test func nonFiniteMarksTheSumInvalid() {
         var sum = ExactSum()
         sum.add(1)
@@ -76,7 +94,7 @@ struct ExactSumTests {
 
     /// The block path (`add(contentsOf:)`) gives the limbs of adding one by one, negated
     /// and squared too, for addends spanning 2^-140 ... 2^123: values whose bits go below
-    /// 2^-96 (truncated the same way), subnormals, signed zeros, and the three 64-bit
+    /// 2^-96 (rounded the same way), subnormals, signed zeros, and the three 64-bit
     /// bands; blocks holding NaN, infinity or 2^124 fall back and mark the sum invalid.
     @Test(arguments: [1, 3, 255, 256, 257, 1000])
     func blocksAddLikeOneByOne(count: Int) {
