@@ -1,3 +1,5 @@
+import TailGridEngine
+
 /// How a coordinator schedules: leases, retries, speculation, audits, quarantine,
 /// retention and limits.
 public struct CoordinatorConfiguration: Sendable {
@@ -27,6 +29,10 @@ public struct CoordinatorConfiguration: Sendable {
     /// many, and none older than `retainTime`.
     public var retainJobs: Int
     public var retainTime: Duration
+    /// Where each job's first admission floors come from: its pilot (the default), none,
+    /// or given floors (used when they have one per account of the job; tests give floors
+    /// that are too high, to exercise the recomputation without them).
+    public var pilotFloors: PilotFloors.Source = .pilot
 
     public init(limits: ClusterLimits = ClusterLimits(), heartbeatInterval: Duration = .seconds(1),
                 leaseTimeout: Duration = .seconds(10), maxAttempts: Int = 3, poisonWorkers: Int = 2,

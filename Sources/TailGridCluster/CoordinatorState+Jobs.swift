@@ -6,12 +6,14 @@ import TailGridProtocol
 /// Transitions of jobs: queued, cancelled, failed, interrupted, restarted, finished,
 /// forgotten.
 extension CoordinatorState {
-    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, priority: Int, id: String, now: ContinuousClock.Instant) {
+    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, priority: Int, id: String,
+                      now: ContinuousClock.Instant) {
         sequence += 1
         let chunkCount = plan.chunks.chunkCount
         jobs[id] = Job(id: id, sequence: sequence, priority: priority, name: loaded.engineJob.name,
                        inputSHA256: loaded.inputSHA256, chunkPlan: plan.chunks, accountCount: loaded.engineJob.accounts.count,
-                       work: Work(loaded: loaded, plan: plan, merger: SummaryMerger(plan: plan)),
+                       work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors,
+                                  merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors)),
                        chunks: Array(repeating: .pending, count: chunkCount), submitted: now)
         log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks")
         dispatch(now: now)
@@ -54,14 +56,15 @@ extension CoordinatorState {
         workers[worker]?.outbound.yield(message)
     }
 
-    /// Starts a job's computation again from nothing (a forged summary was merged, and
-    /// its losses may have raised the floors every later chunk was computed with).
+    /// Starts a job's computation again from nothing: a forged summary was merged (its
+    /// losses may have raised the floors every later chunk was computed with), or a pilot
+    /// floor proved too high (then `work.pilotFloors` is nil first).
     mutating func restart(job id: String, reason: String, now: ContinuousClock.Instant) {
-        guard let job = jobs[id], job.isSchedulable, let plan = job.work?.plan else { return }
+        guard let job = jobs[id], job.isSchedulable, let work = job.work else { return }
         revokeLeases(ofJob: id)
         withJob(id) { job in
             job.generation += 1
-            job.work?.merger = SummaryMerger(plan: plan)
+            job.work?.merger = SummaryMerger(plan: work.plan, pilotFloors: work.pilotFloors)
             job.chunks = Array(repeating: .pending, count: job.chunkPlan.chunkCount)
             job.nextFresh = 0
             job.retries = []
@@ -85,6 +88,12 @@ extension CoordinatorState {
         guard let job = jobs[id], job.isSchedulable, let work = job.work, work.merger.isComplete else { return }
         guard job.audit.checks.isEmpty else {
             recomputeUnplaceableAudits(job: id, now: now)
+            return
+        }
+        guard work.merger.pilotFloorsHeld else {
+            withJob(id) { $0.work?.pilotFloors = nil }
+            restart(job: id, reason: "a pilot floor proved above an account's k-th largest loss (a chance below 1e-12 per account)", now: now)
+            dispatch(now: now)
             return
         }
         let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds

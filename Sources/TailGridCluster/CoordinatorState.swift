@@ -43,6 +43,8 @@ struct CoordinatorState {
     struct Work {
         let loaded: LoadedJob
         let plan: EnginePlan
+        /// The first admission floors (`PilotFloors`); nil once they proved too high.
+        var pilotFloors: [Double]?
         var merger: SummaryMerger
     }
 

@@ -37,7 +37,7 @@ public final class ChunkComputer {
             }
             tileStart += width
         }
-        let summaries = accumulators.map { $0.summary() }
+        let summaries = (0..<accounts).map { accumulators[$0].takeSummary() }
         return ChunkSummary(scenarios: range, accounts: summaries)
     }
 }

@@ -7,27 +7,45 @@ import TailGridNumerics
 public struct LocalRunner: Sendable {
     public let plan: EnginePlan
     public let threads: Int
+    public let pilotFloors: PilotFloors.Source
 
-    public init(plan: EnginePlan, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(plan: EnginePlan, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                pilotFloors: PilotFloors.Source = .pilot) {
         precondition(threads > 0)
         self.plan = plan
         self.threads = threads
+        self.pilotFloors = pilotFloors
     }
 
     /// Computes every chunk and merges each as it finishes; `progress` is called after each
     /// chunk with the number done, from the computing thread.
     ///
     /// Each chunk starts with the merge's current admission floors (see
-    /// `SummaryMerger.admissionFloors`), so later chunks ship only losses that can still
-    /// enter the tails. The floors depend on timing, the result does not: a loss below a
-    /// floor could never be in the final tail.
+    /// `SummaryMerger.admissionFloors`), the pilot's (`PilotFloors`) until the merged
+    /// tails are full, so every chunk ships only losses that can still enter the tails.
+    /// The floors depend on timing, the result does not: a loss below a floor could never
+    /// be in the final tail. Should a pilot floor prove too high (a chance below 1e-12 per
+    /// account), the job is computed again without pilot floors.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> EngineResult {
         BLAS.setThreadCount(1)
+        let first: [Double]?
+        switch pilotFloors {
+        case .pilot: first = PilotFloors.floors(for: plan)
+        case .off: first = nil
+        case .fixed(let floors): first = floors
+        }
+        let merger = try merge(pilotFloors: first, progress: progress)
+        if merger.pilotFloorsHeld { return try EngineResult(plan: plan, merged: merger) }
+        return try EngineResult(plan: plan, merged: merge(pilotFloors: nil, progress: progress))
+    }
+
+    /// Computes and merges every chunk, starting from `pilotFloors`.
+    func merge(pilotFloors: [Double]?, progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> SummaryMerger {
         let plan = self.plan
         let chunkCount = plan.chunks.chunkCount
         // Summaries are checked outside the lock by a copy of the empty merger (the rules
         // read only the plan; the copy shares its storage), so the lock holds only merges.
-        let checker = SummaryMerger(plan: plan)
+        let checker = SummaryMerger(plan: plan, pilotFloors: pilotFloors)
         let state = Mutex(RunState(next: 0, done: 0, merger: checker, failure: nil))
         let workers = Swift.min(threads, chunkCount)
         let group = DispatchGroup()
@@ -68,7 +86,7 @@ public struct LocalRunner: Sendable {
         group.wait()
         let (merger, failure) = state.withLock { ($0.merger, $0.failure) }
         if let failure { throw failure }
-        return try EngineResult(plan: plan, merged: merger)
+        return merger
     }
 
     struct RunState: ~Copyable {

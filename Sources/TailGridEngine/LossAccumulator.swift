@@ -55,8 +55,10 @@ public struct LossAccumulator: Sendable {
         }
     }
 
-    public func summary() -> AccountLossSummary {
+    /// The summary of what was added; the tail's buffer is handed over and freed, so a
+    /// chunk never holds both its accounts' buffers and their summaries.
+    public mutating func takeSummary() -> AccountLossSummary {
         AccountLossSummary(count: count, sum: sum, sumOfSquares: sumOfSquares, histogram: histogram,
-                           tail: tail.rankedTail(), nonFiniteCount: nonFiniteCount)
+                           tail: tail.takeRankedTail(), nonFiniteCount: nonFiniteCount)
     }
 }

@@ -22,13 +22,19 @@ public struct SummaryMerger: Sendable {
     /// The buffer tails merge through (one for all accounts).
     var scratch: [TailLoss] = []
     public private(set) var mergedChunks: Set<Int>
+    /// Speculative first floors (see `PilotFloors`), nil when none are used.
+    public let pilotFloors: [Double]?
 
-    public init(plan: EnginePlan) {
+    /// A merger for `plan`, whose admission floors start at `pilotFloors` (one per
+    /// account) when given.
+    public init(plan: EnginePlan, pilotFloors: [Double]? = nil) {
+        precondition(pilotFloors == nil || pilotFloors?.count == plan.histogramLayouts.count, "one pilot floor per account")
         self.plan = plan.chunks
+        self.pilotFloors = pilotFloors
         self.tailCapacity = plan.tailCapacity
         self.merged = plan.histogramLayouts.map { AccountLossSummary(histogramLayout: $0) }
         self.pending = Array(repeating: [], count: plan.histogramLayouts.count)
-        self.pendingLimit = Swift.max(256, plan.tailCapacity / 4)
+        self.pendingLimit = Swift.max(64, plan.tailCapacity / 16)
         self.mergedChunks = []
     }
 
@@ -70,9 +76,15 @@ public struct SummaryMerger: Sendable {
             } else {
                 pending[account].append(contentsOf: part.tail)
             }
-            // Until an account's tail is full, merge at once: the first full tail sets the
-            // admission floor every later chunk is sent with.
-            if pending[account].count >= pendingLimit || merged[account].tail.count < tailCapacity { flush(account) }
+            // Merge a batch, or as soon as the entries fill the tail: the first full tail
+            // sets the exact admission floor every later chunk is sent with. (Merging every
+            // chunk until then made a pilot-floored 10M job quadratic: with few entries
+            // per chunk the tail fills late.)
+            let waiting = pending[account].count
+            let tailCount = merged[account].tail.count
+            if waiting >= pendingLimit || (tailCount < tailCapacity && tailCount + waiting >= tailCapacity) {
+                flush(account)
+            }
         }
         return true
     }
@@ -80,7 +92,9 @@ public struct SummaryMerger: Sendable {
     /// Merges the pending entries of `account` into its tail.
     mutating func flush(_ account: Int) {
         Self.merge(&pending[account], into: &merged[account].tail, capacity: tailCapacity, scratch: &scratch)
-        pending[account].removeAll(keepingCapacity: true)
+        // Room kept for the next batch, unless one large part grew it (20,000 accounts
+        // would each carry the excess).
+        pending[account].removeAll(keepingCapacity: pending[account].capacity <= 2 * pendingLimit)
     }
 
     /// Ranks `pending` and merges it into the ranked `tail`, keeping `capacity`.
@@ -114,9 +128,27 @@ public struct SummaryMerger: Sendable {
     public var isComplete: Bool { mergedChunks.count == plan.chunkCount }
 
     /// Per account, the loss a new tail entry must reach to matter: the smallest kept loss
-    /// once the tail is full, -infinity before. It only rises as chunks merge (pending
-    /// entries raise it when they are merged: until then it is a lower, still safe, bar).
+    /// once the tail is full, -infinity before, or the pilot floor when that is higher. It
+    /// only rises as chunks merge (pending entries raise it when they are merged: until
+    /// then it is a lower, still safe, bar).
     public var admissionFloors: [Double] {
-        merged.map { $0.tail.count >= tailCapacity ? $0.tail[tailCapacity - 1].loss : -.infinity }
+        merged.indices.map { account in
+            let tail = merged[account].tail
+            let exact = tail.count >= tailCapacity ? tail[tailCapacity - 1].loss : -.infinity
+            return Swift.max(exact, pilotFloors?[account] ?? -.infinity)
+        }
+    }
+
+    /// False when some account's pilot floor turned out above its k-th largest loss: its
+    /// tail holds fewer than min(k, count) losses, every one of them at or above the floor,
+    /// so losses that belong in it were never shipped. The job must then be computed
+    /// again without pilot floors. Meaningful once the merge is complete.
+    public var pilotFloorsHeld: Bool {
+        guard let pilotFloors else { return true }
+        for account in merged.indices where pilotFloors[account] > -.infinity {
+            let kept = merged[account].tail.count + pending[account].count
+            if kept < Swift.min(tailCapacity, merged[account].count) { return false }
+        }
+        return true
     }
 }

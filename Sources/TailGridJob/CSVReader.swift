@@ -2,8 +2,11 @@ import Foundation
 
 /// An RFC 4180 reader: comma-separated fields, optionally in double quotes (a quote
 /// inside is written twice), records ending in LF or CRLF, a quoted field may span lines.
-/// Works on bytes, so a 400,000-row positions file reads in one pass without
-/// intermediate strings per line.
+///
+/// Works on bytes and streams: each record is handed to the caller as it is read, in one
+/// fields array reused from record to record, and an unquoted field (nearly all of them)
+/// becomes a string straight from its bytes. A 400,000-row positions file is read without
+/// a copy of itself as records.
 struct CSVReader {
     struct Record {
         /// 1-based line where the record starts.
@@ -11,95 +14,130 @@ struct CSVReader {
         let fields: [String]
     }
 
-    struct Failure: Error {
-        let line: Int
-        let message: String
-    }
-
     /// The records of a file's bytes, refusing text that is not UTF-8 and malformed CSV
     /// with the file and line.
     static func records(of bytes: Data, file: String) throws(JobError) -> [Record] {
-        guard String(data: bytes, encoding: .utf8) != nil else {
+        var records: [Record] = []
+        try forEachRecord(of: bytes, file: file) { (record: Record) throws(JobError) in records.append(record) }
+        return records
+    }
+
+    /// Calls `body` with each record of a file's bytes in order (blank lines skipped),
+    /// after refusing text that is not UTF-8; malformed CSV is refused with the file and
+    /// line, once the records before it have been handed over.
+    static func forEachRecord(of bytes: Data, file: String,
+                              _ body: (Record) throws(JobError) -> Void) throws(JobError) {
+        let buffer = Array(bytes)
+        guard String(validating: buffer, as: UTF8.self) != nil else {
             throw JobError(.data, file: file, "is not UTF-8 text")
         }
-        do throws(Failure) {
-            return try records(Array(bytes))
-        } catch {
-            throw JobError(.data, file: file, line: error.line, error.message)
+        try buffer.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(JobError) in
+            var scanner = Scanner(bytes: bytes, file: file)
+            while let record = try scanner.next() { try body(record) }
         }
     }
 
-    /// The records of `bytes`, blank lines skipped.
-    static func records(_ bytes: [UInt8]) throws(Failure) -> [Record] {
-        var records: [Record] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var line = 1
-        var recordLine = 1
+    /// Reads one record at a time from UTF-8 bytes.
+    struct Scanner {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let file: String
         var index = 0
-        var quoted = false
-        var fieldWasQuoted = false
-        var recordHasContent = false
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var line = 1
 
-        func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            fieldWasQuoted = false
-        }
-        func endRecord() {
-            endField()
-            if recordHasContent { records.append(Record(line: recordLine, fields: fields)) }
-            fields.removeAll(keepingCapacity: true)
-            recordHasContent = false
+        static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"),
+                   cr = UInt8(ascii: "\r"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+
+        init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
+            self.bytes = bytes
+            self.file = file
         }
 
-        while index < bytes.count {
-            let byte = bytes[index]
-            if quoted {
-                if byte == quote {
-                    if index + 1 < bytes.count && bytes[index + 1] == quote {
-                        field.append(quote)
+        /// The next record that has content, or nil at the end.
+        mutating func next() throws(JobError) -> Record? {
+            while index < bytes.count {
+                let recordLine = line
+                var fields: [String] = []
+                var hasContent = false
+                var atEnd = false
+                while !atEnd {
+                    let (field, content, ended) = try readField(line: recordLine)
+                    fields.append(field)
+                    hasContent = hasContent || content
+                    atEnd = ended
+                }
+                if hasContent { return Record(line: recordLine, fields: fields) }
+            }
+            return nil
+        }
+
+        /// Reads one field and the separator after it; `ended` when a newline or the end of
+        /// the bytes closed the record. `content` when the field holds more than blanks
+        /// (or a separator follows it, which makes the record non-blank).
+        mutating func readField(line recordLine: Int) throws(JobError) -> (field: String, content: Bool, ended: Bool) {
+            let start = index
+            var content = false
+            // Leading spaces, then either a quoted field or the plain bytes to a separator.
+            while index < bytes.count && bytes[index] == Self.space { index += 1 }
+            if index < bytes.count && bytes[index] == Self.quote {
+                let field = try readQuoted(recordLine: recordLine)
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if byte == Self.comma { index += 1; return (field, true, false) }
+                    if byte == Self.newline { index += 1; line += 1; return (field, true, true) }
+                    guard byte == Self.space || byte == Self.cr else {
+                        throw JobError(.data, file: file, line: line, "text after the closing quote of a field")
+                    }
+                    index += 1
+                }
+                return (field, true, true)
+            }
+            var end = index
+            while end < bytes.count {
+                let byte = bytes[end]
+                if byte == Self.comma || byte == Self.newline { break }
+                if byte == Self.quote {
+                    throw JobError(.data, file: file, line: line,
+                                   "a quote inside an unquoted field (quote the whole field and double the quote)")
+                }
+                if byte != Self.space && byte != Self.tab && byte != Self.cr { content = true }
+                end += 1
+            }
+            var fieldEnd = end
+            // A CR right before the LF belongs to the line end, not the field.
+            if end < bytes.count && bytes[end] == Self.newline && fieldEnd > start && bytes[fieldEnd - 1] == Self.cr {
+                fieldEnd -= 1
+            }
+            let field = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<fieldEnd]), as: UTF8.self)
+            guard end < bytes.count else {
+                index = end
+                return (field, content, true)
+            }
+            index = end + 1
+            if bytes[end] == Self.comma { return (field, true, false) }
+            line += 1
+            return (field, content, true)
+        }
+
+        /// Reads a quoted field from its opening quote through its closing quote.
+        mutating func readQuoted(recordLine: Int) throws(JobError) -> String {
+            index += 1
+            var field: [UInt8] = []
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == Self.quote {
+                    if index + 1 < bytes.count && bytes[index + 1] == Self.quote {
+                        field.append(Self.quote)
                         index += 2
                         continue
                     }
-                    quoted = false
-                } else {
-                    if byte == newline { line += 1 }
-                    field.append(byte)
+                    index += 1
+                    return String(decoding: field, as: UTF8.self)
                 }
+                if byte == Self.newline { line += 1 }
+                field.append(byte)
                 index += 1
-                continue
             }
-            switch byte {
-            case quote:
-                guard field.allSatisfy({ $0 == UInt8(ascii: " ") }) && !fieldWasQuoted else {
-                    throw Failure(line: line, message: "a quote inside an unquoted field (quote the whole field and double the quote)")
-                }
-                field.removeAll(keepingCapacity: true)
-                quoted = true
-                fieldWasQuoted = true
-                recordHasContent = true
-            case comma:
-                endField()
-                recordHasContent = true
-            case cr where index + 1 < bytes.count && bytes[index + 1] == newline:
-                break // the LF ends the record
-            case newline:
-                endRecord()
-                line += 1
-                recordLine = line
-            default:
-                if fieldWasQuoted && byte != UInt8(ascii: " ") && byte != cr {
-                    throw Failure(line: line, message: "text after the closing quote of a field")
-                }
-                if !fieldWasQuoted { field.append(byte) }
-                if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") && byte != cr { recordHasContent = true }
-            }
-            index += 1
+            throw JobError(.data, file: file, line: recordLine, "a quoted field is never closed")
         }
-        if quoted { throw Failure(line: recordLine, message: "a quoted field is never closed") }
-        endRecord()
-        return records
     }
 }

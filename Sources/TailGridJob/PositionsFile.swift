@@ -9,21 +9,20 @@ enum PositionsFile {
     static let header = ["account", "instrument", "quantity"]
 
     static func apply(_ bytes: Data, file: String, to accounts: [Account], market: MarketData) throws(JobError) -> [Account] {
-        let records = try CSVReader.records(of: bytes, file: file)
         let indexOfAccount = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.id, $0) })
         var added = [[Account.Position]](repeating: [], count: accounts.count)
         var instruments: [String: Instrument] = [:]
         var headerSeen = false
-        for record in records {
+        try CSVReader.forEachRecord(of: bytes, file: file) { (record: CSVReader.Record) throws(JobError) in
             let fields = record.fields.map(trimmed)
-            if fields.first?.hasPrefix("#") == true { continue }
+            if fields.first?.hasPrefix("#") == true { return }
             func fail(_ message: String) -> JobError {
                 JobError(.data, file: file, line: record.line, message)
             }
             guard headerSeen else {
                 guard fields == header else { throw fail(headerProblem(record.fields)) }
                 headerSeen = true
-                continue
+                return
             }
             guard fields.count == 3 else {
                 throw fail("expected 3 fields (account,instrument,quantity), got \(fields.count)")

@@ -46,7 +46,8 @@ extension Array where Element == TailLoss {
             }
         }
         removeAll(keepingCapacity: true)
-        reserveCapacity(total)
+        // A tail still filling grows geometrically (up to `capacity`), not by each batch.
+        if self.capacity < total { reserveCapacity(Swift.min(capacity, Swift.max(total, 2 * self.capacity))) }
         append(contentsOf: scratch)
     }
 

@@ -9,6 +9,11 @@
 ///
 /// A loss below `floor` is never kept: the coordinator of a distributed run passes the
 /// lowest loss still inside the tails it already holds, since nothing smaller can enter.
+///
+/// Memory: the buffer grows with what is admitted, never past `capacity + slack`
+/// entries, and `takeRankedTail()` hands over exactly the kept entries and frees it. A
+/// chunk holds one selector per account (20,000 on a large book), so what each keeps
+/// beyond its admitted entries is multiplied by the accounts.
 public struct TailSelector: Sendable {
     public let capacity: Int
     public let floor: Double
@@ -22,7 +27,7 @@ public struct TailSelector: Sendable {
         precondition(capacity > 0, "a tail keeps at least one loss")
         self.capacity = capacity
         self.floor = floor
-        self.bufferLimit = capacity + Swift.max(256, capacity / 2)
+        self.bufferLimit = capacity + Swift.max(256, capacity / 4)
         self.buffer = []
         self.bar = nil
     }
@@ -38,19 +43,30 @@ public struct TailSelector: Sendable {
         guard loss >= floor else { return }
         let candidate = TailLoss(loss: loss, scenario: scenario)
         if let bar, !candidate.ranksBefore(bar) { return }
+        if buffer.count == buffer.capacity { grow() }
         buffer.append(candidate)
         if buffer.count >= bufferLimit { cut() }
     }
 
-    /// The kept losses, ranked largest first.
-    public func rankedTail() -> [TailLoss] {
-        var entries = buffer
-        entries.withUnsafeMutableBufferPointer { entries in
+    /// Grows the buffer's room by half, up to `bufferLimit`: an append past the room
+    /// would double it, and a chunk of 20,000 accounts would carry the unused half.
+    @usableFromInline
+    mutating func grow() {
+        buffer.reserveCapacity(Swift.min(bufferLimit, Swift.max(32, buffer.count + buffer.count / 2)))
+    }
+
+    /// The kept losses, ranked largest first, in an array of exactly their size; the
+    /// selector is left empty (its buffer freed), its bar and floor as they were.
+    public mutating func takeRankedTail() -> [TailLoss] {
+        let kept = Swift.min(capacity, buffer.count)
+        let ranked = buffer.withUnsafeMutableBufferPointer { entries in
             if entries.count > capacity { Self.select(entries, count: capacity) }
-            Self.sort(UnsafeMutableBufferPointer(rebasing: entries.prefix(capacity)))
+            let top = UnsafeMutableBufferPointer(rebasing: entries.prefix(kept))
+            Self.sort(top)
+            return Array(top)
         }
-        if entries.count > capacity { entries.removeLast(entries.count - capacity) }
-        return entries
+        buffer = []
+        return ranked
     }
 
     /// Sorts by rank, in place: quicksort with median-of-three pivots, insertion sort

@@ -23,6 +23,23 @@ struct InProcessClusterTests {
         #expect(final.summaryBytes < final.fullLossVectorBytes / 10, "tails, not vectors: \(final.summaryBytes) of \(final.fullLossVectorBytes)")
     }
 
+    /// Pilot floors far too high starve every account's tail: the coordinator sees it once
+    /// the merge is complete and computes the job again without them, with the same
+    /// result as in-process.
+    @Test func tooHighPilotFloorsAreComputedAgainWithout() async throws {
+        let job = try ClusterJobs.load(BookFixture.yaml(accounts: 20, scenarios: 20_000, chunkSize: 4096))
+        var configuration = CoordinatorConfiguration()
+        configuration.pilotFloors = .fixed(Array(repeating: 1e15, count: 20))
+        let cluster = InProcessCluster(configuration: configuration)
+        defer { cluster.stop() }
+        cluster.startWorker("w0")
+        cluster.startWorker("w1")
+        let id = try cluster.coordinator.submit(job).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
     /// A worker that vanishes while it holds a chunk loses it to the others.
     @Test func lostWorkersChunkIsRetried() async throws {
         let cluster = InProcessCluster()

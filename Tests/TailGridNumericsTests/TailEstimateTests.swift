@@ -39,7 +39,7 @@ struct TailEstimateTests {
             for index in start..<min(losses.count, start + piece) {
                 selector.offer(loss: losses[index], scenario: UInt64(index))
             }
-            merged = .mergedTail(merged, selector.rankedTail(), capacity: capacity)
+            merged = .mergedTail(merged, selector.takeRankedTail(), capacity: capacity)
         }
         let sorted = losses.enumerated().map { TailLoss(loss: $0.element, scenario: UInt64($0.offset)) }
             .sorted { $0.ranksBefore($1) }
@@ -49,7 +49,7 @@ struct TailEstimateTests {
     @Test func floorDropsOnlyLossesBelowIt() {
         var selector = TailSelector(capacity: 3, floor: 5)
         for (index, loss) in [1.0, 9, 5, 4, 7, 8].enumerated() { selector.offer(loss: loss, scenario: UInt64(index)) }
-        #expect(selector.rankedTail().map(\.loss) == [9, 8, 7])
+        #expect(selector.takeRankedTail().map(\.loss) == [9, 8, 7])
     }
 
     /// ES >= VaR at every level, on seeded random tails.
@@ -86,7 +86,7 @@ struct TailEstimateTests {
                 let (u, _) = generator.uniformPair(Philox4x32.counter(scenario: scenario, draw: 0, stream: 0))
                 selector.offer(loss: NormalDistribution.quantile(u), scenario: scenario)
             }
-            let estimate = TailEstimate(confidence: 0.99, scenarios: n, rankedTail: selector.rankedTail())
+            let estimate = TailEstimate(confidence: 0.99, scenarios: n, rankedTail: selector.takeRankedTail())
             estimates.append(estimate.expectedShortfall)
             standardErrors.append(estimate.expectedShortfallStandardError)
             if estimate.valueAtRiskInterval95.contains(trueVaR) { coverage += 1 }

@@ -1,0 +1,98 @@
+import Foundation
+import TailGridNumerics
+
+/// Admission floors from a pilot, sent with a job's first chunks so that even they ship
+/// only losses that can plausibly reach a tail.
+///
+/// Before any chunk is merged the exact floor (the k-th largest loss so far) is unknown,
+/// so without a pilot the first chunks of a 20,000-account book each keep k = 1,000
+/// losses per account (320 MB a chunk at 100,000 scenarios) and sort through many more.
+/// The pilot is the job's first m scenarios (m = 2,048 at most), evaluated once by
+/// whoever merges; an account's floor is its r-th largest pilot loss, with r chosen so
+/// that the floor lies above the job's k-th largest loss with probability at most 1e-12:
+///
+/// Let v be the job's k-th largest loss; fewer than k scenarios lie strictly above it.
+/// The floor is above v only if at least r pilot scenarios are among those. Scenarios are
+/// exchangeable (independent draws, a pure function of seed and index), so that count X
+/// is hypergeometric (N, at most k - 1, m), with mean at most mu = m k / N. Hoeffding
+/// (1963) bounds its tail by the binomial's, and Chernoff's bound gives
+/// P(X >= r) <= e^-mu (e mu / r)^r; r is the smallest integer above mu making that at most
+/// 1e-12 (ties between equal losses do not change the argument: it counts losses
+/// strictly above v).
+///
+/// The floors are speculative and the merge does not trust them: once every chunk is
+/// merged, an account whose tail holds fewer than min(k, count) losses had a floor above
+/// its k-th loss (`SummaryMerger.pilotFloorsHeld`), and the job is computed again without
+/// pilot floors. The result is the same bits with or without them.
+public enum PilotFloors {
+    /// The largest chance, per account, that a pilot floor is too high.
+    public static let failureBound = 1e-12
+    /// The most pilot scenarios (8 tiles).
+    public static let maxPilotScenarios = 8 * ScenarioTile.size
+
+    /// Where a run's first floors come from.
+    public enum Source: Sendable {
+        /// Computed from the pilot (the default).
+        case pilot
+        /// None: every first chunk keeps a full tail.
+        case off
+        /// Given floors, one per account (tests use floors that are too high to exercise
+        /// the recomputation).
+        case fixed([Double])
+    }
+
+    /// The number of pilot scenarios for a job: a quarter of the scenarios up to
+    /// `maxPilotScenarios`, in whole tiles; 0 (no pilot) below one tile.
+    public static func pilotScenarios(scenarios: Int) -> Int {
+        let tiles = Swift.min(maxPilotScenarios, scenarios / 4) / ScenarioTile.size
+        return tiles * ScenarioTile.size
+    }
+
+    /// The rank r of the pilot loss used as the floor, for a pilot of m of the job's N
+    /// scenarios and a tail of k; nil when no rank within the pilot meets the bound.
+    public static func floorRank(pilot m: Int, scenarios n: Int, tailCapacity k: Int) -> Int? {
+        guard m > 0, n > 0, k > 0, m < n else { return nil }
+        let mean = Double(m) * Double(k) / Double(n)
+        let logBound = Foundation.log(failureBound)
+        var rank = Swift.max(1, Int(mean.rounded(.down)) + 1)
+        while rank <= m {
+            let r = Double(rank)
+            // log of e^-mu (e mu / r)^r
+            if -mean + r * (1 + Foundation.log(mean / r)) <= logBound { return rank }
+            rank += 1
+        }
+        return nil
+    }
+
+    /// The pilot floor of each account of `plan` (-infinity where none applies).
+    public static func floors(for plan: EnginePlan) -> [Double] {
+        let accounts = plan.job.accounts.count
+        let m = pilotScenarios(scenarios: plan.job.scenarios)
+        guard let rank = floorRank(pilot: m, scenarios: plan.job.scenarios, tailCapacity: plan.tailCapacity) else {
+            return Array(repeating: -.infinity, count: accounts)
+        }
+        let width = ScenarioTile.size
+        let workspace = plan.evaluator.makeWorkspace()
+        var selectors = (0..<accounts).map { _ in TailSelector(capacity: rank) }
+        var finiteCounts = [Int](repeating: 0, count: accounts)
+        for tile in 0..<(m / width) {
+            let tileStart = UInt64(tile * width)
+            plan.evaluator.evaluate(tileStart: tileStart, workspace: workspace)
+            for account in 0..<accounts {
+                for index in 0..<width {
+                    let loss = -workspace.accountProfit[account * width + index]
+                    guard loss.isFinite else { continue }
+                    finiteCounts[account] += 1
+                    selectors[account].offer(loss: loss, scenario: tileStart + UInt64(index))
+                }
+            }
+        }
+        return (0..<accounts).map { account in
+            let ranked = selectors[account].takeRankedTail()
+            // An account with non-finite pilot losses has fewer than m to rank: its floor
+            // needs the rank for the pilot it has, which is at most `rank`'s.
+            guard finiteCounts[account] == m, ranked.count == rank, let floor = ranked.last?.loss else { return -.infinity }
+            return floor
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TailGridEngine
+import TailGridNumerics
+
+/// Pilot floors: their rank meets the stated bound on the exact hypergeometric tail, they
+/// make the first chunks ship less, and the result is the same bits with them, without
+/// them, and when they prove too high.
+@Suite("Pilot floors")
+struct PilotFloorsTests {
+    /// log P(X >= r) for X ~ Hypergeometric(population n, successes k, draws m), summed
+    /// exactly in log space (log-gamma binomial coefficients), independent of the Chernoff
+    /// bound the rank is chosen with.
+    static func logHypergeometricTail(atLeast r: Int, population n: Int, successes k: Int, draws m: Int) -> Double {
+        func logChoose(_ a: Int, _ b: Int) -> Double {
+            lgamma(Double(a) + 1) - lgamma(Double(b) + 1) - lgamma(Double(a - b) + 1)
+        }
+        let denominator = logChoose(n, m)
+        var terms: [Double] = []
+        for x in r...Swift.min(k, m) {
+            terms.append(logChoose(k, x) + logChoose(n - k, m - x) - denominator)
+        }
+        let largest = terms.max() ?? -.infinity
+        return largest + log(terms.reduce(0) { $0 + exp($1 - largest) })
+    }
+
+    /// For the pilot sizes and tails of real jobs, the chance that the floor's rank is
+    /// reached by pilot scenarios inside the top k is at most 1e-12 (exactly computed),
+    /// and the rank below it does not meet the Chernoff bound (the rank is the smallest).
+    @Test(arguments: [(2048, 100_000, 1062), (1024, 10_000, 120), (2048, 1_000_000, 10_196), (256, 4_000, 52)])
+    func rankMeetsTheBound(m: Int, n: Int, k: Int) throws {
+        let rank = try #require(PilotFloors.floorRank(pilot: m, scenarios: n, tailCapacity: k))
+        let exact = Self.logHypergeometricTail(atLeast: rank, population: n, successes: k, draws: m)
+        #expect(exact <= log(PilotFloors.failureBound), "P(X >= \(rank)) = e^\(exact)")
+        let mean = Double(m * k) / Double(n)
+        let previous = Double(rank - 1)
+        if previous > mean {
+            #expect(-mean + previous * (1 + log(mean / previous)) > log(PilotFloors.failureBound))
+        }
+        // Useful: the floor admits a few per cent of losses, not most of them.
+        #expect(Double(rank) / Double(m) < 0.25)
+    }
+
+    @Test func noPilotWhenItCannotHelp() {
+        #expect(PilotFloors.pilotScenarios(scenarios: 1000) == 0)
+        #expect(PilotFloors.floorRank(pilot: 0, scenarios: 1000, tailCapacity: 10) == nil)
+        #expect(PilotFloors.pilotScenarios(scenarios: 100_000) == PilotFloors.maxPilotScenarios)
+        // A tail as large as the pilot: no rank inside it can be safe.
+        #expect(PilotFloors.floorRank(pilot: 256, scenarios: 1024, tailCapacity: 1000) == nil)
+    }
+
+    /// With the pilot's floors, without them, and with floors far too high (nothing
+    /// shipped, so the job runs again without them): the same bits.
+    @Test func resultIsTheSameWithAndWithoutPilotFloors() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(scenarios: 40_000, chunkSize: 4096))
+        let floors = PilotFloors.floors(for: plan)
+        #expect(floors.allSatisfy { $0.isFinite }, "every account of the fixture has a pilot floor")
+        let off = try LocalRunner(plan: plan, threads: 2, pilotFloors: .off).run()
+        let pilot = try LocalRunner(plan: plan, threads: 2, pilotFloors: .pilot).run()
+        let tooHigh = try LocalRunner(plan: plan, threads: 2, pilotFloors: .fixed(floors.map { _ in 1e15 })).run()
+        #expect(pilot.accounts.map(\.bitSignature) == off.accounts.map(\.bitSignature))
+        #expect(tooHigh.accounts.map(\.bitSignature) == off.accounts.map(\.bitSignature))
+        // Each pilot floor lies below the account's k-th largest loss (the last tail entry
+        // the estimates need), as the bound promises.
+        var merger = SummaryMerger(plan: plan)
+        let computer = ChunkComputer(plan: plan)
+        for chunk in 0..<plan.chunks.chunkCount {
+            try merger.merge(chunk: chunk, computer.summarize(plan.chunks.range(ofChunk: chunk)))
+        }
+        for (account, summary) in merger.accounts.enumerated() {
+            #expect(floors[account] <= summary.tail[plan.tailCapacity - 1].loss)
+        }
+    }
+
+    /// The first chunk computed with the pilot's floors ships a few per cent of its
+    /// losses per account; without them it ships the whole tail length.
+    @Test func firstChunkShipsLess() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(scenarios: 100_000, chunkSize: 8192))
+        let floors = PilotFloors.floors(for: plan)
+        let computer = ChunkComputer(plan: plan)
+        let range = plan.chunks.range(ofChunk: 0)
+        let without = computer.summarize(range).accounts.map(\.tail.count)
+        let with = computer.summarize(range, floors: floors).accounts.map(\.tail.count)
+        #expect(without.allSatisfy { $0 == plan.tailCapacity })
+        for shipped in with { #expect(shipped < range.count / 20, "\(shipped) of \(range.count)") }
+        // And the merger refuses to call floors held that starve an account.
+        var merger = SummaryMerger(plan: plan, pilotFloors: floors.map { _ in 1e15 })
+        for chunk in 0..<plan.chunks.chunkCount {
+            let sent = merger.admissionFloors
+            try merger.merge(chunk: chunk, computer.summarize(plan.chunks.range(ofChunk: chunk), floors: sent), floors: sent)
+        }
+        #expect(!merger.pilotFloorsHeld)
+        #expect(throws: EngineError.self) { _ = try EngineResult(plan: plan, merged: merger) }
+    }
+}
