@@ -87,12 +87,7 @@ public final class Coordinator: Sendable {
             throw ClusterError(.invalidJob, error.message, jobError: JobError(.data, file: loaded.path, error.message))
         }
         // The pilot is evaluated here, outside the state's lock, like the plan.
-        let pilotFloors: [Double]?
-        switch configuration.pilotFloors {
-        case .pilot: pilotFloors = PilotFloors.floors(for: plan)
-        case .off: pilotFloors = nil
-        case .fixed(let floors): pilotFloors = floors.count == job.accounts.count ? floors : nil
-        }
+        let pilotFloors = configuration.pilotFloors.floors(for: plan)
         let id = "job-" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         return try transition { state, now throws(ClusterError) in
             guard state.accepting else { throw ClusterError(.unavailable, "the coordinator is shutting down and accepts no jobs") }

@@ -28,13 +28,7 @@ public struct LocalRunner: Sendable {
     /// account), the job is computed again without pilot floors.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> EngineResult {
         BLAS.setThreadCount(1)
-        let first: [Double]?
-        switch pilotFloors {
-        case .pilot: first = PilotFloors.floors(for: plan)
-        case .off: first = nil
-        case .fixed(let floors): first = floors
-        }
-        let merger = try merge(pilotFloors: first, progress: progress)
+        let merger = try merge(pilotFloors: pilotFloors.floors(for: plan), progress: progress)
         if merger.pilotFloorsHeld { return try EngineResult(plan: plan, merged: merger) }
         return try EngineResult(plan: plan, merged: merge(pilotFloors: nil, progress: progress))
     }

@@ -39,6 +39,16 @@ public enum PilotFloors {
         /// Given floors, one per account (tests use floors that are too high to exercise
         /// the recomputation).
         case fixed([Double])
+
+        /// The first floors of a run of `plan`: nil for none (also for given floors that
+        /// are not one per account).
+        public func floors(for plan: EnginePlan) -> [Double]? {
+            switch self {
+            case .pilot: PilotFloors.floors(for: plan)
+            case .off: nil
+            case .fixed(let floors): floors.count == plan.job.accounts.count ? floors : nil
+            }
+        }
     }
 
     /// The number of pilot scenarios for a job: a quarter of the scenarios up to
