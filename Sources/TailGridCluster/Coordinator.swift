@@ -86,12 +86,14 @@ public final class Coordinator: Sendable {
         } catch {
             throw ClusterError(.invalidJob, error.message, jobError: JobError(.data, file: loaded.path, error.message))
         }
-        // The pilot is evaluated here, outside the state's lock, like the plan.
+        // The pilot and the stress scenarios are evaluated here, outside the state's lock,
+        // like the plan.
         let pilotFloors = configuration.pilotFloors.floors(for: plan)
+        let stress = job.stress.losses(plan: plan)
         let id = "job-" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         return try transition { state, now throws(ClusterError) in
             guard state.accepting else { throw ClusterError(.unavailable, "the coordinator is shutting down and accepts no jobs") }
-            state.add(loaded, plan: plan, pilotFloors: pilotFloors, priority: priority, id: id, now: now)
+            state.add(loaded, plan: plan, pilotFloors: pilotFloors, stress: stress, priority: priority, id: id, now: now)
             guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "job \(id) ended at once") }
             return status
         }

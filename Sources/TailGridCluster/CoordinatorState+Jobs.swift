@@ -6,13 +6,13 @@ import TailGridProtocol
 /// Transitions of jobs: queued, cancelled, failed, interrupted, restarted, finished,
 /// forgotten.
 extension CoordinatorState {
-    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, priority: Int, id: String,
+    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, stress: StressLosses, priority: Int, id: String,
                       now: ContinuousClock.Instant) {
         sequence += 1
         let chunkCount = plan.chunks.chunkCount
         jobs[id] = Job(id: id, sequence: sequence, priority: priority, name: loaded.engineJob.name,
                        inputSHA256: loaded.inputSHA256, chunkPlan: plan.chunks, accountCount: loaded.engineJob.accounts.count,
-                       work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors,
+                       work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, stress: stress,
                                   merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors)),
                        chunks: Array(repeating: .pending, count: chunkCount), submitted: now)
         log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks")
@@ -98,7 +98,7 @@ extension CoordinatorState {
         }
         let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds
         do {
-            let result = try EngineResult(plan: work.plan, merged: work.merger)
+            let result = try EngineResult(plan: work.plan, merged: work.merger, stress: work.stress)
             var document = ResultDocument(job: work.loaded, result: result, elapsedSeconds: elapsed)
             document.audit = ResultDocument.Audit(chunksChecked: job.audit.chunksChecked, mismatches: job.audit.mismatches,
                                                   quarantinedWorkers: job.audit.quarantinedWorkers)

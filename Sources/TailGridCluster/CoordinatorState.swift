@@ -45,6 +45,8 @@ struct CoordinatorState {
         let plan: EnginePlan
         /// The first admission floors (`PilotFloors`); nil once they proved too high.
         var pilotFloors: [Double]?
+        /// The job's stress losses (`StressTest`), evaluated at submission.
+        let stress: StressLosses
         var merger: SummaryMerger
     }
 

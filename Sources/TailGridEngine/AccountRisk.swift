@@ -13,4 +13,8 @@ public struct AccountRisk: Sendable, Hashable {
     public let lossStandardDeviation: Double?
     public let histogram: LossHistogram
     public let margin: AccountMargin
+    /// The account's stress losses; nil when the job has no stress scenarios.
+    public let stress: StressLosses.Account?
+    /// The short-option minimum (`ShortOptionMinimum`); nil when the policy has none.
+    public let shortOptionMinimum: Double?
 }

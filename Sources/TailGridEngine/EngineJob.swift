@@ -36,12 +36,15 @@ public struct EngineJob: Sendable {
     public var aggregation: PositionMatrix.Mode
     /// Steps of each scenario path over the horizon (`paths.steps`); 1 is one step.
     public var steps: Int
+    /// The stress scenarios (`stress:`); none by default.
+    public var stress: StressTest
 
     public init(name: String, seed: UInt64, scenarios: Int, horizonDays: Double, confidences: [Double],
                 chunkSize: Int = ChunkPlan.defaultChunkSize, model: ScenarioModel = .gaussian,
                 market: MarketData, correlation: FactorCorrelation? = nil, haircuts: [String: Double] = [:],
                 accounts: [Account], margin: MarginPolicy = MarginPolicy(),
-                aggregation: PositionMatrix.Mode = .automatic, steps: Int = 1) {
+                aggregation: PositionMatrix.Mode = .automatic, steps: Int = 1,
+                stress: StressTest = StressTest(scenarios: [])) {
         self.name = name
         self.seed = seed
         self.scenarios = scenarios
@@ -56,6 +59,7 @@ public struct EngineJob: Sendable {
         self.margin = margin
         self.aggregation = aggregation
         self.steps = steps
+        self.stress = stress
     }
 
     /// tau = horizon_days / 365.

@@ -7,12 +7,20 @@ public struct EngineResult: Sendable {
     public let correlationRank: Int
     public let chunkCount: Int
 
-    /// Builds the result from a complete merge.
-    public init(plan: EnginePlan, merged: SummaryMerger) throws(EngineError) {
+    /// The stress scenarios the accounts' stress losses refer to (empty without).
+    public let stressScenarios: [StressScenario]
+
+    /// Builds the result from a complete merge and the job's stress losses (computed
+    /// here when not given: `StressTest.losses(plan:)`).
+    public init(plan: EnginePlan, merged: SummaryMerger, stress: StressLosses? = nil) throws(EngineError) {
         guard merged.isComplete else {
             throw EngineError(.inconsistentSummary, "only \(merged.mergedChunks.count) of \(plan.chunks.chunkCount) chunks merged")
         }
         let job = plan.job
+        let stress = stress ?? job.stress.losses(plan: plan)
+        guard stress.scenarios == job.stress.scenarios, stress.losses.count == job.accounts.count * stress.scenarios.count else {
+            throw EngineError(.inconsistentSummary, "the stress losses are not those of this job's stress scenarios")
+        }
         var accounts: [AccountRisk] = []
         for (index, summary) in merged.accounts.enumerated() {
             let id = job.accounts[index].id
@@ -26,15 +34,23 @@ public struct EngineResult: Sendable {
             let estimates = job.confidences.map {
                 TailEstimate(confidence: $0, scenarios: job.scenarios, rankedTail: summary.tail)
             }
+            let accountStress = stress.account(index)
+            if let accountStress, let bad = accountStress.losses.firstIndex(where: { !$0.isFinite }) {
+                throw EngineError(.nonFiniteLoss, "account '\(id)': the stress scenario '\(stress.scenarios[bad].name)' gave a loss that is not a finite number")
+            }
+            let minimum = job.margin.shortOptionMinimum?.requirement(for: job.accounts[index], market: job.market)
             let margin = job.margin.margin(equity: plan.equity[index], valueAtRisk: estimates[0].valueAtRisk,
-                                           expectedShortfall: estimates[0].expectedShortfall)
+                                           expectedShortfall: estimates[0].expectedShortfall,
+                                           stressComponent: accountStress?.component, shortOptionMinimum: minimum ?? 0)
             accounts.append(AccountRisk(id: id, equity: plan.equity[index], estimates: estimates,
                                         meanLoss: summary.mean, lossStandardDeviation: summary.standardDeviation,
-                                        histogram: summary.histogram, margin: margin))
+                                        histogram: summary.histogram, margin: margin, stress: accountStress,
+                                        shortOptionMinimum: minimum))
         }
         self.accounts = accounts
         self.factors = plan.factors.map(\.name)
         self.correlationRank = plan.correlationRank
         self.chunkCount = plan.chunks.chunkCount
+        self.stressScenarios = stress.scenarios
     }
 }

@@ -1,8 +1,17 @@
-/// How margin follows from the loss distribution.
+/// How margin follows from the loss distribution, the stress test and the floors.
 ///
-/// Initial margin is the ES (or VaR) at the first listed confidence, never below zero;
-/// maintenance margin is `maintenanceRatio` times it. Equity at or above IM is `ok`,
-/// between MM and IM a `margin_call`, below MM `liquidation`.
+/// With B = max(0, ES or VaR at the first listed confidence) (the base), T =
+/// `stressWeight` x max(0, worst weighted stress loss) when the job has stress scenarios,
+/// and M the short-option minimum (`ShortOptionMinimum`, 0 when off):
+///
+///     C  = B                                (no stress scenarios)
+///        = max(B, T)                        (combine: max)
+///        = x B + (1 - x) T                  (combine: blend, x = baseWeight; SPAN 2)
+///     IM = B + (C - B) + max(0, M - C)
+///
+/// so the components base, stress uplift C - B and short-option uplift add up to IM in
+/// that order. Maintenance margin is `maintenanceRatio` IM. Equity at or above IM
+/// is `ok`, between MM and IM a `margin_call`, below MM `liquidation`.
 ///
 /// Collateral enters equity at its haircut value: a balance b >= 0 of a coin at price S
 /// with haircut h counts b S (1 - h), a liability (b < 0, a borrowed coin) counts
@@ -32,18 +41,38 @@ public struct MarginPolicy: Sendable, Hashable {
         case liquidation
     }
 
+    /// How the base and the stress component make the core margin.
+    public enum Combine: String, Sendable, Hashable, CaseIterable {
+        case max
+        case blend
+    }
+
     public let measure: Measure
     public let maintenanceRatio: Double
     public let collateral: Collateral
+    public let combine: Combine
+    /// The weight on the worst stress loss.
+    public let stressWeight: Double
+    /// x in the blend x B + (1 - x) T.
+    public let baseWeight: Double
+    /// The per-contract floor for short options; nil when off.
+    public let shortOptionMinimum: ShortOptionMinimum?
 
     public static let defaultMaintenanceRatio = 0.8
+    public static let defaultBaseWeight = 0.5
 
     public init(measure: Measure = .es, maintenanceRatio: Double = MarginPolicy.defaultMaintenanceRatio,
-                collateral: Collateral = .portfolio) {
+                collateral: Collateral = .portfolio, combine: Combine = .max, stressWeight: Double = 1,
+                baseWeight: Double = MarginPolicy.defaultBaseWeight, shortOptionMinimum: ShortOptionMinimum? = nil) {
         precondition(maintenanceRatio > 0 && maintenanceRatio <= 1)
+        precondition(stressWeight >= 0 && baseWeight >= 0 && baseWeight <= 1)
         self.measure = measure
         self.maintenanceRatio = maintenanceRatio
         self.collateral = collateral
+        self.combine = combine
+        self.stressWeight = stressWeight
+        self.baseWeight = baseWeight
+        self.shortOptionMinimum = shortOptionMinimum
     }
 
     /// The USD value a collateral balance adds to equity: b S (1 - h) for b >= 0,
@@ -52,19 +81,46 @@ public struct MarginPolicy: Sendable, Hashable {
         amount * price * (amount >= 0 ? 1 - haircut : 1 + haircut)
     }
 
-    public func margin(equity: Double, valueAtRisk: Double, expectedShortfall: Double) -> AccountMargin {
-        let initial = Swift.max(0, measure == .es ? expectedShortfall : valueAtRisk)
+    /// The margin of one account: `stressComponent` is max(0, worst weighted stress
+    /// loss) (nil without stress scenarios), `shortOptionMinimum` its short-option
+    /// minimum (0 when off).
+    public func margin(equity: Double, valueAtRisk: Double, expectedShortfall: Double, stressComponent: Double? = nil,
+                       shortOptionMinimum: Double = 0) -> AccountMargin {
+        let base = Swift.max(0, measure == .es ? expectedShortfall : valueAtRisk)
+        var core = base
+        if let stressComponent {
+            let stress = stressWeight * stressComponent
+            core = combine == .max ? Swift.max(base, stress) : baseWeight * base + (1 - baseWeight) * stress
+        }
+        let components = AccountMargin.Components(base: base, stressUplift: core - base,
+                                                  shortOptionUplift: Swift.max(0, shortOptionMinimum - core))
+        let initial = components.total
         let maintenance = maintenanceRatio * initial
         let status: Status = equity >= initial ? .ok : (equity >= maintenance ? .marginCall : .liquidation)
         return AccountMargin(initialMargin: initial, maintenanceMargin: maintenance,
-                             excessMargin: equity - initial, status: status)
+                             excessMargin: equity - initial, status: status, components: components)
     }
 }
 
 /// The margin figures of one account.
 public struct AccountMargin: Sendable, Hashable {
+    /// What initial margin is made of (see `MarginPolicy`); `total` is the IM.
+    public struct Components: Sendable, Hashable {
+        /// B: the ES (or VaR) at the first confidence, at least 0.
+        public let base: Double
+        /// C - B: what the stress test adds to the base (negative under a blend whose
+        /// stress is below the base).
+        public let stressUplift: Double
+        /// max(0, M - C): what the short-option minimum adds.
+        public let shortOptionUplift: Double
+
+        /// B + (C - B) + short-option uplift, summed in that order.
+        public var total: Double { base + stressUplift + shortOptionUplift }
+    }
+
     public let initialMargin: Double
     public let maintenanceMargin: Double
     public let excessMargin: Double
     public let status: MarginPolicy.Status
+    public let components: Components
 }

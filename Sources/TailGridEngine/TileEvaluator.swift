@@ -116,12 +116,20 @@ public struct TileEvaluator: Sendable {
 
     /// Fills `workspace.accountProfit` for the tile starting at `tileStart`.
     public func evaluate(tileStart: UInt64, workspace: TileWorkspace) {
-        let width = ScenarioTile.size
         generator.generate(tileStart: tileStart, draws: workspace.draws.baseAddress!,
                            independent: workspace.independent.baseAddress!)
         for index in prices.indices {
             buildPath(of: index, workspace: workspace)
         }
+        revalue(workspace: workspace)
+    }
+
+    /// Instrument P&L and account P&L (`workspace.accountProfit`) from the paths, vol
+    /// multipliers, shifts and funding sums already in `workspace`: the scenarios' or
+    /// those a `StressTest` writes. `instrumentVolMultipliers` (instruments x tile), when
+    /// given, replaces each instrument's vol multipliers (a stress's per-expiry vol moves).
+    func revalue(workspace: TileWorkspace, instrumentVolMultipliers: UnsafePointer<Double>? = nil) {
+        let width = ScenarioTile.size
         let paths = workspace.pathSpots.baseAddress!
         let logReturns = workspace.logReturns.baseAddress!
         let scratch = workspace.pricingScratch.baseAddress!
@@ -132,7 +140,9 @@ public struct TileEvaluator: Sendable {
             var settlement = UnsafePointer(paths + (u * steps + terms.settlementStep) * width)
             var logs = UnsafePointer(logReturns + u * width)
             var multipliers = UnsafePointer(workspace.volMultipliers.baseAddress! + u * width)
-            if pricer.volShockWeight != 1, prices[u].volFactor != nil {
+            if let instrumentVolMultipliers {
+                multipliers = instrumentVolMultipliers + index * width
+            } else if pricer.volShockWeight != 1, prices[u].volFactor != nil {
                 let w = pricer.volShockWeight
                 let drift = w * w * prices[u].volDrift
                 let moves = workspace.volLogMoves.baseAddress! + u * width

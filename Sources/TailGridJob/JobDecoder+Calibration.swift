@@ -18,6 +18,8 @@ extension JobDecoder {
         let window: ReturnWindow
         let field: YAMLField
         let report: CalibrationReport
+        /// The price files the calibration read (historical stress reuses them).
+        let prices: PriceHistories
     }
 
     /// How the calibration estimates the covariance.
@@ -52,24 +54,9 @@ extension JobDecoder {
         if method == .sample, let lambdaField { throw lambdaField.error("lambda applies to method: ewma only") }
         let lambda = try lambdaField?.double(in: 0...1, open: true, "a decay in (0, 1), like 0.94") ?? Self.defaultLambda
         let fill = try mapping.optional("fill")?.choice(PriceFile.Fill.self) ?? .reject
-        let pricesField = try mapping.required("prices")
-        var histories: [DailyPrices] = []
-        var files: [String: String] = [:]
-        var fileFields: [String: YAMLField] = [:]
-        for (symbol, entry) in try pricesField.anyMapping().entries {
-            guard symbols.contains(symbol) else {
-                throw entry.error("'\(symbol)' is not in market.underlyings (\(symbols.joined(separator: ", ")))")
-            }
-            let reference = try entry.string()
-            let bytes = try readInput(JobInputRequest(kind: .prices, reference: reference, field: entry,
-                                                      dataDirectory: dataDirectory))
-            histories.append(try PriceFile.read(bytes, file: reference, symbol: symbol, fill: fill))
-            files[symbol] = reference
-            fileFields[symbol] = entry
-        }
-        guard !histories.isEmpty else { throw pricesField.error("expected at least one price file") }
-        // The engine's factor order: by symbol.
-        histories.sort { $0.symbol < $1.symbol }
+        let prices = try priceHistories(try mapping.required("prices"), symbols: symbols, fill: fill,
+                                        dataDirectory: dataDirectory)
+        let (histories, files, fileFields) = (prices.histories, prices.files, prices.fields)
         let window: ReturnWindow
         let calibration: Calibration
         do {
@@ -92,6 +79,36 @@ extension JobDecoder {
                                }),
             filledDays: Dictionary(uniqueKeysWithValues: histories.map { ($0.symbol, $0.filledDays) }),
             fhs: nil)
-        return DecodedCalibration(calibration: calibration, window: window, field: field, report: report)
+        return DecodedCalibration(calibration: calibration, window: window, field: field, report: report,
+                                  prices: prices)
+    }
+
+    /// Daily price files by symbol (`prices: { BTC: BTC-USD.csv }`), sorted by symbol, the
+    /// engine's factor order.
+    struct PriceHistories {
+        let histories: [DailyPrices]
+        let files: [String: String]
+        let fields: [String: YAMLField]
+    }
+
+    func priceHistories(_ pricesField: YAMLField, symbols: [String], fill: PriceFile.Fill,
+                        dataDirectory: String?) throws(JobError) -> PriceHistories {
+        var histories: [DailyPrices] = []
+        var files: [String: String] = [:]
+        var fields: [String: YAMLField] = [:]
+        for (symbol, entry) in try pricesField.anyMapping().entries {
+            guard symbols.contains(symbol) else {
+                throw entry.error("'\(symbol)' is not in market.underlyings (\(symbols.joined(separator: ", ")))")
+            }
+            let reference = try entry.string()
+            let bytes = try readInput(JobInputRequest(kind: .prices, reference: reference, field: entry,
+                                                      dataDirectory: dataDirectory))
+            histories.append(try PriceFile.read(bytes, file: reference, symbol: symbol, fill: fill))
+            files[symbol] = reference
+            fields[symbol] = entry
+        }
+        guard !histories.isEmpty else { throw pricesField.error("expected at least one price file") }
+        histories.sort { $0.symbol < $1.symbol }
+        return PriceHistories(histories: histories, files: files, fields: fields)
     }
 }

@@ -110,17 +110,25 @@ struct JobDecoder {
         let haircuts = try top.optional("collateral_haircuts").map { field throws(JobError) in
             try Self.haircuts(field)
         } ?? [:]
-        let margin = try top.optional("margin").map { field throws(JobError) in try Self.margin(field) } ?? MarginPolicy()
+        let margin = try top.optional("margin").map { field throws(JobError) in
+            try Self.margin(field, underlyings: market.underlyings.map(\.symbol))
+        } ?? MarginPolicy()
         let aggregation = try top.optional("aggregation")?.choice(PositionMatrix.Mode.self) ?? .automatic
         let positionsFile = try top.optional("positions_file").map { field throws(JobError) in (try field.string(), field) }
         let accountsField = try top.required("accounts")
         let accounts = try Self.accounts(accountsField, market: market, haircuts: haircuts)
         guard !accounts.isEmpty else { throw accountsField.error("expected at least one account") }
 
+        let stress = try top.optional("stress").map { field throws(JobError) in
+            try stressTest(field, context: StressContext(market: market, horizonDays: horizonDays, valuationTime: valuationTime,
+                                                         calibrationPrices: decodedMarket.calibration?.prices,
+                                                         dataDirectory: dataDirectory))
+        } ?? StressTest(scenarios: [])
+
         let job = EngineJob(
             name: name, seed: seed, scenarios: scenarios, horizonDays: horizonDays, confidences: confidences,
             chunkSize: chunkSize, model: model, market: market, correlation: correlation, haircuts: haircuts,
-            accounts: accounts, margin: margin, aggregation: aggregation, steps: steps)
+            accounts: accounts, margin: margin, aggregation: aggregation, steps: steps, stress: stress)
         return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market,
                        calibration: calibrationReport)
     }
@@ -190,15 +198,6 @@ struct JobDecoder {
         return haircuts
     }
 
-    static func margin(_ field: YAMLField) throws(JobError) -> MarginPolicy {
-        let mapping = try field.mapping(allowed: ["measure", "maintenance_ratio", "collateral"])
-        let measure = try mapping.optional("measure")?.choice(MarginPolicy.Measure.self) ?? .es
-        let ratio = try mapping.optional("maintenance_ratio")?.double(in: 0...1, "a ratio in (0, 1], like 0.8")
-            ?? MarginPolicy.defaultMaintenanceRatio
-        guard ratio > 0 else { throw mapping.optional("maintenance_ratio")!.error("expected a ratio in (0, 1], got 0") }
-        let collateral = try mapping.optional("collateral")?.choice(MarginPolicy.Collateral.self) ?? .portfolio
-        return MarginPolicy(measure: measure, maintenanceRatio: ratio, collateral: collateral)
-    }
 
     static func accounts(_ field: YAMLField, market: MarketData, haircuts: [String: Double]) throws(JobError) -> [Account] {
         var accounts: [Account] = []

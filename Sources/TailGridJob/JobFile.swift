@@ -11,7 +11,7 @@ public enum JobFile {
     static let topLevelKeys = [
         "job", "valuation_time", "seed", "scenarios", "horizon_days", "confidence", "chunk_size", "model",
         "market", "market_file", "data_dir", "collateral_haircuts", "margin", "accounts", "positions_file",
-        "aggregation", "paths",
+        "aggregation", "paths", "stress",
     ]
 
     /// Upper bounds that keep a typo from asking for a machine-sized job.

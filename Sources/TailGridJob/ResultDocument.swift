@@ -13,6 +13,57 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var overflow: Int
     }
 
+    /// What initial margin is made of; base + stress_uplift + short_option_uplift is
+    /// the initial margin (see the README's margin methodology).
+    public struct MarginComponents: Codable, Sendable, Equatable {
+        public var base: Double
+        public var stressUplift: Double
+        public var shortOptionUplift: Double
+        /// The short-option minimum itself (absent when the policy has none).
+        public var shortOptionMinimum: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case base
+            case stressUplift = "stress_uplift"
+            case shortOptionUplift = "short_option_uplift"
+            case shortOptionMinimum = "short_option_minimum"
+        }
+    }
+
+    /// One account's stress figures: each scenario's weighted loss by name, the worst.
+    public struct AccountStress: Codable, Sendable, Equatable {
+        public var losses: [String: Double]
+        public var worst: String
+        public var worstLoss: Double
+        /// max(0, worst loss) x stress_weight: what the margin combines with the base.
+        public var component: Double
+
+        enum CodingKeys: String, CodingKey {
+            case losses, worst, component
+            case worstLoss = "worst_loss"
+        }
+    }
+
+    /// A stress scenario as the result states it: relative spot moves and vol changes.
+    public struct StressScenarioEntry: Codable, Sendable, Equatable {
+        public var name: String
+        public var kind: String
+        public var weight: Double
+        /// S' / S - 1 per coin that moves.
+        public var spotMoves: [String: Double]
+        /// The relative vol change at 30 days to expiry per underlying that moves.
+        public var volChanges: [String: Double]
+        /// p in (30 / d)^p, when a vol change depends on the expiry.
+        public var volDTEPower: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, weight
+            case spotMoves = "spot_moves"
+            case volChanges = "vol_changes"
+            case volDTEPower = "vol_dte_power"
+        }
+    }
+
     public struct AccountEntry: Codable, Sendable, Equatable {
         public var id: String
         public var equity: Double
@@ -31,9 +82,13 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var meanLoss: Double?
         public var lossStandardDeviation: Double?
         public var histogram: Histogram
+        public var marginComponents: MarginComponents
+        /// Present when the job has stress scenarios.
+        public var stress: AccountStress?
 
         enum CodingKeys: String, CodingKey {
-            case id, equity, `var`, es, status, histogram
+            case id, equity, `var`, es, status, histogram, stress
+            case marginComponents = "margin_components"
             case esStandardError = "es_standard_error"
             case varInterval95 = "var_interval_95"
             case varScenario = "var_scenario"
@@ -78,6 +133,13 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     public var marginMeasure: String
     /// `portfolio` or `haircut`: how coin collateral entered the scenarios.
     public var marginCollateral: String
+    /// `max` or `blend`: how the base and the stress component made IM.
+    public var marginCombine: String
+    public var stressWeight: Double
+    /// x of the blend, when combine is blend.
+    public var baseWeight: Double?
+    /// The job's stress scenarios (empty without).
+    public var stressScenarios: [StressScenarioEntry]
     public var factors: [String]
     public var correlationRepairDistance: Double?
     /// The calibration from price history, when the job has one.
@@ -95,6 +157,10 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         case chunkSize = "chunk_size"
         case marginMeasure = "margin_measure"
         case marginCollateral = "margin_collateral"
+        case marginCombine = "margin_combine"
+        case stressWeight = "stress_weight"
+        case baseWeight = "base_weight"
+        case stressScenarios = "stress_scenarios"
         case correlationRepairDistance = "correlation_repair_distance"
         case elapsedSeconds = "elapsed_seconds"
     }
@@ -123,6 +189,17 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         self.pathSteps = job.steps
         self.marginMeasure = job.margin.measure.rawValue
         self.marginCollateral = job.margin.collateral.rawValue
+        self.marginCombine = job.margin.combine.rawValue
+        self.stressWeight = job.margin.stressWeight
+        self.baseWeight = job.margin.combine == .blend ? job.margin.baseWeight : nil
+        let scenarios = result.stressScenarios
+        self.stressScenarios = scenarios.map { scenario in
+            let powers = Set(scenario.volMoves.values.map(\.dtePower)).filter { $0 != 0 }
+            return StressScenarioEntry(name: scenario.name, kind: scenario.kind.rawValue, weight: scenario.weight,
+                                       spotMoves: scenario.spotMoves, volChanges: scenario.volMoves.mapValues(\.change),
+                                       volDTEPower: powers.first)
+        }
+        let stressWeight = job.margin.stressWeight
         self.factors = result.factors
         self.correlationRepairDistance = job.correlation?.repairDistance
         self.calibration = loaded.calibration
@@ -144,7 +221,16 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                 lossStandardDeviation: risk.lossStandardDeviation,
                 histogram: Histogram(lower: risk.histogram.layout.lower, upper: risk.histogram.layout.upper,
                                      counts: risk.histogram.counts, underflow: risk.histogram.underflow,
-                                     overflow: risk.histogram.overflow))
+                                     overflow: risk.histogram.overflow),
+                marginComponents: MarginComponents(base: risk.margin.components.base,
+                                                   stressUplift: risk.margin.components.stressUplift,
+                                                   shortOptionUplift: risk.margin.components.shortOptionUplift,
+                                                   shortOptionMinimum: risk.shortOptionMinimum),
+                stress: risk.stress.map { stress in
+                    AccountStress(losses: Dictionary(zip(scenarios.map(\.name), stress.losses), uniquingKeysWith: { Swift.max($0, $1) }),
+                                  worst: scenarios[stress.worst].name, worstLoss: stress.losses[stress.worst],
+                                  component: stressWeight * stress.component)
+                })
         }
     }
 }

@@ -3,11 +3,18 @@ import TailGridJob
 
 /// The per-account table `tailgrid run` prints: what a risk officer reads first.
 enum MarginTable {
+    /// With stress scenarios, a `stress` column (the weighted worst stress loss); with a
+    /// short-option minimum, a `min` column.
     static func render(_ document: ResultDocument, label: String) -> String {
-        let header = ["account", "equity", "VaR \(label)", "ES \(label)", "IM", "MM", "excess", "status"]
+        let stressed = !document.stressScenarios.isEmpty
+        let floored = document.accounts.contains { $0.marginComponents.shortOptionMinimum != nil }
+        let header = ["account", "equity", "VaR \(label)", "ES \(label)"] + (stressed ? ["stress"] : [])
+            + (floored ? ["min"] : []) + ["IM", "MM", "excess", "status"]
         let rows = document.accounts.map { account in
-            [account.id, money(account.equity), money(account.var[label] ?? .nan), money(account.es[label] ?? .nan),
-             money(account.initialMargin), money(account.maintenanceMargin), money(account.excessMargin), account.status]
+            [account.id, money(account.equity), money(account.var[label] ?? .nan), money(account.es[label] ?? .nan)]
+                + (stressed ? [money(account.stress?.component ?? .nan)] : [])
+                + (floored ? [money(account.marginComponents.shortOptionMinimum ?? .nan)] : [])
+                + [money(account.initialMargin), money(account.maintenanceMargin), money(account.excessMargin), account.status]
         }
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0

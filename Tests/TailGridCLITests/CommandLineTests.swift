@@ -37,6 +37,31 @@ struct CommandLineTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["accounts.csv", "result.json"])
     }
 
+    /// The Deribit-style grid job runs without price files: 57 grid scenarios, the
+    /// stress and minimum columns in the table, and IM's components adding up to IM.
+    /// The overnight seller's 100 calls a third out of the money need at least 976,000
+    /// (0.1 S each at S = 97,600), far above their ES.
+    @Test func deribitGridJobRunsAndItsComponentsAddUp() throws {
+        let out = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let outcome = try TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--out", out.path])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("stress") && outcome.standardOutput.contains("min"))
+        let document = try decode(out)
+        #expect(document.stressScenarios.count == 57)
+        #expect(document.stressScenarios.filter { $0.weight == 0.33 }.count == 6)
+        for account in document.accounts {
+            let components = account.marginComponents
+            #expect(components.base + components.stressUplift + components.shortOptionUplift == account.initialMargin)
+            #expect(account.initialMargin >= (components.shortOptionMinimum ?? .infinity))
+            #expect(account.initialMargin >= account.stress?.component ?? .infinity)
+            #expect(account.initialMargin >= account.es["0.99"]!)
+        }
+        let seller = try #require(document.accounts.first { $0.id == "overnight-seller" })
+        #expect(abs(try #require(seller.marginComponents.shortOptionMinimum) - 976_000) <= 1e-6)
+        #expect(seller.es["0.99"]! < 976_000)
+    }
+
     /// One thread or many: the same result.json, byte for byte, apart from the timing.
     @Test func resultIsByteIdenticalAcrossThreadCounts() throws {
         var bodies: [Data] = []

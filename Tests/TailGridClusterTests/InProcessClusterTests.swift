@@ -23,6 +23,31 @@ struct InProcessClusterTests {
         #expect(final.summaryBytes < final.fullLossVectorBytes / 10, "tails, not vectors: \(final.summaryBytes) of \(final.fullLossVectorBytes)")
     }
 
+    /// A job with stress scenarios and a short-option minimum: the coordinator evaluates
+    /// the stress test at submission and its result equals the in-process one.
+    @Test func stressAndMarginPolicyGiveTheLocalResult() async throws {
+        let quickstart = try String(contentsOf: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml"),
+                                    encoding: .utf8)
+        let yaml = quickstart.replacingOccurrences(of: "margin: { measure: es, maintenance_ratio: 0.8 }", with: """
+            margin: { measure: es, maintenance_ratio: 0.8, combine: blend, base_weight: 0.4, short_option_minimum: {} }
+            stress:
+              grid: { spot_steps: 4 }
+              hypothetical: [{ name: crash, spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }]
+            """).replacingOccurrences(of: "scenarios: 100000", with: "scenarios: 20000")
+        let job = try ClusterJobs.load(yaml)
+        #expect(job.engineJob.stress.scenarios.count == 34)
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        cluster.startWorker("w0")
+        cluster.startWorker("w1")
+        let id = try cluster.coordinator.submit(job).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        let result = try cluster.resultWithoutTiming(id)
+        #expect(result == (try ClusterJobs.localResult(job)))
+        #expect(result.contains("\"worst\" : \"crash\"") || result.contains("\"worst\" : \"grid"))
+    }
+
     /// Pilot floors far too high starve every account's tail: the coordinator sees it once
     /// the merge is complete and computes the job again without them, with the same
     /// result as in-process.

@@ -1,0 +1,30 @@
+/// Every account's loss in every stress scenario (weighted, USD, gains negative).
+public struct StressLosses: Sendable, Hashable {
+    /// One account's stress figures.
+    public struct Account: Sendable, Hashable {
+        /// Weighted loss per scenario, in the stress test's order.
+        public let losses: [Double]
+        /// The scenario of the largest weighted loss (the first of equal ones).
+        public let worst: Int
+        /// max(0, largest weighted loss): what the margin policy weighs.
+        public var component: Double { Swift.max(0, losses[worst]) }
+    }
+
+    public let scenarios: [StressScenario]
+    /// Accounts x scenarios, row-major.
+    public let losses: [Double]
+
+    public init(scenarios: [StressScenario], losses: [Double]) {
+        self.scenarios = scenarios
+        self.losses = losses
+    }
+
+    /// The figures of account `index`; nil when there are no scenarios.
+    public func account(_ index: Int) -> Account? {
+        guard !scenarios.isEmpty else { return nil }
+        let row = Array(losses[(index * scenarios.count)..<((index + 1) * scenarios.count)])
+        var worst = 0
+        for (scenario, loss) in row.enumerated() where loss > row[worst] { worst = scenario }
+        return Account(losses: row, worst: worst)
+    }
+}

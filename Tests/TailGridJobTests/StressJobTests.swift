@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+import TailGridCalibration
+import TailGridEngine
+import TailGridJob
+import TailGridTestSupport
+
+/// `stress:` and the new `margin:` keys in job files: historical days from the real price
+/// files, the grid's defaults, hypothetical moves, what is refused, and the figures in
+/// result.json and accounts.csv.
+@Suite struct StressJobTests {
+    static func job(stress: String, margin: String = "{ measure: es }", accounts: String? = nil) -> String {
+        """
+        job: stressed
+        valuation_time: 2025-02-20T08:00:00Z
+        seed: 5
+        scenarios: 4096
+        horizon_days: 2
+        confidence: 0.99
+        chunk_size: 1024
+        market:
+          rate: 0.0
+          underlyings:
+            BTC: { spot: 97600, vol: 0.55 }
+            ETH: { spot: 2719, vol: 0.70 }
+        collateral_haircuts: { BTC: 0.1 }
+        margin: \(margin)
+        stress:
+        \(stress.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        accounts:
+        \(accounts ?? """
+          - id: long
+            collateral: { USD: 100000, BTC: 1.5 }
+            positions:
+              - { instrument: BTC_USDC-PERPETUAL, quantity: 3 }
+          - id: straddle
+            collateral: { USD: 100000 }
+            positions:
+              - { instrument: BTC-28MAR25-97000-C, quantity: -1 }
+              - { instrument: BTC-28MAR25-97000-P, quantity: -1 }
+        """)
+
+        """
+    }
+
+    static var prices: String {
+        "prices: { BTC: \(SharedPriceData.path("BTC")), ETH: \(SharedPriceData.path("ETH")) }"
+    }
+
+    /// 2020-03-12 (the COVID crash): the 2-day move that began that day is the close of
+    /// 13 March over the close of 11 March, read here from the file independently. A long
+    /// of 3 linear perpetuals and 1.5 BTC of collateral (moving with the scenarios under
+    /// the portfolio convention) loses 4.5 (S - S') with S' = S P(13 Mar) / P(11 Mar).
+    @Test func historicalStressIsTheActualMoveOfThoseDays() throws {
+        let closes = Dictionary(uniqueKeysWithValues: try SharedPriceData.closes("BTC"))
+        let ratio = try #require(closes["2020-03-13"]) / (try #require(closes["2020-03-11"]))
+        #expect(ratio < 0.71 && ratio > 0.70, "BTC fell about 30% on 12-13 March 2020")
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        let loaded = try JobFile.load(path: try folder.write("job.yaml", Self.job(stress: """
+            \(Self.prices)
+            historical: [2020-03-12, 2022-11-09]
+            """)))
+        let stress = loaded.engineJob.stress
+        #expect(stress.scenarios.map(\.name) == ["historical 2020-03-12", "historical 2022-11-09"])
+        #expect(loaded.inputs.map(\.key) == ["prices:\(SharedPriceData.path("BTC"))", "prices:\(SharedPriceData.path("ETH"))"])
+        let plan = try EnginePlan(loaded.engineJob)
+        let result = try LocalRunner(plan: plan, threads: 2).run()
+        let long = try #require(result.accounts[0].stress)
+        let expected = 4.5 * (97_600 - 97_600 * ratio)
+        #expect(abs(long.losses[0] - expected) <= 1e-9 * expected, "\(long.losses[0]) vs \(expected)")
+        // The document names the scenario and its moves.
+        let document = ResultDocument(job: loaded, result: result, elapsedSeconds: 0)
+        #expect(document.stressScenarios[0].kind == "historical")
+        #expect(abs(try #require(document.stressScenarios[0].spotMoves["BTC"]) - (ratio - 1)) <= 1e-12)
+        #expect(document.accounts[0].stress?.worst == "historical 2020-03-12")
+        // vol_jump multiplies implied vols: the short straddle loses more on the same day.
+        let jumped = try JobFile.load(path: try folder.write("jump.yaml", Self.job(stress: """
+            \(Self.prices)
+            historical: { days: [2020-03-12], vol_jump: 1.5 }
+            """)))
+        let jumpedResult = try LocalRunner(plan: try EnginePlan(jumped.engineJob), threads: 2).run()
+        let straddle = try #require(result.accounts[1].stress)
+        let jumpedStraddle = try #require(jumpedResult.accounts[1].stress)
+        #expect(jumpedStraddle.losses[0] > straddle.losses[0])
+        #expect(jumpedResult.accounts[0].stress?.losses[0] == long.losses[0], "a linear book ignores vols")
+    }
+
+    /// The figures reach result.json and accounts.csv, and the CSV's components add up to
+    /// its initial margin for every account.
+    @Test func componentsReachTheFilesAndAddUp() throws {
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        let loaded = try JobFile.load(path: try folder.write("job.yaml", Self.job(stress: """
+            grid: { spot_steps: 4 }
+            hypothetical:
+              - { name: "crash, then more", spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }
+            """, margin: "{ combine: blend, base_weight: 0.25, stress_weight: 0.9, short_option_minimum: { floor: 0.12 } }")))
+        #expect(loaded.engineJob.stress.scenarios.count == (2 * 4 + 1 + 2) * 3 + 1)
+        let result = try LocalRunner(plan: try EnginePlan(loaded.engineJob), threads: 2).run()
+        let document = ResultDocument(job: loaded, result: result, elapsedSeconds: 0)
+        #expect(document.marginCombine == "blend" && document.baseWeight == 0.25 && document.stressWeight == 0.9)
+        let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
+        let lines = csv.split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        func column(_ name: String) throws -> Int { try #require(header.firstIndex(of: name)) }
+        for (index, line) in lines.dropFirst().enumerated() {
+            // The worst scenario may be the quoted hypothetical: split on commas outside quotes.
+            var fields: [String] = [""]
+            var quoted = false
+            for character in line {
+                if character == "\"" { quoted.toggle() } else if character == ",", !quoted { fields.append("") } else { fields[fields.count - 1].append(character) }
+            }
+            func value(_ name: String) throws -> Double { try #require(Double(fields[try column(name)])) }
+            let sum = try value("base_margin") + value("stress_uplift") + value("short_option_uplift")
+            #expect(sum == (try value("initial_margin")))
+            let entry = document.accounts[index]
+            #expect(try value("stress_component") == entry.stress?.component)
+            #expect(fields[try column("worst_stress")] == entry.stress?.worst)
+            let worst = try #require(entry.stress?.losses.values.max())
+            #expect(abs(try value("stress_component") - 0.9 * max(0, worst)) <= 1e-9 * max(1, worst))
+        }
+        // The straddle's minimum: the 97,000 call is in the money (0.15 S), the put 600 out
+        // of it ((0.15 - 600 / S) S), both above the 0.12 floor.
+        let straddle = document.accounts[1].marginComponents
+        let minimum = try #require(straddle.shortOptionMinimum)
+        #expect(abs(minimum - (2 * 0.15 * 97_600 - 600)) <= 1e-6, "\(minimum)")
+        let json = try ResultWriter.jsonData(document)
+        let decoded = try JSONDecoder().decode(ResultDocument.self, from: json)
+        #expect(decoded == document)
+    }
+
+    struct Refusal: Sendable, CustomStringConvertible {
+        let stress: String
+        var margin = "{ measure: es }"
+        let field: String
+        let says: String
+        var description: String { "\(field): \(says)" }
+    }
+
+    static let refusals: [Refusal] = [
+        Refusal(stress: "historical: [2020-03-12]", field: "stress.historical", says: "needs daily price files"),
+        Refusal(stress: "prices: { BTC: x.csv }", field: "stress.prices", says: "historical stress only"),
+        Refusal(stress: "grid: { spot_range: 2 }", field: "stress.grid.spot_range", says: "[0.001, 0.999]"),
+        Refusal(stress: "grid: { spot_range: .nan }", field: "stress.grid.spot_range", says: "expected"),
+        Refusal(stress: "grid: { spot_steps: 0 }", field: "stress.grid.spot_steps", says: "1"),
+        Refusal(stress: "grid: { vol_down: 1.5 }", field: "stress.grid.vol_down", says: "[0, 1]"),
+        Refusal(stress: "grid: { extended: [-1] }", field: "stress.grid.extended[0]", says: "more than -1"),
+        Refusal(stress: "grid: { extended: [1e308] }", field: "stress.grid.extended[0]", says: "(-1, 100]"),
+        Refusal(stress: "grid: { step: 3 }", field: "stress.grid.step", says: "unknown key"),
+        Refusal(stress: "hypothetical: [{ name: a, spot: { XRP: -0.5 } }]", field: "stress.hypothetical[0].spot.XRP",
+                says: "not an underlying"),
+        Refusal(stress: "hypothetical: [{ name: a, spot: { BTC: -1 } }]", field: "stress.hypothetical[0].spot.BTC",
+                says: "more than -1"),
+        Refusal(stress: "hypothetical: [{ name: a, spot: { BTC: .inf } }]", field: "stress.hypothetical[0].spot.BTC",
+                says: "expected a number"),
+        Refusal(stress: "hypothetical: [{ name: a, vol: { BTC: 0 } }]", field: "stress.hypothetical[0].vol.BTC",
+                says: "(0, 20)"),
+        Refusal(stress: "hypothetical: [{ name: \"bell\\u0007\" }]", field: "stress.hypothetical[0].name",
+                says: "control characters"),
+        Refusal(stress: "hypothetical: [{ spot: { BTC: 0.1 } }]", field: "stress.hypothetical[0].name", says: "missing"),
+        Refusal(stress: "hypothetical: [{ name: a }, { name: a }]", field: "stress.hypothetical[1]", says: "appears twice"),
+        Refusal(stress: "hypothetical: { name: a }", field: "stress.hypothetical", says: "expected a list"),
+        Refusal(stress: "grid: { spot_steps: 100 }\nhypothetical: [{ name: a }]\ngrid2: 1", field: "stress.grid2",
+                says: "unknown key"),
+        Refusal(stress: "grid: {}", margin: "{ base_weight: 0.5 }", field: "margin.base_weight", says: "blend only"),
+        Refusal(stress: "grid: {}", margin: "{ combine: blend, base_weight: 1.5 }", field: "margin.base_weight", says: "[0, 1]"),
+        Refusal(stress: "grid: {}", margin: "{ combine: sum }", field: "margin.combine", says: "max"),
+        Refusal(stress: "grid: {}", margin: "{ stress_weight: -1 }", field: "margin.stress_weight", says: "[0, 100]"),
+        Refusal(stress: "grid: {}", margin: "{ short_option_minimum: { floor: 2 } }", field: "margin.short_option_minimum.floor",
+                says: "[0, 1]"),
+        Refusal(stress: "grid: {}", margin: "{ short_option_minimum: { underlyings: { XRP: {} } } }",
+                field: "margin.short_option_minimum.underlyings.XRP", says: "not in market.underlyings"),
+        Refusal(stress: "grid: {}", margin: "{ short_option_minimum: { a: 0.1 } }", field: "margin.short_option_minimum.a",
+                says: "unknown key"),
+    ]
+
+    /// Each refused with exit code 65, naming the field.
+    @Test(arguments: refusals)
+    func badStressOrMarginKeysAreRefused(_ refusal: Refusal) throws {
+        let text = Self.job(stress: refusal.stress, margin: refusal.margin)
+        do {
+            _ = try JobFile.parse(jobBytes: Data(text.utf8), path: "job.yaml", positions: nil)
+            Issue.record("\(refusal): loaded without error")
+        } catch {
+            #expect(error.exitCode == 65)
+            #expect(error.field == refusal.field, "\(error)")
+            #expect(error.description.contains(refusal.says), "\(error)")
+        }
+    }
+
+    /// Days whose move is not in the file, or not known at valuation time, are refused
+    /// with the file and the days named.
+    @Test func historicalDaysOutsideTheFilesAreRefused() throws {
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        for (days, says) in [("[2012-01-01]", "has no close for 2011-12-31"), ("[2025-02-19]", "not known at valuation_time"),
+                             ("[12 March]", "expected a date")] {
+            let path = try folder.write("job.yaml", Self.job(stress: "\(Self.prices)\nhistorical: \(days)"))
+            do {
+                _ = try JobFile.load(path: path)
+                Issue.record("\(days) loaded")
+            } catch {
+                #expect(error.exitCode == 65)
+                #expect(error.field == "stress.historical[0]", "\(error)")
+                #expect(error.description.contains(says), "\(error)")
+            }
+        }
+    }
+}
