@@ -74,7 +74,8 @@ public final class Coordinator: Sendable {
         }
         // One account's part of a chunk summary travels in one message: its tail (at most
         // min(tail length, chunk size) entries of at most 24 bytes) must fit.
-        let tailEntries = Swift.min(TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: job.confidences), job.chunkSize)
+        let confidences = job.confidences + (job.dependence.map { [$0.confidence] } ?? [])
+        let tailEntries = Swift.min(TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: confidences), job.chunkSize)
         if 24 * tailEntries + 4096 > limits.maxMessageBytes / 2 {
             throw ClusterError(.invalidJob, "chunk_size \(job.chunkSize) makes one account's tail \(tailEntries) entries, more than one message holds",
                                jobError: JobError(.data, file: loaded.path, field: "chunk_size",

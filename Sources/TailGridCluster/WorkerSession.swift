@@ -181,9 +181,9 @@ final class WorkerSession: Sendable {
             let range: Range<UInt64>
             do throws(EngineError) {
                 range = try plan.chunks.checkedRange(first: assignment.firstScenario, end: assignment.endScenario)
-                guard assignment.floors.isEmpty || assignment.floors.count == plan.job.accounts.count,
+                guard assignment.floors.isEmpty || assignment.floors.count == plan.lossRowCount,
                       !assignment.floors.contains(where: \.isNaN) else {
-                    throw EngineError(.inconsistentSummary, "the assignment has \(assignment.floors.count) floors for \(plan.job.accounts.count) accounts, or a floor that is not a number")
+                    throw EngineError(.inconsistentSummary, "the assignment has \(assignment.floors.count) floors for \(plan.lossRowCount) loss rows, or a floor that is not a number")
                 }
             } catch {
                 state.withLock { _ = $0.active.removeValue(forKey: lease) }

@@ -13,8 +13,9 @@ public struct AccountRisk: Sendable, Hashable {
     public let lossStandardDeviation: Double?
     public let histogram: LossHistogram
     public let margin: AccountMargin
-    /// The account's stress losses; nil when the job has no stress scenarios.
-    public let stress: StressLosses.Account?
+    /// The account's stress results; nil when the job has no stress scenarios and no
+    /// dependence stress.
+    public let stress: AccountStress?
     /// The short-option minimum (`ShortOptionMinimum`); nil when the policy has none.
     public let shortOptionMinimum: Double?
 }

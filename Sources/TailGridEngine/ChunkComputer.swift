@@ -4,18 +4,20 @@ import TailGridNumerics
 /// own tile workspace.
 public final class ChunkComputer {
     public let plan: EnginePlan
-    let workspace: TileWorkspace
+    let rows: TileRows
 
     public init(plan: EnginePlan) {
         self.plan = plan
-        self.workspace = plan.evaluator.makeWorkspace()
+        self.rows = TileRows(plan: plan)
     }
 
-    /// The summary of the scenarios in `range`. `floors`, one per account, is the loss
+    /// The summary of the scenarios in `range`, one per loss row (each account, and each
+    /// account under each dependence stress: `EnginePlan.lossRowCount`). `floors`, one per
+    /// row, is the loss
     /// below which a tail entry cannot matter any more (the coordinator's running
     /// threshold); counts, sums and histograms still cover every scenario.
     public func summarize(_ range: Range<UInt64>, floors: [Double]? = nil) -> ChunkSummary {
-        let accounts = plan.job.accounts.count
+        let accounts = rows.count
         precondition(floors == nil || floors!.count == accounts)
         let width = UInt64(ScenarioTile.size)
         let capacity = Swift.max(1, Swift.min(plan.tailCapacity, range.count))
@@ -25,13 +27,12 @@ public final class ChunkComputer {
         }
         var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
         while tileStart < range.upperBound {
-            plan.evaluator.evaluate(tileStart: tileStart, workspace: workspace)
+            rows.evaluate(tileStart: tileStart)
             let first = Swift.max(tileStart, range.lowerBound)
             let end = Swift.min(tileStart + width, range.upperBound)
-            let profit = workspace.accountProfit.baseAddress!
             accumulators.withUnsafeMutableBufferPointer { accumulators in
                 for account in 0..<accounts {
-                    let row = profit + account * Int(width) + Int(first - tileStart)
+                    let row = rows.profits(account) + Int(first - tileStart)
                     accumulators[account].add(negatedProfits: row, count: Int(end - first), firstScenario: first)
                 }
             }

@@ -38,13 +38,15 @@ public struct EngineJob: Sendable {
     public var steps: Int
     /// The stress scenarios (`stress:`); none by default.
     public var stress: StressTest
+    /// The dependence stress (`stress.dependence`); nil by default.
+    public var dependence: DependenceStress?
 
     public init(name: String, seed: UInt64, scenarios: Int, horizonDays: Double, confidences: [Double],
                 chunkSize: Int = ChunkPlan.defaultChunkSize, model: ScenarioModel = .gaussian,
                 market: MarketData, correlation: FactorCorrelation? = nil, haircuts: [String: Double] = [:],
                 accounts: [Account], margin: MarginPolicy = MarginPolicy(),
                 aggregation: PositionMatrix.Mode = .automatic, steps: Int = 1,
-                stress: StressTest = StressTest(scenarios: [])) {
+                stress: StressTest = StressTest(scenarios: []), dependence: DependenceStress? = nil) {
         self.name = name
         self.seed = seed
         self.scenarios = scenarios
@@ -60,6 +62,7 @@ public struct EngineJob: Sendable {
         self.aggregation = aggregation
         self.steps = steps
         self.stress = stress
+        self.dependence = dependence
     }
 
     /// tau = horizon_days / 365.

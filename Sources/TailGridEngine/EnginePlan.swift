@@ -12,11 +12,15 @@ public struct EnginePlan: Sendable {
     /// Numerical rank of the full factor correlation matrix.
     public let correlationRank: Int
     public let evaluator: TileEvaluator
+    /// The dependence stress's evaluators, one per `DependenceStress.Variant` (empty
+    /// without): the same pricers and positions, a stressed correlation factor.
+    public let dependenceEvaluators: [TileEvaluator]
     /// Equity per account now, USD: collateral at its haircut value (`MarginPolicy`)
     /// plus the value of positions.
     public let equity: [Double]
+    /// One per loss row (`lossRowCount`).
     public let histogramLayouts: [LossHistogram.Layout]
-    /// How many of the largest losses each account's tail keeps.
+    /// How many of the largest losses each loss row's tail keeps.
     public let tailCapacity: Int
     public let chunks: ChunkPlan
 
@@ -94,21 +98,48 @@ public struct EnginePlan: Sendable {
         }
         self.equity = equity
         let positions = PositionMatrix(holdings: holdings, instrumentCount: pricers.count, mode: job.aggregation)
-        let evaluator = TileEvaluator(generator: generator, factors: factors, market: job.market,
-                                      horizonYears: job.horizonYears, instruments: pricers, positions: positions)
-        self.evaluator = evaluator
-        self.tailCapacity = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: job.confidences)
+        func evaluator(_ generator: ScenarioGenerator) -> TileEvaluator {
+            TileEvaluator(generator: generator, factors: factors, market: job.market, horizonYears: job.horizonYears,
+                          instruments: pricers, positions: positions)
+        }
+        self.evaluator = evaluator(generator)
+        var dependenceEvaluators: [TileEvaluator] = []
+        if job.dependence != nil {
+            guard historical == nil else {
+                throw EngineError(.invalidJob, "the dependence stress changes a correlation matrix; fhs takes the dependence from history (use a parametric model)")
+            }
+            for variant in DependenceStress.Variant.allCases {
+                let stressed: CorrelationFactor
+                do {
+                    stressed = try CorrelationFactor(try DependenceStress.correlation(variant, base: correlation, factors: factors))
+                } catch {
+                    throw EngineError(.numerics, "\(variant.name): \(error.message)")
+                }
+                dependenceEvaluators.append(evaluator(ScenarioGenerator(
+                    seed: job.seed, correlationFactor: stressed.factor, model: job.model, steps: job.steps)))
+            }
+        }
+        self.dependenceEvaluators = dependenceEvaluators
+        self.tailCapacity = TailEstimate.requiredTailLength(
+            scenarios: job.scenarios, confidences: job.confidences + (job.dependence.map { [$0.confidence] } ?? []))
         self.chunks = ChunkPlan(scenarios: job.scenarios, chunkSize: job.chunkSize)
 
         // Histogram bins from a pilot: the first tile, a pure function of the job.
-        let workspace = evaluator.makeWorkspace()
-        evaluator.evaluate(tileStart: 0, workspace: workspace)
+        let rows = TileRows(evaluators: [self.evaluator] + dependenceEvaluators, accounts: job.accounts.count)
+        rows.evaluate(tileStart: 0)
         let width = ScenarioTile.size
-        self.histogramLayouts = (0..<job.accounts.count).map { account in
-            let row = workspace.accountProfit[(account * width)..<((account + 1) * width)]
-            return LossHistogram.Layout(pilotLosses: row.map { -$0 }.filter(\.isFinite))
+        self.histogramLayouts = (0..<rows.count).map { row in
+            let profits = UnsafeBufferPointer(start: rows.profits(row), count: width)
+            return LossHistogram.Layout(pilotLosses: profits.map { -$0 }.filter(\.isFinite))
         }
     }
+
+    /// Every evaluator of a tile, in loss-row order: the base, then the dependence stress's.
+    public var evaluators: [TileEvaluator] { [evaluator] + dependenceEvaluators }
+
+    /// The loss distributions a chunk summarises: each account under each evaluator,
+    /// evaluator-major (row v A + account).
+    public var lossRowCount: Int { job.accounts.count * (1 + dependenceEvaluators.count) }
 
     /// The rules on sizes and ranges every job must meet.
     public static func check(_ job: EngineJob) throws(EngineError) {
@@ -141,13 +172,16 @@ public struct EnginePlan: Sendable {
                 throw EngineError(.invalidJob, "fhs replays whole days: paths.steps \(job.steps) must divide horizon_days \(history.horizonDays)")
             }
         }
+        if let dependence = job.dependence, !(dependence.confidence > 0 && dependence.confidence < 1) {
+            throw EngineError(.invalidJob, "the dependence stress's confidence must be in (0, 1), got \(dependence.confidence)")
+        }
         for (currency, haircut) in job.haircuts where !(haircut >= 0 && haircut < 1) {
             throw EngineError(.invalidJob, "haircut for \(currency) must be in [0, 1), got \(haircut)")
         }
     }
 
     /// The listed correlation placed into the identity over all factors.
-    static func fullCorrelation(factors: [RiskFactor], listed: EngineJob.FactorCorrelation?) throws(EngineError) -> CorrelationMatrix {
+    public static func fullCorrelation(factors: [RiskFactor], listed: EngineJob.FactorCorrelation?) throws(EngineError) -> CorrelationMatrix {
         var full = DenseMatrix.identity(factors.count)
         if let listed {
             let positions = try listed.factors.map { name throws(EngineError) -> Int in

@@ -21,23 +21,45 @@ public struct EngineResult: Sendable {
         guard stress.scenarios == job.stress.scenarios, stress.losses.count == job.accounts.count * stress.scenarios.count else {
             throw EngineError(.inconsistentSummary, "the stress losses are not those of this job's stress scenarios")
         }
-        var accounts: [AccountRisk] = []
-        for (index, summary) in merged.accounts.enumerated() {
-            let id = job.accounts[index].id
+        let accountCount = job.accounts.count
+        guard merged.accounts.count == plan.lossRowCount else {
+            throw EngineError(.inconsistentSummary, "the merge holds \(merged.accounts.count) loss rows, the plan \(plan.lossRowCount)")
+        }
+        let confidences = job.confidences + (job.dependence.map { [$0.confidence] } ?? [])
+        let required = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: confidences)
+        for (row, summary) in merged.accounts.enumerated() {
+            let id = job.accounts[row % accountCount].id
+            let under = row < accountCount ? "" : " under the \(DependenceStress.Variant.allCases[row / accountCount - 1].name)"
             guard summary.nonFiniteCount == 0 else {
-                throw EngineError(.nonFiniteLoss, "account '\(id)': \(summary.nonFiniteCount) of \(job.scenarios) scenarios gave a loss that is not a finite number (the model's moves overflow a double: lower the vol, the horizon or the Student-t tails)")
+                throw EngineError(.nonFiniteLoss, "account '\(id)'\(under): \(summary.nonFiniteCount) of \(job.scenarios) scenarios gave a loss that is not a finite number (the model's moves overflow a double: lower the vol, the horizon or the Student-t tails)")
             }
-            let required = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: job.confidences)
             guard summary.count == job.scenarios, summary.tail.count >= required else {
-                throw EngineError(.inconsistentSummary, "account '\(id)': the merged summaries hold \(summary.count) of \(job.scenarios) losses and a tail of \(summary.tail.count) of the \(required) the estimates need")
+                throw EngineError(.inconsistentSummary, "account '\(id)'\(under): the merged summaries hold \(summary.count) of \(job.scenarios) losses and a tail of \(summary.tail.count) of the \(required) the estimates need")
             }
+        }
+        var accounts: [AccountRisk] = []
+        for index in 0..<accountCount {
+            let summary = merged.accounts[index]
+            let id = job.accounts[index].id
             let estimates = job.confidences.map {
                 TailEstimate(confidence: $0, scenarios: job.scenarios, rankedTail: summary.tail)
             }
-            let accountStress = stress.account(index)
-            if let accountStress, let bad = accountStress.losses.firstIndex(where: { !$0.isFinite }) {
+            let scenarioLosses = stress.account(index)
+            if let scenarioLosses, let bad = scenarioLosses.losses.firstIndex(where: { !$0.isFinite }) {
                 throw EngineError(.nonFiniteLoss, "account '\(id)': the stress scenario '\(stress.scenarios[bad].name)' gave a loss that is not a finite number")
             }
+            let dependence = job.dependence.map { dependence in
+                func expectedShortfall(row: Int) -> Double {
+                    TailEstimate(confidence: dependence.confidence, scenarios: job.scenarios,
+                                 rankedTail: merged.accounts[row].tail).expectedShortfall
+                }
+                return AccountStress.Dependence(
+                    confidence: dependence.confidence, baseExpectedShortfall: expectedShortfall(row: index),
+                    stressedExpectedShortfall: (1...DependenceStress.Variant.allCases.count).map {
+                        expectedShortfall(row: $0 * accountCount + index)
+                    })
+            }
+            let accountStress = AccountStress(scenarios: stress.scenarios, losses: scenarioLosses, dependence: dependence)
             let minimum = job.margin.shortOptionMinimum?.requirement(for: job.accounts[index], market: job.market)
             let margin = job.margin.margin(equity: plan.equity[index], valueAtRisk: estimates[0].valueAtRisk,
                                            expectedShortfall: estimates[0].expectedShortfall,

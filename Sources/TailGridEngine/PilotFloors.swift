@@ -46,7 +46,7 @@ public enum PilotFloors {
             switch self {
             case .pilot: PilotFloors.floors(for: plan)
             case .off: nil
-            case .fixed(let floors): floors.count == plan.job.accounts.count ? floors : nil
+            case .fixed(let floors): floors.count == plan.lossRowCount ? floors : nil
             }
         }
     }
@@ -76,21 +76,22 @@ public enum PilotFloors {
 
     /// The pilot floor of each account of `plan` (-infinity where none applies).
     public static func floors(for plan: EnginePlan) -> [Double] {
-        let accounts = plan.job.accounts.count
+        let accounts = plan.lossRowCount
         let m = pilotScenarios(scenarios: plan.job.scenarios)
         guard let rank = floorRank(pilot: m, scenarios: plan.job.scenarios, tailCapacity: plan.tailCapacity) else {
             return Array(repeating: -.infinity, count: accounts)
         }
         let width = ScenarioTile.size
-        let workspace = plan.evaluator.makeWorkspace()
+        let rows = TileRows(plan: plan)
         var selectors = (0..<accounts).map { _ in TailSelector(capacity: rank) }
         var finiteCounts = [Int](repeating: 0, count: accounts)
         for tile in 0..<(m / width) {
             let tileStart = UInt64(tile * width)
-            plan.evaluator.evaluate(tileStart: tileStart, workspace: workspace)
+            rows.evaluate(tileStart: tileStart)
             for account in 0..<accounts {
+                let profits = rows.profits(account)
                 for index in 0..<width {
-                    let loss = -workspace.accountProfit[account * width + index]
+                    let loss = -profits[index]
                     guard loss.isFinite else { continue }
                     finiteCounts[account] += 1
                     selectors[account].offer(loss: loss, scenario: tileStart + UInt64(index))

@@ -13,6 +13,7 @@ import TailGridMarket
 ///           extended: [-0.66, 5.0], extended_weight: 0.33 }   # missing keys: these
 ///   hypothetical:
 ///     - { name: crash, spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }
+///   dependence: { confidence: 0.995 }    # ES again under zero and perfect spot correlation
 /// ```
 extension JobDecoder {
     /// At most this many stress scenarios a job (each is a loss per account in memory).
@@ -24,10 +25,26 @@ extension JobDecoder {
         let valuationTime: Date
         let calibrationPrices: PriceHistories?
         let dataDirectory: String?
+        /// The model is fhs (no correlation matrix for the dependence stress to change).
+        let historicalModel: Bool
     }
 
-    func stressTest(_ field: YAMLField, context: StressContext) throws(JobError) -> StressTest {
-        let mapping = try field.mapping(allowed: ["prices", "historical", "grid", "hypothetical"])
+    struct DecodedStress {
+        var test = StressTest(scenarios: [])
+        var dependence: DependenceStress?
+    }
+
+    func stress(_ field: YAMLField, context: StressContext) throws(JobError) -> DecodedStress {
+        let mapping = try field.mapping(allowed: ["prices", "historical", "grid", "hypothetical", "dependence"])
+        var dependence: DependenceStress?
+        if let dependenceField = mapping.optional("dependence") {
+            guard !context.historicalModel else {
+                throw dependenceField.error("the dependence stress changes the correlation matrix; kind: fhs takes the dependence from history (use gaussian or student_t)")
+            }
+            let confidence = try dependenceField.mapping(allowed: ["confidence"]).required("confidence")
+                .double(in: 0...1, open: true, "a confidence level in (0, 1), like 0.995")
+            dependence = DependenceStress(confidence: confidence)
+        }
         var scenarios: [StressScenario] = []
         var names: Set<String> = []
         func append(_ new: [StressScenario], at field: YAMLField) throws(JobError) {
@@ -56,7 +73,7 @@ extension JobDecoder {
                 try append([try Self.hypothetical(element, market: context.market)], at: element)
             }
         }
-        return StressTest(scenarios: scenarios)
+        return DecodedStress(test: StressTest(scenarios: scenarios), dependence: dependence)
     }
 
     /// The actual `horizon_days` move that began on each day: for a day d and horizon h,

@@ -120,15 +120,16 @@ struct JobDecoder {
         guard !accounts.isEmpty else { throw accountsField.error("expected at least one account") }
 
         let stress = try top.optional("stress").map { field throws(JobError) in
-            try stressTest(field, context: StressContext(market: market, horizonDays: horizonDays, valuationTime: valuationTime,
-                                                         calibrationPrices: decodedMarket.calibration?.prices,
-                                                         dataDirectory: dataDirectory))
-        } ?? StressTest(scenarios: [])
+            try self.stress(field, context: StressContext(market: market, horizonDays: horizonDays, valuationTime: valuationTime,
+                                                          calibrationPrices: decodedMarket.calibration?.prices,
+                                                          dataDirectory: dataDirectory, historicalModel: historical))
+        } ?? DecodedStress()
 
         let job = EngineJob(
             name: name, seed: seed, scenarios: scenarios, horizonDays: horizonDays, confidences: confidences,
             chunkSize: chunkSize, model: model, market: market, correlation: correlation, haircuts: haircuts,
-            accounts: accounts, margin: margin, aggregation: aggregation, steps: steps, stress: stress)
+            accounts: accounts, margin: margin, aggregation: aggregation, steps: steps, stress: stress.test,
+            dependence: stress.dependence)
         return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market,
                        calibration: calibrationReport)
     }

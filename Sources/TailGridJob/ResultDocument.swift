@@ -30,16 +30,34 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         }
     }
 
-    /// One account's stress figures: each scenario's weighted loss by name, the worst.
+    /// One account's stress figures: each scenario's weighted loss by name, the ES
+    /// under the dependence stress, the worst.
     public struct AccountStress: Codable, Sendable, Equatable {
+        /// ES at the dependence stress's confidence under the base correlation and with
+        /// the spot factors' correlation set to zero and to one (same random numbers).
+        public struct Dependence: Codable, Sendable, Equatable {
+            public var confidence: Double
+            public var baseES: Double
+            public var zeroCorrelationES: Double
+            public var perfectCorrelationES: Double
+
+            enum CodingKeys: String, CodingKey {
+                case confidence
+                case baseES = "base_es"
+                case zeroCorrelationES = "zero_correlation_es"
+                case perfectCorrelationES = "perfect_correlation_es"
+            }
+        }
+
         public var losses: [String: Double]
+        public var dependence: Dependence?
         public var worst: String
         public var worstLoss: Double
         /// max(0, worst loss) x stress_weight: what the margin combines with the base.
         public var component: Double
 
         enum CodingKeys: String, CodingKey {
-            case losses, worst, component
+            case losses, worst, component, dependence
             case worstLoss = "worst_loss"
         }
     }
@@ -227,9 +245,15 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                                                    shortOptionUplift: risk.margin.components.shortOptionUplift,
                                                    shortOptionMinimum: risk.shortOptionMinimum),
                 stress: risk.stress.map { stress in
-                    AccountStress(losses: Dictionary(zip(scenarios.map(\.name), stress.losses), uniquingKeysWith: { Swift.max($0, $1) }),
-                                  worst: scenarios[stress.worst].name, worstLoss: stress.losses[stress.worst],
-                                  component: stressWeight * stress.component)
+                    AccountStress(
+                        losses: Dictionary(zip(scenarios.map(\.name), stress.scenarioLosses), uniquingKeysWith: { Swift.max($0, $1) }),
+                        dependence: stress.dependence.map { dependence in
+                            AccountStress.Dependence(
+                                confidence: dependence.confidence, baseES: dependence.baseExpectedShortfall,
+                                zeroCorrelationES: dependence.stressedExpectedShortfall[DependenceStress.Variant.independent.rawValue],
+                                perfectCorrelationES: dependence.stressedExpectedShortfall[DependenceStress.Variant.comonotonic.rawValue])
+                        },
+                        worst: stress.worst, worstLoss: stress.worstLoss, component: stressWeight * stress.component)
                 })
         }
     }

@@ -6,7 +6,7 @@ enum MarginTable {
     /// With stress scenarios, a `stress` column (the weighted worst stress loss); with a
     /// short-option minimum, a `min` column.
     static func render(_ document: ResultDocument, label: String) -> String {
-        let stressed = !document.stressScenarios.isEmpty
+        let stressed = document.accounts.contains { $0.stress != nil }
         let floored = document.accounts.contains { $0.marginComponents.shortOptionMinimum != nil }
         let header = ["account", "equity", "VaR \(label)", "ES \(label)"] + (stressed ? ["stress"] : [])
             + (floored ? ["min"] : []) + ["IM", "MM", "excess", "status"]

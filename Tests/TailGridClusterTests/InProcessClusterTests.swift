@@ -23,8 +23,10 @@ struct InProcessClusterTests {
         #expect(final.summaryBytes < final.fullLossVectorBytes / 10, "tails, not vectors: \(final.summaryBytes) of \(final.fullLossVectorBytes)")
     }
 
-    /// A job with stress scenarios and a short-option minimum: the coordinator evaluates
-    /// the stress test at submission and its result equals the in-process one.
+    /// A job with stress scenarios, a dependence stress and a short-option minimum: the
+    /// coordinator evaluates the stress test at submission, workers compute each account
+    /// under the stressed correlations too (three loss rows per account), and the result
+    /// equals the in-process one.
     @Test func stressAndMarginPolicyGiveTheLocalResult() async throws {
         let quickstart = try String(contentsOf: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml"),
                                     encoding: .utf8)
@@ -33,6 +35,7 @@ struct InProcessClusterTests {
             stress:
               grid: { spot_steps: 4 }
               hypothetical: [{ name: crash, spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }]
+              dependence: { confidence: 0.995 }
             """).replacingOccurrences(of: "scenarios: 100000", with: "scenarios: 20000")
         let job = try ClusterJobs.load(yaml)
         #expect(job.engineJob.stress.scenarios.count == 34)
@@ -46,6 +49,7 @@ struct InProcessClusterTests {
         let result = try cluster.resultWithoutTiming(id)
         #expect(result == (try ClusterJobs.localResult(job)))
         #expect(result.contains("\"worst\" : \"crash\"") || result.contains("\"worst\" : \"grid"))
+        #expect(result.contains("perfect_correlation_es"))
     }
 
     /// Pilot floors far too high starve every account's tail: the coordinator sees it once

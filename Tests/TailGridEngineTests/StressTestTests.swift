@@ -132,8 +132,9 @@ import TailGridNumerics
             #expect(risk.margin.initialMargin == components.base + components.stressUplift + components.shortOptionUplift)
             #expect(components.base == max(0, risk.estimates[0].expectedShortfall))
             let stress = try #require(risk.stress)
-            let worst = try #require(stress.losses.max())
-            #expect(stress.losses[stress.worst] == worst)
+            let worst = try #require(stress.scenarioLosses.max())
+            #expect(stress.worstLoss == worst)
+            #expect(stress.worst == scenarios[try #require(stress.scenarioLosses.firstIndex(of: worst))].name)
             let t = 0.8 * max(0, worst)
             let b = components.base
             let core = combine == .max ? max(b, t) : 0.3 * b + 0.7 * t

@@ -68,7 +68,7 @@ import TailGridTestSupport
         let result = try LocalRunner(plan: plan, threads: 2).run()
         let long = try #require(result.accounts[0].stress)
         let expected = 4.5 * (97_600 - 97_600 * ratio)
-        #expect(abs(long.losses[0] - expected) <= 1e-9 * expected, "\(long.losses[0]) vs \(expected)")
+        #expect(abs(long.scenarioLosses[0] - expected) <= 1e-9 * expected, "\(long.scenarioLosses[0]) vs \(expected)")
         // The document names the scenario and its moves.
         let document = ResultDocument(job: loaded, result: result, elapsedSeconds: 0)
         #expect(document.stressScenarios[0].kind == "historical")
@@ -82,8 +82,8 @@ import TailGridTestSupport
         let jumpedResult = try LocalRunner(plan: try EnginePlan(jumped.engineJob), threads: 2).run()
         let straddle = try #require(result.accounts[1].stress)
         let jumpedStraddle = try #require(jumpedResult.accounts[1].stress)
-        #expect(jumpedStraddle.losses[0] > straddle.losses[0])
-        #expect(jumpedResult.accounts[0].stress?.losses[0] == long.losses[0], "a linear book ignores vols")
+        #expect(jumpedStraddle.scenarioLosses[0] > straddle.scenarioLosses[0])
+        #expect(jumpedResult.accounts[0].stress?.scenarioLosses[0] == long.scenarioLosses[0], "a linear book ignores vols")
     }
 
     /// The figures reach result.json and accounts.csv, and the CSV's components add up to
@@ -163,6 +163,9 @@ import TailGridTestSupport
         Refusal(stress: "hypothetical: { name: a }", field: "stress.hypothetical", says: "expected a list"),
         Refusal(stress: "grid: { spot_steps: 100 }\nhypothetical: [{ name: a }]\ngrid2: 1", field: "stress.grid2",
                 says: "unknown key"),
+        Refusal(stress: "dependence: { confidence: 1 }", field: "stress.dependence.confidence", says: "(0, 1)"),
+        Refusal(stress: "dependence: { level: 0.99 }", field: "stress.dependence.level", says: "unknown key"),
+        Refusal(stress: "dependence: 0.99", field: "stress.dependence", says: "expected a mapping"),
         Refusal(stress: "grid: {}", margin: "{ base_weight: 0.5 }", field: "margin.base_weight", says: "blend only"),
         Refusal(stress: "grid: {}", margin: "{ combine: blend, base_weight: 1.5 }", field: "margin.base_weight", says: "[0, 1]"),
         Refusal(stress: "grid: {}", margin: "{ combine: sum }", field: "margin.combine", says: "max"),
@@ -187,6 +190,27 @@ import TailGridTestSupport
             #expect(error.field == refusal.field, "\(error)")
             #expect(error.description.contains(refusal.says), "\(error)")
         }
+    }
+
+    /// Under fhs there is no correlation matrix to stress: refused at the key.
+    @Test func theDependenceStressIsRefusedUnderFHS() throws {
+        let folder = try CalibrationJobTests.folder()
+        defer { folder.remove() }
+        let text = CalibrationJobTests.job(model: "{ kind: fhs, lookback_days: 50 }",
+                                           extra: "stress: { dependence: { confidence: 0.99 } }")
+        let path = try folder.write("job.yaml", text)
+        do {
+            _ = try JobFile.load(path: path)
+            Issue.record("loaded")
+        } catch {
+            #expect(error.exitCode == 65)
+            #expect(error.field == "stress.dependence", "\(error)")
+            #expect(error.description.contains("fhs"), "\(error)")
+        }
+        // The same job with a parametric model takes it.
+        let gaussian = try JobFile.load(path: try folder.write("g.yaml", CalibrationJobTests.job(
+            extra: "stress: { dependence: { confidence: 0.99 } }")))
+        #expect(gaussian.engineJob.dependence == DependenceStress(confidence: 0.99))
     }
 
     /// Days whose move is not in the file, or not known at valuation time, are refused
