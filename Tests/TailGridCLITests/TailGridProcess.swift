@@ -22,8 +22,7 @@ struct TailGridProcess {
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        let (outputData, errorData) = PipeReader.readBoth(output.fileHandleForReading, error.fileHandleForReading)
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus,
                        standardOutput: String(decoding: outputData, as: UTF8.self),

@@ -51,11 +51,17 @@ enum ClusterProcesses {
             let output = self.output
             let errors = self.errors
             outputPipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
+                guard let data = PipeReader.readOnce(handle), !data.isEmpty else {
+                    handle.readabilityHandler = nil
+                    return
+                }
                 output.data.withLock { $0.append(data) }
             }
             errorPipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
+                guard let data = PipeReader.readOnce(handle), !data.isEmpty else {
+                    handle.readabilityHandler = nil
+                    return
+                }
                 errors.data.withLock { $0.append(data) }
             }
             try process.run()

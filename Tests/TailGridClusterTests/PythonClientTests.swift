@@ -1,4 +1,5 @@
 import Foundation
+import TailGridTestSupport
 import Testing
 
 /// The proto is the public API: a Python grpcio client generated from it at run time
@@ -24,7 +25,7 @@ struct PythonClientTests {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errorText = String(decoding: PipeReader.readToEnd(errors.fileHandleForReading), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(errorText)")
         let local = try await P.run(["run", "jobs/quickstart.yaml", "--out", scratch.path("local"), "--quiet"])
