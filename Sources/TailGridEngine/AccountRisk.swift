@@ -18,4 +18,7 @@ public struct AccountRisk: Sendable, Hashable {
     public let stress: AccountStress?
     /// The short-option minimum (`ShortOptionMinimum`); nil when the policy has none.
     public let shortOptionMinimum: Double?
+    /// Net delta per underlying in coins, which the liquidity add-on priced; nil when
+    /// the policy has no liquidity add-on.
+    public let netDeltas: [String: Double]?
 }

@@ -37,6 +37,7 @@ public struct EngineResult: Sendable {
                 throw EngineError(.inconsistentSummary, "account '\(id)'\(under): the merged summaries hold \(summary.count) of \(job.scenarios) losses and a tail of \(summary.tail.count) of the \(required) the estimates need")
             }
         }
+        let pricers = Dictionary(plan.evaluator.instruments.map { ($0.instrument.name, $0) }, uniquingKeysWith: { first, _ in first })
         var accounts: [AccountRisk] = []
         for index in 0..<accountCount {
             let summary = merged.accounts[index]
@@ -61,13 +62,19 @@ public struct EngineResult: Sendable {
             }
             let accountStress = AccountStress(scenarios: stress.scenarios, losses: scenarioLosses, dependence: dependence)
             let minimum = job.margin.shortOptionMinimum?.requirement(for: job.accounts[index], market: job.market)
+            let deltas = job.margin.liquidity.map { _ in
+                LiquidityAddOn.netDeltas(of: job.accounts[index], pricers: pricers, market: job.market,
+                                         collateral: job.margin.collateral)
+            }
+            let liquidity = job.margin.liquidity.flatMap { addOn in deltas.map { addOn.requirement(deltas: $0, market: job.market) } }
             let margin = job.margin.margin(equity: plan.equity[index], valueAtRisk: estimates[0].valueAtRisk,
                                            expectedShortfall: estimates[0].expectedShortfall,
-                                           stressComponent: accountStress?.component, shortOptionMinimum: minimum ?? 0)
+                                           stressComponent: accountStress?.component, shortOptionMinimum: minimum ?? 0,
+                                           liquidityAddOn: liquidity ?? 0)
             accounts.append(AccountRisk(id: id, equity: plan.equity[index], estimates: estimates,
                                         meanLoss: summary.mean, lossStandardDeviation: summary.standardDeviation,
                                         histogram: summary.histogram, margin: margin, stress: accountStress,
-                                        shortOptionMinimum: minimum))
+                                        shortOptionMinimum: minimum, netDeltas: deltas))
         }
         self.accounts = accounts
         self.factors = plan.factors.map(\.name)

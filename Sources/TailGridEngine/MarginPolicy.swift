@@ -7,10 +7,11 @@
 ///     C  = B                                (no stress scenarios)
 ///        = max(B, T)                        (combine: max)
 ///        = x B + (1 - x) T                  (combine: blend, x = baseWeight; SPAN 2)
-///     IM = B + (C - B) + max(0, M - C)
+///     IM = B + (C - B) + max(0, M - C) + L
 ///
-/// so the components base, stress uplift C - B and short-option uplift add up to IM in
-/// that order. Maintenance margin is `maintenanceRatio` IM. Equity at or above IM
+/// with L the liquidity add-on (`LiquidityAddOn`, 0 when off), so the components base,
+/// stress uplift C - B, short-option uplift and liquidity add-on add up to IM in that
+/// order. Maintenance margin is `maintenanceRatio` IM. Equity at or above IM
 /// is `ok`, between MM and IM a `margin_call`, below MM `liquidation`.
 ///
 /// Collateral enters equity at its haircut value: a balance b >= 0 of a coin at price S
@@ -57,13 +58,16 @@ public struct MarginPolicy: Sendable, Hashable {
     public let baseWeight: Double
     /// The per-contract floor for short options; nil when off.
     public let shortOptionMinimum: ShortOptionMinimum?
+    /// The liquidity and concentration add-on; nil when off.
+    public let liquidity: LiquidityAddOn?
 
     public static let defaultMaintenanceRatio = 0.8
     public static let defaultBaseWeight = 0.5
 
     public init(measure: Measure = .es, maintenanceRatio: Double = MarginPolicy.defaultMaintenanceRatio,
                 collateral: Collateral = .portfolio, combine: Combine = .max, stressWeight: Double = 1,
-                baseWeight: Double = MarginPolicy.defaultBaseWeight, shortOptionMinimum: ShortOptionMinimum? = nil) {
+                baseWeight: Double = MarginPolicy.defaultBaseWeight, shortOptionMinimum: ShortOptionMinimum? = nil,
+                liquidity: LiquidityAddOn? = nil) {
         precondition(maintenanceRatio > 0 && maintenanceRatio <= 1)
         precondition(stressWeight >= 0 && baseWeight >= 0 && baseWeight <= 1)
         self.measure = measure
@@ -73,6 +77,7 @@ public struct MarginPolicy: Sendable, Hashable {
         self.stressWeight = stressWeight
         self.baseWeight = baseWeight
         self.shortOptionMinimum = shortOptionMinimum
+        self.liquidity = liquidity
     }
 
     /// The USD value a collateral balance adds to equity: b S (1 - h) for b >= 0,
@@ -83,9 +88,9 @@ public struct MarginPolicy: Sendable, Hashable {
 
     /// The margin of one account: `stressComponent` is max(0, worst weighted stress
     /// loss) (nil without stress scenarios), `shortOptionMinimum` its short-option
-    /// minimum (0 when off).
+    /// minimum (0 when off), `liquidityAddOn` its liquidity add-on (0 when off).
     public func margin(equity: Double, valueAtRisk: Double, expectedShortfall: Double, stressComponent: Double? = nil,
-                       shortOptionMinimum: Double = 0) -> AccountMargin {
+                       shortOptionMinimum: Double = 0, liquidityAddOn: Double = 0) -> AccountMargin {
         let base = Swift.max(0, measure == .es ? expectedShortfall : valueAtRisk)
         var core = base
         if let stressComponent {
@@ -93,7 +98,8 @@ public struct MarginPolicy: Sendable, Hashable {
             core = combine == .max ? Swift.max(base, stress) : baseWeight * base + (1 - baseWeight) * stress
         }
         let components = AccountMargin.Components(base: base, stressUplift: core - base,
-                                                  shortOptionUplift: Swift.max(0, shortOptionMinimum - core))
+                                                  shortOptionUplift: Swift.max(0, shortOptionMinimum - core),
+                                                  liquidityAddOn: liquidityAddOn)
         let initial = components.total
         let maintenance = maintenanceRatio * initial
         let status: Status = equity >= initial ? .ok : (equity >= maintenance ? .marginCall : .liquidation)
@@ -113,9 +119,11 @@ public struct AccountMargin: Sendable, Hashable {
         public let stressUplift: Double
         /// max(0, M - C): what the short-option minimum adds.
         public let shortOptionUplift: Double
+        /// L: the liquidity and concentration add-on.
+        public let liquidityAddOn: Double
 
-        /// B + (C - B) + short-option uplift, summed in that order.
-        public var total: Double { base + stressUplift + shortOptionUplift }
+        /// B + (C - B) + short-option uplift + liquidity add-on, summed in that order.
+        public var total: Double { base + stressUplift + shortOptionUplift + liquidityAddOn }
     }
 
     public let initialMargin: Double

@@ -1,4 +1,7 @@
+import Foundation
+import TailGridCalibration
 import TailGridEngine
+import TailGridMarket
 
 /// `margin:`: how IM follows from the base measure, the stress test and the floors.
 ///
@@ -14,11 +17,30 @@ import TailGridEngine
 ///     at_the_money: 0.15        # a in max(a - OTM / S, b) S per short contract
 ///     floor: 0.10               # b
 ///     underlyings: { ETH: { at_the_money: 0.2, floor: 0.12 } }
+///   liquidity:                  # absent: off
+///     impact: 0.5               # Y in Y sigma_d S |D| sqrt(|D| / ADV)
+///     adv_days: 30              # ADV over the days ending the day before valuation_time
+///     volume_unit: usd          # or coin: the price files' volume column
+///     prices: { BTC: BTC-USD.csv }   # default: market.calibration.prices
 /// ```
 extension JobDecoder {
-    static func margin(_ field: YAMLField, underlyings: [String]) throws(JobError) -> MarginPolicy {
+    struct MarginContext {
+        let market: MarketData
+        let valuationTime: Date
+        let calibrationPrices: PriceHistories?
+        let dataDirectory: String?
+    }
+
+    /// How a price file's volume column counts.
+    enum VolumeUnit: String, CaseIterable {
+        case usd
+        case coin
+    }
+
+    func margin(_ field: YAMLField, context: MarginContext) throws(JobError) -> MarginPolicy {
+        let underlyings = context.market.underlyings.map(\.symbol)
         let mapping = try field.mapping(allowed: ["measure", "maintenance_ratio", "collateral", "combine", "stress_weight",
-                                                  "base_weight", "short_option_minimum"])
+                                                  "base_weight", "short_option_minimum", "liquidity"])
         let measure = try mapping.optional("measure")?.choice(MarginPolicy.Measure.self) ?? .es
         var ratio = MarginPolicy.defaultMaintenanceRatio
         if let ratioField = mapping.optional("maintenance_ratio") {
@@ -34,10 +56,56 @@ extension JobDecoder {
         }
         let baseWeight = try baseWeightField?.double(in: 0...1, "a weight in [0, 1], like 0.5") ?? MarginPolicy.defaultBaseWeight
         let minimum = try mapping.optional("short_option_minimum").map { field throws(JobError) in
-            try shortOptionMinimum(field, underlyings: underlyings)
+            try Self.shortOptionMinimum(field, underlyings: underlyings)
+        }
+        let liquidity = try mapping.optional("liquidity").map { field throws(JobError) in
+            try liquidityAddOn(field, context: context)
         }
         return MarginPolicy(measure: measure, maintenanceRatio: ratio, collateral: collateral, combine: combine,
-                            stressWeight: stressWeight, baseWeight: baseWeight, shortOptionMinimum: minimum)
+                            stressWeight: stressWeight, baseWeight: baseWeight, shortOptionMinimum: minimum,
+                            liquidity: liquidity)
+    }
+
+    /// ADV per underlying: the mean daily volume in coins over `adv_days` days ending the
+    /// day before valuation_time (a USD volume divided by that day's close).
+    func liquidityAddOn(_ field: YAMLField, context: MarginContext) throws(JobError) -> LiquidityAddOn {
+        let mapping = try field.mapping(allowed: ["impact", "adv_days", "volume_unit", "prices"])
+        let impact = try mapping.optional("impact")?.double(in: 0...100, "an impact coefficient in [0, 100], like 0.5")
+            ?? LiquidityAddOn.defaultImpact
+        let days = try mapping.optional("adv_days")?.integer(in: 1...3_650) ?? LiquidityAddOn.defaultAverageDays
+        let unit = try mapping.optional("volume_unit")?.choice(VolumeUnit.self) ?? .usd
+        let symbols = context.market.underlyings.map(\.symbol)
+        let prices: PriceHistories
+        if let pricesField = mapping.optional("prices") {
+            prices = try priceHistories(pricesField, symbols: symbols, fill: .reject, dataDirectory: context.dataDirectory)
+        } else if let calibrationPrices = context.calibrationPrices {
+            prices = calibrationPrices
+        } else {
+            throw field.error("the liquidity add-on needs daily volumes: add margin.liquidity.prices or market.calibration.prices")
+        }
+        let missing = symbols.filter { prices.files[$0] == nil }
+        guard missing.isEmpty else {
+            throw field.error("the liquidity add-on needs volumes for every underlying; no price file for \(missing.joined(separator: ", "))")
+        }
+        let last = Int((context.valuationTime.timeIntervalSince1970 / 86_400).rounded(.down)) - 1
+        var volumes: [String: Double] = [:]
+        for history in prices.histories {
+            let file = prices.files[history.symbol] ?? history.symbol
+            let entry = prices.fields[history.symbol] ?? field
+            var total = 0.0
+            for day in (last - days + 1)...last {
+                guard let close = history.close(on: day) else {
+                    throw entry.error("\(file) has no close for \(CalendarDay.text(day)); the \(days)-day ADV needs every day from \(CalendarDay.text(last - days + 1)) to \(CalendarDay.text(last))")
+                }
+                let volume = history.volumes[day - history.firstDay]
+                guard volume > 0 else {
+                    throw entry.error("\(file) has no volume for \(CalendarDay.text(day)); the liquidity add-on needs a positive volume on every day of its \(days)-day window")
+                }
+                total += unit == .usd ? volume / close : volume
+            }
+            volumes[history.symbol] = total / Double(days)
+        }
+        return LiquidityAddOn(impact: impact, averageDailyVolume: volumes)
     }
 
     static func shortOptionMinimum(_ field: YAMLField, underlyings: [String]) throws(JobError) -> ShortOptionMinimum {

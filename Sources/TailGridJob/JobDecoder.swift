@@ -111,7 +111,9 @@ struct JobDecoder {
             try Self.haircuts(field)
         } ?? [:]
         let margin = try top.optional("margin").map { field throws(JobError) in
-            try Self.margin(field, underlyings: market.underlyings.map(\.symbol))
+            try self.margin(field, context: MarginContext(market: market, valuationTime: valuationTime,
+                                                          calibrationPrices: decodedMarket.calibration?.prices,
+                                                          dataDirectory: dataDirectory))
         } ?? MarginPolicy()
         let aggregation = try top.optional("aggregation")?.choice(PositionMatrix.Mode.self) ?? .automatic
         let positionsFile = try top.optional("positions_file").map { field throws(JobError) in (try field.string(), field) }

@@ -13,20 +13,26 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var overflow: Int
     }
 
-    /// What initial margin is made of; base + stress_uplift + short_option_uplift is
-    /// the initial margin (see the README's margin methodology).
+    /// What initial margin is made of; base + stress_uplift + short_option_uplift +
+    /// liquidity_add_on is the initial margin (see the README's margin methodology).
     public struct MarginComponents: Codable, Sendable, Equatable {
         public var base: Double
         public var stressUplift: Double
         public var shortOptionUplift: Double
+        public var liquidityAddOn: Double
         /// The short-option minimum itself (absent when the policy has none).
         public var shortOptionMinimum: Double?
+        /// Net delta per underlying in coins, which the liquidity add-on priced (absent
+        /// without one).
+        public var netDeltas: [String: Double]?
 
         enum CodingKeys: String, CodingKey {
             case base
             case stressUplift = "stress_uplift"
             case shortOptionUplift = "short_option_uplift"
+            case liquidityAddOn = "liquidity_add_on"
             case shortOptionMinimum = "short_option_minimum"
+            case netDeltas = "net_deltas"
         }
     }
 
@@ -243,7 +249,8 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                 marginComponents: MarginComponents(base: risk.margin.components.base,
                                                    stressUplift: risk.margin.components.stressUplift,
                                                    shortOptionUplift: risk.margin.components.shortOptionUplift,
-                                                   shortOptionMinimum: risk.shortOptionMinimum),
+                                                   liquidityAddOn: risk.margin.components.liquidityAddOn,
+                                                   shortOptionMinimum: risk.shortOptionMinimum, netDeltas: risk.netDeltas),
                 stress: risk.stress.map { stress in
                     AccountStress(
                         losses: Dictionary(zip(scenarios.map(\.name), stress.scenarioLosses), uniquingKeysWith: { Swift.max($0, $1) }),

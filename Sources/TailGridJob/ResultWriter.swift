@@ -17,14 +17,15 @@ public enum ResultWriter {
 
     /// One row per account: `account,equity,var_<c>,es_<c>,es_se_<c>,...,initial_margin,
     /// maintenance_margin,excess_margin,status`, then IM's components
-    /// `base_margin,stress_uplift,short_option_uplift` (they add up to initial_margin),
+    /// `base_margin,stress_uplift,short_option_uplift,liquidity_add_on` (they add up to
+    /// initial_margin),
     /// `short_option_minimum,stress_component,worst_stress,worst_stress_loss` (empty when
     /// the job has no such policy or scenarios), in the job's account order.
     public static func csvData(_ document: ResultDocument, labels: [String]) -> Data {
         var header = ["account", "equity"]
         for label in labels { header += ["var_\(label)", "es_\(label)", "es_se_\(label)"] }
         header += ["initial_margin", "maintenance_margin", "excess_margin", "status", "base_margin", "stress_uplift",
-                   "short_option_uplift", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss"]
+                   "short_option_uplift", "liquidity_add_on", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss"]
         var lines = [header.joined(separator: ",")]
         for account in document.accounts {
             var row = [csvField(account.id), "\(account.equity)"]
@@ -34,6 +35,7 @@ public enum ResultWriter {
             row += ["\(account.initialMargin)", "\(account.maintenanceMargin)", "\(account.excessMargin)", account.status]
             let components = account.marginComponents
             row += ["\(components.base)", "\(components.stressUplift)", "\(components.shortOptionUplift)",
+                    "\(components.liquidityAddOn)",
                     components.shortOptionMinimum.map { "\($0)" } ?? "",
                     account.stress.map { "\($0.component)" } ?? "", account.stress.map { csvField($0.worst) } ?? "",
                     account.stress.map { "\($0.worstLoss)" } ?? ""]

@@ -30,4 +30,19 @@ public enum Black76 {
             return discount * (strike * NormalDistribution.cdf(-d2) - forward * NormalDistribution.cdf(-d1))
         }
     }
+
+    /// dV/dF: D Phi(d1) for a call, D (Phi(d1) - 1) for a put; at T <= 0 or sigma <= 0
+    /// the intrinsic value's (D or 0, -D or 0).
+    public static func forwardDelta(forward: Double, strike: Double, time: Double, volatility: Double,
+                                    discount: Double, right: Instrument.Right) -> Double {
+        let deviation = volatility * time.squareRoot()
+        guard time > 0, deviation > 0 else {
+            switch right {
+            case .call: return forward > strike ? discount : 0
+            case .put: return forward < strike ? -discount : 0
+            }
+        }
+        let d1 = (log(forward / strike) + 0.5 * deviation * deviation) / deviation
+        return discount * (right == .call ? NormalDistribution.cdf(d1) : NormalDistribution.cdf(d1) - 1)
+    }
 }

@@ -172,3 +172,59 @@ import TailGridNumerics
         }
     }
 }
+
+/// The liquidity and concentration add-on, worked by hand.
+@Suite struct LiquidityAddOnTests {
+    /// ADV 10,000 BTC, Y = 0.5, sigma = 0.55 (sigma_d = 0.55 / sqrt(365) = 0.028788),
+    /// S = 97,600: a net long of 100 BTC costs
+    /// 0.5 x 0.028788 x 97,600 x 100 x sqrt(100 / 10,000) = 14,048.7 USD.
+    /// Twice the position costs 2^(3/2) times as much, more than two accounts holding
+    /// one each; a short nets against a long; coin collateral counts under the portfolio
+    /// convention and not under haircut; an option counts at its Black-76 delta.
+    @Test func theSquareRootRuleWorkedByHand() throws {
+        let market = try Fixtures.market()
+        let addOn = LiquidityAddOn(impact: 0.5, averageDailyVolume: ["BTC": 10_000, "ETH": 1e6])
+        let one = addOn.requirement(deltas: ["BTC": 100], market: market)
+        #expect(abs(one - 14_048.7) < 0.05, "\(one)")
+        let two = addOn.requirement(deltas: ["BTC": 200], market: market)
+        #expect(abs(two / one - 2 * 2.0.squareRoot()) < 1e-12)
+        #expect(two > 2 * one, "concentrated pays more than split")
+        #expect(addOn.requirement(deltas: ["BTC": -100], market: market) == one)
+
+        let plan = try StressTestTests.plan([
+            try StressTestTests.account("net", [("BTC_USDC-PERPETUAL", 150), ("BTC_USDC-PERPETUAL", -50)]),
+            try StressTestTests.account("coins", [], collateral: [.init(currency: "BTC", amount: 100)]),
+            try StressTestTests.account("call", [("BTC-28MAR25-97000-C", 100)]),
+        ], stress: [])
+        let pricers = Dictionary(uniqueKeysWithValues: plan.evaluator.instruments.map { ($0.instrument.name, $0) })
+        let accounts = plan.job.accounts
+        let net = LiquidityAddOn.netDeltas(of: accounts[0], pricers: pricers, market: market, collateral: .portfolio)
+        #expect(net == ["BTC": 100])
+        #expect(LiquidityAddOn.netDeltas(of: accounts[1], pricers: pricers, market: market, collateral: .portfolio) == ["BTC": 100])
+        #expect(LiquidityAddOn.netDeltas(of: accounts[1], pricers: pricers, market: market, collateral: .haircut).isEmpty)
+        let call = try #require(pricers["BTC-28MAR25-97000-C"])
+        let callDelta = try #require(LiquidityAddOn.netDeltas(of: accounts[2], pricers: pricers, market: market,
+                                                              collateral: .portfolio)["BTC"])
+        // dV/dS by central differences of the pricer's own value at S +- 1 USD.
+        let up = try InstrumentPricer(instrument: call.instrument, market: try Self.market(spot: 97_601), horizonYears: 0)
+        let down = try InstrumentPricer(instrument: call.instrument, market: try Self.market(spot: 97_599), horizonYears: 0)
+        #expect(abs(callDelta / 100 - (up.value - down.value) / 2) < 1e-6, "\(callDelta / 100)")
+    }
+
+    static func market(spot: Double) throws -> MarketData {
+        try MarketData(valuationTime: Fixtures.valuationTime, rate: 0, underlyings: [
+            try Underlying(symbol: "BTC", spot: spot, vol: 0.55, carry: 0.05),
+        ])
+    }
+
+    /// Through a whole run the add-on is IM's last component.
+    @Test func theAddOnIsIMsLastComponent() throws {
+        let addOn = LiquidityAddOn(impact: 0.5, averageDailyVolume: ["BTC": 10_000, "ETH": 1e6])
+        let plan = try StressTestTests.plan([try StressTestTests.account("long", [("BTC_USDC-PERPETUAL", 100)])], stress: [],
+                                            margin: MarginPolicy(liquidity: addOn))
+        let risk = try #require(try LocalRunner(plan: plan, threads: 2).run().accounts.first)
+        #expect(abs(risk.margin.components.liquidityAddOn - 14_048.7) < 0.05)
+        #expect(risk.margin.initialMargin == risk.margin.components.base + 0 + 0 + risk.margin.components.liquidityAddOn)
+        #expect(risk.netDeltas == ["BTC": 100])
+    }
+}

@@ -130,6 +130,44 @@ import TailGridTestSupport
         #expect(decoded == document)
     }
 
+    /// The liquidity add-on's ADV is the mean of volume / close over the 30 days ending the
+    /// day before valuation_time (2025-01-21 to 2025-02-19), read here from the file
+    /// independently; the long account's 4.5 BTC (3 perpetuals, 1.5 BTC collateral) then
+    /// costs 0.5 x 0.55 / sqrt(365) x 97,600 x 4.5 x sqrt(4.5 / ADV).
+    @Test func theLiquidityAddOnReadsTheVolumesOfThePriceFiles() throws {
+        let text = try String(contentsOfFile: SharedPriceData.path("BTC"), encoding: .utf8)
+        var coins: [String: Double] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",")
+            guard fields.count == 6, let close = Double(fields[4]), let volume = Double(fields[5]) else { continue }
+            coins[String(fields[0])] = volume / close
+        }
+        let window = (0..<30).map { CalendarDay.text(CalendarDay.day("2025-02-19")! - $0) }
+        let adv = try window.map { try #require(coins[$0]) }.reduce(0, +) / 30
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        let loaded = try JobFile.load(path: try folder.write("job.yaml", Self.job(
+            stress: "grid: { spot_steps: 2 }",
+            margin: "{ liquidity: { impact: 0.5, adv_days: 30, volume_unit: usd, \(Self.prices) } }")))
+        #expect(abs(try #require(loaded.engineJob.margin.liquidity?.averageDailyVolume["BTC"]) / adv - 1) < 1e-12)
+        let result = try LocalRunner(plan: try EnginePlan(loaded.engineJob), threads: 2).run()
+        let expected = 0.5 * 0.55 / 365.0.squareRoot() * 97_600 * 4.5 * (4.5 / adv).squareRoot()
+        let long = result.accounts[0].margin.components
+        #expect(abs(long.liquidityAddOn - expected) <= 1e-9 * expected, "\(long.liquidityAddOn) vs \(expected)")
+        for risk in result.accounts {
+            let c = risk.margin.components
+            #expect(risk.margin.initialMargin == c.base + c.stressUplift + c.shortOptionUplift + c.liquidityAddOn)
+        }
+        // Without price files it is refused at the key.
+        do {
+            _ = try JobFile.parse(jobBytes: Data(Self.job(stress: "grid: {}", margin: "{ liquidity: {} }").utf8),
+                                  path: "job.yaml", positions: nil)
+            Issue.record("loaded")
+        } catch {
+            #expect(error.field == "margin.liquidity" && error.description.contains("needs daily volumes"), "\(error)")
+        }
+    }
+
     struct Refusal: Sendable, CustomStringConvertible {
         let stress: String
         var margin = "{ measure: es }"
@@ -174,6 +212,10 @@ import TailGridTestSupport
                 says: "[0, 1]"),
         Refusal(stress: "grid: {}", margin: "{ short_option_minimum: { underlyings: { XRP: {} } } }",
                 field: "margin.short_option_minimum.underlyings.XRP", says: "not in market.underlyings"),
+        Refusal(stress: "grid: {}", margin: "{ liquidity: { impact: -1 } }", field: "margin.liquidity.impact", says: "[0, 100]"),
+        Refusal(stress: "grid: {}", margin: "{ liquidity: { adv_days: 0 } }", field: "margin.liquidity.adv_days", says: "1"),
+        Refusal(stress: "grid: {}", margin: "{ liquidity: { volume_unit: eur } }", field: "margin.liquidity.volume_unit",
+                says: "usd"),
         Refusal(stress: "grid: {}", margin: "{ short_option_minimum: { a: 0.1 } }", field: "margin.short_option_minimum.a",
                 says: "unknown key"),
     ]

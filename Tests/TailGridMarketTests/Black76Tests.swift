@@ -47,6 +47,18 @@ struct Black76Tests {
     }
 
     /// C - P = D (F - K) on 2,000 seeded random inputs, to 1e-10 of the forward.
+    /// Haug, "The Complete Guide to Option Pricing Formulas" (2nd ed.), the delta example
+    /// of a futures option: F = 105, K = 100, T = 0.5, r = 10%, sigma = 36% gives call
+    /// delta 0.5946 and put delta -0.3566 (four decimals, as printed).
+    @Test func forwardDeltaMatchesHaug() {
+        let discount = exp(-0.1 * 0.5)
+        let call = Black76.forwardDelta(forward: 105, strike: 100, time: 0.5, volatility: 0.36, discount: discount, right: .call)
+        let put = Black76.forwardDelta(forward: 105, strike: 100, time: 0.5, volatility: 0.36, discount: discount, right: .put)
+        #expect(abs(call - 0.5946) < 5e-5, "\(call)")
+        #expect(abs(put + 0.3566) < 5e-5, "\(put)")
+        #expect(abs(call - put - discount) < 1e-15, "call - put delta is the discount factor")
+    }
+
     @Test func putCallParity() {
         var state: UInt64 = 0x5EED
         func unit() -> Double {
