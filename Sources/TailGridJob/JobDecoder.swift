@@ -13,6 +13,7 @@ struct JobDecoder {
         var accounts: [Account]
         var market: MarketData
         var calibration: CalibrationReport?
+        var previous: PreviousResult?
     }
 
     /// The model as written, before the market (fhs needs the calibration window).
@@ -116,6 +117,12 @@ struct JobDecoder {
                                                           dataDirectory: dataDirectory))
         } ?? MarginPolicy()
         let aggregation = try top.optional("aggregation")?.choice(PositionMatrix.Mode.self) ?? .automatic
+        let previous = try top.optional("previous_result").map { field throws(JobError) in
+            let reference = try field.string()
+            let bytes = try readInput(JobInputRequest(kind: .previousResult, reference: reference, field: field,
+                                                      dataDirectory: dataDirectory))
+            return try PreviousResult.decode(bytes, file: reference)
+        }
         let positionsFile = try top.optional("positions_file").map { field throws(JobError) in (try field.string(), field) }
         let accountsField = try top.required("accounts")
         let accounts = try Self.accounts(accountsField, market: market, haircuts: haircuts)
@@ -133,7 +140,7 @@ struct JobDecoder {
             accounts: accounts, margin: margin, aggregation: aggregation, steps: steps, stress: stress.test,
             dependence: stress.dependence)
         return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market,
-                       calibration: calibrationReport)
+                       calibration: calibrationReport, previous: previous)
     }
 
     // MARK: Fields

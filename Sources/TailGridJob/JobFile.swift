@@ -11,7 +11,7 @@ public enum JobFile {
     static let topLevelKeys = [
         "job", "valuation_time", "seed", "scenarios", "horizon_days", "confidence", "chunk_size", "model",
         "market", "market_file", "data_dir", "collateral_haircuts", "margin", "accounts", "positions_file",
-        "aggregation", "paths", "stress",
+        "aggregation", "paths", "stress", "previous_result",
     ]
 
     /// Upper bounds that keep a typo from asking for a machine-sized job.
@@ -31,7 +31,7 @@ public enum JobFile {
         }, readInput: { request throws(JobError) in
             let resolved: String
             switch request.kind {
-            case .market:
+            case .market, .previousResult:
                 resolved = resolve(request.reference, relativeTo: path)
             case .prices:
                 if let folder = dataDirectory ?? request.dataDirectory.map({ resolve($0, relativeTo: path) }) {
@@ -125,7 +125,8 @@ public enum JobFile {
         }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return LoadedJob(engineJob: job, confidenceLabels: decoded.confidenceLabels, inputSHA256: digest, path: path,
-                         jobBytes: bytes, positionsBytes: positionsBytes, inputs: inputs, calibration: decoded.calibration)
+                         jobBytes: bytes, positionsBytes: positionsBytes, inputs: inputs, calibration: decoded.calibration,
+                         previous: decoded.previous)
     }
 
     static func read(_ path: String, field: YAMLField?, referencedFrom: String?) throws(JobError) -> Data {

@@ -1,13 +1,15 @@
 import Foundation
 
 /// A file a job refers to besides itself and its positions file: the market file
-/// (`market_file`) and the price files of a calibration. A cluster ships these bytes with
+/// (`market_file`), price files, and an earlier result (`previous_result`). A cluster ships these bytes with
 /// the job, keyed by kind and the reference as written, so coordinator and workers parse
 /// exactly what the submitter read, wherever their disks are.
 public struct JobInput: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case market
         case prices
+        /// `previous_result`: an earlier run's result.json.
+        case previousResult = "previous"
     }
 
     public let kind: Kind

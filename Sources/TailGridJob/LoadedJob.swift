@@ -20,4 +20,6 @@ public struct LoadedJob: Sendable {
     public let inputs: [JobInput]
     /// What a calibration from price history estimated, for the result.
     public let calibration: CalibrationReport?
+    /// The earlier result this run is compared against (`previous_result`).
+    public let previous: PreviousResult?
 }

@@ -88,6 +88,42 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         }
     }
 
+    /// An account against the earlier result (`previous_result`).
+    public struct Change: Codable, Sendable, Equatable {
+        /// The earlier IM and status; absent when the account was not in that result.
+        public var initialMargin: Double?
+        public var status: String?
+        /// IM now less IM then (IM now for an account new since).
+        public var imChange: Double
+        /// Not ok now, and ok (or absent) then.
+        public var newMarginCall: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case status
+            case initialMargin = "initial_margin"
+            case imChange = "im_change"
+            case newMarginCall = "new_margin_call"
+        }
+
+        init(now initialMargin: Double, status: String, then previous: PreviousResult.Account?) {
+            self.initialMargin = previous?.initialMargin
+            self.status = previous?.status
+            self.imChange = initialMargin - (previous?.initialMargin ?? 0)
+            self.newMarginCall = status != MarginPolicy.Status.ok.rawValue && (previous?.status ?? "ok") == "ok"
+        }
+    }
+
+    /// Which earlier result the changes are against.
+    public struct PreviousRun: Codable, Sendable, Equatable {
+        public var job: String
+        public var inputSHA256: String
+
+        enum CodingKeys: String, CodingKey {
+            case job
+            case inputSHA256 = "input_sha256"
+        }
+    }
+
     public struct AccountEntry: Codable, Sendable, Equatable {
         public var id: String
         public var equity: Double
@@ -109,9 +145,11 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var marginComponents: MarginComponents
         /// Present when the job has stress scenarios.
         public var stress: AccountStress?
+        /// Present when the job names a previous result.
+        public var previous: Change?
 
         enum CodingKeys: String, CodingKey {
-            case id, equity, `var`, es, status, histogram, stress
+            case id, equity, `var`, es, status, histogram, stress, previous
             case marginComponents = "margin_components"
             case esStandardError = "es_standard_error"
             case varInterval95 = "var_interval_95"
@@ -164,6 +202,8 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     public var baseWeight: Double?
     /// The job's stress scenarios (empty without).
     public var stressScenarios: [StressScenarioEntry]
+    /// The earlier result the accounts' `previous` compare against.
+    public var previousResult: PreviousRun?
     public var factors: [String]
     public var correlationRepairDistance: Double?
     /// The calibration from price history, when the job has one.
@@ -185,6 +225,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         case stressWeight = "stress_weight"
         case baseWeight = "base_weight"
         case stressScenarios = "stress_scenarios"
+        case previousResult = "previous_result"
         case correlationRepairDistance = "correlation_repair_distance"
         case elapsedSeconds = "elapsed_seconds"
     }
@@ -224,6 +265,8 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                                        volDTEPower: powers.first)
         }
         let stressWeight = job.margin.stressWeight
+        let previous = loaded.previous
+        self.previousResult = previous.map { PreviousRun(job: $0.job, inputSHA256: $0.inputSHA256) }
         self.factors = result.factors
         self.correlationRepairDistance = job.correlation?.repairDistance
         self.calibration = loaded.calibration
@@ -261,7 +304,9 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                                 perfectCorrelationES: dependence.stressedExpectedShortfall[DependenceStress.Variant.comonotonic.rawValue])
                         },
                         worst: stress.worst, worstLoss: stress.worstLoss, component: stressWeight * stress.component)
-                })
+                },
+                previous: previous.map { Change(now: risk.margin.initialMargin, status: risk.margin.status.rawValue,
+                                                then: $0.accounts[risk.id]) })
         }
     }
 }

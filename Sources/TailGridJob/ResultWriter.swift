@@ -19,13 +19,15 @@ public enum ResultWriter {
     /// maintenance_margin,excess_margin,status`, then IM's components
     /// `base_margin,stress_uplift,short_option_uplift,liquidity_add_on` (they add up to
     /// initial_margin),
-    /// `short_option_minimum,stress_component,worst_stress,worst_stress_loss` (empty when
-    /// the job has no such policy or scenarios), in the job's account order.
+    /// `short_option_minimum,stress_component,worst_stress,worst_stress_loss`, and against
+    /// a previous result `im_change,new_margin_call` (empty when the job has no such
+    /// policy, scenarios or previous result), in the job's account order.
     public static func csvData(_ document: ResultDocument, labels: [String]) -> Data {
         var header = ["account", "equity"]
         for label in labels { header += ["var_\(label)", "es_\(label)", "es_se_\(label)"] }
         header += ["initial_margin", "maintenance_margin", "excess_margin", "status", "base_margin", "stress_uplift",
-                   "short_option_uplift", "liquidity_add_on", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss"]
+                   "short_option_uplift", "liquidity_add_on", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss", "im_change",
+                   "new_margin_call"]
         var lines = [header.joined(separator: ",")]
         for account in document.accounts {
             var row = [csvField(account.id), "\(account.equity)"]
@@ -38,7 +40,8 @@ public enum ResultWriter {
                     "\(components.liquidityAddOn)",
                     components.shortOptionMinimum.map { "\($0)" } ?? "",
                     account.stress.map { "\($0.component)" } ?? "", account.stress.map { csvField($0.worst) } ?? "",
-                    account.stress.map { "\($0.worstLoss)" } ?? ""]
+                    account.stress.map { "\($0.worstLoss)" } ?? "",
+                    account.previous.map { "\($0.imChange)" } ?? "", account.previous.map { "\($0.newMarginCall)" } ?? ""]
             lines.append(row.joined(separator: ","))
         }
         return Data((lines.joined(separator: "\n") + "\n").utf8)

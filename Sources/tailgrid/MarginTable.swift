@@ -4,17 +4,22 @@ import TailGridJob
 /// The per-account table `tailgrid run` prints: what a risk officer reads first.
 enum MarginTable {
     /// With stress scenarios, a `stress` column (the weighted worst stress loss); with a
-    /// short-option minimum, a `min` column.
+    /// short-option minimum, a `min` column; with a previous result, `IM change` and the
+    /// status flagged `NEW` where the margin call is new.
     static func render(_ document: ResultDocument, label: String) -> String {
         let stressed = document.accounts.contains { $0.stress != nil }
         let floored = document.accounts.contains { $0.marginComponents.shortOptionMinimum != nil }
+        let compared = document.previousResult != nil
         let header = ["account", "equity", "VaR \(label)", "ES \(label)"] + (stressed ? ["stress"] : [])
-            + (floored ? ["min"] : []) + ["IM", "MM", "excess", "status"]
+            + (floored ? ["min"] : []) + ["IM"] + (compared ? ["IM change"] : []) + ["MM", "excess", "status"]
         let rows = document.accounts.map { account in
             [account.id, money(account.equity), money(account.var[label] ?? .nan), money(account.es[label] ?? .nan)]
                 + (stressed ? [money(account.stress?.component ?? .nan)] : [])
                 + (floored ? [money(account.marginComponents.shortOptionMinimum ?? .nan)] : [])
-                + [money(account.initialMargin), money(account.maintenanceMargin), money(account.excessMargin), account.status]
+                + [money(account.initialMargin)]
+                + (compared ? [account.previous.map { ($0.imChange > 0 ? "+" : "") + money($0.imChange) } ?? ""] : [])
+                + [money(account.maintenanceMargin), money(account.excessMargin),
+                   account.status + (account.previous?.newMarginCall == true ? " NEW" : "")]
         }
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0

@@ -168,6 +168,74 @@ import TailGridTestSupport
         }
     }
 
+    /// `previous_result`: each account's IM change and whether its margin call is new
+    /// (not ok now, ok or absent then), in result.json, accounts.csv and the digest.
+    @Test func aPreviousResultGivesIMChangesAndNewCalls() throws {
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        try folder.write("previous.json", """
+            { "job": "yesterday", "input_sha256": "ab12", "engine_version": "x", "accounts": [
+              { "id": "long", "initial_margin": 1000, "status": "ok", "extra": [1, 2] },
+              { "id": "straddle", "initial_margin": 5, "status": "margin_call" },
+              { "id": "caller", "initial_margin": 10, "status": "ok" },
+              { "id": "closed", "initial_margin": 99, "status": "ok" } ] }
+            """)
+        let accounts = """
+              - id: long
+                collateral: { USD: 100000, BTC: 1.5 }
+                positions:
+                  - { instrument: BTC_USDC-PERPETUAL, quantity: 3 }
+              - id: straddle
+                collateral: { USD: 100 }
+                positions:
+                  - { instrument: BTC-28MAR25-97000-C, quantity: -1 }
+              - id: caller
+                collateral: { USD: 100 }
+                positions:
+                  - { instrument: BTC_USDC-PERPETUAL, quantity: 1 }
+              - id: fresh
+                collateral: { USD: 100 }
+                positions:
+                  - { instrument: BTC_USDC-PERPETUAL, quantity: -1 }
+            """
+        let text = Self.job(stress: "grid: { spot_steps: 2 }", accounts: accounts)
+            .replacingOccurrences(of: "job: stressed", with: "job: stressed\nprevious_result: previous.json")
+        let loaded = try JobFile.load(path: try folder.write("job.yaml", text))
+        #expect(loaded.inputs.map(\.key) == ["previous:previous.json"])
+        let result = try LocalRunner(plan: try EnginePlan(loaded.engineJob), threads: 2).run()
+        let document = ResultDocument(job: loaded, result: result, elapsedSeconds: 0)
+        #expect(document.previousResult?.job == "yesterday" && document.previousResult?.inputSHA256 == "ab12")
+        let changes = try document.accounts.map { try #require($0.previous) }
+        #expect(changes[0].imChange == document.accounts[0].initialMargin - 1000)
+        #expect(document.accounts[0].status == "ok" && !changes[0].newMarginCall)
+        #expect(document.accounts[1].status != "ok" && !changes[1].newMarginCall, "already called yesterday")
+        #expect(document.accounts[2].status != "ok" && changes[2].newMarginCall, "ok yesterday, called today")
+        #expect(changes[3].initialMargin == nil && changes[3].status == nil && changes[3].newMarginCall)
+        #expect(changes[3].imChange == document.accounts[3].initialMargin)
+        let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
+        #expect(csv.split(separator: "\n")[0].hasSuffix(",im_change,new_margin_call"))
+        #expect(csv.split(separator: "\n")[3].hasSuffix(",true"))
+        // Hostile previous files: refused with the file and the field.
+        for (body, says) in [("{", "not a TailGrid result.json"), ("[]", "not a TailGrid result.json"),
+                             (#"{"job":"j","input_sha256":"x","accounts":[{"id":"a","initial_margin":-1,"status":"ok"}]}"#, "at least 0"),
+                             (#"{"job":"j","input_sha256":"x","accounts":[{"id":"a","initial_margin":1e999,"status":"ok"}]}"#, "not a TailGrid"),
+                             (#"{"job":"j","input_sha256":"x","accounts":[{"id":"a","initial_margin":1,"status":"fine"}]}"#, "expected ok"),
+                             (#"{"job":"j","input_sha256":"x","accounts":[{"id":"a","initial_margin":1,"status":"ok"},{"id":"a","initial_margin":2,"status":"ok"}]}"#, "appears twice")] {
+            try folder.write("previous.json", body)
+            let path = try folder.write("job.yaml", text)
+            do {
+                _ = try JobFile.load(path: path)
+                Issue.record("\(body) loaded")
+            } catch {
+                #expect(error.exitCode == 65 && error.file == "previous.json", "\(error)")
+                #expect(error.description.contains(says), "\(error)")
+            }
+        }
+        try FileManager.default.removeItem(atPath: folder.path + "/previous.json")
+        let path = try folder.write("job.yaml", text)
+        #expect(throws: JobError.self) { try JobFile.load(path: path) }
+    }
+
     struct Refusal: Sendable, CustomStringConvertible {
         let stress: String
         var margin = "{ measure: es }"
