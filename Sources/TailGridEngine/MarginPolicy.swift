@@ -7,11 +7,12 @@
 ///     C  = B                                (no stress scenarios)
 ///        = max(B, T)                        (combine: max)
 ///        = x B + (1 - x) T                  (combine: blend, x = baseWeight; SPAN 2)
-///     IM = B + (C - B) + max(0, M - C) + L
+///     IM = B + (C - B) + max(0, M - C) + L + A
 ///
-/// with L the liquidity add-on (`LiquidityAddOn`, 0 when off), so the components base,
-/// stress uplift C - B, short-option uplift and liquidity add-on add up to IM in that
-/// order. Maintenance margin is `maintenanceRatio` IM. Equity at or above IM
+/// with L the liquidity add-on (`LiquidityAddOn`, 0 when off) and A the
+/// anti-procyclicality buffer on the rest (`AntiProcyclicality`, 0 when off or released),
+/// so the components base, stress uplift C - B, short-option uplift, liquidity add-on and
+/// APC buffer add up to IM in that order. Maintenance margin is `maintenanceRatio` IM. Equity at or above IM
 /// is `ok`, between MM and IM a `margin_call`, below MM `liquidation`.
 ///
 /// Collateral enters equity at its haircut value: a balance b >= 0 of a coin at price S
@@ -60,6 +61,8 @@ public struct MarginPolicy: Sendable, Hashable {
     public let shortOptionMinimum: ShortOptionMinimum?
     /// The liquidity and concentration add-on; nil when off.
     public let liquidity: LiquidityAddOn?
+    /// The anti-procyclicality buffer; nil when off.
+    public let antiProcyclicality: AntiProcyclicality?
 
     public static let defaultMaintenanceRatio = 0.8
     public static let defaultBaseWeight = 0.5
@@ -67,7 +70,7 @@ public struct MarginPolicy: Sendable, Hashable {
     public init(measure: Measure = .es, maintenanceRatio: Double = MarginPolicy.defaultMaintenanceRatio,
                 collateral: Collateral = .portfolio, combine: Combine = .max, stressWeight: Double = 1,
                 baseWeight: Double = MarginPolicy.defaultBaseWeight, shortOptionMinimum: ShortOptionMinimum? = nil,
-                liquidity: LiquidityAddOn? = nil) {
+                liquidity: LiquidityAddOn? = nil, antiProcyclicality: AntiProcyclicality? = nil) {
         precondition(maintenanceRatio > 0 && maintenanceRatio <= 1)
         precondition(stressWeight >= 0 && baseWeight >= 0 && baseWeight <= 1)
         self.measure = measure
@@ -78,6 +81,7 @@ public struct MarginPolicy: Sendable, Hashable {
         self.baseWeight = baseWeight
         self.shortOptionMinimum = shortOptionMinimum
         self.liquidity = liquidity
+        self.antiProcyclicality = antiProcyclicality
     }
 
     /// The USD value a collateral balance adds to equity: b S (1 - h) for b >= 0,
@@ -97,9 +101,11 @@ public struct MarginPolicy: Sendable, Hashable {
             let stress = stressWeight * stressComponent
             core = combine == .max ? Swift.max(base, stress) : baseWeight * base + (1 - baseWeight) * stress
         }
+        let shortOptionUplift = Swift.max(0, shortOptionMinimum - core)
+        let calculated = base + (core - base) + shortOptionUplift + liquidityAddOn
         let components = AccountMargin.Components(base: base, stressUplift: core - base,
-                                                  shortOptionUplift: Swift.max(0, shortOptionMinimum - core),
-                                                  liquidityAddOn: liquidityAddOn)
+                                                  shortOptionUplift: shortOptionUplift, liquidityAddOn: liquidityAddOn,
+                                                  antiProcyclicalityBuffer: antiProcyclicality?.buffer(on: calculated) ?? 0)
         let initial = components.total
         let maintenance = maintenanceRatio * initial
         let status: Status = equity >= initial ? .ok : (equity >= maintenance ? .marginCall : .liquidation)
@@ -121,9 +127,12 @@ public struct AccountMargin: Sendable, Hashable {
         public let shortOptionUplift: Double
         /// L: the liquidity and concentration add-on.
         public let liquidityAddOn: Double
+        /// A: the anti-procyclicality buffer, by how much APC changed IM.
+        public let antiProcyclicalityBuffer: Double
 
-        /// B + (C - B) + short-option uplift + liquidity add-on, summed in that order.
-        public var total: Double { base + stressUplift + shortOptionUplift + liquidityAddOn }
+        /// B + (C - B) + short-option uplift + liquidity add-on + APC buffer, summed in
+        /// that order.
+        public var total: Double { base + stressUplift + shortOptionUplift + liquidityAddOn + antiProcyclicalityBuffer }
     }
 
     public let initialMargin: Double

@@ -22,6 +22,7 @@ import TailGridMarket
 ///     adv_days: 30              # ADV over the days ending the day before valuation_time
 ///     volume_unit: usd          # or coin: the price files' volume column
 ///     prices: { BTC: BTC-USD.csv }   # default: market.calibration.prices
+///   apc: { method: buffer, rate: 0.25, released: false }   # absent: off
 /// ```
 extension JobDecoder {
     struct MarginContext {
@@ -40,7 +41,7 @@ extension JobDecoder {
     func margin(_ field: YAMLField, context: MarginContext) throws(JobError) -> MarginPolicy {
         let underlyings = context.market.underlyings.map(\.symbol)
         let mapping = try field.mapping(allowed: ["measure", "maintenance_ratio", "collateral", "combine", "stress_weight",
-                                                  "base_weight", "short_option_minimum", "liquidity"])
+                                                  "base_weight", "short_option_minimum", "liquidity", "apc"])
         let measure = try mapping.optional("measure")?.choice(MarginPolicy.Measure.self) ?? .es
         var ratio = MarginPolicy.defaultMaintenanceRatio
         if let ratioField = mapping.optional("maintenance_ratio") {
@@ -61,9 +62,31 @@ extension JobDecoder {
         let liquidity = try mapping.optional("liquidity").map { field throws(JobError) in
             try liquidityAddOn(field, context: context)
         }
+        let apc = try mapping.optional("apc").map { field throws(JobError) in try Self.antiProcyclicality(field) }
         return MarginPolicy(measure: measure, maintenanceRatio: ratio, collateral: collateral, combine: combine,
                             stressWeight: stressWeight, baseWeight: baseWeight, shortOptionMinimum: minimum,
-                            liquidity: liquidity)
+                            liquidity: liquidity, antiProcyclicality: apc)
+    }
+
+    /// `apc: { method: buffer, rate: 0.25, released: false }`; the buffer is the one APC
+    /// tool of RTS 153/2013 art. 28(1) this version offers.
+    static func antiProcyclicality(_ field: YAMLField) throws(JobError) -> AntiProcyclicality {
+        let mapping = try field.mapping(allowed: ["method", "rate", "released"])
+        let methodField = try mapping.required("method")
+        guard try methodField.string() == "buffer" else {
+            throw methodField.error("expected buffer (a margin buffer of at least 25%, RTS 153/2013 art. 28(1)(a)), got \(methodField.shown)")
+        }
+        let rate = try mapping.optional("rate")?.double(in: AntiProcyclicality.minimumRate...10, "a buffer rate in [0.25, 10] (EMIR asks at least 25%)")
+            ?? AntiProcyclicality.minimumRate
+        var released = false
+        if let releasedField = mapping.optional("released") {
+            switch try releasedField.string() {
+            case "true": released = true
+            case "false": released = false
+            default: throw releasedField.error("expected true or false, got \(releasedField.shown)")
+            }
+        }
+        return AntiProcyclicality(rate: rate, released: released)
     }
 
     /// ADV per underlying: the mean daily volume in coins over `adv_days` days ending the

@@ -20,6 +20,8 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var stressUplift: Double
         public var shortOptionUplift: Double
         public var liquidityAddOn: Double
+        /// What the anti-procyclicality buffer added (0 without one, or released).
+        public var apcBuffer: Double
         /// The short-option minimum itself (absent when the policy has none).
         public var shortOptionMinimum: Double?
         /// Net delta per underlying in coins, which the liquidity add-on priced (absent
@@ -31,6 +33,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
             case stressUplift = "stress_uplift"
             case shortOptionUplift = "short_option_uplift"
             case liquidityAddOn = "liquidity_add_on"
+            case apcBuffer = "apc_buffer"
             case shortOptionMinimum = "short_option_minimum"
             case netDeltas = "net_deltas"
         }
@@ -202,6 +205,16 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     public var baseWeight: Double?
     /// The job's stress scenarios (empty without).
     public var stressScenarios: [StressScenarioEntry]
+    /// The anti-procyclicality tool and its settings (absent without): `buffer`, its rate,
+    /// and whether it is released.
+    public var apc: APC?
+
+    public struct APC: Codable, Sendable, Equatable {
+        public var method: String
+        public var rate: Double
+        public var released: Bool
+    }
+
     /// The earlier result the accounts' `previous` compare against.
     public var previousResult: PreviousRun?
     public var factors: [String]
@@ -226,6 +239,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         case baseWeight = "base_weight"
         case stressScenarios = "stress_scenarios"
         case previousResult = "previous_result"
+        case apc
         case correlationRepairDistance = "correlation_repair_distance"
         case elapsedSeconds = "elapsed_seconds"
     }
@@ -266,6 +280,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         }
         let stressWeight = job.margin.stressWeight
         let previous = loaded.previous
+        self.apc = job.margin.antiProcyclicality.map { APC(method: "buffer", rate: $0.rate, released: $0.released) }
         self.previousResult = previous.map { PreviousRun(job: $0.job, inputSHA256: $0.inputSHA256) }
         self.factors = result.factors
         self.correlationRepairDistance = job.correlation?.repairDistance
@@ -293,6 +308,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                                                    stressUplift: risk.margin.components.stressUplift,
                                                    shortOptionUplift: risk.margin.components.shortOptionUplift,
                                                    liquidityAddOn: risk.margin.components.liquidityAddOn,
+                                                   apcBuffer: risk.margin.components.antiProcyclicalityBuffer,
                                                    shortOptionMinimum: risk.shortOptionMinimum, netDeltas: risk.netDeltas),
                 stress: risk.stress.map { stress in
                     AccountStress(

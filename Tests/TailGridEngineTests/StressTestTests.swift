@@ -228,3 +228,25 @@ import TailGridNumerics
         #expect(risk.netDeltas == ["BTC": 100])
     }
 }
+
+/// The anti-procyclicality buffer (EMIR RTS 153/2013 art. 28(1)(a)), worked by hand.
+@Suite struct AntiProcyclicalityTests {
+    /// B = 1,000, a stress component of 1,600 (combine max: C = 1,600), a short-option
+    /// minimum of 1,800 (uplift 200), a liquidity add-on of 50: calculated margin 1,850,
+    /// a 25% buffer adds 462.5, IM 2,312.5; released, IM is 1,850 again.
+    @Test func theBufferIsAShareOfTheCalculatedMarginUntilReleased() {
+        let held = MarginPolicy(antiProcyclicality: AntiProcyclicality())
+        let margin = held.margin(equity: 10_000, valueAtRisk: 900, expectedShortfall: 1_000, stressComponent: 1_600,
+                                 shortOptionMinimum: 1_800, liquidityAddOn: 50)
+        let c = margin.components
+        #expect(c.base == 1_000 && c.stressUplift == 600 && c.shortOptionUplift == 200 && c.liquidityAddOn == 50)
+        #expect(c.antiProcyclicalityBuffer == 462.5)
+        #expect(margin.initialMargin == 2_312.5)
+        #expect(margin.maintenanceMargin == 0.8 * 2_312.5)
+        let released = MarginPolicy(antiProcyclicality: AntiProcyclicality(rate: 0.25, released: true))
+            .margin(equity: 10_000, valueAtRisk: 900, expectedShortfall: 1_000, stressComponent: 1_600,
+                    shortOptionMinimum: 1_800, liquidityAddOn: 50)
+        #expect(released.initialMargin == 1_850 && released.components.antiProcyclicalityBuffer == 0)
+        #expect(MarginPolicy().margin(equity: 0, valueAtRisk: 1, expectedShortfall: 2).components.antiProcyclicalityBuffer == 0)
+    }
+}

@@ -95,11 +95,16 @@ import TailGridTestSupport
             grid: { spot_steps: 4 }
             hypothetical:
               - { name: "crash, then more", spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }
-            """, margin: "{ combine: blend, base_weight: 0.25, stress_weight: 0.9, short_option_minimum: { floor: 0.12 } }")))
+            """, margin: "{ combine: blend, base_weight: 0.25, stress_weight: 0.9, short_option_minimum: { floor: 0.12 }, apc: { method: buffer, rate: 0.3 } }")))
         #expect(loaded.engineJob.stress.scenarios.count == (2 * 4 + 1 + 2) * 3 + 1)
         let result = try LocalRunner(plan: try EnginePlan(loaded.engineJob), threads: 2).run()
         let document = ResultDocument(job: loaded, result: result, elapsedSeconds: 0)
         #expect(document.marginCombine == "blend" && document.baseWeight == 0.25 && document.stressWeight == 0.9)
+        #expect(document.apc?.method == "buffer" && document.apc?.rate == 0.3 && document.apc?.released == false)
+        for account in document.accounts {
+            let c = account.marginComponents
+            #expect(c.apcBuffer == 0.3 * (c.base + c.stressUplift + c.shortOptionUplift + c.liquidityAddOn))
+        }
         let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
         let lines = csv.split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",").map(String.init)
@@ -113,6 +118,7 @@ import TailGridTestSupport
             }
             func value(_ name: String) throws -> Double { try #require(Double(fields[try column(name)])) }
             let sum = try value("base_margin") + value("stress_uplift") + value("short_option_uplift")
+                + value("liquidity_add_on") + value("apc_buffer")
             #expect(sum == (try value("initial_margin")))
             let entry = document.accounts[index]
             #expect(try value("stress_component") == entry.stress?.component)
@@ -284,6 +290,11 @@ import TailGridTestSupport
         Refusal(stress: "grid: {}", margin: "{ liquidity: { adv_days: 0 } }", field: "margin.liquidity.adv_days", says: "1"),
         Refusal(stress: "grid: {}", margin: "{ liquidity: { volume_unit: eur } }", field: "margin.liquidity.volume_unit",
                 says: "usd"),
+        Refusal(stress: "grid: {}", margin: "{ apc: { method: floor } }", field: "margin.apc.method", says: "expected buffer"),
+        Refusal(stress: "grid: {}", margin: "{ apc: { rate: 0.25 } }", field: "margin.apc.method", says: "missing"),
+        Refusal(stress: "grid: {}", margin: "{ apc: { method: buffer, rate: 0.1 } }", field: "margin.apc.rate", says: "at least 25%"),
+        Refusal(stress: "grid: {}", margin: "{ apc: { method: buffer, released: maybe } }", field: "margin.apc.released",
+                says: "true or false"),
         Refusal(stress: "grid: {}", margin: "{ short_option_minimum: { a: 0.1 } }", field: "margin.short_option_minimum.a",
                 says: "unknown key"),
     ]
