@@ -3,6 +3,9 @@ import TailGridNumerics
 /// The risk and margin of one account, from the merged summary of all its scenarios.
 public struct AccountRisk: Sendable, Hashable {
     public let id: String
+    /// What equity, losses and margin are measured in: USD, or the coin of a
+    /// coin-margined account (`Account.marginCoin`).
+    public let currency: String
     public let equity: Double
     /// One estimate per confidence level, in the job's order.
     public let estimates: [TailEstimate]

@@ -70,9 +70,11 @@ public struct EnginePlan: Sendable {
         }
         var holdings: [[Int: Double]] = []
         var equity: [Double] = []
+        var coinMargins: [TileEvaluator.CoinMargin] = []
         for account in job.accounts {
             var row: [Int: Double] = [:]
             var value = 0.0
+            var marketValue = 0.0
             for collateral in account.collateral {
                 let price: (price: Double, underlying: String?)
                 do {
@@ -84,6 +86,7 @@ public struct EnginePlan: Sendable {
                     throw EngineError(.invalidJob, "account '\(account.id)': no haircut for collateral currency '\(collateral.currency)'")
                 }
                 value += MarginPolicy.collateralValue(amount: collateral.amount, price: price.price, haircut: haircut)
+                marketValue += collateral.amount * price.price
                 if let coin = price.underlying, job.margin.collateral == .portfolio {
                     row[try index(of: Instrument(name: coin, underlying: coin, kind: .spot)), default: 0] += collateral.amount
                 }
@@ -92,6 +95,15 @@ public struct EnginePlan: Sendable {
                 let i = try index(of: position.instrument)
                 row[i, default: 0] += position.quantity
                 value += position.quantity * pricers[i].value
+                marketValue += position.quantity * pricers[i].value
+            }
+            if let coin = account.marginCoin {
+                guard let process = job.market.underlyings.firstIndex(where: { $0.symbol == coin }),
+                      job.margin.collateral == .portfolio else {
+                    throw EngineError(.invalidJob, "account '\(account.id)': margin currency \(coin) must be an underlying, under the portfolio collateral convention")
+                }
+                coinMargins.append(TileEvaluator.CoinMargin(account: equity.count, process: process, value: marketValue,
+                                                            spot: job.market.underlyings[process].spot))
             }
             holdings.append(row)
             equity.append(value)
@@ -100,7 +112,7 @@ public struct EnginePlan: Sendable {
         let positions = PositionMatrix(holdings: holdings, instrumentCount: pricers.count, mode: job.aggregation)
         func evaluator(_ generator: ScenarioGenerator) -> TileEvaluator {
             TileEvaluator(generator: generator, factors: factors, market: job.market, horizonYears: job.horizonYears,
-                          instruments: pricers, positions: positions)
+                          instruments: pricers, positions: positions, coinMargins: coinMargins)
         }
         self.evaluator = evaluator(generator)
         var dependenceEvaluators: [TileEvaluator] = []

@@ -61,17 +61,26 @@ public struct EngineResult: Sendable {
                     })
             }
             let accountStress = AccountStress(scenarios: stress.scenarios, losses: scenarioLosses, dependence: dependence)
-            let minimum = job.margin.shortOptionMinimum?.requirement(for: job.accounts[index], market: job.market)
+            // A coin-margined account's losses are in its coin already (`TileEvaluator.CoinMargin`);
+            // its USD figures are restated at today's spot.
+            let coin = job.accounts[index].marginCoin
+            let perUSD = 1 / (coin.flatMap { job.market.underlying($0)?.spot } ?? 1)
+            let minimum = job.margin.shortOptionMinimum.map {
+                $0.requirement(for: job.accounts[index], market: job.market) * perUSD
+            }
             let deltas = job.margin.liquidity.map { _ in
                 LiquidityAddOn.netDeltas(of: job.accounts[index], pricers: pricers, market: job.market,
                                          collateral: job.margin.collateral)
             }
-            let liquidity = job.margin.liquidity.flatMap { addOn in deltas.map { addOn.requirement(deltas: $0, market: job.market) } }
-            let margin = job.margin.margin(equity: plan.equity[index], valueAtRisk: estimates[0].valueAtRisk,
+            let liquidity = job.margin.liquidity.flatMap { addOn in
+                deltas.map { addOn.requirement(deltas: $0, market: job.market) * perUSD }
+            }
+            let equity = plan.equity[index] * perUSD
+            let margin = job.margin.margin(equity: equity, valueAtRisk: estimates[0].valueAtRisk,
                                            expectedShortfall: estimates[0].expectedShortfall,
                                            stressComponent: accountStress?.component, shortOptionMinimum: minimum ?? 0,
                                            liquidityAddOn: liquidity ?? 0)
-            accounts.append(AccountRisk(id: id, equity: plan.equity[index], estimates: estimates,
+            accounts.append(AccountRisk(id: id, currency: coin ?? "USD", equity: equity, estimates: estimates,
                                         meanLoss: summary.mean, lossStandardDeviation: summary.standardDeviation,
                                         histogram: summary.histogram, margin: margin, stress: accountStress,
                                         shortOptionMinimum: minimum, netDeltas: deltas))

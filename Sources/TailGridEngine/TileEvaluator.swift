@@ -18,7 +18,8 @@ import TailGridNumerics
 /// horizon, settled at the spot of its expiry step. A linear instrument settling in a
 /// depegging stablecoin is priced in that coin at S / P and its P&L converted at the
 /// horizon's P (a long USDC perpetual gains S' - S P'); funding stays accrued on the USD
-/// spot. Accounts come from the position matrix.
+/// spot. Accounts come from the position matrix; a coin-margined account's P&L is then
+/// restated in its coin (`CoinMargin`).
 public struct TileEvaluator: Sendable {
     /// Per price process (each underlying, then each depegging stablecoin), what turns
     /// its factor draws into a path. A stablecoin is a process of spot 1 USD driven by
@@ -49,6 +50,24 @@ public struct TileEvaluator: Sendable {
         public let quote: Int?
     }
 
+    /// An account measured in a coin (`Account.marginCoin`): its P&L in the coin is
+    /// (W + P) / S' - W / S, with W its value now in USD (collateral at full price and
+    /// positions), P its USD P&L and S, S' the coin's spot now and at the horizon.
+    public struct CoinMargin: Sendable, Hashable {
+        public let account: Int
+        /// The coin's price process (its index among the underlyings).
+        public let process: Int
+        public let value: Double
+        public let spot: Double
+
+        public init(account: Int, process: Int, value: Double, spot: Double) {
+            self.account = account
+            self.process = process
+            self.value = value
+            self.spot = spot
+        }
+    }
+
     public let generator: ScenarioGenerator
     public let steps: Int
     /// dt = tau / steps, years.
@@ -57,9 +76,10 @@ public struct TileEvaluator: Sendable {
     public let instruments: [InstrumentPricer]
     public let instrumentTerms: [InstrumentTerms]
     public let positions: PositionMatrix
+    public let coinMargins: [CoinMargin]
 
     public init(generator: ScenarioGenerator, factors: [RiskFactor], market: MarketData, horizonYears: Double,
-                instruments: [InstrumentPricer], positions: PositionMatrix) {
+                instruments: [InstrumentPricer], positions: PositionMatrix, coinMargins: [CoinMargin] = []) {
         self.generator = generator
         let steps = generator.steps
         self.steps = steps
@@ -107,6 +127,7 @@ public struct TileEvaluator: Sendable {
             return InstrumentTerms(underlying: underlying, settlementStep: settlementStep, quote: quote)
         }
         self.positions = positions
+        self.coinMargins = coinMargins
     }
 
     public func makeWorkspace() -> TileWorkspace {
@@ -190,6 +211,12 @@ public struct TileEvaluator: Sendable {
         }
         positions.accumulate(instrumentProfit: workspace.instrumentProfit.baseAddress!,
                              into: workspace.accountProfit.baseAddress!, width: width)
+        for margin in coinMargins {
+            let profit = workspace.accountProfit.baseAddress! + margin.account * width
+            let spots = paths + (margin.process * steps + steps - 1) * width
+            let before = margin.value / margin.spot
+            for column in 0..<width { profit[column] = (margin.value + profit[column]) / spots[column] - before }
+        }
     }
 
     /// The spot path, vol multiplier, carry and skew shifts and funding sums of one

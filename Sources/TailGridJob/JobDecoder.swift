@@ -125,7 +125,7 @@ struct JobDecoder {
         }
         let positionsFile = try top.optional("positions_file").map { field throws(JobError) in (try field.string(), field) }
         let accountsField = try top.required("accounts")
-        let accounts = try Self.accounts(accountsField, market: market, haircuts: haircuts)
+        let accounts = try Self.accounts(accountsField, market: market, haircuts: haircuts, convention: margin.collateral)
         guard !accounts.isEmpty else { throw accountsField.error("expected at least one account") }
 
         let stress = try top.optional("stress").map { field throws(JobError) in
@@ -209,11 +209,12 @@ struct JobDecoder {
     }
 
 
-    static func accounts(_ field: YAMLField, market: MarketData, haircuts: [String: Double]) throws(JobError) -> [Account] {
+    static func accounts(_ field: YAMLField, market: MarketData, haircuts: [String: Double],
+                         convention: MarginPolicy.Collateral = .portfolio) throws(JobError) -> [Account] {
         var accounts: [Account] = []
         var seen: Set<String> = []
         for element in try field.sequence() {
-            let mapping = try element.mapping(allowed: ["id", "collateral", "positions"])
+            let mapping = try element.mapping(allowed: ["id", "collateral", "positions", "margin_currency"])
             let idField = try mapping.required("id")
             let id = try idField.string()
             if let problem = JobLimits.accountIDProblem(id) { throw idField.error(problem) }
@@ -251,7 +252,20 @@ struct JobDecoder {
                     positions.append(Account.Position(instrument: instrument, quantity: quantity))
                 }
             }
-            accounts.append(Account(id: id, collateral: collateral, positions: positions))
+            var marginCoin: String?
+            if let currencyField = mapping.optional("margin_currency") {
+                let currency = try currencyField.string()
+                if currency != "USD" {
+                    guard market.underlying(currency) != nil else {
+                        throw currencyField.error("expected USD or an underlying of the market (\(market.underlyings.map(\.symbol).joined(separator: ", "))), got '\(JobError.shown(currency))'")
+                    }
+                    guard convention == .portfolio else {
+                        throw currencyField.error("a coin-margined account measures its collateral in the coin as the scenarios move it; it needs margin.collateral: portfolio")
+                    }
+                    marginCoin = currency
+                }
+            }
+            accounts.append(Account(id: id, collateral: collateral, positions: positions, marginCoin: marginCoin))
         }
         return accounts
     }

@@ -49,7 +49,7 @@ enum PositionsFile {
             throw JobError(.data, file: file, "has no header; expected 'account,instrument,quantity'")
         }
         return accounts.enumerated().map { index, account in
-            Account(id: account.id, collateral: account.collateral, positions: account.positions + added[index])
+            account.adding(added[index])
         }
     }
 

@@ -129,6 +129,9 @@ public struct ResultDocument: Codable, Sendable, Equatable {
 
     public struct AccountEntry: Codable, Sendable, Equatable {
         public var id: String
+        /// What the account's equity, losses and margins are in: USD, or a coin
+        /// (`margin_currency: BTC`, a coin-margined account).
+        public var marginCurrency: String
         public var equity: Double
         public var `var`: [String: Double]
         public var es: [String: Double]
@@ -154,6 +157,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case id, equity, `var`, es, status, histogram, stress, previous
             case marginComponents = "margin_components"
+            case marginCurrency = "margin_currency"
             case esStandardError = "es_standard_error"
             case varInterval95 = "var_interval_95"
             case varScenario = "var_scenario"
@@ -289,6 +293,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         self.accounts = result.accounts.map { risk in
             AccountEntry(
                 id: risk.id,
+                marginCurrency: risk.currency,
                 equity: risk.equity,
                 var: keyed(risk.estimates.map(\.valueAtRisk)),
                 es: keyed(risk.estimates.map(\.expectedShortfall)),

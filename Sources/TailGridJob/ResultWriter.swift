@@ -21,13 +21,14 @@ public enum ResultWriter {
     /// add up to initial_margin),
     /// `short_option_minimum,stress_component,worst_stress,worst_stress_loss`, and against
     /// a previous result `im_change,new_margin_call` (empty when the job has no such
-    /// policy, scenarios or previous result), in the job's account order.
+    /// policy, scenarios or previous result), and `margin_currency` (USD, or the coin
+    /// every money figure of the row is in), in the job's account order.
     public static func csvData(_ document: ResultDocument, labels: [String]) -> Data {
         var header = ["account", "equity"]
         for label in labels { header += ["var_\(label)", "es_\(label)", "es_se_\(label)"] }
         header += ["initial_margin", "maintenance_margin", "excess_margin", "status", "base_margin", "stress_uplift",
                    "short_option_uplift", "liquidity_add_on", "apc_buffer", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss", "im_change",
-                   "new_margin_call"]
+                   "new_margin_call", "margin_currency"]
         var lines = [header.joined(separator: ",")]
         for account in document.accounts {
             var row = [csvField(account.id), "\(account.equity)"]
@@ -41,7 +42,7 @@ public enum ResultWriter {
                     components.shortOptionMinimum.map { "\($0)" } ?? "",
                     account.stress.map { "\($0.component)" } ?? "", account.stress.map { csvField($0.worst) } ?? "",
                     account.stress.map { "\($0.worstLoss)" } ?? "",
-                    account.previous.map { "\($0.imChange)" } ?? "", account.previous.map { "\($0.newMarginCall)" } ?? ""]
+                    account.previous.map { "\($0.imChange)" } ?? "", account.previous.map { "\($0.newMarginCall)" } ?? "", account.marginCurrency]
             lines.append(row.joined(separator: ","))
         }
         return Data((lines.joined(separator: "\n") + "\n").utf8)

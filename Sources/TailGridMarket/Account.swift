@@ -24,10 +24,19 @@ public struct Account: Sendable, Hashable {
     public let id: String
     public let collateral: [Collateral]
     public let positions: [Position]
+    /// The underlying whose coin the account's equity, losses and margin are measured in
+    /// (a coin-margined account, as on Deribit); nil measures them in USD.
+    public let marginCoin: String?
 
-    public init(id: String, collateral: [Collateral], positions: [Position]) {
+    public init(id: String, collateral: [Collateral], positions: [Position], marginCoin: String? = nil) {
         self.id = id
         self.collateral = collateral
         self.positions = positions
+        self.marginCoin = marginCoin
+    }
+
+    /// The same account with more positions.
+    public func adding(_ more: [Position]) -> Account {
+        Account(id: id, collateral: collateral, positions: positions + more, marginCoin: marginCoin)
     }
 }

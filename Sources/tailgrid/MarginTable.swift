@@ -10,10 +10,12 @@ enum MarginTable {
         let stressed = document.accounts.contains { $0.stress != nil }
         let floored = document.accounts.contains { $0.marginComponents.shortOptionMinimum != nil }
         let compared = document.previousResult != nil
-        let header = ["account", "equity", "VaR \(label)", "ES \(label)"] + (stressed ? ["stress"] : [])
+        let coins = document.accounts.contains { $0.marginCurrency != "USD" }
+        let header = ["account"] + (coins ? ["in"] : []) + ["equity", "VaR \(label)", "ES \(label)"] + (stressed ? ["stress"] : [])
             + (floored ? ["min"] : []) + ["IM"] + (compared ? ["IM change"] : []) + ["MM", "excess", "status"]
         let rows = document.accounts.map { account in
-            [account.id, money(account.equity), money(account.var[label] ?? .nan), money(account.es[label] ?? .nan)]
+            let money = { (value: Double) in amount(value, in: account.marginCurrency) }
+            return [account.id] + (coins ? [account.marginCurrency] : []) + [money(account.equity), money(account.var[label] ?? .nan), money(account.es[label] ?? .nan)]
                 + (stressed ? [money(account.stress?.component ?? .nan)] : [])
                 + (floored ? [money(account.marginComponents.shortOptionMinimum ?? .nan)] : [])
                 + [money(account.initialMargin)]
@@ -32,6 +34,12 @@ enum MarginTable {
             }.joined(separator: "  ")
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// USD as `money`; a coin to 6 decimals, as exchanges show coin balances.
+    static func amount(_ value: Double, in currency: String) -> String {
+        guard currency != "USD", value.isFinite, abs(value) < 1e12 else { return money(value) }
+        return String(format: "%.6f", value)
     }
 
     /// 1234567.891 -> "1,234,567.89"; beyond 1e15 or not finite: "%.6g". Never traps,

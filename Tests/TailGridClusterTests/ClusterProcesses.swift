@@ -50,21 +50,10 @@ enum ClusterProcesses {
             process.standardError = errorPipe
             let output = self.output
             let errors = self.errors
-            outputPipe.fileHandleForReading.readabilityHandler = { handle in
-                guard let data = PipeReader.readOnce(handle), !data.isEmpty else {
-                    handle.readabilityHandler = nil
-                    return
-                }
-                output.data.withLock { $0.append(data) }
-            }
-            errorPipe.fileHandleForReading.readabilityHandler = { handle in
-                guard let data = PipeReader.readOnce(handle), !data.isEmpty else {
-                    handle.readabilityHandler = nil
-                    return
-                }
-                errors.data.withLock { $0.append(data) }
-            }
             try process.run()
+            // Blocking reads on threads of their own, not readabilityHandler (see PipeReader).
+            PipeReader.drain(outputPipe.fileHandleForReading) { data in output.data.withLock { $0.append(data) } }
+            PipeReader.drain(errorPipe.fileHandleForReading) { data in errors.data.withLock { $0.append(data) } }
         }
 
         var standardOutput: String { output.text }

@@ -250,3 +250,38 @@ import TailGridNumerics
         #expect(MarginPolicy().margin(equity: 0, valueAtRisk: 1, expectedShortfall: 2).components.antiProcyclicalityBuffer == 0)
     }
 }
+
+/// Coin-margined accounts (`Account.marginCoin`), worked by hand in BTC at S = 97,600.
+@Suite struct CoinMarginedAccountTests {
+    /// - 1 BTC of collateral, measured in BTC, never gains or loses: IM 0, equity 0.9 BTC
+    ///   after its 10% haircut.
+    /// - 100,000 USD, measured in BTC, loses 100,000 (1/S - 1/S') BTC when BTC rises: with
+    ///   S' = S exp(a Z - a^2/2), a = 0.55 sqrt(2/365), its 99% VaR is
+    ///   (100,000 / S) (1 - exp(-(a z - a^2/2))), z = Phi^-1(0.99), which must lie in the
+    ///   run's 95% order-statistic interval; BTC +25% loses (100,000 / S) x 0.2 BTC.
+    /// - A short call 130,000 has a minimum of 0.1 BTC (0.1 S in USD, over S).
+    @Test func lossesEquityAndMarginAreInTheCoin() throws {
+        let accounts = [
+            Account(id: "coins", collateral: [.init(currency: "BTC", amount: 1)], positions: [], marginCoin: "BTC"),
+            Account(id: "dollars", collateral: [.init(currency: "USD", amount: 100_000)], positions: [], marginCoin: "BTC"),
+            Account(id: "call", collateral: [.init(currency: "BTC", amount: 1)],
+                    positions: [try Fixtures.position("BTC-28MAR25-130000-C", -1)], marginCoin: "BTC"),
+        ]
+        let crash = StressScenario(name: "BTC +25%", kind: .hypothetical, logReturns: ["BTC": log1p(0.25)])
+        let plan = try StressTestTests.plan(accounts, stress: [crash],
+                                            margin: MarginPolicy(shortOptionMinimum: ShortOptionMinimum()), scenarios: 20_000)
+        let result = try LocalRunner(plan: plan, threads: 2).run()
+        let (coins, dollars, call) = (result.accounts[0], result.accounts[1], result.accounts[2])
+        #expect(coins.currency == "BTC" && dollars.currency == "BTC")
+        #expect(abs(coins.equity - 0.9) < 1e-15)
+        #expect(abs(coins.estimates[0].valueAtRisk) < 1e-12 && coins.margin.initialMargin < 1e-12)
+        #expect(abs(dollars.equity - 100_000 / 97_600) < 1e-15)
+        let a = 0.55 * (2.0 / 365).squareRoot(), z = 2.3263478740408408
+        let closedForm = 100_000 / 97_600 * (1 - exp(-(a * z - a * a / 2)))
+        let interval = dollars.estimates[0].valueAtRiskInterval95
+        #expect(interval.contains(closedForm), "\(closedForm) outside \(interval)")
+        let stressLoss = try #require(dollars.stress?.scenarioLosses.first)
+        #expect(abs(stressLoss - 100_000 / 97_600 * 0.2) <= 1e-9 * stressLoss)
+        #expect(abs(try #require(call.shortOptionMinimum) - 0.1) < 1e-12)
+    }
+}

@@ -219,8 +219,8 @@ import TailGridTestSupport
         #expect(changes[3].initialMargin == nil && changes[3].status == nil && changes[3].newMarginCall)
         #expect(changes[3].imChange == document.accounts[3].initialMargin)
         let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
-        #expect(csv.split(separator: "\n")[0].hasSuffix(",im_change,new_margin_call"))
-        #expect(csv.split(separator: "\n")[3].hasSuffix(",true"))
+        #expect(csv.split(separator: "\n")[0].hasSuffix(",im_change,new_margin_call,margin_currency"))
+        #expect(csv.split(separator: "\n")[3].hasSuffix(",true,USD"))
         // Hostile previous files: refused with the file and the field.
         for (body, says) in [("{", "not a TailGrid result.json"), ("[]", "not a TailGrid result.json"),
                              (#"{"job":"j","input_sha256":"x","accounts":[{"id":"a","initial_margin":-1,"status":"ok"}]}"#, "at least 0"),
@@ -240,6 +240,41 @@ import TailGridTestSupport
         try FileManager.default.removeItem(atPath: folder.path + "/previous.json")
         let path = try folder.write("job.yaml", text)
         #expect(throws: JobError.self) { try JobFile.load(path: path) }
+    }
+
+    /// `margin_currency` per account: a coin of the market, under the portfolio
+    /// convention; the result and accounts.csv say which currency each row is in.
+    @Test func coinMarginedAccountsAreDecodedAndReported() throws {
+        let accounts = """
+              - id: btc-margined
+                margin_currency: BTC
+                collateral: { BTC: 2 }
+                positions:
+                  - { instrument: BTC-PERPETUAL, quantity: -50000 }
+              - id: usd
+                margin_currency: USD
+                collateral: { USD: 1000 }
+            """
+        let loaded = try JobFile.parse(jobBytes: Data(Self.job(stress: "grid: {}", accounts: accounts).utf8), path: "job.yaml",
+                                       positions: nil)
+        #expect(loaded.engineJob.accounts.map(\.marginCoin) == ["BTC", nil])
+        let result = try LocalRunner(plan: try EnginePlan(loaded.engineJob), threads: 2).run()
+        let document = ResultDocument(job: loaded, result: result, elapsedSeconds: 0)
+        #expect(document.accounts.map(\.marginCurrency) == ["BTC", "USD"])
+        #expect(abs(document.accounts[0].equity - 1.8) < 1e-12, "2 BTC at a 10% haircut")
+        let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
+        #expect(csv.split(separator: "\n")[1].hasSuffix(",BTC"))
+        for (currency, margin, says) in [("XRP", "{ measure: es }", "expected USD or an underlying"),
+                                         ("BTC", "{ collateral: haircut }", "margin.collateral: portfolio")] {
+            let bad = Self.job(stress: "grid: {}", margin: margin,
+                               accounts: accounts.replacingOccurrences(of: "margin_currency: BTC", with: "margin_currency: \(currency)"))
+            do {
+                _ = try JobFile.parse(jobBytes: Data(bad.utf8), path: "job.yaml", positions: nil)
+                Issue.record("\(currency) loaded")
+            } catch {
+                #expect(error.field == "accounts[0].margin_currency" && error.description.contains(says), "\(error)")
+            }
+        }
     }
 
     struct Refusal: Sendable, CustomStringConvertible {

@@ -3,9 +3,12 @@ import Foundation
 import Glibc
 #endif
 
-/// Reads pipes with read(2), retrying on EINTR. Foundation's `readDataToEndOfFile` and
-/// `availableData` trap (a `try!` inside) when a signal interrupts the read, which took
-/// down a whole CI run once; these never trap.
+/// Reads pipes with blocking read(2) on threads of its own, retrying on EINTR.
+/// Foundation's `readDataToEndOfFile` and `availableData` trap (a `try!` inside) when a
+/// signal interrupts the read, and `readabilityHandler`'s dispatch read source has a
+/// teardown race in libdispatch on Linux (a use-after-free of its epoll muxnote that
+/// crashes `_dispatch_event_loop_drain`: swift-corelibs-libdispatch issue 949), which took
+/// down whole CI runs; a blocking read never registers the descriptor with libdispatch.
 public enum PipeReader {
     /// Everything until end of file.
     public static func readToEnd(_ handle: FileHandle) -> Data {
@@ -23,6 +26,14 @@ public enum PipeReader {
             if count >= 0 { return Data(buffer[0..<count]) }
             if errno != EINTR { return nil }
         }
+    }
+
+    /// Reads `handle` to its end on a thread of its own, handing each chunk to `chunk`.
+    public static func drain(_ handle: FileHandle, into chunk: @escaping @Sendable (Data) -> Void) {
+        let thread = Thread {
+            while let data = readOnce(handle), !data.isEmpty { chunk(data) }
+        }
+        thread.start()
     }
 
     /// A process's standard output and standard error, both read to the end at once (one
