@@ -22,12 +22,14 @@ public struct EngineResult: Sendable {
             throw EngineError(.inconsistentSummary, "the stress losses are not those of this job's stress scenarios")
         }
         let accountCount = job.accounts.count
-        guard merged.accounts.count == plan.lossRowCount else {
-            throw EngineError(.inconsistentSummary, "the merge holds \(merged.accounts.count) loss rows, the plan \(plan.lossRowCount)")
+        // `accounts` merges every pending tail entry into a copy: read it once.
+        let summaries = merged.accounts
+        guard summaries.count == plan.lossRowCount else {
+            throw EngineError(.inconsistentSummary, "the merge holds \(summaries.count) loss rows, the plan \(plan.lossRowCount)")
         }
         let confidences = job.confidences + (job.dependence.map { [$0.confidence] } ?? [])
         let required = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: confidences)
-        for (row, summary) in merged.accounts.enumerated() {
+        for (row, summary) in summaries.enumerated() {
             let id = job.accounts[row % accountCount].id
             let under = row < accountCount ? "" : " under the \(DependenceStress.Variant.allCases[row / accountCount - 1].name)"
             guard summary.nonFiniteCount == 0 else {
@@ -40,7 +42,7 @@ public struct EngineResult: Sendable {
         let pricers = Dictionary(plan.evaluator.instruments.map { ($0.instrument.name, $0) }, uniquingKeysWith: { first, _ in first })
         var accounts: [AccountRisk] = []
         for index in 0..<accountCount {
-            let summary = merged.accounts[index]
+            let summary = summaries[index]
             let id = job.accounts[index].id
             let estimates = job.confidences.map {
                 TailEstimate(confidence: $0, scenarios: job.scenarios, rankedTail: summary.tail)
@@ -52,7 +54,7 @@ public struct EngineResult: Sendable {
             let dependence = job.dependence.map { dependence in
                 func expectedShortfall(row: Int) -> Double {
                     TailEstimate(confidence: dependence.confidence, scenarios: job.scenarios,
-                                 rankedTail: merged.accounts[row].tail).expectedShortfall
+                                 rankedTail: summaries[row].tail).expectedShortfall
                 }
                 return AccountStress.Dependence(
                     confidence: dependence.confidence, baseExpectedShortfall: expectedShortfall(row: index),

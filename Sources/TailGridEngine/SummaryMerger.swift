@@ -38,7 +38,8 @@ public struct SummaryMerger: Sendable {
         self.mergedChunks = []
     }
 
-    /// The merged summary of each account, its pending entries included.
+    /// Every loss row's merged summary, its pending entries merged in: builds a new array
+    /// of all tails on each call, so read it once.
     public var accounts: [AccountLossSummary] {
         var scratch: [TailLoss] = []
         return zip(merged, pending).map { summary, waiting in
