@@ -91,6 +91,26 @@ extension JobDecoder {
         let fields: [String: YAMLField]
     }
 
+    /// The price files of every underlying for `what` (historical stress, the liquidity
+    /// add-on): its own `prices` key if given, else the calibration's.
+    func everyUnderlyingsPrices(for what: String, at field: YAMLField, own: YAMLField?, ownKey: String,
+                                calibration: PriceHistories?, symbols: [String],
+                                dataDirectory: String?) throws(JobError) -> PriceHistories {
+        let prices: PriceHistories
+        if let own {
+            prices = try priceHistories(own, symbols: symbols, fill: .reject, dataDirectory: dataDirectory)
+        } else if let calibration {
+            prices = calibration
+        } else {
+            throw field.error("\(what) needs daily price files: add \(ownKey) or market.calibration.prices")
+        }
+        let missing = symbols.filter { prices.files[$0] == nil }
+        guard missing.isEmpty else {
+            throw field.error("\(what) needs a price file for every underlying; none for \(missing.joined(separator: ", "))")
+        }
+        return prices
+    }
+
     func priceHistories(_ pricesField: YAMLField, symbols: [String], fill: PriceFile.Fill,
                         dataDirectory: String?) throws(JobError) -> PriceHistories {
         var histories: [DailyPrices] = []

@@ -97,19 +97,10 @@ extension JobDecoder {
             ?? LiquidityAddOn.defaultImpact
         let days = try mapping.optional("adv_days")?.integer(in: 1...3_650) ?? LiquidityAddOn.defaultAverageDays
         let unit = try mapping.optional("volume_unit")?.choice(VolumeUnit.self) ?? .usd
-        let symbols = context.market.underlyings.map(\.symbol)
-        let prices: PriceHistories
-        if let pricesField = mapping.optional("prices") {
-            prices = try priceHistories(pricesField, symbols: symbols, fill: .reject, dataDirectory: context.dataDirectory)
-        } else if let calibrationPrices = context.calibrationPrices {
-            prices = calibrationPrices
-        } else {
-            throw field.error("the liquidity add-on needs daily volumes: add margin.liquidity.prices or market.calibration.prices")
-        }
-        let missing = symbols.filter { prices.files[$0] == nil }
-        guard missing.isEmpty else {
-            throw field.error("the liquidity add-on needs volumes for every underlying; no price file for \(missing.joined(separator: ", "))")
-        }
+        let prices = try everyUnderlyingsPrices(for: "the liquidity add-on", at: field, own: mapping.optional("prices"),
+                                                ownKey: "margin.liquidity.prices", calibration: context.calibrationPrices,
+                                                symbols: context.market.underlyings.map(\.symbol),
+                                                dataDirectory: context.dataDirectory)
         let last = Int((context.valuationTime.timeIntervalSince1970 / 86_400).rounded(.down)) - 1
         var volumes: [String: Double] = [:]
         for history in prices.histories {

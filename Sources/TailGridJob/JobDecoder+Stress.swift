@@ -92,18 +92,9 @@ extension JobDecoder {
         }
         let horizon = Int(context.horizonDays)
         let symbols = context.market.underlyings.map(\.symbol)
-        let prices: PriceHistories
-        if let pricesField {
-            prices = try priceHistories(pricesField, symbols: symbols, fill: .reject, dataDirectory: context.dataDirectory)
-        } else if let calibrationPrices = context.calibrationPrices {
-            prices = calibrationPrices
-        } else {
-            throw field.error("historical stress needs daily price files: add stress.prices or market.calibration.prices")
-        }
-        let missing = symbols.filter { prices.files[$0] == nil }
-        guard missing.isEmpty else {
-            throw field.error("historical stress moves every underlying; no price file for \(missing.joined(separator: ", "))")
-        }
+        let prices = try everyUnderlyingsPrices(for: "historical stress", at: field, own: pricesField, ownKey: "stress.prices",
+                                                calibration: context.calibrationPrices, symbols: symbols,
+                                                dataDirectory: context.dataDirectory)
         let lastKnown = Int((context.valuationTime.timeIntervalSince1970 / 86_400).rounded(.down)) - 1
         var scenarios: [StressScenario] = []
         for dayField in try daysField.sequence() {
@@ -137,7 +128,9 @@ extension JobDecoder {
         var extended = defaults.extended
         if let extendedField = mapping.optional("extended") {
             extended = []
-            for element in try extendedField.sequence() {
+            let elements = try extendedField.sequence()
+            guard elements.count <= 100 else { throw extendedField.error("\(elements.count) extended moves; at most 100") }
+            for element in elements {
                 extended.append(try element.double(in: -1...100, "a relative spot move in (-1, 100], like -0.66"))
                 guard extended.last != -1 else { throw element.error("a spot move of -1 leaves no price; expected more than -1") }
             }

@@ -170,7 +170,7 @@ import TailGridTestSupport
                                   path: "job.yaml", positions: nil)
             Issue.record("loaded")
         } catch {
-            #expect(error.field == "margin.liquidity" && error.description.contains("needs daily volumes"), "\(error)")
+            #expect(error.field == "margin.liquidity" && error.description.contains("the liquidity add-on needs daily price files"), "\(error)")
         }
     }
 
