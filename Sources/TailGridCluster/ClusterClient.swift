@@ -85,10 +85,13 @@ public struct ClusterClient: Sendable {
 
         /// Calls `onStatus` on every change until the job ends; returns the last status
         /// (still queued or running when the coordinator closed the stream). A connection
-        /// lost once the watch began is `interrupted`: the job was accepted, the
-        /// coordinator went away.
-        public func watch(_ id: String, onStatus: @escaping @Sendable (Tailgrid_V1_JobStatus) -> Void) async throws -> Tailgrid_V1_JobStatus {
-            let started = Mutex(false)
+        /// lost once the watch began, or at any time when `accepted` (this connection has
+        /// just submitted the job), is `interrupted`: the job was accepted, the coordinator
+        /// went away. Without `accepted`, losing it before the first status may mean it was
+        /// never reachable: `unavailable`.
+        public func watch(_ id: String, accepted: Bool = false,
+                          onStatus: @escaping @Sendable (Tailgrid_V1_JobStatus) -> Void) async throws -> Tailgrid_V1_JobStatus {
+            let started = Mutex(accepted)
             do {
                 return try await jobs.watch(request(id)) { response in
                     var last = Tailgrid_V1_JobStatus()

@@ -49,7 +49,7 @@ struct SubmitCommand: AsyncParsableCommand {
                 let submitted = try await connection.submit(loaded, priority: priority)
                 FileHandle.standardOutput.write(Data("\(submitted.jobID)\n".utf8))
                 guard wait else { return nil }
-                let final = try await connection.watch(submitted.jobID, onStatus: ProgressLine.printer(quiet: quiet))
+                let final = try await connection.watch(submitted.jobID, accepted: true, onStatus: ProgressLine.printer(quiet: quiet))
                 guard final.state == .succeeded else { throw CommandFailure.outcome(final) }
                 let result = try await connection.result(submitted.jobID)
                 return (result.json, result.csv, final.elapsedSeconds)
