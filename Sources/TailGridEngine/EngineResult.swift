@@ -22,8 +22,7 @@ public struct EngineResult: Sendable {
             throw EngineError(.inconsistentSummary, "the stress losses are not those of this job's stress scenarios")
         }
         let accountCount = job.accounts.count
-        // `accounts` merges every pending tail entry into a copy: read it once.
-        let summaries = merged.accounts
+        let summaries = merged.summaries()
         guard summaries.count == plan.lossRowCount else {
             throw EngineError(.inconsistentSummary, "the merge holds \(summaries.count) loss rows, the plan \(plan.lossRowCount)")
         }

@@ -38,9 +38,10 @@ public struct SummaryMerger: Sendable {
         self.mergedChunks = []
     }
 
-    /// Every loss row's merged summary, its pending entries merged in: builds a new array
-    /// of all tails on each call, so read it once.
-    public var accounts: [AccountLossSummary] {
+    /// Every loss row's merged summary, its pending entries merged in. A method, not a
+    /// property: each call builds every tail anew (reading it per account made building
+    /// a result quadratic in accounts).
+    public func summaries() -> [AccountLossSummary] {
         var scratch: [TailLoss] = []
         return zip(merged, pending).map { summary, waiting in
             var summary = summary

@@ -67,7 +67,7 @@ struct PilotFloorsTests {
         for chunk in 0..<plan.chunks.chunkCount {
             try merger.merge(chunk: chunk, computer.summarize(plan.chunks.range(ofChunk: chunk)))
         }
-        for (account, summary) in merger.accounts.enumerated() {
+        for (account, summary) in merger.summaries().enumerated() {
             #expect(floors[account] <= summary.tail[plan.tailCapacity - 1].loss)
         }
     }
