@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.0.0"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.0.0"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // OpenBLAS (cblas.h) and LAPACKE (lapacke.h). Only TailGridNumerics imports it.
@@ -73,11 +74,19 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The coordinator's durable journal: jobs, chunk summaries and results in SQLite.
+        .target(
+            name: "TailGridJournal",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Coordinator, workers and clients over gRPC.
         .target(
             name: "TailGridCluster",
             dependencies: [
-                "TailGridProtocol", "TailGridJob", "TailGridEngine", "TailGridNumerics",
+                "TailGridProtocol", "TailGridJob", "TailGridEngine", "TailGridNumerics", "TailGridJournal",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -89,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "tailgrid",
             dependencies: [
-                "TailGridJob", "TailGridEngine", "TailGridCluster",
+                "TailGridJob", "TailGridEngine", "TailGridCluster", "TailGridJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,6 +109,7 @@ let package = Package(
         .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
         .testTarget(name: "TailGridCalibrationTests", dependencies: ["TailGridCalibration", "TailGridTestSupport"]),
         .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridCalibration", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridJournalTests", dependencies: ["TailGridJournal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridTestSupport"]),
         // Helpers shared by the tests that run the built executable.
         .target(name: "TailGridTestSupport", path: "Tests/TailGridTestSupport"),
@@ -107,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "TailGridClusterTests",
             dependencies: [
-                "TailGridCluster", "TailGridProtocol", "TailGridJob", "TailGridEngine", "TailGridNumerics", "tailgrid", "TailGridTestSupport",
+                "TailGridCluster", "TailGridProtocol", "TailGridJob", "TailGridEngine", "TailGridNumerics", "TailGridJournal", "tailgrid", "TailGridTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages TailGrid builds against, if they are missing:
-# OpenBLAS (cblas.h), LAPACKE (lapacke.h), pkg-config and protoc (protobuf-compiler), from apt.
+# OpenBLAS (cblas.h), LAPACKE (lapacke.h), SQLite (sqlite3.h, for the coordinator's journal
+# through GRDB), pkg-config and protoc (protobuf-compiler), from apt.
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev pkg-config protobuf-compiler)
+packages=(libopenblas-dev liblapacke-dev libsqlite3-dev pkg-config protobuf-compiler)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

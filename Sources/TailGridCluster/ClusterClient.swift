@@ -103,10 +103,16 @@ public struct ClusterClient: Sendable {
                     }
                     return last
                 }
-            } catch let error as RPCError where (error.code == .unavailable || error.code == .cancelled) && started.withLock({ $0 }) {
-                throw ClusterError(.interrupted, "the coordinator went away while job \(id) ran (\(error.message)); submit it again (the result will be the same)")
+            } catch let error as RPCError where Self.connectionLost.contains(error.code) && started.withLock({ $0 }) {
+                let detail = error.message.isEmpty ? "\(error.code)" : error.message
+                throw ClusterError(.interrupted, "job \(id) was interrupted: the coordinator went away while it ran (\(detail)); submit it again (the result will be the same)")
             }
         }
+
+        /// Codes a watch ends with when the coordinator or the connection goes away (a
+        /// process that exits mid-write resets the stream: `unknown`), as opposed to
+        /// answers about the job.
+        static let connectionLost: Set<RPCError.Code> = [.unavailable, .cancelled, .unknown, .aborted, .internalError]
 
         public func result(_ id: String) async throws -> (json: Data, csv: Data) {
             try await jobs.getResult(request(id)) { response in

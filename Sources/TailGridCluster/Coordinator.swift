@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TailGridEngine
 import TailGridJob
+import TailGridJournal
 import TailGridNumerics
 import TailGridProtocol
 
@@ -14,29 +15,42 @@ public final class Coordinator: Sendable {
     public let configuration: CoordinatorConfiguration
     let logger: Logger
     let state: Mutex<CoordinatorState>
+    /// Where jobs, chunk summaries and results are kept across restarts (`--state`); nil
+    /// keeps everything in memory.
+    public let journal: Journal?
+    /// The journal's first write failure: from then on no job is accepted.
+    let journalFailure = Mutex<String?>(nil)
 
+    /// A coordinator; with a journal, call `resume()` before serving, so the journal's
+    /// jobs come back.
     public init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(),
-                logger: Logger = Logger(label: "tailgrid.coordinator")) {
+                logger: Logger = Logger(label: "tailgrid.coordinator"), journal: Journal? = nil) {
         self.configuration = configuration
         self.logger = logger
-        self.state = Mutex(CoordinatorState(configuration: configuration))
+        self.journal = journal
+        self.state = Mutex(CoordinatorState(configuration: configuration, journaling: journal != nil))
         // The coordinator computes too (plans' pilot tiles, audit recomputations): with
         // single-threaded OpenBLAS, as workers do, so its bits are theirs.
         BLAS.setThreadCount(1)
     }
 
-    /// Runs a transition, then (outside the lock) logs the events it recorded and starts
-    /// the recomputations it asked for.
+    /// Runs a transition, then (outside the lock) writes what it journaled, logs the events
+    /// it recorded and starts the recomputations it asked for. The journal's entries are
+    /// queued under the lock, so they reach the disk in the order the transitions ran.
     func transition<Result>(_ body: (inout CoordinatorState, ContinuousClock.Instant) throws(ClusterError) -> Result) throws(ClusterError) -> Result {
         let now = ContinuousClock.now
-        let (result, events, recomputations) = try state.withLock { state throws(ClusterError) in
+        let (result, events, recomputations, journaled) = try state.withLock { state throws(ClusterError) in
             let result = try body(&state, now)
+            let journaled = !state.journalEntries.isEmpty
             defer {
                 state.events.removeAll()
                 state.recomputations.removeAll()
+                state.journalEntries.removeAll()
             }
-            return (result, state.events, state.recomputations)
+            if journaled { journal?.append(state.journalEntries) }
+            return (result, state.events, state.recomputations, journaled)
         }
+        if journaled { flushJournal() }
         for event in events { logger.log(level: event.level, "\(event.text)") }
         for recomputation in recomputations { recompute(recomputation) }
         return result
@@ -92,11 +106,34 @@ public final class Coordinator: Sendable {
         let pilotFloors = configuration.pilotFloors.floors(for: plan)
         let stress = job.stress.losses(plan: plan)
         let id = "job-" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
-        return try transition { state, now throws(ClusterError) in
+        let status = try transition { state, now throws(ClusterError) in
             guard state.accepting else { throw ClusterError(.unavailable, "the coordinator is shutting down and accepts no jobs") }
             state.add(loaded, plan: plan, pilotFloors: pilotFloors, stress: stress, priority: priority, id: id, now: now)
             guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "job \(id) ended at once") }
             return status
+        }
+        // Accepted means journaled: a job the journal could not keep is not accepted.
+        if let failure = journalFailure.withLock({ $0 }) {
+            try? transition { state, now in state.cancel(job: id, reason: "the journal could not keep it", now: now) }
+            throw ClusterError(.unavailable, "the coordinator cannot keep new jobs: \(failure)")
+        }
+        return status
+    }
+
+    /// Writes the journal's queued entries. A failed write stops this coordinator from
+    /// accepting jobs (running ones go on in memory) and is logged once, as critical.
+    func flushJournal() {
+        guard let journal else { return }
+        do throws(JournalError) {
+            try journal.flush()
+        } catch {
+            let first = journalFailure.withLock { failure in
+                defer { failure = failure ?? error.message }
+                return failure == nil
+            }
+            guard first else { return }
+            logger.critical("\(error.message); this coordinator accepts no more jobs, and those running finish in memory only")
+            state.withLock { $0.accepting = false }
         }
     }
 
@@ -148,7 +185,9 @@ public final class Coordinator: Sendable {
         try transition { state, _ throws(ClusterError) in
             guard let job = state.jobs[id] else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
             switch job.phase {
-            case .succeeded(let json, let csv): return (json, csv)
+            case .succeeded(let json, let csv):
+                state.jobs[id]?.resultAwaited = false
+                return (json, csv)
             case .failed(let reason): throw ClusterError(.jobFailed, "job \(id) failed: \(reason)")
             case .cancelled(let reason): throw ClusterError(.cancelled, "job \(id) was cancelled: \(reason)")
             case .interrupted(let reason): throw ClusterError(.interrupted, "job \(id) was interrupted: \(reason)")
@@ -174,16 +213,64 @@ public final class Coordinator: Sendable {
         }
     }
 
-    /// Graceful shutdown: no new jobs; unfinished jobs are interrupted (their watchers hear
-    /// it), and every worker stream is closed so that the server's open calls end.
-    public func shutdown() {
-        try? transition { state, now in
+    /// Stops accepting jobs (a drain's first step; running and queued jobs go on).
+    public func stopAccepting() {
+        try? transition { state, _ in
+            if state.accepting { state.log("draining: no new jobs; \(state.unfinishedJobs) unfinished") }
             state.accepting = false
-            state.interruptAll(now: now)
+        }
+    }
+
+    /// Jobs queued or running.
+    public var unfinishedJobs: Int {
+        state.withLock { $0.unfinishedJobs }
+    }
+
+    /// Jobs a shutdown interrupted (none with a journal: they resume instead).
+    public var interruptedJobs: Int {
+        state.withLock { state in
+            state.jobs.values.count { job in
+                if case .interrupted = job.phase { true } else { false }
+            }
+        }
+    }
+
+    /// Waits until no job is queued or running and every client that watched a job to
+    /// its success has fetched the result, or until `limit` has passed; true if nothing
+    /// is left.
+    public func drain(upTo limit: Duration) async -> Bool {
+        stopAccepting()
+        let deadline = ContinuousClock.now + limit
+        while state.withLock({ $0.drainPending }) > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return unfinishedJobs == 0
+    }
+
+    /// Shutdown: no new jobs, every worker stream and watcher closed so that the server's
+    /// open calls end. Without a journal, unfinished jobs are interrupted (their watchers
+    /// hear it); with one they stay in it and resume when a coordinator opens it again.
+    /// Returns the number of unfinished jobs.
+    @discardableResult
+    public func shutdown() -> Int {
+        let unfinished = (try? transition { state, now in
+            state.accepting = false
+            let unfinished = state.unfinishedJobs
+            if state.journaling {
+                for id in state.jobs.keys { state.revokeLeases(ofJob: id) }
+                if unfinished > 0 { state.log("shutting down: \(unfinished) unfinished jobs stay in the journal and resume on restart") }
+            } else {
+                state.interruptAll(now: now)
+            }
             for worker in state.workers.values { worker.outbound.finish() }
             for job in state.jobs.values { for watcher in job.watchers.values { watcher.finish() } }
             state.log("shutting down: \(state.workers.count) workers released")
+            return unfinished
+        }) ?? 0
+        if let statistics = journal?.statistics, statistics.transactions > 0 {
+            logger.info("journal: \(statistics.transactions) transactions, \(statistics.chunks) chunk summaries of \(statistics.chunkBytes) bytes, \(String(format: "%.3f", statistics.seconds)) s writing")
         }
+        return unfinished
     }
 
     public var liveWorkers: Int {

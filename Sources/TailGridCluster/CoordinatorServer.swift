@@ -5,24 +5,29 @@ import ServiceLifecycle
 import TailGridProtocol
 
 /// The coordinator's gRPC server as a swift-service-lifecycle Service: job, work and
-/// health services on one HTTP/2 port. On graceful shutdown (SIGTERM) it stops accepting
-/// jobs, reports NOT_SERVING, closes worker and watcher streams and drains the server.
+/// health services on one HTTP/2 port. On graceful shutdown (SIGTERM) it reports
+/// NOT_SERVING at once and refuses new jobs, lets queued and running jobs finish for up
+/// to `drainTime` (workers keep computing), then closes worker and watcher streams and
+/// stops the server: unfinished jobs stay in the journal when there is one, and are
+/// interrupted otherwise.
 public struct CoordinatorServer: Service {
     public let coordinator: Coordinator
     public let host: String
     public let port: Int
     public let tokens: ClusterTokens
+    public let drainTime: Duration
     let health = HealthService()
     let onListening: @Sendable (String, Int) -> Void
     let logger: Logger
 
-    public init(coordinator: Coordinator, host: String, port: Int, tokens: ClusterTokens,
+    public init(coordinator: Coordinator, host: String, port: Int, tokens: ClusterTokens, drainTime: Duration = .seconds(30),
                 logger: Logger = Logger(label: "tailgrid.coordinator"),
                 onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) {
         self.coordinator = coordinator
         self.host = host
         self.port = port
         self.tokens = tokens
+        self.drainTime = drainTime
         self.logger = logger
         self.onListening = onListening
     }
@@ -63,24 +68,42 @@ public struct CoordinatorServer: Service {
             interceptors: Self.interceptors(tokens: tokens))
         let coordinator = self.coordinator
         let health = self.health
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.serve() }
-                group.addTask { await coordinator.runTimers() }
-                if let listening = try await server.listeningAddress {
-                    if let ipv4 = listening.ipv4 {
-                        onListening(ipv4.host, ipv4.port)
-                    } else if let ipv6 = listening.ipv6 {
-                        onListening(ipv6.host, ipv6.port)
-                    }
-                }
-                defer { group.cancelAll() }
-                try await group.next()
+        let drainTime = self.drainTime
+        let logger = self.logger
+        // Tasks say whether they are the server, whose end ends the service.
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await server.serve()
+                return true
             }
-        } onGracefulShutdown: {
-            health.setServing(false)
-            coordinator.shutdown()
-            server.beginGracefulShutdown()
+            group.addTask {
+                await coordinator.runTimers()
+                return false
+            }
+            group.addTask {
+                // Throws when the service is cancelled instead: then nothing drains.
+                guard (try? await gracefulShutdown()) != nil else { return false }
+                health.setServing(false)
+                let unfinished = coordinator.unfinishedJobs
+                if unfinished > 0 {
+                    logger.info("SIGTERM: draining \(unfinished) unfinished jobs for up to \(drainTime)")
+                }
+                if await coordinator.drain(upTo: drainTime) == false {
+                    logger.warning("the drain time ended with \(coordinator.unfinishedJobs) unfinished jobs")
+                }
+                coordinator.shutdown()
+                server.beginGracefulShutdown()
+                return false
+            }
+            if let listening = try await server.listeningAddress {
+                if let ipv4 = listening.ipv4 {
+                    onListening(ipv4.host, ipv4.port)
+                } else if let ipv6 = listening.ipv6 {
+                    onListening(ipv6.host, ipv6.port)
+                }
+            }
+            defer { group.cancelAll() }
+            while let isServer = try await group.next(), !isServer {}
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TailGridEngine
 import TailGridJob
+import TailGridJournal
 import TailGridProtocol
 
 /// Transitions of jobs: queued, cancelled, failed, interrupted, restarted, finished,
@@ -10,11 +11,14 @@ extension CoordinatorState {
                       now: ContinuousClock.Instant) {
         sequence += 1
         let chunkCount = plan.chunks.chunkCount
+        let submittedAt = Date()
         jobs[id] = Job(id: id, sequence: sequence, priority: priority, name: loaded.engineJob.name,
                        inputSHA256: loaded.inputSHA256, chunkPlan: plan.chunks, accountCount: loaded.engineJob.accounts.count,
                        work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, stress: stress,
                                   merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors)),
-                       chunks: Array(repeating: .pending, count: chunkCount), submitted: now)
+                       chunks: Array(repeating: .pending, count: chunkCount), submitted: now, submittedAt: submittedAt)
+        record(.accepted(Self.journaled(loaded, id: id, sequence: sequence, priority: priority, pilotFloors: pilotFloors,
+                                        submittedAt: submittedAt)))
         log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks")
         dispatch(now: now)
     }
@@ -33,11 +37,24 @@ extension CoordinatorState {
     mutating func end(job id: String, phase: Phase, event: String, now: ContinuousClock.Instant) {
         guard let job = jobs[id], !job.phase.isFinished else { return }
         revokeLeases(ofJob: id)
+        let finishedAt = Date()
         withJob(id) { job in
             job.phase = phase
             job.finished = now
+            job.finishedAt = finishedAt
             job.work = nil
             job.audit.checks = [:]
+        }
+        switch phase {
+        case .failed(let reason):
+            record(.finished(job: id, state: .failed, reason: reason, at: finishedAt, json: nil, csv: nil,
+                             auditedChunks: job.audit.chunksChecked, auditMismatches: job.audit.mismatches))
+        case .cancelled(let reason):
+            record(.finished(job: id, state: .cancelled, reason: reason, at: finishedAt, json: nil, csv: nil,
+                             auditedChunks: job.audit.chunksChecked, auditMismatches: job.audit.mismatches))
+        case .interrupted, .queued, .running, .succeeded:
+            // Interrupted only without a journal; the others do not end here.
+            break
         }
         if case .failed = phase { log("job \(id) \(event)", .error) } else { log("job \(id) \(event)") }
         publish(job: id, now: now)
@@ -78,7 +95,9 @@ extension CoordinatorState {
             job.audit.checks = [:]
             job.audit.sampledWorkers = []
             job.deliveredBy = []
+            job.chunksResumed = 0
         }
+        record(.restarted(job: id, pilotFloors: work.pilotFloors))
         log("job \(id): \(reason); computing every chunk again", .error)
         publish(job: id, now: now)
     }
@@ -104,11 +123,16 @@ extension CoordinatorState {
                                                   quarantinedWorkers: job.audit.quarantinedWorkers)
             let json = try ResultWriter.jsonData(document)
             let csv = ResultWriter.csvData(document, labels: work.loaded.confidenceLabels)
+            let finishedAt = Date()
             withJob(id) { job in
                 job.phase = .succeeded(json: json, csv: csv)
                 job.finished = now
+                job.finishedAt = finishedAt
                 job.work = nil
+                job.resultAwaited = !job.watchers.isEmpty
             }
+            record(.finished(job: id, state: .succeeded, reason: nil, at: finishedAt, json: json, csv: csv,
+                             auditedChunks: job.audit.chunksChecked, auditMismatches: job.audit.mismatches))
             log("job \(id) succeeded in \(String(format: "%.2f", elapsed)) s: \(job.chunkPlan.chunkCount) chunks, \(job.retriedChunks) retried, \(job.speculativeChunks) speculative, \(job.audit.chunksChecked) audited (\(job.audit.mismatches) mismatches), \(job.summaryBytes) summary bytes")
             publish(job: id, now: now)
         } catch {
@@ -132,6 +156,7 @@ extension CoordinatorState {
         for (index, (id, at)) in finished.enumerated()
         where index >= configuration.retainJobs || now - at > configuration.retainTime {
             jobs[id] = nil
+            record(.forgotten(job: id))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TailGridEngine
+import TailGridJournal
 import TailGridProtocol
 
 /// Transitions of leases: results received and checked, failures and hand-backs.
@@ -167,6 +168,7 @@ extension CoordinatorState {
             }
         }
         if case .success(true) = merged {
+            record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(summary) }))
             sampleForAudit(job: lease.job, chunk: lease.chunk, worker: lease.worker, name: workerName,
                            summary: summary, floors: lease.floors)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import TailGridEngine
+import TailGridJournal
 import TailGridProtocol
 
 /// Which chunk goes to which worker: pending chunks of the first schedulable job (retried
@@ -100,10 +101,16 @@ extension CoordinatorState {
                 job.running.insert(chunk)
                 if case .speculative = kind { job.speculativeChunks += 1 }
             }
-            if case .queued = job.phase {
-                job.phase = .running
+            if case .queued = job.phase { job.phase = .running }
+        }
+        if jobs[id]?.started == nil {
+            // A job resumed from the journal keeps its first start.
+            let startedAt = Date()
+            withJob(id) { job in
                 job.started = now
+                job.startedAt = startedAt
             }
+            record(.started(job: id, at: startedAt))
         }
         switch kind {
         case .speculative: log("job \(id) chunk \(chunk): slow; speculative copy to worker \(worker.label)")

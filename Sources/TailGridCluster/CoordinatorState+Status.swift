@@ -45,6 +45,11 @@ extension CoordinatorState {
         status.auditedChunks = UInt32(clamping: job.audit.chunksChecked)
         status.auditMismatches = UInt32(clamping: job.audit.mismatches)
         status.quarantinedWorkers = job.audit.quarantinedWorkers
+        status.submittedUnixSeconds = job.submittedAt.timeIntervalSince1970
+        status.startedUnixSeconds = job.startedAt?.timeIntervalSince1970 ?? 0
+        status.finishedUnixSeconds = job.finishedAt?.timeIntervalSince1970 ?? 0
+        status.priority = Int32(clamping: job.priority)
+        status.chunksResumed = UInt32(clamping: job.chunksResumed)
         return status
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TailGridJournal
 import TailGridProtocol
 
 /// Transitions of workers: joining, leaving, falling silent, offending, quarantined.
@@ -81,6 +82,7 @@ extension CoordinatorState {
         }
         if let job { record(in: job) }
         guard quarantined.insert(name).inserted else { return }
+        self.record(.quarantined(name: name))
         log("worker '\(name)' quarantined: \(reason)", .error)
         for worker in workers.values where worker.name == name {
             unregister(worker: worker.id, reason: "quarantined", counts: false, now: now)

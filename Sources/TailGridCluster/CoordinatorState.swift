@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TailGridEngine
 import TailGridJob
+import TailGridJournal
 import TailGridProtocol
 
 /// Everything a coordinator knows, guarded by the coordinator's mutex. Transitions are
@@ -77,6 +78,15 @@ struct CoordinatorState {
         let submitted: ContinuousClock.Instant
         var started: ContinuousClock.Instant?
         var finished: ContinuousClock.Instant?
+        /// The same moments on the wall clock, for status and the journal.
+        let submittedAt: Date
+        var startedAt: Date?
+        var finishedAt: Date?
+        /// Chunks merged from the journal when this coordinator resumed the job.
+        var chunksResumed = 0
+        /// It succeeded while a client watched, and that client has not fetched the result
+        /// yet: a drain waits for it (the fetch is a new call, refused once the server stops).
+        var resultAwaited = false
         var retriedChunks = 0
         var speculativeChunks = 0
         var summaryBytes = 0
@@ -173,9 +183,14 @@ struct CoordinatorState {
     /// each transition, outside the lock.
     var events: [Event] = []
     var recomputations: [Recomputation] = []
+    /// Whether changes are journaled (`--state`), and those of the current transition,
+    /// handed to the journal by the coordinator in order.
+    let journaling: Bool
+    var journalEntries: [JournalEntry] = []
 
-    init(configuration: CoordinatorConfiguration) {
+    init(configuration: CoordinatorConfiguration, journaling: Bool = false) {
         self.configuration = configuration
+        self.journaling = journaling
     }
 
     mutating func log(_ text: String, _ level: Logger.Level = .info) {
@@ -187,6 +202,17 @@ struct CoordinatorState {
     mutating func withJob<Result>(_ id: String, _ body: (inout Job) -> Result) -> Result? {
         guard jobs[id] != nil else { return nil }
         return body(&jobs[id]!)
+    }
+
+    /// Jobs queued or running.
+    var unfinishedJobs: Int {
+        jobs.values.count { !$0.phase.isFinished }
+    }
+
+    /// Jobs unfinished, or succeeded with a watcher's result fetch still to come: what a
+    /// drain waits for.
+    var drainPending: Int {
+        jobs.values.count { !$0.phase.isFinished || $0.resultAwaited }
     }
 
     /// Schedulable jobs, highest priority first, then in submission order.

@@ -2,14 +2,27 @@ import ArgumentParser
 import Foundation
 import ServiceLifecycle
 import TailGridCluster
+import TailGridJournal
 
 /// `tailgrid coordinator`: serves jobs to workers until SIGTERM.
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Run a coordinator: accept jobs, lease chunks to workers, merge their summaries.",
-        discussion: "Prints 'listening on HOST:PORT' on standard output once ready (port 0 picks a free port)."
+        discussion: """
+            Prints 'listening on HOST:PORT' on standard output once ready (port 0 picks a free port). With --state DIR \
+            every accepted job, chunk summary and result is journaled in DIR/journal.sqlite: a coordinator killed at any \
+            moment and started again on DIR resumes every unfinished job without recomputing its finished chunks. \
+            SIGTERM drains: NOT_SERVING at once, no new jobs, unfinished jobs run on for up to --drain-seconds; then \
+            with --state the rest stay journaled (exit 0), without it they are interrupted (exit 80).
+            """
     )
+
+    @Option(name: .long, help: "Folder of the coordinator's journal (created if missing; one coordinator per folder). Without it, jobs live in memory only.")
+    var state: String?
+
+    @Option(name: .long, help: "Seconds SIGTERM lets queued and running jobs finish before the coordinator stops.")
+    var drainSeconds: Double = 30
 
     @Option(name: .long, help: "Address to listen on, HOST:PORT.")
     var listen: String = "127.0.0.1:7070"
@@ -72,6 +85,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard retainJobs >= 0, retainSeconds >= 0, retainSeconds.isFinite, retainSeconds <= 1e8 else {
             throw ValidationError("--retain-jobs and --retain-seconds must not be negative")
         }
+        guard drainSeconds >= 0, drainSeconds.isFinite, drainSeconds <= 86_400 else {
+            throw ValidationError("--drain-seconds must be in [0, 86400]")
+        }
+        if let state, state.isEmpty { throw ValidationError("--state needs a folder") }
         guard maxScenarios > 0, maxAccounts > 0, maxJobBytes > 0, maxPositionsBytes >= 0, maxInputBytes >= 0 else {
             throw ValidationError("limits must be positive")
         }
@@ -95,16 +112,32 @@ struct CoordinatorCommand: AsyncParsableCommand {
         limits.maxJobBytes = maxJobBytes
         limits.maxPositionsBytes = maxPositionsBytes
         limits.maxInputBytes = maxInputBytes
+        var journal: Journal?
+        if let state {
+            do { journal = try Journal(folder: state) } catch { throw Self.exit(error) }
+        }
         let coordinator = Coordinator(
             configuration: CoordinatorConfiguration(limits: limits, leaseTimeout: .milliseconds(Int(leaseTimeout * 1000)),
                                                     maxAttempts: maxAttempts, auditFraction: auditFraction,
                                                     retainJobs: retainJobs, retainTime: .milliseconds(Int(retainSeconds * 1000))),
-            logger: logger)
+            logger: logger, journal: journal)
+        do { _ = try coordinator.resume() } catch { throw Self.exit(error) }
         let server = CoordinatorServer(coordinator: coordinator, host: address.host, port: address.port, tokens: tokens,
-                                       logger: logger) { host, port in
+                                       drainTime: .milliseconds(Int(drainSeconds * 1000)), logger: logger) { host, port in
             FileHandle.standardOutput.write(Data("listening on \(ClusterAddress(host: host, port: port))\n".utf8))
         }
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        let interrupted = coordinator.interruptedJobs
+        if interrupted > 0 {
+            FileHandle.standardError.write(Data("tailgrid: error: \(interrupted) jobs were interrupted by the shutdown (run the coordinator with --state to resume them instead)\n".utf8))
+            throw ExitCode(80)
+        }
+    }
+
+    /// A state folder that cannot be used: exit 73, saying why.
+    static func exit(_ error: JournalError) -> ExitCode {
+        FileHandle.standardError.write(Data("tailgrid: error: --state: \(error.message)\n".utf8))
+        return ExitCode(73)
     }
 }

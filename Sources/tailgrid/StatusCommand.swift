@@ -23,6 +23,8 @@ struct StatusCommand: AsyncParsableCommand {
             var options = JSONEncodingOptions()
             options.preserveProtoFieldNames = true
             options.alwaysPrintEnumsAsInts = false
+            // Counts as JSON numbers (they stay far below 2^53), not proto3's strings.
+            options.alwaysPrintInt64sAsNumbers = true
             print(try status.jsonString(options: options))
         } catch let error as ClusterError {
             throw CommandFailure.exit(error)

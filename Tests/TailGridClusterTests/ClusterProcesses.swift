@@ -83,9 +83,10 @@ enum ClusterProcesses {
         }
     }
 
-    /// `tailgrid coordinator` on 127.0.0.1 with a free port; returns it and its address.
-    static func coordinator(_ scratch: Scratch, extra: [String] = []) async throws -> (Running, String) {
-        let running = try Running(["coordinator", "--listen", "127.0.0.1:0", "--token-file", scratch.tokenFile,
+    /// `tailgrid coordinator` on 127.0.0.1 with a free port (or on `listen`); returns it and
+    /// its address.
+    static func coordinator(_ scratch: Scratch, listen: String = "127.0.0.1:0", extra: [String] = []) async throws -> (Running, String) {
+        let running = try Running(["coordinator", "--listen", listen, "--token-file", scratch.tokenFile,
                                    "--lease-timeout", "5"] + extra)
         guard await running.wait(until: { running.standardOutput.contains("listening on ") }) else {
             running.stop()

@@ -279,6 +279,35 @@ public nonisolated struct Tailgrid_V1_JobStatus: @unchecked Sendable {
     set {_uniqueStorage()._interrupted = newValue}
   }
 
+  /// When the job was submitted, first leased to a worker, and ended, in seconds since
+  /// 1970-01-01 UTC; 0 until it happens. They survive a coordinator restart (--state).
+  public var submittedUnixSeconds: Double {
+    get {_storage._submittedUnixSeconds}
+    set {_uniqueStorage()._submittedUnixSeconds = newValue}
+  }
+
+  public var startedUnixSeconds: Double {
+    get {_storage._startedUnixSeconds}
+    set {_uniqueStorage()._startedUnixSeconds = newValue}
+  }
+
+  public var finishedUnixSeconds: Double {
+    get {_storage._finishedUnixSeconds}
+    set {_uniqueStorage()._finishedUnixSeconds = newValue}
+  }
+
+  public var priority: Int32 {
+    get {_storage._priority}
+    set {_uniqueStorage()._priority = newValue}
+  }
+
+  /// Chunks merged from the coordinator's journal when it resumed the job after a restart
+  /// (--state): computed before the restart, not again.
+  public var chunksResumed: UInt32 {
+    get {_storage._chunksResumed}
+    set {_uniqueStorage()._chunksResumed = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -820,7 +849,7 @@ nonisolated extension Tailgrid_V1_JobRequest: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0\u{3}audited_chunks\0\u{3}audit_mismatches\0\u{3}quarantined_workers\0\u{1}interrupted\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0\u{3}audited_chunks\0\u{3}audit_mismatches\0\u{3}quarantined_workers\0\u{1}interrupted\0\u{3}submitted_unix_seconds\0\u{3}started_unix_seconds\0\u{3}finished_unix_seconds\0\u{1}priority\0\u{3}chunks_resumed\0")
 
   fileprivate class _StorageClass {
     var _jobID: String = String()
@@ -845,6 +874,11 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
     var _auditMismatches: UInt32 = 0
     var _quarantinedWorkers: [String] = []
     var _interrupted: Bool = false
+    var _submittedUnixSeconds: Double = 0
+    var _startedUnixSeconds: Double = 0
+    var _finishedUnixSeconds: Double = 0
+    var _priority: Int32 = 0
+    var _chunksResumed: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -877,6 +911,11 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       _auditMismatches = source._auditMismatches
       _quarantinedWorkers = source._quarantinedWorkers
       _interrupted = source._interrupted
+      _submittedUnixSeconds = source._submittedUnixSeconds
+      _startedUnixSeconds = source._startedUnixSeconds
+      _finishedUnixSeconds = source._finishedUnixSeconds
+      _priority = source._priority
+      _chunksResumed = source._chunksResumed
     }
   }
 
@@ -917,6 +956,11 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         case 20: try { try decoder.decodeSingularUInt32Field(value: &_storage._auditMismatches) }()
         case 21: try { try decoder.decodeRepeatedStringField(value: &_storage._quarantinedWorkers) }()
         case 22: try { try decoder.decodeSingularBoolField(value: &_storage._interrupted) }()
+        case 23: try { try decoder.decodeSingularDoubleField(value: &_storage._submittedUnixSeconds) }()
+        case 24: try { try decoder.decodeSingularDoubleField(value: &_storage._startedUnixSeconds) }()
+        case 25: try { try decoder.decodeSingularDoubleField(value: &_storage._finishedUnixSeconds) }()
+        case 26: try { try decoder.decodeSingularInt32Field(value: &_storage._priority) }()
+        case 27: try { try decoder.decodeSingularUInt32Field(value: &_storage._chunksResumed) }()
         default: break
         }
       }
@@ -991,6 +1035,21 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       if _storage._interrupted != false {
         try visitor.visitSingularBoolField(value: _storage._interrupted, fieldNumber: 22)
       }
+      if _storage._submittedUnixSeconds.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._submittedUnixSeconds, fieldNumber: 23)
+      }
+      if _storage._startedUnixSeconds.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._startedUnixSeconds, fieldNumber: 24)
+      }
+      if _storage._finishedUnixSeconds.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._finishedUnixSeconds, fieldNumber: 25)
+      }
+      if _storage._priority != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._priority, fieldNumber: 26)
+      }
+      if _storage._chunksResumed != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._chunksResumed, fieldNumber: 27)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1022,6 +1081,11 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         if _storage._auditMismatches != rhs_storage._auditMismatches {return false}
         if _storage._quarantinedWorkers != rhs_storage._quarantinedWorkers {return false}
         if _storage._interrupted != rhs_storage._interrupted {return false}
+        if _storage._submittedUnixSeconds != rhs_storage._submittedUnixSeconds {return false}
+        if _storage._startedUnixSeconds != rhs_storage._startedUnixSeconds {return false}
+        if _storage._finishedUnixSeconds != rhs_storage._finishedUnixSeconds {return false}
+        if _storage._priority != rhs_storage._priority {return false}
+        if _storage._chunksResumed != rhs_storage._chunksResumed {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+import TailGridCluster
+import TailGridProtocol
+import TailGridTestSupport
+
+/// A coordinator with `--state`: killed (SIGKILL) or stopped (SIGTERM past its drain) in
+/// the middle of a job and started again on the same folder, it resumes the job without
+/// recomputing the chunks it had merged, and the result is the one a run that never
+/// stopped gives.
+@Suite(.serialized) struct ProcessDurabilityTests {
+    typealias P = ClusterProcesses
+
+    /// Chunks a worker started computing (it logs each at debug level).
+    static func chunksComputed(by worker: P.Running) -> Int {
+        worker.standardError.components(separatedBy: "computing chunk ").count - 1
+    }
+
+    /// "resumed from the journal: K of N chunks done" in a coordinator's log.
+    static func resumedChunks(_ coordinator: P.Running, job: String) -> (done: Int, total: Int)? {
+        guard let line = coordinator.standardError.split(separator: "\n").first(where: { $0.contains("job \(job) (") && $0.contains("resumed from the journal") }),
+              let range = line.range(of: "resumed from the journal: ") else { return nil }
+        let words = line[range.upperBound...].split(separator: " ")
+        guard words.count >= 3, let done = Int(words[0]), let total = Int(words[2]) else { return nil }
+        return (done, total)
+    }
+
+    static func status(_ scratch: P.Scratch, _ address: String, _ job: String) async throws -> Tailgrid_V1_JobStatus {
+        try await P.client(scratch, address).withConnection { try await $0.status(job) }
+    }
+
+    /// Polls until the job has ended; its last status.
+    static func finished(_ scratch: P.Scratch, _ address: String, _ job: String, upTo timeout: Duration = .seconds(240)) async throws -> Tailgrid_V1_JobStatus {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let status = try? await status(scratch, address, job), status.state != .queued, status.state != .running {
+                return status
+            }
+            guard ContinuousClock.now < deadline else { throw TestFailure("job \(job) did not finish in \(timeout)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test func aCoordinatorKilledMidJobResumesFromItsJournal() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let job = scratch.path("book.yaml")
+        try BookFixture.yaml(accounts: 60, scenarios: 200_000, chunkSize: 2048).write(toFile: job, atomically: true, encoding: .utf8)
+        let state = scratch.path("state")
+        let (first, address) = try await P.coordinator(scratch, extra: ["--state", state])
+        defer { first.stop() }
+        let worker = try P.worker(scratch, address: address, name: "w")
+        defer { worker.stop() }
+        let submitted = try await P.run(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(submitted.status == 0, "\(submitted.errors)")
+        let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        var doneBeforeKill = 0
+        while doneBeforeKill < 12 {
+            let status = try await Self.status(scratch, address, id)
+            #expect(status.state == .running || status.state == .queued)
+            doneBeforeKill = Int(status.chunksDone)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        first.signal(SIGKILL)
+        _ = await first.waitForExit(upTo: .seconds(30))
+        try await Task.sleep(for: .milliseconds(300))
+        let computedBeforeRestart = Self.chunksComputed(by: worker)
+
+        // Started again on the same folder and port: the worker rejoins.
+        let (second, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state])
+        defer { second.stop() }
+        let resumed = try #require(Self.resumedChunks(second, job: id), "\(second.standardError)")
+        #expect(resumed.total == 98)
+        // A merged chunk reaches the journal right after the transition that merged it:
+        // with one worker, at most the last one a status saw is not there yet.
+        #expect(resumed.done >= doneBeforeKill - 1 && resumed.done > 0, "\(resumed) after \(doneBeforeKill) done")
+        let ended = try await Self.finished(scratch, address, id)
+        #expect(ended.state == .succeeded, "\(ended.error)")
+        #expect(Int(ended.chunksResumed) == resumed.done)
+        #expect(ended.submittedUnixSeconds > 0 && ended.startedUnixSeconds >= ended.submittedUnixSeconds
+                && ended.finishedUnixSeconds >= ended.startedUnixSeconds)
+        // Finished chunks were not computed again: the worker computed only the others.
+        #expect(Self.chunksComputed(by: worker) - computedBeforeRestart == resumed.total - resumed.done,
+                "\(Self.chunksComputed(by: worker)) - \(computedBeforeRestart) computed after the restart, \(resumed.done) of \(resumed.total) resumed")
+        let result = try await P.client(scratch, address).withConnection { try await $0.result(id) }
+        #expect(ResultText.comparable(result.json) == (try await P.localResult(job, scratch, name: "local")))
+
+        // Killed again once the job has finished: its status and result still answer.
+        second.signal(SIGKILL)
+        _ = await second.waitForExit(upTo: .seconds(30))
+        let (third, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state])
+        defer { third.stop() }
+        let again = try await Self.status(scratch, address, id)
+        #expect(again.state == .succeeded)
+        #expect(again.finishedUnixSeconds == ended.finishedUnixSeconds)
+        let kept = try await P.client(scratch, address).withConnection { try await $0.result(id) }
+        #expect(kept.json == result.json && kept.csv == result.csv)
+    }
+
+    /// SIGTERM drains: NOT_SERVING and no new jobs at once, the running job completes, then
+    /// exit 0. A job longer than the drain stays in the journal and completes after a
+    /// restart, with the result of a run that never stopped.
+    @Test func sigtermDrainsAndALongerJobResumesAfterARestart() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let short = scratch.path("short.yaml")
+        try BookFixture.yaml(name: "short", accounts: 60, scenarios: 300_000, chunkSize: 2048).write(toFile: short, atomically: true, encoding: .utf8)
+        let long = scratch.path("long.yaml")
+        try BookFixture.yaml(name: "long", accounts: 100, scenarios: 400_000, chunkSize: 2048).write(toFile: long, atomically: true, encoding: .utf8)
+        let state = scratch.path("state")
+
+        // A drain long enough for the running job.
+        let (first, address) = try await P.coordinator(scratch, extra: ["--state", state, "--drain-seconds", "120"])
+        defer { first.stop() }
+        let worker = try P.worker(scratch, address: address, name: "w")
+        defer { worker.stop() }
+        let waiting = try P.Running(["submit", short, "--coordinator", address, "--token-file", scratch.tokenFile, "--wait", "--quiet",
+                                     "--out", scratch.path("short-out")])
+        #expect(await worker.wait { worker.standardError.contains("computing chunk") })
+        first.signal(SIGTERM)
+        #expect(await first.wait { first.standardError.contains("draining") }, "\(first.standardError)")
+        let refused = try await P.run(["submit", short, "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(refused.status == 69, "\(refused.errors)")
+        #expect(refused.errors.contains("shutting down"), "\(refused.errors)")
+        #expect(await waiting.waitForExit(upTo: .seconds(120)) == 0, "\(waiting.standardError)")
+        #expect(await first.waitForExit(upTo: .seconds(30)) == 0, "\(first.standardError)")
+        #expect(try P.resultWithoutTiming(scratch.path("short-out")) == (try await P.localResult(short, scratch, name: "short-local")))
+
+        // A drain shorter than the job: it stays in the journal, the coordinator exits 0.
+        let (second, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state, "--drain-seconds", "0"])
+        defer { second.stop() }
+        let submitted = try await P.run(["submit", long, "--coordinator", address, "--token-file", scratch.tokenFile])
+        let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        while try await Self.status(scratch, address, id).chunksDone < 5 { try await Task.sleep(for: .milliseconds(20)) }
+        second.signal(SIGTERM)
+        #expect(await second.waitForExit(upTo: .seconds(30)) == 0, "\(second.standardError)")
+        #expect(second.standardError.contains("1 unfinished jobs stay in the journal"), "\(second.standardError)")
+
+        let (third, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state])
+        defer { third.stop() }
+        let resumed = try #require(Self.resumedChunks(third, job: id), "\(third.standardError)")
+        #expect(resumed.done > 0)
+        let ended = try await Self.finished(scratch, address, id)
+        #expect(ended.state == .succeeded, "\(ended.error)")
+        let result = try await P.client(scratch, address).withConnection { try await $0.result(id) }
+        #expect(ResultText.comparable(result.json) == (try await P.localResult(long, scratch, name: "long-local")))
+    }
+
+    /// A state folder that is not a coordinator's, or that another coordinator holds, is
+    /// refused with exit 73 and a message that says which.
+    @Test func foreignBusyOrDamagedStateFoldersAreRefused() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let foreign = scratch.path("foreign")
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        try "payroll".write(toFile: foreign + "/payroll.csv", atomically: true, encoding: .utf8)
+        let refusedForeign = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--state", foreign])
+        #expect(refusedForeign.status == 73)
+        #expect(refusedForeign.errors.contains("holds other files (payroll.csv) and no TailGrid journal"), "\(refusedForeign.errors)")
+
+        let damaged = scratch.path("damaged")
+        try FileManager.default.createDirectory(atPath: damaged, withIntermediateDirectories: true)
+        try Data(repeating: 0x42, count: 4096).write(to: URL(fileURLWithPath: damaged + "/journal.sqlite"))
+        let refusedDamaged = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--state", damaged])
+        #expect(refusedDamaged.status == 73)
+        #expect(refusedDamaged.errors.contains("is not a TailGrid journal or is damaged"), "\(refusedDamaged.errors)")
+
+        let state = scratch.path("state")
+        let (holder, _) = try await P.coordinator(scratch, extra: ["--state", state])
+        defer { holder.stop() }
+        let refusedBusy = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--state", state])
+        #expect(refusedBusy.status == 73)
+        #expect(refusedBusy.errors.contains("is in use by another coordinator (pid \(holder.process.processIdentifier)"), "\(refusedBusy.errors)")
+    }
+}
