@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
-# The Python client test generates grpcio stubs from Protos/ (PyPI packages).
-python3 -m pip install --quiet --disable-pip-version-check grpcio grpcio-tools pyyaml 2>/dev/null \
-  || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages grpcio grpcio-tools pyyaml
+# The Python client test generates grpcio stubs from Protos/; the manifest test validates
+# cluster/kubernetes with kubernetes-validate (PyPI packages).
+python3 -m pip install --quiet --disable-pip-version-check grpcio grpcio-tools pyyaml kubernetes-validate 2>/dev/null \
+  || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages grpcio grpcio-tools pyyaml kubernetes-validate
 # The committed generated gRPC code must match Protos/.
 ./scripts/generate-protos.sh --check
 exec swift test -c release "$@"

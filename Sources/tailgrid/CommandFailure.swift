@@ -14,18 +14,23 @@ enum CommandFailure {
 
     /// Cluster errors, as the documented exit codes (README, "Exit codes"): 65 bad job,
     /// 66 no such job, 69 coordinator unavailable, 75 job failed, 76 protocol, 77 token or
-    /// refused, 79 cancelled, 80 interrupted by a coordinator shutdown.
+    /// refused, 79 cancelled, 80 interrupted by a coordinator shutdown, 81 not finished.
     static func exit(_ error: ClusterError) -> ExitCode {
         FileHandle.standardError.write(Data("tailgrid: error: \(error)\n".utf8))
         return ExitCode(code(error.code))
     }
+
+    /// A job still queued or running: `status` of an unfinished job, `wait` at its
+    /// timeout, `result` before the end.
+    static let unfinished: Int32 = 81
 
     static func code(_ code: ClusterError.Code) -> Int32 {
         switch code {
         case .invalidJob, .tooLarge: 65
         case .notFound: 66
         case .unavailable: 69
-        case .noResult, .jobFailed: 75
+        case .noResult: unfinished
+        case .jobFailed: 75
         case .protocolMismatch, .protocolViolation: 76
         case .unauthenticated, .refused: 77
         case .cancelled: 79

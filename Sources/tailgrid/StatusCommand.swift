@@ -2,12 +2,15 @@ import ArgumentParser
 import Foundation
 import SwiftProtobuf
 import TailGridCluster
+import TailGridProtocol
 
-/// `tailgrid status JOB_ID`: a job's state as JSON, for schedulers.
+/// `tailgrid status JOB_ID`: a job's state as JSON, for schedulers, with an exit code a
+/// poll loop can branch on.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Print a job's status as JSON (tailgrid.v1.JobStatus with proto field names)."
+        abstract: "Print a job's status as JSON (tailgrid.v1.JobStatus with proto field names).",
+        discussion: "Exit by the job's state: 0 succeeded, 81 queued or running, 75 failed, 79 cancelled, 80 interrupted; 66 no such job."
     )
 
     @Argument(help: "The job id that submit printed.")
@@ -18,16 +21,27 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
         let jobID = self.jobID
+        let status: Tailgrid_V1_JobStatus
         do {
-            let status = try await client.withConnection { try await $0.status(jobID) }
-            var options = JSONEncodingOptions()
-            options.preserveProtoFieldNames = true
-            options.alwaysPrintEnumsAsInts = false
-            // Counts as JSON numbers (they stay far below 2^53), not proto3's strings.
-            options.alwaysPrintInt64sAsNumbers = true
-            print(try status.jsonString(options: options))
-        } catch let error as ClusterError {
+            status = try await client.withConnection { try await $0.status(jobID) }
+        } catch {
             throw CommandFailure.exit(error)
         }
+        print(try Self.json(status))
+        switch status.state {
+        case .succeeded: return
+        case .queued, .running: throw ExitCode(CommandFailure.unfinished)
+        default: throw ExitCode(CommandFailure.code(CommandFailure.outcome(status).code))
+        }
+    }
+
+    /// The status as JSON with proto field names and counts as numbers.
+    static func json(_ status: Tailgrid_V1_JobStatus) throws -> String {
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = true
+        options.alwaysPrintEnumsAsInts = false
+        // Counts as JSON numbers (they stay far below 2^53), not proto3's strings.
+        options.alwaysPrintInt64sAsNumbers = true
+        return try status.jsonString(options: options)
     }
 }

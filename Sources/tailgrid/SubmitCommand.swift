@@ -31,6 +31,19 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line and no table.")
     var quiet = false
 
+    @Option(name: .long, help: "With --wait: seconds to wait in all (then exit 81 if the job has not ended).")
+    var timeout: Double?
+
+    @Option(name: .long, help: "With --wait: seconds the coordinator may stay unreachable (it may be restarting) before waiting gives up.")
+    var reconnectSeconds: Double = 300
+
+    func validate() throws {
+        if let timeout, !(timeout > 0 && timeout.isFinite && timeout <= 1e7) { throw ValidationError("--timeout must be in (0, 1e7] seconds") }
+        guard reconnectSeconds >= 0, reconnectSeconds.isFinite, reconnectSeconds <= 1e7 else {
+            throw ValidationError("--reconnect-seconds must be in [0, 1e7]")
+        }
+    }
+
     func run() async throws {
         let loaded: LoadedJob
         do {
@@ -39,30 +52,19 @@ struct SubmitCommand: AsyncParsableCommand {
             throw CommandFailure.exit(error)
         }
         let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
-        let out = self.out
-        let wait = self.wait
-        let quiet = self.quiet
         let priority = self.priority
-        let files: (json: Data, csv: Data, elapsed: Double)?
+        let submitted: Tailgrid_V1_JobStatus
         do {
-            files = try await client.withConnection { connection in
-                let submitted = try await connection.submit(loaded, priority: priority)
-                FileHandle.standardOutput.write(Data("\(submitted.jobID)\n".utf8))
-                guard wait else { return nil }
-                let final = try await connection.watch(submitted.jobID, accepted: true, onStatus: ProgressLine.printer(quiet: quiet))
-                guard final.state == .succeeded else { throw CommandFailure.outcome(final) }
-                let result = try await connection.result(submitted.jobID)
-                return (result.json, result.csv, final.elapsedSeconds)
-            }
+            submitted = try await client.withConnection { try await $0.submit(loaded, priority: priority) }
         } catch {
             throw CommandFailure.exit(error)
         }
-        guard let files else { return }
-        do {
-            try ResultOutput.write(json: files.json, csv: files.csv, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)",
-                                   quiet: quiet, summary: String(format: "%.2f s on the cluster", files.elapsed))
-        } catch let error as JobError {
-            throw CommandFailure.exit(error)
-        }
+        FileHandle.standardOutput.write(Data("\(submitted.jobID)\n".utf8))
+        guard wait else { return }
+        // Watched like `tailgrid wait`: across coordinator restarts.
+        let limits = ClusterClient.FollowLimits(timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
+                                                reconnectFor: .milliseconds(Int64(reconnectSeconds * 1000)))
+        try await WaitCommand.wait(for: submitted.jobID, client: client, limits: limits, out: out, quiet: quiet, accepted: true,
+                                   defaultOut: "tailgrid-out/\(loaded.engineJob.name)")
     }
 }

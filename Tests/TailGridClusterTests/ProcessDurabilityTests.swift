@@ -61,6 +61,17 @@ import TailGridTestSupport
             doneBeforeKill = Int(status.chunksDone)
             try await Task.sleep(for: .milliseconds(20))
         }
+        // A scheduler's view of a running job: status and result exit 81.
+        let running = try await P.run(["status", id, "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(running.status == 81, "\(running.errors)")
+        #expect(running.output.contains("\"state\":\"RUNNING\"") && running.output.contains("\"chunks_total\":98"), "\(running.output)")
+        let early = try await P.run(["result", id, "--coordinator", address, "--token-file", scratch.tokenFile, "--out", scratch.path("early")])
+        #expect(early.status == 81, "\(early.errors)")
+        // A waiting client across the restart.
+        let waiting = try P.Running(["wait", id, "--coordinator", address, "--token-file", scratch.tokenFile, "--quiet",
+                                     "--out", scratch.path("waited")])
+        #expect(await waiting.wait { waiting.process.isRunning })
+        try await Task.sleep(for: .milliseconds(200))
         first.signal(SIGKILL)
         _ = await first.waitForExit(upTo: .seconds(30))
         try await Task.sleep(for: .milliseconds(300))
@@ -83,7 +94,10 @@ import TailGridTestSupport
         #expect(Self.chunksComputed(by: worker) - computedBeforeRestart == resumed.total - resumed.done,
                 "\(Self.chunksComputed(by: worker)) - \(computedBeforeRestart) computed after the restart, \(resumed.done) of \(resumed.total) resumed")
         let result = try await P.client(scratch, address).withConnection { try await $0.result(id) }
-        #expect(ResultText.comparable(result.json) == (try await P.localResult(job, scratch, name: "local")))
+        let local = try await P.localResult(job, scratch, name: "local")
+        #expect(ResultText.comparable(result.json) == local)
+        #expect(await waiting.waitForExit(upTo: .seconds(60)) == 0, "\(waiting.standardError)")
+        #expect(try P.resultWithoutTiming(scratch.path("waited")) == local)
 
         // Killed again once the job has finished: its status and result still answer.
         second.signal(SIGKILL)
@@ -166,8 +180,21 @@ import TailGridTestSupport
         #expect(refusedDamaged.errors.contains("is not a TailGrid journal or is damaged"), "\(refusedDamaged.errors)")
 
         let state = scratch.path("state")
-        let (holder, _) = try await P.coordinator(scratch, extra: ["--state", state])
+        let (holder, address) = try await P.coordinator(scratch, extra: ["--state", state])
         defer { holder.stop() }
+        // (Exit codes of a cancelled job, on the way: cancel 0, then status, wait, result 79.)
+        let submitted = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile])
+        let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cancel = try await P.run(["cancel", id, "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(cancel.status == 0, "\(cancel.errors)")
+        #expect(cancel.output.contains("\"state\":\"CANCELLED\""), "\(cancel.output)")
+        for command in ["status", "wait", "result"] {
+            let outcome = try await P.run([command, id, "--coordinator", address, "--token-file", scratch.tokenFile]
+                                          + (command == "result" ? ["--out", scratch.path("never")] : []))
+            #expect(outcome.status == 79, "\(command): \(outcome.errors)")
+        }
+        let unknown = try await P.run(["wait", "job-unknown", "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(unknown.status == 66, "\(unknown.errors)")
         let refusedBusy = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--state", state])
         #expect(refusedBusy.status == 73)
         #expect(refusedBusy.errors.contains("is in use by another coordinator (pid \(holder.process.processIdentifier)"), "\(refusedBusy.errors)")
