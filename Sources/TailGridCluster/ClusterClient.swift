@@ -57,7 +57,9 @@ public struct ClusterClient: Sendable {
         }
 
         /// Uploads a checked job in parts and returns its status (with its id).
-        public func submit(_ job: LoadedJob, priority: Int = 0) async throws -> Tailgrid_V1_JobStatus {
+        /// Uploads a checked job in parts and returns its status (with its id); with an
+        /// idempotency key a job of the coordinator has, that job's status.
+        public func submit(_ job: LoadedJob, priority: Int = 0, idempotencyKey: String = "") async throws -> Tailgrid_V1_JobStatus {
             let yaml = Wire.pieces(job.jobBytes, budget: limits.partBytes)
             let csv = job.positionsBytes.map { Wire.pieces($0, budget: limits.partBytes) } ?? []
             let inputs = Wire.inputPieces(job.inputs, budget: limits.partBytes)
@@ -69,6 +71,7 @@ public struct ClusterClient: Sendable {
                         part.protocolVersion = Wire.protocolVersion
                         part.jobFileName = name
                         part.priority = Int32(clamping: priority)
+                        part.idempotencyKey = idempotencyKey
                     }
                     if index < yaml.count { part.jobYaml = yaml[index] }
                     if index < csv.count { part.positionsCsv = csv[index] }

@@ -68,9 +68,29 @@ public final class Coordinator: Sendable {
 
     // MARK: Jobs
 
+    /// Checks an idempotency key: at most 256 printable ASCII characters.
+    public static func checkIdempotencyKey(_ key: String) throws(ClusterError) {
+        guard key.utf8.count <= 256, key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+            throw ClusterError(.invalidJob, "an idempotency key is at most 256 printable ASCII characters")
+        }
+    }
+
+    /// The status of the job a submission with `key` would return (queued, running or
+    /// succeeded with that key), if there is one: checked before a job is parsed.
+    public func status(ofIdempotencyKey key: String) -> Tailgrid_V1_JobStatus? {
+        try? transition { state, now in
+            state.job(withIdempotencyKey: key).flatMap { state.status(of: $0.id, now: now) }
+        }
+    }
+
     /// Checks a job against the limits, builds its plan and queues it. Builds the plan on
-    /// the calling thread: call it off the cooperative pool (the services do).
-    public func submit(_ loaded: LoadedJob, priority: Int = 0) throws(ClusterError) -> Tailgrid_V1_JobStatus {
+    /// the calling thread: call it off the cooperative pool (the services do). With a
+    /// non-empty `idempotencyKey` that a queued, running or succeeded job has, that job's
+    /// status is returned and nothing is queued.
+    public func submit(_ loaded: LoadedJob, priority: Int = 0, idempotencyKey: String = "") throws(ClusterError) -> Tailgrid_V1_JobStatus {
+        try Self.checkIdempotencyKey(idempotencyKey)
+        let key = idempotencyKey.isEmpty ? nil : idempotencyKey
+        if let key, let existing = status(ofIdempotencyKey: key) { return existing }
         let job = loaded.engineJob
         let limits = configuration.limits
         let instruments = Set(job.accounts.flatMap { $0.positions.map(\.instrument.name) }).count
@@ -108,12 +128,16 @@ public final class Coordinator: Sendable {
         let id = "job-" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         let status = try transition { state, now throws(ClusterError) in
             guard state.accepting else { throw ClusterError(.unavailable, "the coordinator is shutting down and accepts no jobs") }
-            state.add(loaded, plan: plan, pilotFloors: pilotFloors, stress: stress, priority: priority, id: id, now: now)
+            // The same key submitted twice at once: the first one queued wins.
+            if let key, let existing = state.job(withIdempotencyKey: key), let status = state.status(of: existing.id, now: now) {
+                return status
+            }
+            state.add(loaded, plan: plan, pilotFloors: pilotFloors, stress: stress, priority: priority, id: id, idempotencyKey: key, now: now)
             guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "job \(id) ended at once") }
             return status
         }
         // Accepted means journaled: a job the journal could not keep is not accepted.
-        if let failure = journalFailure.withLock({ $0 }) {
+        if status.jobID == id, let failure = journalFailure.withLock({ $0 }) {
             try? transition { state, now in state.cancel(job: id, reason: "the journal could not keep it", now: now) }
             throw ClusterError(.unavailable, "the coordinator cannot keep new jobs: \(failure)")
         }

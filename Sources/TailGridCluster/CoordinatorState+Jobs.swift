@@ -8,7 +8,7 @@ import TailGridProtocol
 /// forgotten.
 extension CoordinatorState {
     mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, stress: StressLosses, priority: Int, id: String,
-                      now: ContinuousClock.Instant) {
+                      idempotencyKey: String?, now: ContinuousClock.Instant) {
         sequence += 1
         let chunkCount = plan.chunks.chunkCount
         let submittedAt = Date()
@@ -17,8 +17,11 @@ extension CoordinatorState {
                        work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, stress: stress,
                                   merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors)),
                        chunks: Array(repeating: .pending, count: chunkCount), submitted: now, submittedAt: submittedAt)
-        record(.accepted(Self.journaled(loaded, id: id, sequence: sequence, priority: priority, pilotFloors: pilotFloors,
-                                        submittedAt: submittedAt)))
+        jobs[id]?.idempotencyKey = idempotencyKey
+        var journaled = Self.journaled(loaded, id: id, sequence: sequence, priority: priority, pilotFloors: pilotFloors,
+                                       submittedAt: submittedAt)
+        journaled.idempotencyKey = idempotencyKey
+        record(.accepted(journaled))
         log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks")
         dispatch(now: now)
     }

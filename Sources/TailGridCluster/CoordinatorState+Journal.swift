@@ -60,6 +60,7 @@ extension CoordinatorState {
         job.finishedAt = row.finishedAt
         job.audit.chunksChecked = row.auditedChunks
         job.audit.mismatches = row.auditMismatches
+        job.idempotencyKey = row.idempotencyKey
         jobs[row.id] = job
         sequence = Swift.max(sequence, row.sequence)
     }
@@ -83,6 +84,7 @@ extension CoordinatorState {
         job.chunksResumed = merger.mergedChunks.count
         job.started = row.startedAt.map { Self.instant(of: $0, now: now) }
         job.startedAt = row.startedAt
+        job.idempotencyKey = row.idempotencyKey
         jobs[row.id] = job
         sequence = Swift.max(sequence, row.sequence)
         log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(chunks.count) chunks done")

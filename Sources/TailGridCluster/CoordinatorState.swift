@@ -84,6 +84,9 @@ struct CoordinatorState {
         var finishedAt: Date?
         /// Chunks merged from the journal when this coordinator resumed the job.
         var chunksResumed = 0
+        /// The submission's idempotency key: a submission with the same key returns this
+        /// job while it is queued, running or succeeded.
+        var idempotencyKey: String?
         /// It succeeded while a client watched, and that client has not fetched the result
         /// yet: a drain waits for it (the fetch is a new call, refused once the server stops).
         var resultAwaited = false
@@ -202,6 +205,18 @@ struct CoordinatorState {
     mutating func withJob<Result>(_ id: String, _ body: (inout Job) -> Result) -> Result? {
         guard jobs[id] != nil else { return nil }
         return body(&jobs[id]!)
+    }
+
+    /// The job a submission with `key` returns instead of a new one: queued, running or
+    /// succeeded (a failed, cancelled or interrupted job is submitted anew).
+    func job(withIdempotencyKey key: String) -> Job? {
+        jobs.values.first { job in
+            guard job.idempotencyKey == key else { return false }
+            switch job.phase {
+            case .queued, .running, .succeeded: return true
+            case .failed, .cancelled, .interrupted: return false
+            }
+        }
     }
 
     /// Jobs queued or running.

@@ -43,13 +43,21 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         guard let header else { throw RPCError(code: .invalidArgument, message: "an empty submission") }
         let name = header.jobFileName.isEmpty ? "job.yaml" : Wire.shown(header.jobFileName, limit: 200)
         let priority = Int(header.priority)
+        let key = header.idempotencyKey
+        do throws(ClusterError) {
+            try Coordinator.checkIdempotencyKey(key)
+        } catch {
+            throw error.rpcError
+        }
+        // A known key answers before the job is parsed.
+        if !key.isEmpty, let existing = coordinator.status(ofIdempotencyKey: key) { return .with { $0.status = existing } }
         let coordinator = self.coordinator
         let (yamlBytes, csvBytes, inputFiles) = (yaml, csv, inputs.inputs)
         do {
             let status = try await Blocking.run {
                 let loaded = try JobFile.parse(jobBytes: yamlBytes, path: name, positions: csvBytes.isEmpty ? nil : csvBytes,
                                                inputs: inputFiles)
-                return try coordinator.submit(loaded, priority: priority)
+                return try coordinator.submit(loaded, priority: priority, idempotencyKey: key)
             }
             return .with { $0.status = status }
         } catch let error as JobError {

@@ -137,7 +137,8 @@ public final class Journal: Sendable {
                 result_json BLOB,
                 result_csv BLOB,
                 audited_chunks INTEGER NOT NULL DEFAULT 0,
-                audit_mismatches INTEGER NOT NULL DEFAULT 0
+                audit_mismatches INTEGER NOT NULL DEFAULT 0,
+                idempotency_key TEXT
             );
             CREATE TABLE job_input (
                 job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
@@ -214,14 +215,14 @@ public final class Journal: Sendable {
             try db.execute(sql: """
                 INSERT INTO job (id, sequence, priority, name, path, input_sha256, engine_version, job_yaml, positions_csv,
                                  pilot_floors, scenarios, chunk_size, account_count, submitted_at, started_at, finished_at,
-                                 state, reason, result_json, result_csv, audited_chunks, audit_mismatches)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 state, reason, result_json, result_csv, audited_chunks, audit_mismatches, idempotency_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [job.id, job.sequence, job.priority, job.name, job.path, job.inputSHA256, job.engineVersion,
                                  job.jobYAML, job.positionsCSV, job.pilotFloors.map(FloorCoding.encode), job.scenarios,
                                  job.chunkSize, job.accountCount, job.submittedAt.timeIntervalSince1970,
                                  job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
                                  job.state.rawValue, job.reason, job.resultJSON, job.resultCSV, job.auditedChunks,
-                                 job.auditMismatches])
+                                 job.auditMismatches, job.idempotencyKey])
             for (position, input) in job.inputs.enumerated() {
                 try db.execute(sql: "INSERT INTO job_input (job, position, key, bytes) VALUES (?, ?, ?, ?)",
                                arguments: [job.id, position, input.key, input.bytes])
@@ -286,7 +287,8 @@ public final class Journal: Sendable {
                     startedAt: ((try row.decode(forColumn: "started_at")) as Double?).map(Date.init(timeIntervalSince1970:)),
                     finishedAt: ((try row.decode(forColumn: "finished_at")) as Double?).map(Date.init(timeIntervalSince1970:)),
                     state: state, reason: (try row.decode(forColumn: "reason")), resultJSON: (try row.decode(forColumn: "result_json")), resultCSV: (try row.decode(forColumn: "result_csv")),
-                    auditedChunks: (try row.decode(forColumn: "audited_chunks")), auditMismatches: (try row.decode(forColumn: "audit_mismatches")))
+                    auditedChunks: (try row.decode(forColumn: "audited_chunks")), auditMismatches: (try row.decode(forColumn: "audit_mismatches")),
+                    idempotencyKey: (try row.decode(forColumn: "idempotency_key")))
             }
         }
     }

@@ -41,6 +41,8 @@ public struct JournaledJob: Sendable, Equatable {
     public var resultCSV: Data?
     public var auditedChunks: Int
     public var auditMismatches: Int
+    /// The submission's idempotency key, if any.
+    public var idempotencyKey: String?
 
     public struct Input: Sendable, Equatable {
         public var key: String
@@ -56,7 +58,7 @@ public struct JournaledJob: Sendable, Equatable {
                 engineVersion: String, jobYAML: Data, positionsCSV: Data?, inputs: [Input], pilotFloors: [Double]?,
                 scenarios: Int, chunkSize: Int, accountCount: Int, submittedAt: Date, startedAt: Date? = nil,
                 finishedAt: Date? = nil, state: State = .active, reason: String? = nil, resultJSON: Data? = nil,
-                resultCSV: Data? = nil, auditedChunks: Int = 0, auditMismatches: Int = 0) {
+                resultCSV: Data? = nil, auditedChunks: Int = 0, auditMismatches: Int = 0, idempotencyKey: String? = nil) {
         self.id = id
         self.sequence = sequence
         self.priority = priority
@@ -80,6 +82,7 @@ public struct JournaledJob: Sendable, Equatable {
         self.resultCSV = resultCSV
         self.auditedChunks = auditedChunks
         self.auditMismatches = auditMismatches
+        self.idempotencyKey = idempotencyKey
     }
 }
 

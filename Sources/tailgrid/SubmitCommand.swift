@@ -28,6 +28,12 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Higher runs first; equal priorities run in submission order.")
     var priority: Int = 0
 
+    @Option(name: .long, help: "Submitting again with this key returns the job the coordinator has with it (queued, running or succeeded) instead of a new one. Default: the SHA-256 of the job's input files.")
+    var idempotencyKey: String?
+
+    @Flag(name: .long, help: "Always a new job, even when the coordinator has one of the same input (or key).")
+    var forceNew = false
+
     @Flag(name: .long, help: "No progress line and no table.")
     var quiet = false
 
@@ -38,6 +44,11 @@ struct SubmitCommand: AsyncParsableCommand {
     var reconnectSeconds: Double = 300
 
     func validate() throws {
+        if forceNew && idempotencyKey != nil { throw ValidationError("--force-new and --idempotency-key exclude each other") }
+        if let idempotencyKey {
+            do { try Coordinator.checkIdempotencyKey(idempotencyKey) } catch { throw ValidationError("--idempotency-key: \(error.message)") }
+            if idempotencyKey.isEmpty { throw ValidationError("--idempotency-key needs a key (or use --force-new)") }
+        }
         if let timeout, !(timeout > 0 && timeout.isFinite && timeout <= 1e7) { throw ValidationError("--timeout must be in (0, 1e7] seconds") }
         guard reconnectSeconds >= 0, reconnectSeconds.isFinite, reconnectSeconds <= 1e7 else {
             throw ValidationError("--reconnect-seconds must be in [0, 1e7]")
@@ -53,9 +64,10 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
         let priority = self.priority
+        let key = forceNew ? "" : idempotencyKey ?? "sha256:" + loaded.inputSHA256
         let submitted: Tailgrid_V1_JobStatus
         do {
-            submitted = try await client.withConnection { try await $0.submit(loaded, priority: priority) }
+            submitted = try await client.withConnection { try await $0.submit(loaded, priority: priority, idempotencyKey: key) }
         } catch {
             throw CommandFailure.exit(error)
         }

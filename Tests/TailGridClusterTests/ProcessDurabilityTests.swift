@@ -133,7 +133,7 @@ import TailGridTestSupport
         #expect(await worker.wait { worker.standardError.contains("computing chunk") })
         first.signal(SIGTERM)
         #expect(await first.wait { first.standardError.contains("draining") }, "\(first.standardError)")
-        let refused = try await P.run(["submit", short, "--coordinator", address, "--token-file", scratch.tokenFile])
+        let refused = try await P.run(["submit", short, "--coordinator", address, "--token-file", scratch.tokenFile, "--force-new"])
         #expect(refused.status == 69, "\(refused.errors)")
         #expect(refused.errors.contains("shutting down"), "\(refused.errors)")
         #expect(await waiting.waitForExit(upTo: .seconds(120)) == 0, "\(waiting.standardError)")
@@ -198,5 +198,31 @@ import TailGridTestSupport
         let refusedBusy = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--state", state])
         #expect(refusedBusy.status == 73)
         #expect(refusedBusy.errors.contains("is in use by another coordinator (pid \(holder.process.processIdentifier)"), "\(refusedBusy.errors)")
+
+        // Idempotent submission: the same input returns the job while it is queued, running
+        // or succeeded (a cancelled one does not count), across a restart too; --force-new
+        // and other keys make new jobs.
+        func submit(_ extra: [String] = []) async throws -> String {
+            let outcome = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile] + extra)
+            #expect(outcome.status == 0, "\(outcome.errors)")
+            return outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let queued = try await submit()
+        #expect(queued != id)
+        #expect(try await submit() == queued)
+        let forced = try await submit(["--force-new"])
+        #expect(forced != queued)
+        let keyed = try await submit(["--idempotency-key", "eod-2026-11-21"])
+        #expect(keyed != queued && keyed != forced)
+        #expect(try await submit(["--idempotency-key", "eod-2026-11-21"]) == keyed)
+        let badKey = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile,
+                                      "--idempotency-key", "tab\there"])
+        #expect(badKey.status == 64, "\(badKey.errors)")
+        holder.signal(SIGKILL)
+        _ = await holder.waitForExit(upTo: .seconds(30))
+        let (restarted, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state])
+        defer { restarted.stop() }
+        #expect(try await submit() == queued)
+        #expect(try await submit(["--idempotency-key", "eod-2026-11-21"]) == keyed)
     }
 }

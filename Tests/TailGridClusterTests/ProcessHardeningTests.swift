@@ -131,7 +131,7 @@ struct ProcessHardeningTests {
         let worker = try P.worker(scratch, address: address, name: "w")
         defer { worker.stop() }
         let unwritable = try await P.run(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile,
-                                          "--wait", "--quiet", "--out", "/proc/tailgrid-cannot-write/out"])
+                                          "--wait", "--quiet", "--out", "/proc/tailgrid-cannot-write/out", "--force-new"])
         #expect(unwritable.status == 73, "\(unwritable.errors)")
         let succeeded = unwritable.output.trimmingCharacters(in: .whitespacesAndNewlines)
         let result = try await P.client(scratch, address).withConnection { try await $0.result(succeeded) }
@@ -140,7 +140,7 @@ struct ProcessHardeningTests {
         worker.signal(SIGTERM)
         #expect(await worker.waitForExit(upTo: .seconds(30)) == 0)
         let interrupted = try P.Running(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile,
-                                         "--wait", "--quiet"])
+                                         "--wait", "--quiet", "--force-new"])
         #expect(await interrupted.wait { interrupted.standardOutput.hasPrefix("job-") })
         try await Task.sleep(for: .milliseconds(300))
         coordinator.signal(SIGTERM)

@@ -98,6 +98,12 @@ public nonisolated struct Tailgrid_V1_SubmitRequest: Sendable {
   /// pieces with the same key concatenate in order.
   public var inputs: [Tailgrid_V1_JobInputPiece] = []
 
+  /// Submitting again with the key of a job the coordinator knows that is queued, running
+  /// or succeeded returns that job instead of a new one (at most 256 printable ASCII
+  /// characters; empty: always a new job). `tailgrid submit` sends the input's SHA-256
+  /// unless told otherwise.
+  public var idempotencyKey: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -306,6 +312,12 @@ public nonisolated struct Tailgrid_V1_JobStatus: @unchecked Sendable {
   public var chunksResumed: UInt32 {
     get {_storage._chunksResumed}
     set {_uniqueStorage()._chunksResumed = newValue}
+  }
+
+  /// The submission's idempotency key, if it had one.
+  public var idempotencyKey: String {
+    get {_storage._idempotencyKey}
+    set {_uniqueStorage()._idempotencyKey = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -690,7 +702,7 @@ nonisolated extension Tailgrid_V1_ProtocolVersion: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}inputs\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}inputs\0\u{3}idempotency_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -704,6 +716,7 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeSingularBytesField(value: &self.jobYaml) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.positionsCsv) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
       default: break
       }
     }
@@ -728,6 +741,9 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if !self.inputs.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.inputs, fieldNumber: 6)
     }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -738,6 +754,7 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.jobYaml != rhs.jobYaml {return false}
     if lhs.positionsCsv != rhs.positionsCsv {return false}
     if lhs.inputs != rhs.inputs {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -849,7 +866,7 @@ nonisolated extension Tailgrid_V1_JobRequest: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0\u{3}audited_chunks\0\u{3}audit_mismatches\0\u{3}quarantined_workers\0\u{1}interrupted\0\u{3}submitted_unix_seconds\0\u{3}started_unix_seconds\0\u{3}finished_unix_seconds\0\u{1}priority\0\u{3}chunks_resumed\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0\u{3}audited_chunks\0\u{3}audit_mismatches\0\u{3}quarantined_workers\0\u{1}interrupted\0\u{3}submitted_unix_seconds\0\u{3}started_unix_seconds\0\u{3}finished_unix_seconds\0\u{1}priority\0\u{3}chunks_resumed\0\u{3}idempotency_key\0")
 
   fileprivate class _StorageClass {
     var _jobID: String = String()
@@ -879,6 +896,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
     var _finishedUnixSeconds: Double = 0
     var _priority: Int32 = 0
     var _chunksResumed: UInt32 = 0
+    var _idempotencyKey: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -916,6 +934,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       _finishedUnixSeconds = source._finishedUnixSeconds
       _priority = source._priority
       _chunksResumed = source._chunksResumed
+      _idempotencyKey = source._idempotencyKey
     }
   }
 
@@ -961,6 +980,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         case 25: try { try decoder.decodeSingularDoubleField(value: &_storage._finishedUnixSeconds) }()
         case 26: try { try decoder.decodeSingularInt32Field(value: &_storage._priority) }()
         case 27: try { try decoder.decodeSingularUInt32Field(value: &_storage._chunksResumed) }()
+        case 28: try { try decoder.decodeSingularStringField(value: &_storage._idempotencyKey) }()
         default: break
         }
       }
@@ -1050,6 +1070,9 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       if _storage._chunksResumed != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._chunksResumed, fieldNumber: 27)
       }
+      if !_storage._idempotencyKey.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._idempotencyKey, fieldNumber: 28)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1086,6 +1109,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         if _storage._finishedUnixSeconds != rhs_storage._finishedUnixSeconds {return false}
         if _storage._priority != rhs_storage._priority {return false}
         if _storage._chunksResumed != rhs_storage._chunksResumed {return false}
+        if _storage._idempotencyKey != rhs_storage._idempotencyKey {return false}
         return true
       }
       if !storagesAreEqual {return false}
