@@ -54,7 +54,7 @@ extension Coordinator {
                     failed.reason = reason
                     failed.finishedAt = Date()
                     state.restoreFinished(failed, now: now)
-                    state.log("job \(row.id) \(reason)", .error)
+                    state.log("job \(row.id) \(reason)", .error, job: row.id)
                     state.record(.finished(job: row.id, state: .failed, reason: reason, at: failed.finishedAt ?? Date(),
                                            json: nil, csv: nil, auditedChunks: 0, auditMismatches: 0))
                 }

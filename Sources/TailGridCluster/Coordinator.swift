@@ -51,7 +51,7 @@ public final class Coordinator: Sendable {
             return (result, state.events, state.recomputations, journaled)
         }
         if journaled { flushJournal() }
-        for event in events { logger.log(level: event.level, "\(event.text)") }
+        for event in events { logger.log(level: event.level, "\(event.text)", metadata: event.metadata.isEmpty ? nil : event.metadata) }
         for recomputation in recomputations { recompute(recomputation) }
         return result
     }

@@ -43,11 +43,11 @@ extension CoordinatorState {
                 job.audit.chunksChecked += 1
                 job.audit.checks[lease.chunk] = nil
             }
-            log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) agrees with \(check.deliveredByName)")
+            log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) agrees with \(check.deliveredByName)", job: lease.job, chunk: lease.chunk)
             finishIfDone(job: lease.job, now: now)
             return
         }
-        log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) disagrees with \(check.deliveredByName); the coordinator recomputes it", .error)
+        log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) disagrees with \(check.deliveredByName); the coordinator recomputes it", .error, job: lease.job, chunk: lease.chunk)
         withJob(lease.job) { job in
             job.audit.mismatches += 1
             job.audit.checks[lease.chunk]?.lease = nil
@@ -104,7 +104,7 @@ extension CoordinatorState {
             quarantine(name: check.deliveredByName, reason: "its summary of job \(id) chunk \(chunk) differs from the coordinator's computation",
                        now: now, job: id)
         } else {
-            log("job \(id) chunk \(chunk): the coordinator's recomputation agrees with \(check.deliveredByName)")
+            log("job \(id) chunk \(chunk): the coordinator's recomputation agrees with \(check.deliveredByName)", job: id, chunk: chunk)
         }
         dispatch(now: now)
         finishIfDone(job: id, now: now)

@@ -22,7 +22,7 @@ extension CoordinatorState {
                                        submittedAt: submittedAt)
         journaled.idempotencyKey = idempotencyKey
         record(.accepted(journaled))
-        log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks")
+        log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks", job: id)
         dispatch(now: now)
     }
 
@@ -59,7 +59,7 @@ extension CoordinatorState {
             // Interrupted only without a journal; the others do not end here.
             break
         }
-        if case .failed = phase { log("job \(id) \(event)", .error) } else { log("job \(id) \(event)") }
+        if case .failed = phase { log("job \(id) \(event)", .error, job: id) } else { log("job \(id) \(event)", job: id) }
         publish(job: id, now: now)
     }
 
@@ -101,7 +101,7 @@ extension CoordinatorState {
             job.chunksResumed = 0
         }
         record(.restarted(job: id, pilotFloors: work.pilotFloors))
-        log("job \(id): \(reason); computing every chunk again", .error)
+        log("job \(id): \(reason); computing every chunk again", .error, job: id)
         publish(job: id, now: now)
     }
 
@@ -136,7 +136,7 @@ extension CoordinatorState {
             }
             record(.finished(job: id, state: .succeeded, reason: nil, at: finishedAt, json: json, csv: csv,
                              auditedChunks: job.audit.chunksChecked, auditMismatches: job.audit.mismatches))
-            log("job \(id) succeeded in \(String(format: "%.2f", elapsed)) s: \(job.chunkPlan.chunkCount) chunks, \(job.retriedChunks) retried, \(job.speculativeChunks) speculative, \(job.audit.chunksChecked) audited (\(job.audit.mismatches) mismatches), \(job.summaryBytes) summary bytes")
+            log("job \(id) succeeded in \(String(format: "%.2f", elapsed)) s: \(job.chunkPlan.chunkCount) chunks, \(job.retriedChunks) retried, \(job.speculativeChunks) speculative, \(job.audit.chunksChecked) audited (\(job.audit.mismatches) mismatches), \(job.summaryBytes) summary bytes", job: id)
             publish(job: id, now: now)
         } catch {
             fail(job: id, reason: "\(error)", now: now)

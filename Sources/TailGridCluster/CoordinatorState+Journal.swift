@@ -87,7 +87,7 @@ extension CoordinatorState {
         job.idempotencyKey = row.idempotencyKey
         jobs[row.id] = job
         sequence = Swift.max(sequence, row.sequence)
-        log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(chunks.count) chunks done")
+        log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(chunks.count) chunks done", job: row.id)
         // A job whose every chunk was journaled but that had not finished ends now.
         finishIfDone(job: row.id, now: now)
     }

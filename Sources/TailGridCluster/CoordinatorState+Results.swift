@@ -48,7 +48,7 @@ extension CoordinatorState {
         if case .malformed = cause { offend(worker: lease.worker, reason, now: now) }
         guard let job = jobs[lease.job], job.isSchedulable, lease.generation == job.generation else { return }
         if case .audit = lease.kind {
-            log("job \(lease.job) chunk \(lease.chunk): audit lease ended (\(reason)); it goes to another worker")
+            log("job \(lease.job) chunk \(lease.chunk): audit lease ended (\(reason)); it goes to another worker", job: lease.job, chunk: lease.chunk)
             return
         }
         let range = job.chunkPlan.range(ofChunk: lease.chunk)
@@ -71,15 +71,15 @@ extension CoordinatorState {
                 fail(job: lease.job, reason: "\(chunk) failed \(attempts) times; last error: \(reason)", now: now)
                 return
             }
-            log("job \(lease.job) chunk \(lease.chunk): \(reason); retrying (attempt \(attempts + 1) of \(configuration.maxAttempts))", .warning)
+            log("job \(lease.job) chunk \(lease.chunk): \(reason); retrying (attempt \(attempts + 1) of \(configuration.maxAttempts))", .warning, job: lease.job, chunk: lease.chunk)
         case .malformed:
             withJob(lease.job) { job in
                 job.lastFailedWorker[lease.chunk] = lease.worker
                 job.retriedChunks += 1
             }
-            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued", .warning)
+            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued", .warning, job: lease.job, chunk: lease.chunk)
         case .notCounted:
-            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued")
+            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued", job: lease.job, chunk: lease.chunk)
         }
         publish(job: lease.job, now: now)
     }

@@ -113,8 +113,8 @@ extension CoordinatorState {
             record(.started(job: id, at: startedAt))
         }
         switch kind {
-        case .speculative: log("job \(id) chunk \(chunk): slow; speculative copy to worker \(worker.label)")
-        case .audit: log("job \(id) chunk \(chunk): audit by worker \(worker.label)", .debug)
+        case .speculative: log("job \(id) chunk \(chunk): slow; speculative copy to worker \(worker.label)", job: id, chunk: chunk)
+        case .audit: log("job \(id) chunk \(chunk): audit by worker \(worker.label)", .debug, job: id, chunk: chunk)
         case .compute: break
         }
         if !worker.payloadsSent.contains(id) {

@@ -21,7 +21,7 @@ extension CoordinatorState {
         welcome.welcome.leaseTimeoutSeconds = configuration.leaseTimeout.seconds
         welcome.welcome.maxMessageBytes = UInt64(configuration.limits.maxMessageBytes)
         outbound.yield(welcome)
-        log("worker \(name)#\(id) joined with \(slots) slots")
+        log("worker \(name)#\(id) joined with \(slots) slots", worker: "\(name)#\(id)")
         dispatch(now: now)
         publishAll(now: now)
         return id
@@ -36,7 +36,7 @@ extension CoordinatorState {
         for leaseID in worker.leases {
             failLease(leaseID, reason: "worker \(worker.label) \(reason)", cause: counted ? .workerLost : .notCounted, now: now)
         }
-        log("worker \(worker.label) left: \(reason)")
+        log("worker \(worker.label) left: \(reason)", worker: worker.label)
         dispatch(now: now)
         publishAll(now: now)
     }
@@ -46,7 +46,7 @@ extension CoordinatorState {
     mutating func markDraining(worker id: UInt64) {
         guard let worker = workers[id], !worker.draining else { return }
         workers[id]?.draining = true
-        log("worker \(worker.label) is draining")
+        log("worker \(worker.label) is draining", worker: worker.label)
     }
 
         mutating func heard(from id: UInt64, now: ContinuousClock.Instant) {
@@ -66,7 +66,7 @@ extension CoordinatorState {
         guard let worker = workers[id] else { return }
         let count = offences[worker.name, default: 0] + 1
         offences[worker.name] = count
-        log("worker \(worker.label): \(what) (offence \(count) of \(configuration.maxOffenses))", .warning)
+        log("worker \(worker.label): \(what) (offence \(count) of \(configuration.maxOffenses))", .warning, worker: worker.label)
         if count >= configuration.maxOffenses {
             quarantine(name: worker.name, reason: "\(count) offences; the last: \(what)", now: now)
         }

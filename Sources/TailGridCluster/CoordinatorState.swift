@@ -166,6 +166,8 @@ struct CoordinatorState {
     struct Event {
         let level: Logger.Level
         let text: String
+        /// The job, chunk and worker it concerns, as log metadata (fields of a JSON line).
+        let metadata: Logger.Metadata
     }
 
     let configuration: CoordinatorConfiguration
@@ -196,8 +198,12 @@ struct CoordinatorState {
         self.journaling = journaling
     }
 
-    mutating func log(_ text: String, _ level: Logger.Level = .info) {
-        events.append(Event(level: level, text: text))
+    mutating func log(_ text: String, _ level: Logger.Level = .info, job: String? = nil, chunk: Int? = nil, worker: String? = nil) {
+        var metadata: Logger.Metadata = [:]
+        if let job { metadata["job"] = .string(job) }
+        if let chunk { metadata["chunk"] = .stringConvertible(chunk) }
+        if let worker { metadata["worker"] = .string(worker) }
+        events.append(Event(level: level, text: text, metadata: metadata))
     }
 
     /// Runs `body` on the job in place (no copy of its merger), if the job exists.

@@ -190,7 +190,8 @@ final class WorkerSession: Sendable {
                 fail(lease: lease, error.message)
                 return
             }
-            logger.debug("computing chunk \(assignment.chunkIndex) of job \(assignment.jobID) (lease \(lease))")
+            logger.debug("computing chunk \(assignment.chunkIndex) of job \(assignment.jobID) (lease \(lease))",
+                         metadata: ["job": .string(assignment.jobID), "chunk": .stringConvertible(Int(assignment.chunkIndex))])
             let floors = assignment.floors.isEmpty ? nil : assignment.floors
             Blocking.detach { [self] in
                 let summary = ChunkComputer(plan: plan).summarize(range, floors: floors)

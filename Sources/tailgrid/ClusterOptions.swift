@@ -58,19 +58,3 @@ enum TokenFile {
 }
 
 /// Logs go to standard error; standard output is for results.
-enum Logs {
-    static let bootstrap: Void = {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["TAILGRID_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-            return handler
-        }
-    }()
-
-    static func logger(_ label: String, level: Logger.Level? = nil) -> Logger {
-        _ = bootstrap
-        var logger = Logger(label: label)
-        if let level { logger.logLevel = level }
-        return logger
-    }
-}

@@ -24,6 +24,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds SIGTERM lets queued and running jobs finish before the coordinator stops.")
     var drainSeconds: Double = 30
 
+    @OptionGroup var logging: LogOptions
+
     @Option(name: .long, help: "Address to listen on, HOST:PORT.")
     var listen: String = "127.0.0.1:7070"
 
@@ -105,7 +107,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         } else {
             tokens = ClusterTokens(shared: nil)
         }
-        let logger = Logs.logger("tailgrid.coordinator")
+        let logger = Logs.logger("tailgrid.coordinator", format: logging.logFormat)
         var limits = ClusterLimits()
         limits.maxScenarios = maxScenarios
         limits.maxAccounts = maxAccounts

@@ -21,12 +21,14 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: .hidden)
     var exitWithParent = false
 
+    @OptionGroup var logging: LogOptions
+
     func validate() throws {
         if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be from 1 to 1024") }
     }
 
     func run() async throws {
-        let logger = Logs.logger("tailgrid.worker")
+        let logger = Logs.logger("tailgrid.worker", format: logging.logFormat)
         let worker = WorkerService(
             coordinator: try cluster.address(), token: try cluster.token(),
             slots: threads ?? ProcessInfo.processInfo.activeProcessorCount,
