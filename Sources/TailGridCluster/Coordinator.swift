@@ -359,14 +359,18 @@ public final class Coordinator: Sendable {
     /// forgets old finished jobs; runs until cancelled.
     public func runTimers() async {
         let period = min(configuration.heartbeatInterval, .milliseconds(500))
+        var merged: (scenarios: UInt64, at: ContinuousClock.Instant) = (0, .now)
         while !Task.isCancelled {
             try? await Task.sleep(for: period)
-            try? transition { state, now in
+            merged = (try? transition { state, now in
                 state.expireLeases(now: now)
                 state.dispatch(now: now)
                 for id in state.jobs.keys { state.finishIfDone(job: id, now: now) }
                 state.evictFinished(now: now)
-            }
+                let seconds = (now - merged.at).seconds
+                state.metrics.update(from: state, scenariosPerSecond: seconds > 0 ? Double(state.scenariosMerged - merged.scenarios) / seconds : 0)
+                return (state.scenariosMerged, now)
+            }) ?? merged
         }
     }
 }

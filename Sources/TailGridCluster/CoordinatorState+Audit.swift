@@ -43,11 +43,13 @@ extension CoordinatorState {
                 job.audit.chunksChecked += 1
                 job.audit.checks[lease.chunk] = nil
             }
+            metrics.auditedChunks.increment()
             log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) agrees with \(check.deliveredByName)", job: lease.job, chunk: lease.chunk)
             finishIfDone(job: lease.job, now: now)
             return
         }
         log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) disagrees with \(check.deliveredByName); the coordinator recomputes it", .error, job: lease.job, chunk: lease.chunk)
+        metrics.auditMismatches.increment()
         withJob(lease.job) { job in
             job.audit.mismatches += 1
             job.audit.checks[lease.chunk]?.lease = nil
@@ -90,6 +92,8 @@ extension CoordinatorState {
             removeLease(lease)
         }
         let deliveredWrong = summary != check.summary
+        metrics.auditedChunks.increment()
+        if deliveredWrong && check.disagreement == nil { metrics.auditMismatches.increment() }
         withJob(id) { job in
             job.audit.chunksChecked += 1
             if deliveredWrong && check.disagreement == nil { job.audit.mismatches += 1 }

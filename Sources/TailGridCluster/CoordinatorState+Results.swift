@@ -45,6 +45,7 @@ extension CoordinatorState {
     mutating func failLease(_ id: UInt64, reason: String, cause: FailureCause, now: ContinuousClock.Instant) {
         guard let lease = leases[id] else { return }
         removeLease(id)
+        metrics.failed(cause)
         if case .malformed = cause { offend(worker: lease.worker, reason, now: now) }
         guard let job = jobs[lease.job], job.isSchedulable, lease.generation == job.generation else { return }
         if case .audit = lease.kind {
@@ -168,6 +169,11 @@ extension CoordinatorState {
             }
         }
         if case .success(true) = merged {
+            metrics.chunksDone.increment()
+            metrics.scenariosDone.increment(by: Int64(summary.scenarios.count))
+            metrics.summaryBytes.increment(by: Int64(bytes))
+            metrics.mergeSeconds.increment(by: (ContinuousClock.now - mergeStart).seconds)
+            scenariosMerged += UInt64(summary.scenarios.count)
             record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(summary) }))
             sampleForAudit(job: lease.job, chunk: lease.chunk, worker: lease.worker, name: workerName,
                            summary: summary, floors: lease.floors)

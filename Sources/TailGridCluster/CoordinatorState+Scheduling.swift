@@ -112,6 +112,7 @@ extension CoordinatorState {
             }
             record(.started(job: id, at: startedAt))
         }
+        if case .speculative = kind { metrics.speculativeChunks.increment() }
         switch kind {
         case .speculative: log("job \(id) chunk \(chunk): slow; speculative copy to worker \(worker.label)", job: id, chunk: chunk)
         case .audit: log("job \(id) chunk \(chunk): audit by worker \(worker.label)", .debug, job: id, chunk: chunk)

@@ -192,6 +192,10 @@ struct CoordinatorState {
     /// handed to the journal by the coordinator in order.
     let journaling: Bool
     var journalEntries: [JournalEntry] = []
+    /// Counters and gauges (swift-metrics; no-ops unless the process bootstrapped a backend).
+    let metrics = CoordinatorMetrics()
+    /// Scenarios merged since the coordinator started, for the scenarios-per-second gauge.
+    var scenariosMerged: UInt64 = 0
 
     init(configuration: CoordinatorConfiguration, journaling: Bool = false) {
         self.configuration = configuration

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import TailGridCluster
 import TailGridJournal
@@ -23,6 +25,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Seconds SIGTERM lets queued and running jobs finish before the coordinator stops.")
     var drainSeconds: Double = 30
+
+    @Option(name: .long, help: "Serve Prometheus metrics over HTTP on HOST:PORT at /metrics (no token: put it where only your monitoring reaches). Prints 'metrics on HOST:PORT'.")
+    var metricsListen: String?
 
     @OptionGroup var logging: LogOptions
 
@@ -91,6 +96,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
             throw ValidationError("--drain-seconds must be in [0, 86400]")
         }
         if let state, state.isEmpty { throw ValidationError("--state needs a folder") }
+        if let metricsListen, ClusterAddress(metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be HOST:PORT, got '\(metricsListen)'")
+        }
         guard maxScenarios > 0, maxAccounts > 0, maxJobBytes > 0, maxPositionsBytes >= 0, maxInputBytes >= 0 else {
             throw ValidationError("limits must be positive")
         }
@@ -114,6 +122,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
         limits.maxJobBytes = maxJobBytes
         limits.maxPositionsBytes = maxPositionsBytes
         limits.maxInputBytes = maxInputBytes
+        // Metrics are bootstrapped before the coordinator makes its counters.
+        var metricsServer: MetricsServer?
+        if let metricsListen, let metricsAddress = ClusterAddress(metricsListen) {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            metricsServer = MetricsServer(host: metricsAddress.host, port: metricsAddress.port, registry: registry, logger: logger) { host, port in
+                FileHandle.standardOutput.write(Data("metrics on \(ClusterAddress(host: host, port: port))\n".utf8))
+            }
+        }
         var journal: Journal?
         if let state {
             do { journal = try Journal(folder: state) } catch { throw Self.exit(error) }
@@ -128,7 +145,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
                                        drainTime: .milliseconds(Int(drainSeconds * 1000)), logger: logger) { host, port in
             FileHandle.standardOutput.write(Data("listening on \(ClusterAddress(host: host, port: port))\n".utf8))
         }
-        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Graceful shutdown runs in reverse order: the coordinator drains first, while its
+        // metrics are still served.
+        let services: [any Service] = (metricsServer.map { [$0] } ?? []) + [server]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         let interrupted = coordinator.interruptedJobs
         if interrupted > 0 {
