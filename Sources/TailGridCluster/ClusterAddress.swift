@@ -36,7 +36,7 @@ public struct ClusterAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A client transport to this address with the cluster's HTTP/2 settings.
-    func clientTransport() throws -> HTTP2ClientTransport.Posix {
+    func clientTransport(tls: ClusterTLS = ClusterTLS()) throws -> HTTP2ClientTransport.Posix {
         let target: any ResolvableTarget
         if host.contains(":") {
             target = .ipv6(host: host, port: port)
@@ -46,7 +46,7 @@ public struct ClusterAddress: Sendable, Hashable, CustomStringConvertible {
             target = .dns(host: host, port: port)
         }
         return try HTTP2ClientTransport.Posix(
-            target: target, transportSecurity: .plaintext,
+            target: target, transportSecurity: tls.clientSecurity,
             config: .defaults { config in
                 config.http2.targetWindowSize = 4 << 20
                 config.http2.maxFrameSize = 1 << 20

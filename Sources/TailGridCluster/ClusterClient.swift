@@ -11,17 +11,19 @@ public struct ClusterClient: Sendable {
     public let address: ClusterAddress
     public let token: BearerToken?
     public let limits: ClusterLimits
+    public let tls: ClusterTLS
 
-    public init(address: ClusterAddress, token: BearerToken?, limits: ClusterLimits = ClusterLimits()) {
+    public init(address: ClusterAddress, token: BearerToken?, limits: ClusterLimits = ClusterLimits(), tls: ClusterTLS = ClusterTLS()) {
         self.address = address
         self.token = token
         self.limits = limits
+        self.tls = tls
     }
 
     /// Opens a connection for the duration of `body`.
     public func withConnection<T: Sendable>(_ body: (Connection) async throws -> T) async throws(ClusterError) -> T {
         do {
-            return try await withGRPCClient(transport: try address.clientTransport(),
+            return try await withGRPCClient(transport: try address.clientTransport(tls: tls),
                                             interceptors: token.map { [BearerTokenClientInterceptor(token: $0)] } ?? []) { client in
                 try await body(Connection(jobs: Tailgrid_V1_JobService.Client(wrapping: client), limits: limits))
             }

@@ -16,18 +16,20 @@ public struct CoordinatorServer: Service {
     public let port: Int
     public let tokens: ClusterTokens
     public let drainTime: Duration
+    public let tls: ClusterTLS
     let health = HealthService()
     let onListening: @Sendable (String, Int) -> Void
     let logger: Logger
 
     public init(coordinator: Coordinator, host: String, port: Int, tokens: ClusterTokens, drainTime: Duration = .seconds(30),
-                logger: Logger = Logger(label: "tailgrid.coordinator"),
+                tls: ClusterTLS = ClusterTLS(), logger: Logger = Logger(label: "tailgrid.coordinator"),
                 onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) {
         self.coordinator = coordinator
         self.host = host
         self.port = port
         self.tokens = tokens
         self.drainTime = drainTime
+        self.tls = tls
         self.logger = logger
         self.onListening = onListening
     }
@@ -62,7 +64,7 @@ public struct CoordinatorServer: Service {
         let address: GRPCNIOTransportCore.SocketAddress = host.contains(":")
             ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let server = GRPCServer(
-            transport: .http2NIOPosix(address: address, transportSecurity: .plaintext,
+            transport: .http2NIOPosix(address: address, transportSecurity: try tls.serverSecurity(),
                                       config: Self.transportConfig(coordinator.configuration.limits)),
             services: Self.services(coordinator: coordinator, health: health),
             interceptors: Self.interceptors(tokens: tokens))

@@ -19,10 +19,10 @@ public struct WorkerService: Service {
     let logger: Logger
 
     /// A worker of the coordinator at `coordinator`, over TCP.
-    public init(coordinator: ClusterAddress, token: BearerToken?, slots: Int, name: String,
+    public init(coordinator: ClusterAddress, token: BearerToken?, slots: Int, name: String, tls: ClusterTLS = ClusterTLS(),
                 logger: Logger = Logger(label: "tailgrid.worker")) {
         self.init(coordinator: coordinator.description, token: token, slots: slots, name: name, logger: logger) {
-            try coordinator.clientTransport()
+            try coordinator.clientTransport(tls: tls)
         }
     }
 

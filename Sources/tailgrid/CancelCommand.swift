@@ -16,7 +16,7 @@ struct CancelCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
+        let client = try cluster.client()
         let jobID = self.jobID
         do {
             let status = try await client.withConnection { try await $0.cancel(jobID) }

@@ -12,6 +12,8 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "File holding the cluster's bearer token (at least 16 characters).")
     var tokenFile: String?
 
+    @OptionGroup var tls: TLSOptions
+
     func address() throws -> ClusterAddress {
         guard let address = ClusterAddress(coordinator) else {
             throw ValidationError("--coordinator must be HOST:PORT, got '\(coordinator)'")
@@ -21,6 +23,33 @@ struct ClusterOptions: ParsableArguments {
 
     func token() throws -> BearerToken? {
         try tokenFile.map { try TokenFile.read($0) }
+    }
+
+    /// A client of the coordinator with this token and TLS.
+    func client() throws -> ClusterClient {
+        ClusterClient(address: try address(), token: try token(), tls: try tls.checked())
+    }
+}
+
+/// TLS options of every cluster command (PEM files).
+struct TLSOptions: ParsableArguments {
+    @Option(name: .long, help: "This side's certificate chain (PEM). A coordinator with it and --tls-key serves TLS; a client or worker presents it (mutual TLS).")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "The private key of --tls-cert (PEM).")
+    var tlsKey: String?
+
+    @Option(name: .long, help: "The certificate authority trusted (PEM): a client or worker verifies the coordinator against it; a coordinator requires client certificates signed by it (mutual TLS).")
+    var tlsCA: String?
+
+    /// The files, loaded once: a missing or malformed one is refused now (exit 66).
+    func checked() throws -> ClusterTLS {
+        let tls = ClusterTLS(certificate: tlsCert, key: tlsKey, ca: tlsCA)
+        do { try tls.check() } catch {
+            FileHandle.standardError.write(Data("tailgrid: error: \(error.message)\n".utf8))
+            throw ExitCode(66)
+        }
+        return tls
     }
 }
 

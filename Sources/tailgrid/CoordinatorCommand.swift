@@ -31,6 +31,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LogOptions
 
+    @OptionGroup var tls: TLSOptions
+
     @Option(name: .long, help: "Address to listen on, HOST:PORT.")
     var listen: String = "127.0.0.1:7070"
 
@@ -122,6 +124,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         limits.maxJobBytes = maxJobBytes
         limits.maxPositionsBytes = maxPositionsBytes
         limits.maxInputBytes = maxInputBytes
+        let tlsFiles = try tls.checked()
+        if tlsFiles.ca != nil && tlsFiles.certificate == nil {
+            throw ValidationError("a coordinator with --tls-ca needs --tls-cert and --tls-key too")
+        }
         // Metrics are bootstrapped before the coordinator makes its counters.
         var metricsServer: MetricsServer?
         if let metricsListen, let metricsAddress = ClusterAddress(metricsListen) {
@@ -142,7 +148,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             logger: logger, journal: journal)
         do { _ = try coordinator.resume() } catch { throw Self.exit(error) }
         let server = CoordinatorServer(coordinator: coordinator, host: address.host, port: address.port, tokens: tokens,
-                                       drainTime: .milliseconds(Int(drainSeconds * 1000)), logger: logger) { host, port in
+                                       drainTime: .milliseconds(Int(drainSeconds * 1000)), tls: tlsFiles, logger: logger) { host, port in
             FileHandle.standardOutput.write(Data("listening on \(ClusterAddress(host: host, port: port))\n".utf8))
         }
         // Graceful shutdown runs in reverse order: the coordinator drains first, while its

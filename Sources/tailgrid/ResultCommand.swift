@@ -24,7 +24,7 @@ struct ResultCommand: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
-        let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
+        let client = try cluster.client()
         let jobID = self.jobID
         // The status first: its state gives the exact exit code of a job without a result.
         let status: Tailgrid_V1_JobStatus

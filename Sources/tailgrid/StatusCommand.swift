@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
+        let client = try cluster.client()
         let jobID = self.jobID
         let status: Tailgrid_V1_JobStatus
         do {

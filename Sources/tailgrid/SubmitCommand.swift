@@ -62,7 +62,7 @@ struct SubmitCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.exit(error)
         }
-        let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
+        let client = try cluster.client()
         let priority = self.priority
         let key = forceNew ? "" : idempotencyKey ?? "sha256:" + loaded.inputSHA256
         let submitted: Tailgrid_V1_JobStatus

@@ -38,7 +38,7 @@ struct WaitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = ClusterClient(address: try cluster.address(), token: try cluster.token())
+        let client = try cluster.client()
         let limits = ClusterClient.FollowLimits(timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
                                                 reconnectFor: .milliseconds(Int64(reconnectSeconds * 1000)))
         try await Self.wait(for: jobID, client: client, limits: limits, out: out, quiet: quiet, accepted: false)

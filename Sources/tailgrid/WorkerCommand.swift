@@ -33,7 +33,7 @@ struct WorkerCommand: AsyncParsableCommand {
             coordinator: try cluster.address(), token: try cluster.token(),
             slots: threads ?? ProcessInfo.processInfo.activeProcessorCount,
             name: name ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
-            logger: logger)
+            tls: try cluster.tls.checked(), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if exitWithParent {
             // Started by `run --workers`: leave when that process is gone, however it ended.
