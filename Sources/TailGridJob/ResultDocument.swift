@@ -1,3 +1,4 @@
+import Foundation
 import TailGridEngine
 import TailGridNumerics
 
@@ -226,11 +227,36 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     /// The calibration from price history, when the job has one.
     public var calibration: CalibrationReport?
     public var elapsedSeconds: Double
+    /// Which build and machine wrote the result, to tell two results apart.
+    public var computedBy: Provenance
     public var accounts: [AccountEntry]
     public var audit: Audit?
 
+    /// The engine version, the OpenBLAS build and the kernel it chose, and the host of the
+    /// process that merged the result (on a cluster, the coordinator: its workers must use
+    /// the same OpenBLAS kernel, `OPENBLAS_CORETYPE`, for bit-identical results).
+    public struct Provenance: Codable, Sendable, Equatable {
+        public var engineVersion: String
+        public var openblasConfig: String
+        public var openblasCore: String
+        public var host: String
+
+        enum CodingKeys: String, CodingKey {
+            case host
+            case engineVersion = "engine_version"
+            case openblasConfig = "openblas_config"
+            case openblasCore = "openblas_core"
+        }
+
+        public static var current: Provenance {
+            Provenance(engineVersion: EngineVersion.current, openblasConfig: BLAS.buildConfiguration.trimmingCharacters(in: .whitespaces),
+                       openblasCore: BLAS.coreName.trimmingCharacters(in: .whitespaces), host: ProcessInfo.processInfo.hostName)
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
         case job, seed, scenarios, confidence, model, factors, accounts, audit, calibration
+        case computedBy = "computed_by"
         case inputSHA256 = "input_sha256"
         case engineVersion = "engine_version"
         case horizonDays = "horizon_days"
@@ -263,6 +289,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         self.job = job.name
         self.inputSHA256 = loaded.inputSHA256
         self.engineVersion = EngineVersion.current
+        self.computedBy = .current
         self.seed = job.seed
         self.scenarios = job.scenarios
         self.horizonDays = job.horizonDays

@@ -32,4 +32,15 @@ public enum BLAS {
     public static func setThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }
+
+    /// The OpenBLAS build in use (`openblas_get_config`: version, options, target).
+    public static var buildConfiguration: String {
+        openblas_get_config().map { String(cString: $0) } ?? "unknown"
+    }
+
+    /// The kernel OpenBLAS chose for this CPU (`openblas_get_corename`, e.g. Haswell, or
+    /// what `OPENBLAS_CORETYPE` forced): machines with the same kernel give the same bits.
+    public static var coreName: String {
+        openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    }
 }
