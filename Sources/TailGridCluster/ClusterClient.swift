@@ -20,6 +20,19 @@ public struct ClusterClient: Sendable {
         self.tls = tls
     }
 
+    /// Whether the coordinator answers its health service with SERVING (accepting jobs;
+    /// a draining one is NOT_SERVING). Open without a token.
+    public func isServing() async throws(ClusterError) -> Bool {
+        do {
+            return try await withGRPCClient(transport: try address.clientTransport(tls: tls)) { client in
+                let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                return try await health.check(.with { $0.service = "" }).status == .serving
+            }
+        } catch {
+            throw Self.clusterError(error, address: address)
+        }
+    }
+
     /// Opens a connection for the duration of `body`.
     public func withConnection<T: Sendable>(_ body: (Connection) async throws -> T) async throws(ClusterError) -> T {
         do {
