@@ -104,9 +104,11 @@ extension Coordinator {
         let stress = loaded.engineJob.stress.losses(plan: plan)
         var merger = SummaryMerger(plan: plan, pilotFloors: pilotFloors)
         if useChunks {
+            // Refused when decoded or checked, and (returned) failing their SHA-256.
             var discarded: [Int] = []
+            var damaged: [Int] = []
             do {
-                discarded = try journal.chunks(of: row.id) { chunk in
+                damaged = try journal.chunks(of: row.id) { chunk in
                     do throws(ClusterError) {
                         let summary = try Wire.journaledSummary(chunk.summary, chunk: chunk.index, plan: plan)
                         merger.mergeChecked(chunk: chunk.index, summary)
@@ -118,6 +120,7 @@ extension Coordinator {
             } catch {
                 throw ClusterError(.invalidJob, "reading its chunks from the journal failed: \(error)")
             }
+            discarded += damaged
             for index in discarded { entries.append(.chunkDiscarded(job: row.id, index: index)) }
             report.chunksDiscarded += discarded.count
             report.chunksRestored += merger.mergedChunks.count

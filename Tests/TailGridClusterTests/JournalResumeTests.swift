@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import TailGridCluster
+import TailGridJob
+import TailGridJournal
+
+/// What a coordinator reads back from its journal is checked like anything from outside:
+/// a job whose bytes no longer make a job fails, saying why; a chunk that does not decode,
+/// has the wrong accounts or names a chunk the job does not have is discarded and
+/// computed again; the rest resumes.
+@Suite struct JournalResumeTests {
+    @Test func damagedJournalEntriesFailOrAreComputedAgain() throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = try ClusterJobs.quickstart
+        let good: String
+        do {
+            let journal = try Journal(folder: folder)
+            let coordinator = Coordinator(journal: journal)
+            good = try coordinator.submit(job).jobID
+            let broken = JournaledJob(id: "job-broken", sequence: 99, priority: 0, name: "broken", path: "broken.yaml",
+                                      inputSHA256: "00", engineVersion: EngineVersion.current, jobYAML: Data("job: [unclosed".utf8),
+                                      positionsCSV: nil, inputs: [], pilotFloors: nil, scenarios: 1000, chunkSize: 100,
+                                      accountCount: 1, submittedAt: Date())
+            try journal.write([.accepted(broken),
+                               .chunk(job: good, index: 0, summary: { Data("not a protobuf message at all \u{FF}".utf8) }),
+                               .chunk(job: good, index: 1, summary: { Data() }),
+                               .chunk(job: good, index: 999, summary: { Data() })])
+        }
+        let coordinator = Coordinator(journal: try Journal(folder: folder))
+        let report = try coordinator.resume()
+        #expect(report.jobsResumed == 1)
+        #expect(report.jobsFailed == 1)
+        #expect(report.chunksRestored == 0)
+        #expect(report.chunksDiscarded == 3)
+        let failed = try coordinator.status(job: "job-broken")
+        #expect(failed.state == .failed)
+        #expect(failed.error.contains("could not be resumed from the journal"), "\(failed.error)")
+        let resumed = try coordinator.status(job: good)
+        #expect(resumed.state == .queued)
+        #expect(resumed.chunksDone == 0 && resumed.chunksTotal == 13)
+        // The failure and the discarded chunks are journaled: a second restart agrees.
+        _ = consume coordinator
+        let again = Coordinator(journal: try Journal(folder: folder))
+        let second = try again.resume()
+        #expect(second.jobsResumed == 1 && second.jobsFailed == 0 && second.jobsFinished == 1 && second.chunksDiscarded == 0)
+    }
+}
