@@ -14,7 +14,7 @@ import TailGridTestSupport
         process.currentDirectoryURL = TailGridExecutable.repositoryRoot
         // A file, not a pipe: a daemon the script starts must not hold the test's reading end.
         let log = NSTemporaryDirectory() + "tailgrid-test-slurm-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else { throw TestFailure("cannot create \(log)") }
         defer { try? FileManager.default.removeItem(atPath: log) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
