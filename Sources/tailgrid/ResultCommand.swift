@@ -27,12 +27,7 @@ struct ResultCommand: AsyncParsableCommand {
         let client = try cluster.client()
         let jobID = self.jobID
         // The status first: its state gives the exact exit code of a job without a result.
-        let status: Tailgrid_V1_JobStatus
-        do {
-            status = try await client.withConnection { try await $0.status(jobID) }
-        } catch {
-            throw CommandFailure.exit(error)
-        }
+        let status = try await StatusCommand.fetch(jobID, client: client)
         switch status.state {
         case .succeeded:
             try await Self.fetch(jobID, client: client, out: out, quiet: quiet, summary: "from the cluster")

@@ -19,19 +19,22 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let client = try cluster.client()
-        let jobID = self.jobID
-        let status: Tailgrid_V1_JobStatus
-        do {
-            status = try await client.withConnection { try await $0.status(jobID) }
-        } catch {
-            throw CommandFailure.exit(error)
-        }
+        let status = try await Self.fetch(jobID, client: try cluster.client())
         print(try Self.json(status))
         switch status.state {
         case .succeeded: return
         case .queued, .running: throw ExitCode(CommandFailure.unfinished)
         default: throw ExitCode(CommandFailure.code(CommandFailure.outcome(status).code))
+        }
+    }
+
+    /// The job's status, or the exit of the error that prevented it (66 no such job, 69
+    /// coordinator unreachable, ...).
+    static func fetch(_ id: String, client: ClusterClient) async throws -> Tailgrid_V1_JobStatus {
+        do {
+            return try await client.withConnection { try await $0.status(id) }
+        } catch {
+            throw CommandFailure.exit(error)
         }
     }
 
