@@ -125,9 +125,12 @@ struct InProcessClusterTests {
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
-    /// A worker that stops sending heartbeats loses its lease after the timeout.
+    /// A worker that stops sending heartbeats loses its lease after the timeout. Live
+    /// workers heartbeat every 100 ms, well inside it even on a loaded machine (with the
+    /// default 1 s, a live worker whose chunk took over 0.4 s lost its lease too).
     @Test func silentWorkerLosesItsLease() async throws {
-        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(leaseTimeout: .milliseconds(400)))
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(heartbeatInterval: .milliseconds(100),
+                                                                               leaseTimeout: .milliseconds(600)))
         defer { cluster.stop() }
         let timers = Task { await cluster.coordinator.runTimers() }
         defer { timers.cancel() }

@@ -45,7 +45,9 @@ import TailGridTestSupport
         let scratch = try P.Scratch()
         defer { scratch.remove() }
         let job = scratch.path("book.yaml")
-        try BookFixture.yaml(accounts: 60, scenarios: 200_000, chunkSize: 2048).write(toFile: job, atomically: true, encoding: .utf8)
+        // 196 chunks: long enough (several seconds on one worker thread) that the checks
+        // below run while it is still running, even on a loaded machine.
+        try BookFixture.yaml(accounts: 60, scenarios: 400_000, chunkSize: 2048).write(toFile: job, atomically: true, encoding: .utf8)
         let state = scratch.path("state")
         let (first, address) = try await P.coordinator(scratch, extra: ["--state", state])
         defer { first.stop() }
@@ -54,6 +56,16 @@ import TailGridTestSupport
         let submitted = try await P.run(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile])
         #expect(submitted.status == 0, "\(submitted.errors)")
         let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A scheduler's view of a job just submitted: status and result exit 81.
+        let running = try await P.run(["status", id, "--coordinator", address, "--token-file", scratch.tokenFile])
+        #expect(running.status == 81, "\(running.errors)")
+        #expect((running.output.contains("\"state\":\"RUNNING\"") || running.output.contains("\"state\":\"QUEUED\""))
+                && running.output.contains("\"chunks_total\":196"), "\(running.output)")
+        let early = try await P.run(["result", id, "--coordinator", address, "--token-file", scratch.tokenFile, "--out", scratch.path("early")])
+        #expect(early.status == 81, "\(early.errors)")
+        // A waiting client across the restart.
+        let waiting = try P.Running(["wait", id, "--coordinator", address, "--token-file", scratch.tokenFile, "--quiet",
+                                     "--out", scratch.path("waited")])
         var doneBeforeKill = 0
         while doneBeforeKill < 12 {
             let status = try await Self.status(scratch, address, id)
@@ -61,17 +73,6 @@ import TailGridTestSupport
             doneBeforeKill = Int(status.chunksDone)
             try await Task.sleep(for: .milliseconds(20))
         }
-        // A scheduler's view of a running job: status and result exit 81.
-        let running = try await P.run(["status", id, "--coordinator", address, "--token-file", scratch.tokenFile])
-        #expect(running.status == 81, "\(running.errors)")
-        #expect(running.output.contains("\"state\":\"RUNNING\"") && running.output.contains("\"chunks_total\":98"), "\(running.output)")
-        let early = try await P.run(["result", id, "--coordinator", address, "--token-file", scratch.tokenFile, "--out", scratch.path("early")])
-        #expect(early.status == 81, "\(early.errors)")
-        // A waiting client across the restart.
-        let waiting = try P.Running(["wait", id, "--coordinator", address, "--token-file", scratch.tokenFile, "--quiet",
-                                     "--out", scratch.path("waited")])
-        #expect(await waiting.wait { waiting.process.isRunning })
-        try await Task.sleep(for: .milliseconds(200))
         first.signal(SIGKILL)
         _ = await first.waitForExit(upTo: .seconds(30))
         try await Task.sleep(for: .milliseconds(300))
@@ -81,7 +82,8 @@ import TailGridTestSupport
         let (second, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state])
         defer { second.stop() }
         let resumed = try #require(Self.resumedChunks(second, job: id), "\(second.standardError)")
-        #expect(resumed.total == 98)
+        #expect(resumed.total == 196)
+        #expect(resumed.done < resumed.total, "the job ended before the kill: \(resumed)")
         // A merged chunk reaches the journal right after the transition that merged it:
         // with one worker, at most the last one a status saw is not there yet.
         #expect(resumed.done >= doneBeforeKill - 1 && resumed.done > 0, "\(resumed) after \(doneBeforeKill) done")
