@@ -37,21 +37,14 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line and no table.")
     var quiet = false
 
-    @Option(name: .long, help: "With --wait: seconds to wait in all (then exit 81 if the job has not ended).")
-    var timeout: Double?
-
-    @Option(name: .long, help: "With --wait: seconds the coordinator may stay unreachable (it may be restarting) before waiting gives up.")
-    var reconnectSeconds: Double = 300
+    /// With --wait.
+    @OptionGroup var follow: FollowOptions
 
     func validate() throws {
         if forceNew && idempotencyKey != nil { throw ValidationError("--force-new and --idempotency-key exclude each other") }
         if let idempotencyKey {
             do { try Coordinator.checkIdempotencyKey(idempotencyKey) } catch { throw ValidationError("--idempotency-key: \(error.message)") }
             if idempotencyKey.isEmpty { throw ValidationError("--idempotency-key needs a key (or use --force-new)") }
-        }
-        if let timeout, !(timeout > 0 && timeout.isFinite && timeout <= 1e7) { throw ValidationError("--timeout must be in (0, 1e7] seconds") }
-        guard reconnectSeconds >= 0, reconnectSeconds.isFinite, reconnectSeconds <= 1e7 else {
-            throw ValidationError("--reconnect-seconds must be in [0, 1e7]")
         }
     }
 
@@ -74,9 +67,7 @@ struct SubmitCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("\(submitted.jobID)\n".utf8))
         guard wait else { return }
         // Watched like `tailgrid wait`: across coordinator restarts.
-        let limits = ClusterClient.FollowLimits(timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
-                                                reconnectFor: .milliseconds(Int64(reconnectSeconds * 1000)))
-        try await WaitCommand.wait(for: submitted.jobID, client: client, limits: limits, out: out, quiet: quiet, accepted: true,
+        try await WaitCommand.wait(for: submitted.jobID, client: client, limits: follow.limits, out: out, quiet: quiet, accepted: true,
                                    defaultOut: "tailgrid-out/\(loaded.engineJob.name)")
     }
 }

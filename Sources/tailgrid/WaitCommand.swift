@@ -18,11 +18,7 @@ struct WaitCommand: AsyncParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
 
-    @Option(name: .long, help: "Seconds to wait in all; without it, as long as the job runs.")
-    var timeout: Double?
-
-    @Option(name: .long, help: "Seconds the coordinator may stay unreachable before waiting gives up.")
-    var reconnectSeconds: Double = 300
+    @OptionGroup var follow: FollowOptions
 
     @Option(name: .long, help: "Write result.json and accounts.csv here once the job succeeded.")
     var out: String?
@@ -30,18 +26,9 @@ struct WaitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line on standard error.")
     var quiet = false
 
-    func validate() throws {
-        if let timeout, !(timeout > 0 && timeout.isFinite && timeout <= 1e7) { throw ValidationError("--timeout must be in (0, 1e7] seconds") }
-        guard reconnectSeconds >= 0, reconnectSeconds.isFinite, reconnectSeconds <= 1e7 else {
-            throw ValidationError("--reconnect-seconds must be in [0, 1e7]")
-        }
-    }
-
     func run() async throws {
         let client = try cluster.client()
-        let limits = ClusterClient.FollowLimits(timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
-                                                reconnectFor: .milliseconds(Int64(reconnectSeconds * 1000)))
-        try await Self.wait(for: jobID, client: client, limits: limits, out: out, quiet: quiet, accepted: false)
+        try await Self.wait(for: jobID, client: client, limits: follow.limits, out: out, quiet: quiet, accepted: false)
     }
 
     /// Follows the job to its end; writes its result to `out` when it succeeded; throws
