@@ -27,10 +27,27 @@ public struct LocalRunner: Sendable {
     /// be in the final tail. Should a pilot floor prove too high (a chance below 1e-12 per
     /// account), the job is computed again without pilot floors.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> EngineResult {
+        try EngineResult(plan: plan, merged: mergeAll(progress: progress))
+    }
+
+    /// Runs the job, then explains `accounts` (indices; nil: every account) by replaying
+    /// their tail scenarios on the same threads (`TailAttribution`).
+    public func run(explaining accounts: [Int]?, progress: (@Sendable (Int, Int) -> Void)? = nil)
+        throws(EngineError) -> (result: EngineResult, explanations: [AccountExplanation]) {
+        let merger = try mergeAll(progress: progress)
+        let result = try EngineResult(plan: plan, merged: merger)
+        let tails = merger.summaries().prefix(plan.job.accounts.count).map(\.tail)
+        let explanations = try TailAttribution(plan: plan).explain(
+            accounts: accounts ?? Array(plan.job.accounts.indices), tails: Array(tails), threads: threads)
+        return (result, explanations)
+    }
+
+    /// Every chunk merged, from the pilot floors, or without them if they did not hold.
+    func mergeAll(progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> SummaryMerger {
         BLAS.setThreadCount(1)
         let merger = try merge(pilotFloors: pilotFloors.floors(for: plan), progress: progress)
-        if merger.pilotFloorsHeld { return try EngineResult(plan: plan, merged: merger) }
-        return try EngineResult(plan: plan, merged: merge(pilotFloors: nil, progress: progress))
+        if merger.pilotFloorsHeld { return merger }
+        return try merge(pilotFloors: nil, progress: progress)
     }
 
     /// Computes and merges every chunk, starting from `pilotFloors`.

@@ -4,14 +4,20 @@ import Foundation
 /// files are written in full under temporary names first, then renamed into place.
 public enum ResultWriter {
     public static func jsonData(_ document: ResultDocument) throws(JobError) -> Data {
+        try jsonData(document, name: "result.json")
+    }
+
+    /// Any output document as TailGrid writes JSON: pretty, keys sorted, slashes plain,
+    /// a final newline. `name` says what failed to encode.
+    static func jsonData(_ value: some Encodable, name: String) throws(JobError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            var data = try encoder.encode(document)
+            var data = try encoder.encode(value)
             data.append(0x0A)
             return data
         } catch {
-            throw JobError(.internal, "cannot encode result.json: \(error)")
+            throw JobError(.internal, "cannot encode \(name): \(error)")
         }
     }
 
@@ -60,7 +66,7 @@ public enum ResultWriter {
     }
 
     /// The files a result folder may hold: the folder is replaced as a whole.
-    public static let resultFiles: Set<String> = ["result.json", "accounts.csv"]
+    public static let resultFiles: Set<String> = ["result.json", "accounts.csv", "explain.json", "contributions.csv"]
 
     /// Writes the files named by `files` as the folder `folder`, atomically as a set: they
     /// are written in full into a fresh sibling folder, which then replaces `folder` by

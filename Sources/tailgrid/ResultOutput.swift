@@ -6,9 +6,15 @@ import TailGridJob
 enum ResultOutput {
     /// `document` is the decoded `json` when the caller has it; otherwise it is read back
     /// from `json` for the table.
-    static func write(json: Data, csv: Data, document: ResultDocument? = nil, folder: String, quiet: Bool,
-                      summary: String) throws {
-        try ResultWriter.write([("result.json", json), ("accounts.csv", csv)], into: folder)
+    /// `explanation`, when given, is written beside as explain.json and contributions.csv,
+    /// and its accounts' contribution tables are printed after the margin table.
+    static func write(json: Data, csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument? = nil,
+                      folder: String, quiet: Bool, summary: String) throws {
+        var files = [("result.json", json), ("accounts.csv", csv)]
+        if let explanation {
+            files += [("explain.json", try explanation.jsonData()), ("contributions.csv", explanation.csvData())]
+        }
+        try ResultWriter.write(files, into: folder)
         guard !quiet else { return }
         let table: ResultDocument
         if let document {
@@ -21,6 +27,11 @@ enum ResultOutput {
             }
         }
         print(MarginTable.render(table, label: table.confidenceLabels.first ?? ""))
-        print("\(summary); wrote \(folder)/result.json and accounts.csv")
+        for account in explanation?.accounts ?? [] {
+            print("")
+            print(ContributionTable.render(account))
+        }
+        let written = explanation == nil ? "result.json and accounts.csv" : "result.json, accounts.csv, explain.json and contributions.csv"
+        print("\(summary); wrote \(folder)/\(written)")
     }
 }

@@ -32,12 +32,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print no table, only errors.")
     var quiet = false
 
+    @Flag(name: .long, help: "Explain every account's ES: replay its tail scenarios and write explain.json and contributions.csv (Euler contributions per position, underlying and risk factor). In this process only.")
+    var explain = false
+
     func validate() throws {
         if let threads, threads < 1 || threads > 1024 {
             throw ValidationError("--threads must be from 1 to 1024")
         }
         if workers < 0 || workers > 256 {
             throw ValidationError("--workers must be from 0 to 256")
+        }
+        if explain && workers > 0 {
+            throw ValidationError("--explain replays tails in this process; it cannot be combined with --workers yet")
         }
     }
 
@@ -53,31 +59,9 @@ struct RunCommand: AsyncParsableCommand {
                 try await runOnLocalCluster(loaded)
                 return
             }
-            let plan: EnginePlan
-            do {
-                plan = try EnginePlan(loaded.engineJob)
-            } catch {
-                throw CommandFailure.jobError(error, file: job)
-            }
-            let runner = LocalRunner(plan: plan, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-            let started = ContinuousClock.now
-            let showProgress = !quiet && isatty(2) != 0
-            let progress: (@Sendable (Int, Int) -> Void)? = showProgress ? Self.printProgress : nil
-            let result: EngineResult
-            do {
-                result = try runner.run(progress: progress)
-            } catch {
-                throw CommandFailure.jobError(error, file: job)
-            }
-            let seconds = started.duration(to: .now) / .seconds(1)
-            let document = ResultDocument(job: loaded, result: result, elapsedSeconds: seconds)
-            try ResultOutput.write(
-                json: try ResultWriter.jsonData(document),
-                csv: ResultWriter.csvData(document, labels: loaded.confidenceLabels),
-                document: document, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet,
-                summary: String(format: "%d scenarios, %@-day horizon, %d chunks, %d threads, %.2f s",
-                                loaded.engineJob.scenarios, "\(loaded.engineJob.horizonDays)", plan.chunks.chunkCount,
-                                runner.threads, seconds))
+            let run = try InProcessRun(loaded, file: job, threads: threads, quiet: quiet,
+                                       explaining: explain ? Array(loaded.engineJob.accounts.indices) : nil)
+            try run.write(folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet)
         } catch let error as JobError {
             throw CommandFailure.exit(error)
         }

@@ -16,7 +16,7 @@ struct TailGridCommand: AsyncParsableCommand {
             cancelled, 80 coordinator shut down while the job ran.
             """,
         version: EngineVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+        subcommands: [RunCommand.self, ExplainCommand.self, WhatIfCommand.self, ValidateCommand.self, CoordinatorCommand.self, WorkerCommand.self,
                       SubmitCommand.self, StatusCommand.self, WaitCommand.self, ResultCommand.self, CancelCommand.self, HealthCommand.self]
     )
 

@@ -1,0 +1,30 @@
+import Foundation
+import TailGridJob
+
+/// The table `explain` and `run --explain` print per account: what drives its ES.
+enum ContributionTable {
+    static func render(_ account: ExplanationDocument.Account) -> String {
+        let money = { (value: Double) in MarginTable.amount(value, in: account.currency) }
+        let percent = { (share: Double?) in share.map { String(format: "%.1f%%", $0 * 100) } ?? "" }
+        var text = "\(account.id): ES \(money(account.expectedShortfall)) \(account.currency) at \(account.confidence)"
+            + " (mean of the \(account.tailCount) largest losses; VaR \(money(account.valueAtRisk)))\n"
+        let header = ["line", "kind", "quantity", "contribution", "share"]
+        let rows = account.lines.map { line in
+            [line.instrument, line.kind, String(format: "%.6g", line.quantity), money(line.contribution), percent(line.share)]
+        }
+        let share = { (value: Double) in account.expectedShortfall != 0 ? value / account.expectedShortfall : nil }
+        let footer = account.underlyings.map { ["  " + $0.name, "underlying", "", money($0.contribution), percent(share($0.contribution))] }
+            + account.riskFactors.map { ["  " + $0.name, "risk factor", "", money($0.contribution), percent(share($0.contribution))] }
+        let all = [header] + rows + footer
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { column, cell in
+                column < 2
+                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        text += all.map(line).joined(separator: "\n")
+        return text
+    }
+}

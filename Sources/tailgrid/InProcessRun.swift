@@ -1,0 +1,52 @@
+import Foundation
+import TailGridEngine
+import TailGridJob
+
+/// A job computed in this process (`run`, `explain`): the plan, the result document and,
+/// when asked, the explanation of some accounts.
+struct InProcessRun {
+    let loaded: LoadedJob
+    let plan: EnginePlan
+    let threads: Int
+    let document: ResultDocument
+    let explanation: ExplanationDocument?
+    let seconds: Double
+
+    /// Plans and runs `loaded`; `explaining` lists account indices to explain (nil: none).
+    init(_ loaded: LoadedJob, file: String, threads: Int?, quiet: Bool, explaining: [Int]?) throws(JobError) {
+        self.loaded = loaded
+        do {
+            plan = try EnginePlan(loaded.engineJob)
+        } catch {
+            throw CommandFailure.jobError(error, file: file)
+        }
+        let runner = LocalRunner(plan: plan, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.threads = runner.threads
+        let started = ContinuousClock.now
+        let progress: (@Sendable (Int, Int) -> Void)? = !quiet && isatty(2) != 0 ? RunCommand.printProgress : nil
+        let result: EngineResult
+        var explanations: [AccountExplanation]?
+        do {
+            if let explaining {
+                (result, explanations) = try runner.run(explaining: explaining, progress: progress)
+            } else {
+                result = try runner.run(progress: progress)
+            }
+        } catch {
+            throw CommandFailure.jobError(error, file: file)
+        }
+        seconds = started.duration(to: .now) / .seconds(1)
+        document = ResultDocument(job: loaded, result: result, elapsedSeconds: seconds)
+        explanation = explanations.map { [plan] in ExplanationDocument(plan: plan, explanations: $0) }
+    }
+
+    /// Writes the result folder and prints the tables.
+    func write(folder: String, quiet: Bool) throws {
+        let job = loaded.engineJob
+        try ResultOutput.write(
+            json: try ResultWriter.jsonData(document), csv: ResultWriter.csvData(document, labels: loaded.confidenceLabels),
+            document: document, explanation: explanation, folder: folder, quiet: quiet,
+            summary: String(format: "%d scenarios, %@-day horizon, %d chunks, %d threads, %.2f s",
+                            job.scenarios, "\(job.horizonDays)", plan.chunks.chunkCount, threads, seconds))
+    }
+}

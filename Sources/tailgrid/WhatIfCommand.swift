@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import TailGridEngine
+import TailGridJob
+import TailGridMarket
+
+/// `tailgrid whatif JOB --account ID --add INSTRUMENT:QTY`: an account's margin before and
+/// after trades, with common random numbers (`WhatIf`).
+struct WhatIfCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whatif",
+        abstract: "An account's margin before and after trades, on the same scenarios (common random numbers).",
+        discussion: """
+            Prices the account alone, as it is and with the trades added, with the job's seed: \
+            scenario s is the same market move in both runs, so the change is the trades' effect, \
+            not Monte Carlo noise. --add takes a Deribit instrument name and a signed quantity in \
+            the instrument's unit, like a job file's positions (BTC-PERPETUAL:-20000, \
+            BTC-28MAR25-100000-C:5); repeat it for several trades. Trades settle at mark in USD \
+            cash, so equity stays and only the risk moves.
+            """
+    )
+
+    @Argument(help: "The YAML job file.")
+    var job: String
+
+    @Option(name: .long, help: "The account the trades go into.")
+    var account: String
+
+    @Option(name: .long, help: "A trade, INSTRUMENT:QUANTITY (repeatable).")
+    var add: [String] = []
+
+    @Option(name: .long, help: "Folder of the price files a calibration names (default: the job's data_dir, else the folder of the file naming them).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Threads (default: one per core).")
+    var threads: Int?
+
+    @Flag(name: .long, help: "Print the before / after document as JSON instead of the table.")
+    var json = false
+
+    func validate() throws {
+        if add.isEmpty { throw ValidationError("name at least one trade with --add INSTRUMENT:QUANTITY") }
+        if add.count > 1_000 { throw ValidationError("at most 1,000 trades") }
+        if account.isEmpty { throw ValidationError("--account must not be empty") }
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be from 1 to 1024") }
+    }
+
+    func run() async throws {
+        do {
+            let loaded = try JobFile.load(path: job, dataDirectory: dataDir)
+            let engineJob = loaded.engineJob
+            guard let index = engineJob.accounts.firstIndex(where: { $0.id == account }) else {
+                throw JobError(.usage, file: job, field: "--account", "no account '\(account.prefix(80))' in the job")
+            }
+            var trades: [Account.Position] = []
+            for text in add {
+                trades.append(try TradeArgument.position(text, market: engineJob.market))
+            }
+            let whatIf: WhatIf
+            do {
+                whatIf = try WhatIf(job: engineJob, account: index, trades: trades,
+                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            } catch {
+                throw CommandFailure.jobError(error, file: job)
+            }
+            let document = WhatIfDocument(job: engineJob, whatIf: whatIf, trades: trades)
+            if json {
+                FileHandle.standardOutput.write(try document.jsonData())
+            } else {
+                print(Self.table(document))
+            }
+        } catch let error as JobError {
+            throw CommandFailure.exit(error)
+        }
+    }
+
+    static func table(_ document: WhatIfDocument) -> String {
+        let money = { (value: Double) in MarginTable.amount(value, in: document.currency) }
+        let rows: [(String, KeyPath<WhatIfDocument.Figures, Double>)] = [
+            ("VaR", \.valueAtRisk), ("ES", \.expectedShortfall), ("initial margin", \.initialMargin),
+            ("maintenance margin", \.maintenanceMargin), ("equity", \.equity), ("excess", \.excessMargin),
+        ]
+        let cells = [["", "before", "after", "change"]]
+            + rows.map { name, path in
+                [name, money(document.before[keyPath: path]), money(document.after[keyPath: path]),
+                 money(document.after[keyPath: path] - document.before[keyPath: path])]
+            }
+            + [["status", document.before.status, document.after.status, ""]]
+        let widths = (0..<4).map { column in cells.map { $0[column].count }.max() ?? 0 }
+        let lines = cells.map { row in
+            row.enumerated().map { column, cell in
+                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        let trades = document.trades.map { "\($0.instrument) \($0.quantity > 0 ? "+" : "")\($0.quantity)" }.joined(separator: ", ")
+        return "\(document.account) (\(document.currency)) with \(trades), at \(document.confidence), "
+            + "\(document.scenarios) scenarios, common random numbers; settled at mark, USD cash "
+            + "\(MarginTable.money(document.cashMoved))\n" + lines.joined(separator: "\n")
+    }
+}

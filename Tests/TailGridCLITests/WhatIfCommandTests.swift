@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TailGridJob
+
+/// `tailgrid whatif`, as a user runs it.
+@Suite struct WhatIfCommandTests {
+    /// Buying back part of alice's short calls: the JSON's "before" is result.json's
+    /// alice (the account alone prices the same), equity stays, margin falls.
+    @Test func whatIfPrintsBeforeAndAfter() throws {
+        let out = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--out", out.path]).status == 0)
+        let result = try JSONDecoder().decode(ResultDocument.self, from: Data(contentsOf: out.appendingPathComponent("result.json")))
+        let alice = try #require(result.accounts.first { $0.id == "alice" })
+
+        let outcome = try TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice",
+                                               "--add", "BTC-28MAR25-100000-C:4", "--json"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let document = try JSONDecoder().decode(WhatIfDocument.self, from: Data(outcome.standardOutput.utf8))
+        #expect(abs(document.before.initialMargin - alice.initialMargin) <= 1e-12 * alice.initialMargin)
+        #expect(document.trades.map(\.instrument) == ["BTC-28MAR25-100000-C"] && document.trades.map(\.quantity) == [4])
+        #expect(document.after.initialMargin < document.before.initialMargin)
+        #expect(document.initialMarginChange == document.after.initialMargin - document.before.initialMargin)
+        #expect(abs(document.after.equity - document.before.equity) <= 1e-9 * document.before.equity)
+
+        let table = try TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice",
+                                             "--add", "BTC-PERPETUAL:-20000", "--add", "ETH-PERPETUAL:5000"])
+        #expect(table.status == 0, "\(table.standardError)")
+        #expect(table.standardOutput.contains("initial margin"))
+        #expect(table.standardOutput.contains("common random numbers"))
+    }
+
+    /// Every malformed or hostile trade and account exits 64 naming the flag.
+    @Test(arguments: [
+        "BTC-PERPETUAL", "BTC-PERPETUAL:", ":5", "BTC-PERPETUAL:nan", "BTC-PERPETUAL:inf", "BTC-PERPETUAL:0",
+        "BTC-PERPETUAL:1e308", "BTC-PERPETUAL:-1e308", "BTC-PERPETUAL:abc", "XRP-PERPETUAL:1", "BTC-01JAN20-100-C:1",
+        "BTC-28MAR25-100000-Q:1", String(repeating: "A", count: 100_000) + ":1",
+    ])
+    func badTradesExit64(trade: String) throws {
+        let outcome = try TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice", "--add", trade])
+        #expect(outcome.status == 64, "\(trade.prefix(40)): \(outcome.standardError)")
+        #expect(outcome.standardError.contains("--add"))
+        #expect(outcome.standardOutput.isEmpty)
+    }
+
+    @Test(arguments: [
+        ["whatif", "jobs/quickstart.yaml", "--account", "mallory", "--add", "BTC-PERPETUAL:1"],
+        ["whatif", "jobs/quickstart.yaml", "--account", "alice"],
+        ["whatif", "jobs/quickstart.yaml", "--account", "", "--add", "BTC-PERPETUAL:1"],
+        ["whatif", "jobs/quickstart.yaml", "--account", "alice", "--add", "BTC-PERPETUAL:1", "--threads", "-3"],
+    ])
+    func badRequestsExit64(arguments: [String]) throws {
+        let outcome = try TailGridProcess.run(arguments)
+        #expect(outcome.status == 64, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.isEmpty)
+    }
+}
