@@ -57,6 +57,8 @@ let package = Package(
         .target(name: "TailGridMarket", dependencies: ["TailGridNumerics"], swiftSettings: kernelSettings),
         // Price histories: return windows, EWMA / sample calibration, filtered historical blocks.
         .target(name: "TailGridCalibration"),
+        // Backtest statistics: coverage tests, the Basel traffic light, ES backtests.
+        .target(name: "TailGridBacktest"),
         // Scenarios, revaluation, chunk summaries, merge, margin.
         .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration"],
                 swiftSettings: kernelSettings),
@@ -119,6 +121,7 @@ let package = Package(
         .testTarget(name: "TailGridNumericsTests", dependencies: ["TailGridNumerics"]),
         .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
         .testTarget(name: "TailGridCalibrationTests", dependencies: ["TailGridCalibration", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridBacktestTests", dependencies: ["TailGridBacktest"]),
         .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridCalibration", "TailGridTestSupport"]),
         .testTarget(name: "TailGridJournalTests", dependencies: ["TailGridJournal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridTestSupport"]),
