@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
     ],
     targets: [
         // OpenBLAS (cblas.h) and LAPACKE (lapacke.h). Only TailGridNumerics imports it.
@@ -57,6 +58,8 @@ let package = Package(
         .target(name: "TailGridMarket", dependencies: ["TailGridNumerics"], swiftSettings: kernelSettings),
         // Price histories: return windows, EWMA / sample calibration, filtered historical blocks.
         .target(name: "TailGridCalibration"),
+        // report.html: a self-contained page of SVG charts from the result documents.
+        .target(name: "TailGridReport", dependencies: ["TailGridJob", .product(name: "Mustache", package: "swift-mustache")]),
         // Backtest statistics: coverage tests, the Basel traffic light, ES backtests.
         .target(name: "TailGridBacktest"),
         // Scenarios, revaluation, chunk summaries, merge, margin.
@@ -106,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "tailgrid",
             dependencies: [
-                "TailGridJob", "TailGridEngine", "TailGridCluster", "TailGridJournal",
+                "TailGridJob", "TailGridEngine", "TailGridCluster", "TailGridJournal", "TailGridReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -127,7 +130,7 @@ let package = Package(
         .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridTestSupport"]),
         // Helpers shared by the tests that run the built executable.
         .target(name: "TailGridTestSupport", path: "Tests/TailGridTestSupport"),
-        .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob", "TailGridReport", "TailGridTestSupport"]),
         .testTarget(
             name: "TailGridClusterTests",
             dependencies: [

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages TailGrid builds against, if they are missing:
 # OpenBLAS (cblas.h), LAPACKE (lapacke.h), SQLite (sqlite3.h, for the coordinator's journal
-# through GRDB), pkg-config and protoc (protobuf-compiler), from apt.
+# through GRDB), pkg-config and protoc (protobuf-compiler), from apt; with --test also
+# chromium, which the report test renders report.html with.
 set -euo pipefail
 
 packages=(libopenblas-dev liblapacke-dev libsqlite3-dev pkg-config protobuf-compiler)
+# --test: what the test suite also needs (headless Chromium renders report.html).
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

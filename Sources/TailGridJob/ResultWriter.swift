@@ -66,7 +66,7 @@ public enum ResultWriter {
     }
 
     /// The files a result folder may hold: the folder is replaced as a whole.
-    public static let resultFiles: Set<String> = ["result.json", "accounts.csv", "explain.json", "contributions.csv"]
+    public static let resultFiles: Set<String> = ["result.json", "accounts.csv", "explain.json", "contributions.csv", "report.html"]
 
     /// Writes the files named by `files` as the folder `folder`, atomically as a set: they
     /// are written in full into a fresh sibling folder, which then replaces `folder` by

@@ -1,5 +1,6 @@
 import Foundation
 import TailGridJob
+import TailGridReport
 
 /// Writes a job's result files and prints its margin table: the same for `run` (in
 /// process or on a local cluster) and `submit --wait`.
@@ -10,12 +11,6 @@ enum ResultOutput {
     /// and its accounts' contribution tables are printed after the margin table.
     static func write(json: Data, csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument? = nil,
                       folder: String, quiet: Bool, summary: String) throws {
-        var files = [("result.json", json), ("accounts.csv", csv)]
-        if let explanation {
-            files += [("explain.json", try explanation.jsonData()), ("contributions.csv", explanation.csvData())]
-        }
-        try ResultWriter.write(files, into: folder)
-        guard !quiet else { return }
         let table: ResultDocument
         if let document {
             table = document
@@ -26,12 +21,20 @@ enum ResultOutput {
                 throw CommandFailure.exit(JobError(.internal, "cannot read the result back: \(error)"))
             }
         }
+        var files = [("result.json", json), ("accounts.csv", csv)]
+        if let explanation {
+            files += [("explain.json", try explanation.jsonData()), ("contributions.csv", explanation.csvData())]
+        }
+        files.append(("report.html", try Report.html(result: table, explanation: explanation)))
+        try ResultWriter.write(files, into: folder)
+        guard !quiet else { return }
         print(MarginTable.render(table, label: table.confidenceLabels.first ?? ""))
         for account in explanation?.accounts ?? [] {
             print("")
             print(ContributionTable.render(account))
         }
-        let written = explanation == nil ? "result.json and accounts.csv" : "result.json, accounts.csv, explain.json and contributions.csv"
+        let written = explanation == nil ? "result.json, accounts.csv and report.html"
+            : "result.json, accounts.csv, explain.json, contributions.csv and report.html"
         print("\(summary); wrote \(folder)/\(written)")
     }
 }

@@ -34,7 +34,7 @@ struct CommandLineTests {
         let lines = csv.split(separator: "\n")
         #expect(lines.count == 6)
         #expect(lines[0].hasPrefix("account,equity,var_0.99,es_0.99,es_se_0.99,var_0.995"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["accounts.csv", "result.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["accounts.csv", "report.html", "result.json"])
     }
 
     /// The Deribit-style grid job runs without price files: 57 grid scenarios, the

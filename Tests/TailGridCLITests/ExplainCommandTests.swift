@@ -40,7 +40,7 @@ import TailGridJob
         #expect(rows.first == "account,currency,kind,instrument,underlying,quantity,contribution,share")
         #expect(rows.count == 1 + explanation.accounts.reduce(0) { $0 + $1.lines.count })
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-                == ["accounts.csv", "contributions.csv", "explain.json", "result.json"])
+                == ["accounts.csv", "contributions.csv", "explain.json", "report.html", "result.json"])
     }
 
     /// `run --explain` explains every account, and its result.json is byte for byte the

@@ -12,7 +12,7 @@ struct TailGridProcess {
     static let repositoryRoot = TailGridExecutable.repositoryRoot
     static let executable = TailGridExecutable.url
 
-    static func run(_ arguments: [String], in directory: URL = repositoryRoot) throws -> Outcome {
+    static func run(_ arguments: [String], in directory: URL = repositoryRoot, executable: URL = executable) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -1,0 +1,85 @@
+/// The Mustache template of report.html: one self-contained page (inline CSS and SVG, no
+/// scripts, no network). Every value is HTML-escaped by Mustache's `{{ }}`; account ids,
+/// instrument and stress names come from job files and are hostile text.
+enum ReportTemplate {
+    static let page = """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+    <title>TailGrid margin report: {{job}}</title>
+    <style>
+    body { font: 14px/1.4 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; background: #fff; }
+    h1 { font-size: 22px; margin: 0 0 4px; }
+    h2 { font-size: 18px; margin: 32px 0 6px; border-top: 1px solid #ccc; padding-top: 16px; }
+    h3 { font-size: 14px; margin: 14px 0 4px; color: #555; }
+    .meta { color: #555; }
+    table { border-collapse: collapse; margin: 8px 0; }
+    th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; }
+    th:first-child, td:first-child { text-align: left; }
+    .ok { color: #2e7d32; } .margin_call { color: #e67e22; font-weight: bold; } .liquidation { color: #c0392b; font-weight: bold; }
+    .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; }
+    svg text { font: 11px Helvetica, Arial, sans-serif; fill: #333; }
+    .charts { display: flex; flex-wrap: wrap; gap: 24px; }
+    </style>
+    </head>
+    <body>
+    <h1>Margin report: {{job}}</h1>
+    <p class="meta">{{scenarios}} scenarios, {{horizon}}-day horizon, confidence {{confidence}}, model {{model}};
+    engine {{engine}}; input SHA-256 {{inputSHA256}}. Losses are positive.</p>
+    <table>
+    <tr><th>account</th><th>in</th><th>equity</th><th>VaR {{confidence}}</th><th>ES {{confidence}}</th><th>IM</th><th>excess</th><th>status</th></tr>
+    {{#rows}}
+    <tr><td>{{id}}</td><td>{{currency}}</td><td>{{equity}}</td><td>{{valueAtRisk}}</td><td>{{expectedShortfall}}</td><td>{{initialMargin}}</td><td>{{excess}}</td><td class="{{status}}">{{status}}</td></tr>
+    {{/rows}}
+    </table>
+    <p class="meta">{{accountCount}} accounts. {{detailNote}}</p>
+    {{#sections}}
+    <h2 id="{{anchor}}">{{id}} <span class="{{status}}">{{status}}</span></h2>
+    <p class="meta">IM {{initialMargin}} {{currency}}, MM {{maintenanceMargin}}, equity {{equity}}.</p>
+    <div class="charts">
+    <div>
+    <h3>Loss distribution</h3>
+    <svg class="histogram" width="660" height="220" viewBox="-10 -10 660 220" role="img" aria-label="loss histogram of {{id}}">
+    <rect x="0" y="0" width="640" height="180" fill="#f7f9fc"/>
+    {{#histogramBars}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"><title>{{value}} scenarios</title></rect>{{/histogramBars}}
+    {{#markers}}<line x1="{{x}}" y1="0" x2="{{x}}" y2="180" stroke="{{stroke}}" stroke-width="3"/><text x="{{labelX}}" y="{{labelY}}">{{caption}}</text>{{/markers}}
+    <line x1="0" y1="180" x2="640" y2="180" stroke="#333"/>
+    <text x="0" y="196">{{lowerLabel}}</text><text x="640" y="196" text-anchor="end">{{upperLabel}}</text>
+    </svg>
+    <div class="meta">{{outside}}</div>
+    </div>
+    <div>
+    <h3>Initial margin components</h3>
+    <svg class="components" width="440" height="34" viewBox="-10 -5 440 34" role="img" aria-label="IM components of {{id}}">
+    <rect x="0" y="0" width="420" height="24" fill="#f7f9fc"/>
+    {{#components}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"><title>{{label}}: {{value}}</title></rect>{{/components}}
+    </svg>
+    <table>{{#legend}}<tr><td><span class="swatch" style="background: {{fill}}"></span>{{label}}</td><td>{{value}}</td></tr>{{/legend}}</table>
+    </div>
+    {{#hasContributions}}
+    <div>
+    <h3>Largest ES contributions</h3>
+    <svg class="contributions" width="760" height="{{contributionsHeight}}" viewBox="0 0 760 {{contributionsHeight}}" role="img" aria-label="ES contributions of {{id}}">
+    <line x1="210" y1="0" x2="210" y2="{{contributionsHeight}}" stroke="#999"/>
+    {{#contributions}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"/><text x="430" y="{{y}}" dy="12">{{label}}: {{value}}</text>{{/contributions}}
+    </svg>
+    </div>
+    {{/hasContributions}}
+    {{#hasStress}}
+    <div>
+    <h3>Stress losses (weighted)</h3>
+    <svg class="stress" width="760" height="{{stressHeight}}" viewBox="0 0 760 {{stressHeight}}" role="img" aria-label="stress losses of {{id}}">
+    <line x1="210" y1="0" x2="210" y2="{{stressHeight}}" stroke="#999"/>
+    {{#stress}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"/><text x="430" y="{{y}}" dy="12">{{label}}: {{value}}</text>{{/stress}}
+    </svg>
+    </div>
+    {{/hasStress}}
+    </div>
+    {{/sections}}
+    </body>
+    </html>
+
+    """
+}

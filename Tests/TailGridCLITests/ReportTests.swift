@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import TailGridJob
+import TailGridReport
+
+/// report.html: rendered by headless Chromium (apt `chromium`, which scripts/test.sh
+/// installs) and checked on the screenshot, and safe with hostile text and numbers.
+@Suite struct ReportTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// A screenshot of `page` at 1280 x `height`, through `timeout -s KILL` (a hung
+    /// browser must not hang the suite; SIGTERM may be ignored by processes the tests
+    /// start). The browser writes into a log file, not the pipes: helper processes it
+    /// leaves behind would hold a pipe open.
+    static func screenshot(_ page: URL, into png: URL, height: Int) throws -> TailGridProcess.Outcome {
+        let browser = try #require(chromium, "headless Chromium is needed: apt-get install chromium (scripts/test.sh installs it)")
+        let profile = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let log = png.deletingPathExtension().appendingPathExtension("log")
+        let command = ["timeout", "-s", "KILL", "120", browser, "--headless=new", "--no-sandbox", "--disable-gpu",
+                       "--hide-scrollbars", "--user-data-dir=\(profile.path)", "--screenshot=\(png.path)",
+                       "--window-size=1280,\(height)", page.absoluteString].map(Self.quoted).joined(separator: " ")
+        let outcome = try TailGridProcess.run(["-c", "\(command) > \(Self.quoted(log.path)) 2>&1"],
+                                              executable: URL(fileURLWithPath: "/bin/sh"))
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return TailGridProcess.Outcome(status: outcome.status, standardOutput: "", standardError: String(text.suffix(2_000)))
+    }
+
+    static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    static func check(_ png: URL) throws -> TailGridProcess.Outcome {
+        try TailGridProcess.run(["python3", TailGridProcess.repositoryRoot.appendingPathComponent("Tests/report/check_screenshot.py").path,
+                                 png.path], executable: URL(fileURLWithPath: "/usr/bin/env"))
+    }
+
+    /// The Deribit grid job, explained: every chart is drawn (histogram bars, the VaR and
+    /// ES markers, the IM components, contribution and stress bars), counted by colour on
+    /// the screenshot; a blank page fails the same check, so the check can fail.
+    @Test func reportRendersInChromium() throws {
+        let out = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--explain", "--quiet", "--out", out.path])
+        #expect(run.status == 0, "\(run.standardError)")
+        let page = out.appendingPathComponent("report.html")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"))
+        #expect(html.components(separatedBy: "<svg class=\"histogram\"").count == 6)
+
+        let png = out.appendingPathComponent("report.png")
+        let shot = try Self.screenshot(page, into: png, height: 6000)
+        #expect(shot.status == 0, "\(shot.standardError)")
+        let checked = try Self.check(png)
+        #expect(checked.status == 0, "\(checked.standardOutput)\(checked.standardError)")
+
+        let blank = out.appendingPathComponent("blank.html")
+        try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: blank)
+        let blankShot = out.appendingPathComponent("blank.png")
+        #expect(try Self.screenshot(blank, into: blankShot, height: 800).status == 0)
+        #expect(try Self.check(blankShot).status == 1)
+    }
+
+    /// Account ids and stress names come from job files: markup in them is escaped, and
+    /// numbers no result should hold (NaN, infinities, 1e308, empty histograms) give
+    /// finite coordinates, never "nan" or "inf" in the SVG.
+    @Test func hostileTextAndNumbersAreSafe() throws {
+        let out = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--quiet", "--out", out.path]).status == 0)
+        var document = try JSONDecoder().decode(ResultDocument.self, from: Data(contentsOf: out.appendingPathComponent("result.json")))
+        document.accounts[0].id = "<script>alert(1)</script>"
+        document.accounts[1].id = "\"><img src=x onerror=alert(1)>"
+        document.accounts[0].equity = .nan
+        document.accounts[0].initialMargin = .infinity
+        document.accounts[0].histogram.counts = []
+        document.accounts[1].histogram.lower = 1e308
+        document.accounts[1].histogram.upper = -1e308
+        document.accounts[1].es = [:]
+        document.accounts[2].marginComponents.base = -.infinity
+        if var stress = document.accounts[2].stress {
+            stress.losses = ["<b>crash</b>": .nan, "up": 1e308, "down": -1e308]
+            document.accounts[2].stress = stress
+        }
+        let html = String(decoding: try Report.html(result: document), as: UTF8.self)
+        #expect(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>crash"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        for bad in ["=\"nan\"", "=\"inf\"", "=\"-inf\"", "\"nan", "\"-nan"] {
+            #expect(!html.contains(bad), "\(bad)")
+        }
+    }
+}
