@@ -36,10 +36,19 @@ public struct LocalRunner: Sendable {
         throws(EngineError) -> (result: EngineResult, explanations: [AccountExplanation]) {
         let merger = try mergeAll(progress: progress)
         let result = try EngineResult(plan: plan, merged: merger)
-        let tails = merger.summaries().prefix(plan.job.accounts.count).map(\.tail)
         let explanations = try TailAttribution(plan: plan).explain(
-            accounts: accounts ?? Array(plan.job.accounts.indices), tails: Array(tails), threads: threads)
+            accounts: accounts ?? Array(plan.job.accounts.indices), tails: Self.tails(merger, plan: plan), threads: threads)
         return (result, explanations)
+    }
+
+    /// Every account's merged tail (largest first, the base rows), as `TailAttribution`
+    /// takes them.
+    public func tails(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> [[TailLoss]] {
+        Self.tails(try mergeAll(progress: progress), plan: plan)
+    }
+
+    static func tails(_ merger: SummaryMerger, plan: EnginePlan) -> [[TailLoss]] {
+        Array(merger.summaries().prefix(plan.job.accounts.count).map(\.tail))
     }
 
     /// Every chunk merged, from the pilot floors, or without them if they did not hold.

@@ -79,14 +79,16 @@ public struct TailAttribution: Sendable {
         let lines = try accounts.map { account throws(EngineError) in try plannedLines(of: account) }
         let tiles = replayed.keys.sorted()
         let worst = Set(accounts.flatMap { tails[$0].prefix(Swift.min(k, Self.worstScenarioCount)).map(\.scenario) })
-        let replay = Mutex(Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count))
+        let replay = Mutex(Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count,
+                                  coinMargins: plan.evaluator.coinMargins))
         let next = Atomic<Int>(0)
         let workerCount = Swift.max(1, Swift.min(threads, tiles.count))
         let group = DispatchGroup()
         for _ in 0..<workerCount {
             group.enter()
             let thread = Thread { [self] in
-                var local = Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count)
+                var local = Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count,
+                                  coinMargins: plan.evaluator.coinMargins)
                 let workspace = plan.evaluator.makeWorkspace()
                 let stager = FactorStager(attribution: self)
                 while local.failure == nil {
@@ -181,7 +183,11 @@ public struct TailAttribution: Sendable {
         var failure: EngineError?
         let position: [Int: Int]
 
-        init(accounts: [Int], lines: [[PlannedLine]], processes: Int, stages: Int) {
+        /// Per account, its coin margin (nil for a USD account).
+        let coinMargins: [TileEvaluator.CoinMargin?]
+
+        init(accounts: [Int], lines: [[PlannedLine]], processes: Int, stages: Int, coinMargins: [TileEvaluator.CoinMargin]) {
+            self.coinMargins = accounts.map { account in coinMargins.first { $0.account == account } }
             self.stageSums = accounts.map { _ in Array(repeating: ExactSum(), count: Swift.max(0, stages - 1)) }
             self.accounts = accounts
             self.lines = lines
@@ -204,41 +210,48 @@ public struct TailAttribution: Sendable {
                 failure = EngineError(.inconsistentSummary, "account '\(attribution.plan.job.accounts[entry.account].id)': scenario \(scenario) replays to a loss of \(replayed), the tail holds \(entry.tail.loss)")
                 return
             }
-            for (index, loss) in lineLosses(slot: slot, account: entry.account, column: column, workspace: workspace,
-                                            evaluator: evaluator).enumerated() {
+            Self.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: column, workspace: workspace,
+                                 steps: evaluator.steps) { index, loss in
                 lineSums[slot][index].add(loss)
             }
-            let moves = attribution.moves(column: column, workspace: workspace)
-            for process in moves.spotReturns.indices {
-                returnSums[slot][process].add(moves.spotReturns[process])
-                multiplierSums[slot][process].add(moves.volMultipliers[process])
+            let steps = evaluator.steps
+            for (process, terms) in evaluator.prices.enumerated() {
+                returnSums[slot][process].add(workspace.pathSpots[(process * steps + steps - 1) * width + column] / terms.spot - 1)
+                multiplierSums[slot][process].add(workspace.volMultipliers[process * width + column])
             }
-            if keepMoves.contains(scenario) { self.moves[scenario] = moves }
+            if keepMoves.contains(scenario), self.moves[scenario] == nil {
+                self.moves[scenario] = attribution.moves(column: column, workspace: workspace)
+            }
         }
 
         /// Adds the account's loss at partial stage `stage` of the waterfall.
         mutating func recordStage(_ stage: Int, entry: Wanted, tileStart: UInt64, workspace: TileWorkspace,
                                   attribution: TailAttribution) {
             guard let slot = position[entry.account] else { return }
-            let losses = lineLosses(slot: slot, account: entry.account, column: Int(entry.tail.scenario - tileStart),
-                                    workspace: workspace, evaluator: attribution.plan.evaluator)
-            for loss in losses { stageSums[slot][stage].add(loss) }
+            Self.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: Int(entry.tail.scenario - tileStart),
+                                 workspace: workspace, steps: attribution.plan.evaluator.steps) { _, loss in
+                stageSums[slot][stage].add(loss)
+            }
         }
 
-        /// Each line's loss in column `column` of the instrument P&L in `workspace`.
-        func lineLosses(slot: Int, account: Int, column: Int, workspace: TileWorkspace, evaluator: TileEvaluator) -> [Double] {
+        /// Calls `body(line, loss)` with each line's loss in column `column` of the
+        /// instrument P&L in `workspace` (no allocation: it runs for every tail entry).
+        /// Static, so that `body` may mutate the replay's sums without a copy of it.
+        static func forEachLineLoss(_ lines: [PlannedLine], coin: TileEvaluator.CoinMargin?, column: Int,
+                                    workspace: TileWorkspace, steps: Int, _ body: (Int, Double) -> Void) {
             let width = ScenarioTile.size
-            let coin = evaluator.coinMargins.first { $0.account == account }
             let horizonSpot = coin.map {
-                workspace.pathSpots[($0.process * evaluator.steps + evaluator.steps - 1) * width + column]
+                workspace.pathSpots[($0.process * steps + steps - 1) * width + column]
             }
-            return lines[slot].map { line in
+            for (index, line) in lines.enumerated() {
                 if let row = line.row {
                     let profit = line.quantity * workspace.instrumentProfit[row * width + column]
-                    return -(horizonSpot.map { profit / $0 } ?? profit)
+                    body(index, -(horizonSpot.map { profit / $0 } ?? profit))
+                } else if let coin, let horizonSpot {
+                    body(index, -(coin.value / horizonSpot - coin.value / coin.spot))
+                } else {
+                    body(index, 0)
                 }
-                guard let coin, let horizonSpot else { return 0 }
-                return -(coin.value / horizonSpot - coin.value / coin.spot)
             }
         }
 

@@ -63,6 +63,34 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // 1 unit = explaining every account of a 100,000-scenario job (tails of 1,000 losses):
+    // replaying the tiles that hold the tails, on one thread (compare with 13 chunks of the
+    // "Chunk of 8192 scenarios" benchmark of the same book: the run itself on one thread).
+    for (accounts, positions) in [(2000, 5), (200, 60)] {
+        let plan = try! EnginePlan(try! SyntheticBook.job(accounts: accounts, strikes: 10, positionsPerAccount: positions))
+        let tails = try! LocalRunner(plan: plan, threads: 2).tails()
+        Benchmark("Explain: replay of every account's tail, \(accounts) accounts x \(positions) positions, one thread",
+                  configuration: .init(maxIterations: 5)) { benchmark in
+            let attribution = TailAttribution(plan: plan)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try attribution.explain(accounts: Array(0..<accounts), tails: tails, threads: 1))
+            }
+        }
+    }
+
+    // 1 unit = a what-if: one account of 20 positions, before and after one trade, 100,000
+    // scenarios each, on one thread (the account alone, common random numbers).
+    Benchmark("What-if: an account of 20 positions, 100,000 scenarios, one thread",
+              configuration: .init(maxIterations: 10)) { benchmark in
+        let job = try SyntheticBook.job(accounts: 1, strikes: 10, positionsPerAccount: 20)
+        let trade = Account.Position(instrument: try Instrument(parsing: "BTC-PERPETUAL"), quantity: 10_000)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try WhatIf(job: job, account: 0, trades: [trade], threads: 1))
+        }
+    }
+
     // 1 unit = one loss added exactly.
     Benchmark("ExactSum.add, per addend", configuration: .init(scalingFactor: .mega)) { benchmark in
         var sum = ExactSum()
