@@ -46,9 +46,11 @@ struct ExplainCommand: AsyncParsableCommand {
         do {
             let loaded = try JobFile.load(path: job, dataDirectory: dataDir)
             let ids = loaded.engineJob.accounts.map(\.id)
+            let positions = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             var indices: [Int] = []
-            for id in account where !indices.contains(where: { ids[$0] == id }) {
-                guard let index = ids.firstIndex(of: id) else {
+            var named: Set<String> = []
+            for id in account where named.insert(id).inserted {
+                guard let index = positions[id] else {
                     let known = ids.prefix(5).joined(separator: ", ") + (ids.count > 5 ? ", ..." : "")
                     throw JobError(.usage, file: job, field: "--account",
                                    "no account '\(id.prefix(80))' in the job (accounts: \(known))")
