@@ -38,12 +38,25 @@ struct ReportPage {
         let outside: String
         let components: [ReportCharts.Bar]
         let legend: [Legend]
-        let hasContributions: Bool
-        let contributions: [ReportCharts.Bar]
-        let contributionsHeight: String
-        let hasStress: Bool
-        let stress: [ReportCharts.Bar]
-        let stressHeight: String
+        /// The largest ES contributions (with an explanation) and stress losses (with
+        /// stress scenarios), each drawn only when it has bars.
+        let barCharts: [BarChart]
+    }
+
+    /// Horizontal bars around a centre line, one per row of 22 pixels.
+    struct BarChart {
+        let title: String
+        let kind: String
+        let height: String
+        let bars: [ReportCharts.Bar]
+
+        init?(title: String, kind: String, bars: [ReportCharts.Bar]) {
+            guard !bars.isEmpty else { return nil }
+            self.title = title
+            self.kind = kind
+            self.height = "\(bars.count * 22)"
+            self.bars = bars
+        }
     }
 
     /// How many accounts get charts (the largest IMs); the table lists every account.
@@ -124,8 +137,10 @@ struct ReportPage {
             .sorted { ($0.value, $1.key) > ($1.value, $0.key) }
             .prefix(barLimit)
             .map { (label: $0.key, value: $0.value, text: money($0.value)) }
-        let contributions = ReportCharts.diverging(Array(lines))
-        let stress = ReportCharts.diverging(Array(stressItems))
+        let charts = [
+            BarChart(title: "Largest ES contributions", kind: "contributions", bars: ReportCharts.diverging(Array(lines))),
+            BarChart(title: "Stress losses (weighted)", kind: "stress", bars: ReportCharts.diverging(Array(stressItems))),
+        ].compactMap { $0 }
         return AccountSection(
             id: account.id, anchor: "account-\(index)", currency: currency, status: account.status,
             initialMargin: money(account.initialMargin), maintenanceMargin: money(account.maintenanceMargin),
@@ -134,8 +149,6 @@ struct ReportPage {
             outside: "\(histogram.underflow) below, \(histogram.overflow) above the range",
             components: ReportCharts.stacked(componentItems, total: account.initialMargin),
             legend: componentItems.map { Legend(label: $0.label, value: $0.text, fill: $0.fill) },
-            hasContributions: !contributions.isEmpty, contributions: contributions,
-            contributionsHeight: "\(contributions.count * 22)",
-            hasStress: !stress.isEmpty, stress: stress, stressHeight: "\(stress.count * 22)")
+            barCharts: charts)
     }
 }

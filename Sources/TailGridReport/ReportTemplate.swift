@@ -58,24 +58,15 @@ enum ReportTemplate {
     </svg>
     <table>{{#legend}}<tr><td><span class="swatch" style="background: {{fill}}"></span>{{label}}</td><td>{{value}}</td></tr>{{/legend}}</table>
     </div>
-    {{#hasContributions}}
+    {{#barCharts}}
     <div>
-    <h3>Largest ES contributions</h3>
-    <svg class="contributions" width="760" height="{{contributionsHeight}}" viewBox="0 0 760 {{contributionsHeight}}" role="img" aria-label="ES contributions of {{id}}">
-    <line x1="210" y1="0" x2="210" y2="{{contributionsHeight}}" stroke="#999"/>
-    {{#contributions}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"/><text x="430" y="{{y}}" dy="12">{{label}}: {{value}}</text>{{/contributions}}
+    <h3>{{title}}</h3>
+    <svg class="{{kind}}" width="760" height="{{height}}" viewBox="0 0 760 {{height}}" role="img" aria-label="{{title}}">
+    <line x1="210" y1="0" x2="210" y2="{{height}}" stroke="#999"/>
+    {{#bars}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"/><text x="430" y="{{y}}" dy="12">{{label}}: {{value}}</text>{{/bars}}
     </svg>
     </div>
-    {{/hasContributions}}
-    {{#hasStress}}
-    <div>
-    <h3>Stress losses (weighted)</h3>
-    <svg class="stress" width="760" height="{{stressHeight}}" viewBox="0 0 760 {{stressHeight}}" role="img" aria-label="stress losses of {{id}}">
-    <line x1="210" y1="0" x2="210" y2="{{stressHeight}}" stroke="#999"/>
-    {{#stress}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"/><text x="430" y="{{y}}" dy="12">{{label}}: {{value}}</text>{{/stress}}
-    </svg>
-    </div>
-    {{/hasStress}}
+    {{/barCharts}}
     </div>
     {{/sections}}
     </body>
