@@ -8,7 +8,7 @@ import TailGridJob
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a job on this machine: print the margin table and write result.json and accounts.csv."
+        abstract: "Run a job on this machine: print the margin table and write result.json, accounts.csv and report.html."
     )
 
     @Argument(help: "The YAML job file.")

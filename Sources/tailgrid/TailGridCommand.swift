@@ -13,7 +13,8 @@ struct TailGridCommand: AsyncParsableCommand {
             input file or job, 69 coordinator unavailable, 70 internal error, 73 cannot create \
             output, 75 job failed, 76 protocol violation or version mismatch, 77 missing, wrong or \
             refused token, 78 this CPU lacks the instructions the kernels were built for, 79 job \
-            cancelled, 80 coordinator shut down while the job ran.
+            cancelled, 80 coordinator shut down while the job ran, 81 job not finished yet \
+            (status, wait, result).
             """,
         version: EngineVersion.current,
         subcommands: [RunCommand.self, ExplainCommand.self, WhatIfCommand.self, ValidateCommand.self, CoordinatorCommand.self, WorkerCommand.self,
