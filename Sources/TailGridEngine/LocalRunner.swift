@@ -67,43 +67,34 @@ public struct LocalRunner: Sendable {
         // read only the plan; the copy shares its storage), so the lock holds only merges.
         let checker = SummaryMerger(plan: plan, pilotFloors: pilotFloors)
         let state = Mutex(RunState(next: 0, done: 0, merger: checker, failure: nil))
-        let workers = Swift.min(threads, chunkCount)
-        let group = DispatchGroup()
-        for _ in 0..<workers {
-            group.enter()
-            let thread = Thread {
-                let computer = ChunkComputer(plan: plan)
-                while true {
-                    let next: (index: Int, floors: [Double])? = state.withLock { state in
-                        guard state.next < chunkCount, state.failure == nil else { return nil }
-                        defer { state.next += 1 }
-                        return (state.next, state.merger.admissionFloors)
-                    }
-                    guard let next else { break }
-                    let summary = computer.summarize(plan.chunks.range(ofChunk: next.index), floors: next.floors)
-                    var problem: EngineError?
-                    do throws(EngineError) {
-                        try checker.check(chunk: next.index, summary, floors: next.floors)
-                    } catch {
-                        problem = error
-                    }
-                    let done: Int? = state.withLock { state in
-                        if let problem {
-                            state.failure = problem
-                            return nil
-                        }
-                        state.merger.mergeChecked(chunk: next.index, summary)
-                        state.done += 1
-                        return state.done
-                    }
-                    if let done { progress?(done, chunkCount) }
+        EngineThreads.run(count: Swift.min(threads, chunkCount)) {
+            let computer = ChunkComputer(plan: plan)
+            while true {
+                let next: (index: Int, floors: [Double])? = state.withLock { state in
+                    guard state.next < chunkCount, state.failure == nil else { return nil }
+                    defer { state.next += 1 }
+                    return (state.next, state.merger.admissionFloors)
                 }
-                group.leave()
+                guard let next else { break }
+                let summary = computer.summarize(plan.chunks.range(ofChunk: next.index), floors: next.floors)
+                var problem: EngineError?
+                do throws(EngineError) {
+                    try checker.check(chunk: next.index, summary, floors: next.floors)
+                } catch {
+                    problem = error
+                }
+                let done: Int? = state.withLock { state in
+                    if let problem {
+                        state.failure = problem
+                        return nil
+                    }
+                    state.merger.mergeChecked(chunk: next.index, summary)
+                    state.done += 1
+                    return state.done
+                }
+                if let done { progress?(done, chunkCount) }
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
-        group.wait()
         let (merger, failure) = state.withLock { ($0.merger, $0.failure) }
         if let failure { throw failure }
         return merger

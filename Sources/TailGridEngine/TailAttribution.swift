@@ -76,45 +76,38 @@ public struct TailAttribution: Sendable {
             }
         }
         let replayed = wanted
-        let lines = try accounts.map { account throws(EngineError) in try plannedLines(of: account) }
+        let rows = Dictionary(plan.evaluator.instruments.enumerated().map { ($1.instrument.name, $0) },
+                              uniquingKeysWith: { first, _ in first })
+        let lines = try accounts.map { account throws(EngineError) in try plannedLines(of: account, rows: rows) }
         let tiles = replayed.keys.sorted()
         let worst = Set(accounts.flatMap { tails[$0].prefix(Swift.min(k, Self.worstScenarioCount)).map(\.scenario) })
         let replay = Mutex(Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count,
                                   coinMargins: plan.evaluator.coinMargins))
         let next = Atomic<Int>(0)
-        let workerCount = Swift.max(1, Swift.min(threads, tiles.count))
-        let group = DispatchGroup()
-        for _ in 0..<workerCount {
-            group.enter()
-            let thread = Thread { [self] in
-                var local = Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count,
-                                  coinMargins: plan.evaluator.coinMargins)
-                let workspace = plan.evaluator.makeWorkspace()
-                let stager = FactorStager(attribution: self)
-                while local.failure == nil {
-                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard index < tiles.count else { break }
-                    let tileStart = tiles[index]
-                    plan.evaluator.evaluate(tileStart: tileStart, workspace: workspace)
-                    let entries = replayed[tileStart] ?? []
+        EngineThreads.run(count: Swift.min(threads, tiles.count)) { [self] in
+            var local = Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count,
+                              coinMargins: plan.evaluator.coinMargins)
+            let workspace = plan.evaluator.makeWorkspace()
+            let stager = FactorStager(attribution: self)
+            while local.failure == nil {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < tiles.count else { break }
+                let tileStart = tiles[index]
+                plan.evaluator.evaluate(tileStart: tileStart, workspace: workspace)
+                let entries = replayed[tileStart] ?? []
+                for entry in entries {
+                    local.record(entry: entry, tileStart: tileStart, workspace: workspace, attribution: self,
+                                 keepMoves: worst)
+                }
+                // The waterfall's partial stages (the last is the full loss, recorded above).
+                stager.stage(workspace: workspace) { stage in
                     for entry in entries {
-                        local.record(entry: entry, tileStart: tileStart, workspace: workspace, attribution: self,
-                                     keepMoves: worst)
-                    }
-                    // The waterfall's partial stages (the last is the full loss, recorded above).
-                    stager.stage(workspace: workspace) { stage in
-                        for entry in entries {
-                            local.recordStage(stage, entry: entry, tileStart: tileStart, workspace: workspace, attribution: self)
-                        }
+                        local.recordStage(stage, entry: entry, tileStart: tileStart, workspace: workspace, attribution: self)
                     }
                 }
-                replay.withLock { $0.absorb(local) }
-                group.leave()
             }
-            thread.stackSize = 8 << 20
-            thread.start()
+            replay.withLock { $0.absorb(local) }
         }
-        group.wait()
         let total = replay.withLock { $0 }
         if let failure = total.failure { throw failure }
         return accounts.enumerated().map { position, account in
@@ -124,11 +117,10 @@ public struct TailAttribution: Sendable {
     }
 
     /// The account's lines: positions, collateral coins held as spot, the coin restatement.
-    func plannedLines(of account: Int) throws(EngineError) -> [PlannedLine] {
+    /// `rows` maps an instrument's name to its row in the tile's instrument P&L.
+    func plannedLines(of account: Int, rows: [String: Int]) throws(EngineError) -> [PlannedLine] {
         let job = plan.job
         let holder = job.accounts[account]
-        let rows = Dictionary(plan.evaluator.instruments.enumerated().map { ($1.instrument.name, $0) },
-                              uniquingKeysWith: { first, _ in first })
         func row(_ name: String) throws(EngineError) -> Int {
             guard let row = rows[name] else {
                 throw EngineError(.inconsistentSummary, "account '\(holder.id)': the plan does not price \(name)")
@@ -157,16 +149,25 @@ public struct TailAttribution: Sendable {
 
     /// The moves of column `column` of an evaluated tile.
     func moves(column: Int, workspace: TileWorkspace) -> AccountExplanation.Moves {
+        var returns: [Double] = []
+        var multipliers: [Double] = []
+        forEachMove(column: column, workspace: workspace) { _, spotReturn, multiplier in
+            returns.append(spotReturn)
+            multipliers.append(multiplier)
+        }
+        return AccountExplanation.Moves(spotReturns: returns, volMultipliers: multipliers)
+    }
+
+    /// Calls `body(process, S' / S - 1, vol multiplier)` for each price process of column
+    /// `column` of an evaluated tile, without allocating (it runs for every tail entry).
+    func forEachMove(column: Int, workspace: TileWorkspace, _ body: (Int, Double, Double) -> Void) {
         let evaluator = plan.evaluator
         let width = ScenarioTile.size
         let steps = evaluator.steps
-        var returns: [Double] = []
-        var multipliers: [Double] = []
-        for (index, terms) in evaluator.prices.enumerated() {
-            returns.append(workspace.pathSpots[(index * steps + steps - 1) * width + column] / terms.spot - 1)
-            multipliers.append(workspace.volMultipliers[index * width + column])
+        for (process, terms) in evaluator.prices.enumerated() {
+            body(process, workspace.pathSpots[(process * steps + steps - 1) * width + column] / terms.spot - 1,
+                 workspace.volMultipliers[process * width + column])
         }
-        return AccountExplanation.Moves(spotReturns: returns, volMultipliers: multipliers)
     }
 
     /// The replay's running sums: per account, an exact sum per line and per process move,
@@ -214,10 +215,9 @@ public struct TailAttribution: Sendable {
                                  steps: evaluator.steps) { index, loss in
                 lineSums[slot][index].add(loss)
             }
-            let steps = evaluator.steps
-            for (process, terms) in evaluator.prices.enumerated() {
-                returnSums[slot][process].add(workspace.pathSpots[(process * steps + steps - 1) * width + column] / terms.spot - 1)
-                multiplierSums[slot][process].add(workspace.volMultipliers[process * width + column])
+            attribution.forEachMove(column: column, workspace: workspace) { process, spotReturn, multiplier in
+                returnSums[slot][process].add(spotReturn)
+                multiplierSums[slot][process].add(multiplier)
             }
             if keepMoves.contains(scenario), self.moves[scenario] == nil {
                 self.moves[scenario] = attribution.moves(column: column, workspace: workspace)
