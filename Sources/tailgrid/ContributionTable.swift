@@ -16,15 +16,7 @@ enum ContributionTable {
         let footer = account.underlyings.map { ["  " + $0.name, "underlying", "", money($0.contribution), percent(share($0.contribution))] }
             + account.riskFactors.map { ["  " + $0.name, "risk factor", "", money($0.contribution), percent(share($0.contribution))] }
         let all = [header] + rows + footer
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { column, cell in
-                column < 2
-                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }
-        text += all.map(line).joined(separator: "\n")
+        text += TextTable.lines(all, leftAligned: [0, 1]).joined(separator: "\n")
         return text
     }
 }

@@ -23,17 +23,7 @@ enum MarginTable {
                 + [money(account.maintenanceMargin), money(account.excessMargin),
                    account.status + (account.previous?.newMarginCall == true ? " NEW" : "")]
         }
-        let widths = header.indices.map { column in
-            ([header] + rows).map { $0[column].count }.max() ?? 0
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { column, cell in
-                column == 0 || column == cells.count - 1
-                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+        return TextTable.lines([header] + rows, leftAligned: [0, header.count - 1]).joined(separator: "\n")
     }
 
     /// USD as `money`; a coin to 6 decimals (`MoneyFormat`).

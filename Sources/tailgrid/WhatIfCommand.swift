@@ -86,13 +86,7 @@ struct WhatIfCommand: AsyncParsableCommand {
                  money(document.after[keyPath: path] - document.before[keyPath: path])]
             }
             + [["status", document.before.status, document.after.status, ""]]
-        let widths = (0..<4).map { column in cells.map { $0[column].count }.max() ?? 0 }
-        let lines = cells.map { row in
-            row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }
+        let lines = TextTable.lines(cells, leftAligned: [0])
         let trades = document.trades.map { "\($0.instrument) \($0.quantity > 0 ? "+" : "")\($0.quantity)" }.joined(separator: ", ")
         return "\(document.account) (\(document.currency)) with \(trades), at \(document.confidence), "
             + "\(document.scenarios) scenarios, common random numbers; settled at mark, USD cash "
