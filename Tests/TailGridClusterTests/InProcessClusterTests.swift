@@ -126,11 +126,13 @@ struct InProcessClusterTests {
     }
 
     /// A worker that stops sending heartbeats loses its lease after the timeout. Live
-    /// workers heartbeat every 100 ms, well inside it even on a loaded machine (with the
-    /// default 1 s, a live worker whose chunk took over 0.4 s lost its lease too).
+    /// workers heartbeat every 100 ms, 30 times inside the 3 s timeout even on a loaded
+    /// machine (with 1 s heartbeats a live worker whose chunk took over 0.4 s lost its
+    /// lease; with a 0.6 s timeout one lost it while CI rendered a report in Chromium).
+    /// Speculation waits a minute, so only the expired lease can bring the chunk back.
     @Test func silentWorkerLosesItsLease() async throws {
-        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(heartbeatInterval: .milliseconds(100),
-                                                                               leaseTimeout: .milliseconds(600)))
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(
+            heartbeatInterval: .milliseconds(100), leaseTimeout: .seconds(3), minimumSpeculationDelay: .seconds(60)))
         defer { cluster.stop() }
         let timers = Task { await cluster.coordinator.runTimers() }
         defer { timers.cancel() }
