@@ -144,6 +144,16 @@ public struct ClusterClient: Sendable {
             }
         }
 
+        /// The coordinator's jobs, newest first, in `states` (all when empty).
+        public func list(states: [Tailgrid_V1_JobStatus.State] = [], limit: Int = 0) async throws -> (jobs: [Tailgrid_V1_JobStatus], truncated: Bool) {
+            let response = try await jobs.listJobs(.with {
+                $0.protocolVersion = Wire.protocolVersion
+                $0.states = states
+                $0.limit = UInt32(clamping: limit)
+            })
+            return (response.jobs, response.truncated)
+        }
+
         public func cancel(_ id: String) async throws -> Tailgrid_V1_JobStatus {
             try await jobs.cancel(request(id))
         }

@@ -168,6 +168,31 @@ public final class Coordinator: Sendable {
         }
     }
 
+    /// The statuses of the jobs this coordinator knows, newest submission first, only
+    /// those in `states` when it is not empty; at most `limit` (1...10,000), and whether
+    /// more matched.
+    public func listJobs(states: Set<Tailgrid_V1_JobStatus.State>, limit: Int) -> (jobs: [Tailgrid_V1_JobStatus], truncated: Bool) {
+        let limit = min(max(limit, 1), Self.maxListedJobs)
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            let ids = state.jobs.values.sorted { $0.sequence > $1.sequence }.map(\.id)
+            var listed: [Tailgrid_V1_JobStatus] = []
+            var truncated = false
+            for id in ids {
+                guard let status = state.status(of: id, now: now), states.isEmpty || states.contains(status.state) else { continue }
+                guard listed.count < limit else {
+                    truncated = true
+                    break
+                }
+                listed.append(status)
+            }
+            return (listed, truncated)
+        }
+    }
+
+    /// The most jobs one list call returns (about 300 bytes each on the wire).
+    public static let maxListedJobs = 10_000
+
     /// The job's status now and on every change, ending when the job ends. Dropping the
     /// stream does not affect the job, and removes the watcher.
     public func watch(job id: String) throws(ClusterError) -> AsyncStream<Tailgrid_V1_JobStatus> {

@@ -94,6 +94,18 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         do { return try coordinator.cancel(job: request.jobID) } catch { throw error.rpcError }
     }
 
+    func listJobs(request: Tailgrid_V1_ListJobsRequest, context: ServerContext) async throws -> Tailgrid_V1_ListJobsResponse {
+        try Self.checkVersion(request.protocolVersion)
+        // States outside the enum (a newer or hostile client) match nothing, rather than everything.
+        let states = Set(request.states)
+        let limit = request.limit == 0 ? Coordinator.maxListedJobs : Int(request.limit)
+        let (jobs, truncated) = coordinator.listJobs(states: states, limit: limit)
+        return .with {
+            $0.jobs = jobs
+            $0.truncated = truncated
+        }
+    }
+
     static func checkVersion(_ version: Tailgrid_V1_ProtocolVersion) throws {
         guard version == Wire.protocolVersion else {
             throw RPCError(code: .failedPrecondition,

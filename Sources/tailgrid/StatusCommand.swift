@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SwiftProtobuf
 import TailGridCluster
 import TailGridProtocol
 
@@ -9,7 +8,7 @@ import TailGridProtocol
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Print a job's status as JSON (tailgrid.v1.JobStatus with proto field names).",
+        abstract: "Print a job's status as JSON: every field of tailgrid.v1.JobStatus under its proto name, zeros included.",
         discussion: "Exit by the job's state: 0 succeeded, 81 queued or running, 75 failed, 79 cancelled, 80 interrupted; 66 no such job."
     )
 
@@ -38,13 +37,8 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    /// The status as JSON with proto field names and counts as numbers.
+    /// The status as one line of JSON, every field present (`StatusDocument`).
     static func json(_ status: Tailgrid_V1_JobStatus) throws -> String {
-        var options = JSONEncodingOptions()
-        options.preserveProtoFieldNames = true
-        options.alwaysPrintEnumsAsInts = false
-        // Counts as JSON numbers (they stay far below 2^53), not proto3's strings.
-        options.alwaysPrintInt64sAsNumbers = true
-        return try status.jsonString(options: options)
+        try StatusDocument.json(status)
     }
 }

@@ -102,13 +102,27 @@ public enum Tailgrid_V1_JobService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListJobs" metadata.
+        public enum ListJobs: Sendable {
+            /// Request type for "ListJobs".
+            public typealias Input = Tailgrid_V1_ListJobsRequest
+            /// Response type for "ListJobs".
+            public typealias Output = Tailgrid_V1_ListJobsResponse
+            /// Descriptor for "ListJobs".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.JobService"),
+                method: "ListJobs",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "tailgrid.v1.JobService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Submit.descriptor,
             Watch.descriptor,
             GetStatus.descriptor,
             GetResult.descriptor,
-            Cancel.descriptor
+            Cancel.descriptor,
+            ListJobs.descriptor
         ]
     }
 }
@@ -221,6 +235,25 @@ extension Tailgrid_V1_JobService {
             request: GRPCCore.StreamingServerRequest<Tailgrid_V1_JobRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_JobStatus>
+
+        /// Handle the "ListJobs" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The jobs the coordinator knows (queued, running, and finished ones it retains),
+        /// > newest submission first, optionally only those in the given states.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tailgrid_V1_ListJobsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tailgrid_V1_ListJobsResponse` messages.
+        func listJobs(
+            request: GRPCCore.StreamingServerRequest<Tailgrid_V1_ListJobsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_ListJobsResponse>
     }
 
     /// Service protocol for the "tailgrid.v1.JobService" service.
@@ -317,6 +350,25 @@ extension Tailgrid_V1_JobService {
             request: GRPCCore.ServerRequest<Tailgrid_V1_JobRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_JobStatus>
+
+        /// Handle the "ListJobs" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The jobs the coordinator knows (queued, running, and finished ones it retains),
+        /// > newest submission first, optionally only those in the given states.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_ListJobsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tailgrid_V1_ListJobsResponse` message.
+        func listJobs(
+            request: GRPCCore.ServerRequest<Tailgrid_V1_ListJobsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_ListJobsResponse>
     }
 
     /// Simple service protocol for the "tailgrid.v1.JobService" service.
@@ -413,6 +465,25 @@ extension Tailgrid_V1_JobService {
             request: Tailgrid_V1_JobRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Tailgrid_V1_JobStatus
+
+        /// Handle the "ListJobs" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The jobs the coordinator knows (queued, running, and finished ones it retains),
+        /// > newest submission first, optionally only those in the given states.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tailgrid_V1_ListJobsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tailgrid_V1_ListJobsResponse` to respond with.
+        func listJobs(
+            request: Tailgrid_V1_ListJobsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tailgrid_V1_ListJobsResponse
     }
 }
 
@@ -475,6 +546,17 @@ extension Tailgrid_V1_JobService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Tailgrid_V1_JobService.Method.ListJobs.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_ListJobsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_ListJobsResponse>(),
+            handler: { request, context in
+                try await self.listJobs(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -530,6 +612,17 @@ extension Tailgrid_V1_JobService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_JobStatus> {
         let response = try await self.cancel(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listJobs(
+        request: GRPCCore.StreamingServerRequest<Tailgrid_V1_ListJobsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_ListJobsResponse> {
+        let response = try await self.listJobs(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -606,6 +699,19 @@ extension Tailgrid_V1_JobService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_JobStatus> {
         return GRPCCore.ServerResponse<Tailgrid_V1_JobStatus>(
             message: try await self.cancel(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listJobs(
+        request: GRPCCore.ServerRequest<Tailgrid_V1_ListJobsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_ListJobsResponse> {
+        return GRPCCore.ServerResponse<Tailgrid_V1_ListJobsResponse>(
+            message: try await self.listJobs(
                 request: request.message,
                 context: context
             ),
@@ -733,6 +839,30 @@ extension Tailgrid_V1_JobService {
             deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_JobStatus>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_JobStatus>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListJobs" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The jobs the coordinator knows (queued, running, and finished ones it retains),
+        /// > newest submission first, optionally only those in the given states.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_ListJobsRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_ListJobsRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_ListJobsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listJobs<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_ListJobsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_ListJobsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_ListJobsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ListJobsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -914,6 +1044,41 @@ extension Tailgrid_V1_JobService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListJobs" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The jobs the coordinator knows (queued, running, and finished ones it retains),
+        /// > newest submission first, optionally only those in the given states.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_ListJobsRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_ListJobsRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_ListJobsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listJobs<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_ListJobsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_ListJobsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_ListJobsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ListJobsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tailgrid_V1_JobService.Method.ListJobs.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1053,6 +1218,36 @@ extension Tailgrid_V1_JobService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_JobRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_JobStatus>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListJobs" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The jobs the coordinator knows (queued, running, and finished ones it retains),
+    /// > newest submission first, optionally only those in the given states.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tailgrid_V1_ListJobsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listJobs<Result>(
+        request: GRPCCore.ClientRequest<Tailgrid_V1_ListJobsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ListJobsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listJobs(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_ListJobsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_ListJobsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1215,6 +1410,40 @@ extension Tailgrid_V1_JobService.ClientProtocol {
             metadata: metadata
         )
         return try await self.cancel(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListJobs" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The jobs the coordinator knows (queued, running, and finished ones it retains),
+    /// > newest submission first, optionally only those in the given states.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listJobs<Result>(
+        _ message: Tailgrid_V1_ListJobsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ListJobsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tailgrid_V1_ListJobsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listJobs(
             request: request,
             options: options,
             onResponse: handleResponse
