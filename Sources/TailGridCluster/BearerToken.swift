@@ -77,14 +77,19 @@ public struct BearerToken: Sendable, Hashable, CustomStringConvertible, CustomDe
 }
 
 /// The tokens a coordinator accepts, by role: workers open Work streams, clients use the
-/// JobService. One token may serve both roles.
+/// JobService. One token may serve both roles, and a role may have several tokens while a
+/// rotation is under way (the old and the new one).
 public struct ClusterTokens: Sendable, CustomStringConvertible {
-    public var worker: BearerToken?
-    public var client: BearerToken?
+    public var worker: [BearerToken]
+    public var client: [BearerToken]
+
+    public init(workers: [BearerToken], clients: [BearerToken]) {
+        self.worker = workers
+        self.client = clients
+    }
 
     public init(worker: BearerToken?, client: BearerToken?) {
-        self.worker = worker
-        self.client = client
+        self.init(workers: worker.map { [$0] } ?? [], clients: client.map { [$0] } ?? [])
     }
 
     /// One token for both roles.
@@ -92,32 +97,9 @@ public struct ClusterTokens: Sendable, CustomStringConvertible {
         self.init(worker: shared, client: shared)
     }
 
-    public var description: String { "ClusterTokens(<redacted>)" }
-}
+    public var isEmpty: Bool { worker.isEmpty && client.isEmpty }
 
-/// Refuses RPCs without the right role's token with UNAUTHENTICATED: the WorkService
-/// takes the worker token, the JobService the client token. The health service is open,
-/// so that load balancers and Kubernetes probes (which send no headers) work.
-struct BearerTokenServerInterceptor: ServerInterceptor {
-    let tokens: ClusterTokens
-
-    func intercept<Input: Sendable, Output: Sendable>(
-        request: StreamingServerRequest<Input>, context: ServerContext,
-        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async throws -> StreamingServerResponse<Output> {
-        let service = context.descriptor.service.fullyQualifiedService
-        if service == "grpc.health.v1.Health" {
-            return try await next(request, context)
-        }
-        let required = service == "tailgrid.v1.WorkService" ? tokens.worker : tokens.client
-        guard let required else { return try await next(request, context) }
-        let header = request.metadata[stringValues: "authorization"].first(where: { _ in true }) ?? ""
-        guard required.matches(header) else {
-            let role = service == "tailgrid.v1.WorkService" ? "worker" : "client"
-            return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or wrong bearer token for the \(role) role"))
-        }
-        return try await next(request, context)
-    }
+    public var description: String { "ClusterTokens(\(worker.count) worker, \(client.count) client, <redacted>)" }
 }
 
 /// Adds the cluster's token to every RPC a client makes.

@@ -14,20 +14,20 @@ public struct CoordinatorServer: Service {
     public let coordinator: Coordinator
     public let host: String
     public let port: Int
-    public let tokens: ClusterTokens
+    public let access: ClusterAccess
     public let drainTime: Duration
     public let tls: ClusterTLS
     let health = HealthService()
     let onListening: @Sendable (String, Int) -> Void
     let logger: Logger
 
-    public init(coordinator: Coordinator, host: String, port: Int, tokens: ClusterTokens, drainTime: Duration = .seconds(30),
+    public init(coordinator: Coordinator, host: String, port: Int, access: ClusterAccess, drainTime: Duration = .seconds(30),
                 tls: ClusterTLS = ClusterTLS(), logger: Logger = Logger(label: "tailgrid.coordinator"),
                 onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) {
         self.coordinator = coordinator
         self.host = host
         self.port = port
-        self.tokens = tokens
+        self.access = access
         self.drainTime = drainTime
         self.tls = tls
         self.logger = logger
@@ -55,9 +55,9 @@ public struct CoordinatorServer: Service {
         [JobService(coordinator: coordinator), WorkService(coordinator: coordinator), health]
     }
 
-    /// Bearer-token checking by role when the cluster has tokens.
-    public static func interceptors(tokens: ClusterTokens) -> [any ServerInterceptor] {
-        tokens.worker == nil && tokens.client == nil ? [] : [BearerTokenServerInterceptor(tokens: tokens)]
+    /// Access checking by role (tokens, certificate roles); none for an open loopback cluster.
+    public static func interceptors(access: ClusterAccess) -> [any ServerInterceptor] {
+        [AccessInterceptor(access: access)]
     }
 
     public func run() async throws {
@@ -67,7 +67,7 @@ public struct CoordinatorServer: Service {
             transport: .http2NIOPosix(address: address, transportSecurity: try tls.serverSecurity(),
                                       config: Self.transportConfig(coordinator.configuration.limits)),
             services: Self.services(coordinator: coordinator, health: health),
-            interceptors: Self.interceptors(tokens: tokens))
+            interceptors: Self.interceptors(access: access))
         let coordinator = self.coordinator
         let health = self.health
         let drainTime = self.drainTime

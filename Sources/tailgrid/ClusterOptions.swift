@@ -22,7 +22,8 @@ struct ClusterOptions: ParsableArguments {
     }
 
     func token() throws -> BearerToken? {
-        try tokenFile.map { try TokenFile.read($0) }
+        guard let tokenFile else { return nil }
+        do { return try TokenFile.read(tokenFile) } catch { throw CommandFailure.exit(error) }
     }
 
     /// A client of the coordinator with this token and TLS.
@@ -54,25 +55,53 @@ struct TLSOptions: ParsableArguments {
 }
 
 enum TokenFile {
-    /// Reads a token file; a missing file exits 66, a short token 64.
-    static func read(_ path: String) throws -> BearerToken {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure.exit(JobError(.missingInput, file: path, "token file does not exist or cannot be read"))
-        }
-        guard let token = BearerToken(String(decoding: data, as: UTF8.self)) else {
-            throw CommandFailure.exit(JobError(.usage, file: path, "a token must be at least 16 characters; make one with: openssl rand -hex 32 > \(path)"))
+    /// Reads a client's or worker's token file (one token); a missing file exits 66, a
+    /// short token or a file of several tokens 64.
+    static func read(_ path: String) throws(JobError) -> BearerToken {
+        let tokens = try lines(path)
+        guard tokens.count == 1, let token = BearerToken(tokens[0]) else {
+            throw JobError(.usage, file: path, tokens.count > 1
+                ? "a client's or worker's token file holds one token (several are for a coordinator during a rotation)"
+                : "a token must be at least 16 characters; make one with: openssl rand -hex 32 > \(path)")
         }
         return token
     }
 
-    /// Reads a token a coordinator will accept: also refuses placeholders and weak
-    /// tokens (exit 64), since a coordinator's token guards every job it holds.
-    static func readForServing(_ path: String) throws -> BearerToken {
-        let token = try read(path)
-        if let weakness = token.weakness {
-            throw CommandFailure.exit(JobError(.usage, file: path, "\(weakness); make one with: openssl rand -hex 32 > \(path)"))
+    /// Reads the tokens a coordinator will accept for a role: one per line (two while a
+    /// rotation is under way; blank lines and lines starting with # are skipped, at most
+    /// 16). Refuses placeholders and weak tokens (exit 64), since a coordinator's token
+    /// guards every job it holds.
+    static func readForServing(_ path: String) throws(JobError) -> [BearerToken] {
+        let lines = try lines(path)
+        guard !lines.isEmpty, lines.count <= 16 else {
+            throw JobError(.usage, file: path, lines.isEmpty
+                ? "the token file holds no token; make one with: openssl rand -hex 32 > \(path)"
+                : "the token file holds \(lines.count) tokens; at most 16 are accepted")
         }
-        return token
+        return try lines.enumerated().map { index, line throws(JobError) in
+            guard let token = BearerToken(line) else {
+                throw JobError(.usage, file: path, field: "token \(index + 1)", "a token must be at least 16 characters; make one with: openssl rand -hex 32")
+            }
+            if let weakness = token.weakness {
+                throw JobError(.usage, file: path, field: "token \(index + 1)", "\(weakness); make one with: openssl rand -hex 32")
+            }
+            return token
+        }
+    }
+
+    /// The file's token lines: trimmed, without blank lines and # comments. A token file
+    /// is small; anything over 64 KiB is refused rather than read.
+    static func lines(_ path: String) throws(JobError) -> [String] {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= 65_536 else {
+            throw JobError(.usage, file: path, "a token file of \(size) bytes is not a token file (at most 64 KiB)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw JobError(.missingInput, file: path, "token file does not exist or cannot be read")
+        }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
     /// A fresh random token in a file only this user can read, for local clusters.

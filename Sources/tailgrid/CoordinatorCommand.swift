@@ -4,6 +4,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import TailGridCluster
+import TailGridJob
 import TailGridJournal
 
 /// `tailgrid coordinator`: serves jobs to workers until SIGTERM.
@@ -36,14 +37,17 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on, HOST:PORT.")
     var listen: String = "127.0.0.1:7070"
 
-    @Option(name: .long, help: "File holding the bearer token every client and worker must send (both roles). Required unless listening on loopback, or both role files are given.")
+    @Option(name: .long, help: "File holding the bearer token every client and worker must send (both roles); one token a line, two during a rotation. Required unless listening on loopback, or both role files or --tls-roles are given. Re-read on SIGHUP.")
     var tokenFile: String?
 
-    @Option(name: .long, help: "File holding the token workers must send (the Work stream only).")
+    @Option(name: .long, help: "File holding the token workers must send (the Work stream only). Re-read on SIGHUP.")
     var workerTokenFile: String?
 
-    @Option(name: .long, help: "File holding the token clients must send (submit, status, result, cancel only).")
+    @Option(name: .long, help: "File holding the token clients must send (submit, status, result, cancel, list only). Re-read on SIGHUP.")
     var clientTokenFile: String?
+
+    @Flag(name: .long, help: "With --tls-ca (mutual TLS): a client certificate whose subject has OU=tailgrid-worker or OU=tailgrid-client holds that role without a token.")
+    var tlsRoles = false
 
     @Option(name: .long, help: "Share of delivered chunks recomputed by another worker and compared bit for bit, on top of each worker's first chunk of each job (0 turns audits off).")
     var auditFraction: Double = 0.02
@@ -84,8 +88,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         if (workerTokenFile != nil) != (clientTokenFile != nil) {
             throw ValidationError("--worker-token-file and --client-token-file go together")
         }
-        if !address.isLoopback && tokenFile == nil && !roles {
-            throw ValidationError("listening on \(address) (not loopback) requires --token-file, or --worker-token-file and --client-token-file")
+        if tlsRoles && tls.tlsCA == nil {
+            throw ValidationError("--tls-roles needs mutual TLS: --tls-ca, --tls-cert and --tls-key")
+        }
+        if !address.isLoopback && tokenFile == nil && !roles && !tlsRoles {
+            throw ValidationError("listening on \(address) (not loopback) requires --token-file, --worker-token-file and --client-token-file, or --tls-roles")
         }
         guard leaseTimeout > 0, leaseTimeout.isFinite, leaseTimeout <= 86_400, maxAttempts >= 1, maxAttempts <= 100 else {
             throw ValidationError("--lease-timeout must be in (0, 86400] seconds and --max-attempts from 1 to 100")
@@ -109,14 +116,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     func run() async throws {
         guard let address = ClusterAddress(listen) else { throw ValidationError("--listen must be HOST:PORT") }
         let tokens: ClusterTokens
-        if let tokenFile {
-            tokens = ClusterTokens(shared: try TokenFile.readForServing(tokenFile))
-        } else if let workerTokenFile, let clientTokenFile {
-            tokens = ClusterTokens(worker: try TokenFile.readForServing(workerTokenFile),
-                                   client: try TokenFile.readForServing(clientTokenFile))
-        } else {
-            tokens = ClusterTokens(shared: nil)
-        }
+        do { tokens = try readTokens() } catch { throw CommandFailure.exit(error) }
+        let access = ClusterAccess(tokens: tokens, certificateRoles: tlsRoles)
         let logger = Logs.logger("tailgrid.coordinator", format: logging.logFormat)
         var limits = ClusterLimits()
         limits.maxScenarios = maxScenarios
@@ -147,13 +148,14 @@ struct CoordinatorCommand: AsyncParsableCommand {
                                                     retainJobs: retainJobs, retainTime: .milliseconds(Int(retainSeconds * 1000))),
             logger: logger, journal: journal)
         do { _ = try coordinator.resume() } catch { throw Self.exit(error) }
-        let server = CoordinatorServer(coordinator: coordinator, host: address.host, port: address.port, tokens: tokens,
+        let server = CoordinatorServer(coordinator: coordinator, host: address.host, port: address.port, access: access,
                                        drainTime: .milliseconds(Int(drainSeconds * 1000)), tls: tlsFiles, logger: logger) { host, port in
             FileHandle.standardOutput.write(Data("listening on \(ClusterAddress(host: host, port: port))\n".utf8))
         }
         // Graceful shutdown runs in reverse order: the coordinator drains first, while its
         // metrics are still served.
-        let services: [any Service] = (metricsServer.map { [$0] } ?? []) + [server]
+        let reload = TokenReloadService(access: access, logger: logger) { () throws(JobError) -> ClusterTokens in try readTokens() }
+        let services: [any Service] = (metricsServer.map { [$0] } ?? []) + [reload, server]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         let interrupted = coordinator.interruptedJobs
@@ -161,6 +163,20 @@ struct CoordinatorCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tailgrid: error: \(interrupted) jobs were interrupted by the shutdown (run the coordinator with --state to resume them instead)\n".utf8))
             throw ExitCode(80)
         }
+    }
+
+    /// The token files' tokens by role (none on an open loopback coordinator, or one
+    /// admitting by certificate roles only).
+    func readTokens() throws(JobError) -> ClusterTokens {
+        if let tokenFile {
+            let shared = try TokenFile.readForServing(tokenFile)
+            return ClusterTokens(workers: shared, clients: shared)
+        }
+        if let workerTokenFile, let clientTokenFile {
+            return ClusterTokens(workers: try TokenFile.readForServing(workerTokenFile),
+                                 clients: try TokenFile.readForServing(clientTokenFile))
+        }
+        return ClusterTokens(shared: nil)
     }
 
     /// A state folder that cannot be used: exit 73, saying why.

@@ -17,7 +17,7 @@ struct LocalCluster {
         defer { try? FileManager.default.removeItem(atPath: tokenPath) }
         let coordinator = Coordinator(logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let server = CoordinatorServer(coordinator: coordinator, host: "127.0.0.1", port: 0, tokens: ClusterTokens(shared: token), logger: logger) { _, port in
+        let server = CoordinatorServer(coordinator: coordinator, host: "127.0.0.1", port: 0, access: ClusterAccess(tokens: ClusterTokens(shared: token)), logger: logger) { _, port in
             portContinuation.yield(port)
             portContinuation.finish()
         }

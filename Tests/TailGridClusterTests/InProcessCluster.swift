@@ -32,7 +32,7 @@ final class InProcessCluster: Sendable {
         let transport = InProcessTransport()
         let server = GRPCServer(transport: transport.server,
                                 services: CoordinatorServer.services(coordinator: coordinator, health: health),
-                                interceptors: CoordinatorServer.interceptors(tokens: tokens))
+                                interceptors: CoordinatorServer.interceptors(access: ClusterAccess(tokens: tokens)))
         let task = Task { try await server.serve() }
         servers.withLock { $0.append(task) }
         return transport.client
@@ -42,7 +42,7 @@ final class InProcessCluster: Sendable {
     func startWorker(_ name: String, slots: Int = 1) {
         var logger = Logger(label: "tailgrid.test.worker")
         logger.logLevel = .warning
-        let worker = WorkerService(coordinator: "in-process", token: tokens.worker, slots: slots, name: name, logger: logger) { [self] in
+        let worker = WorkerService(coordinator: "in-process", token: tokens.worker.first, slots: slots, name: name, logger: logger) { [self] in
             connection()
         }
         workers.withLock { $0[name] = Task { try await worker.run() } }

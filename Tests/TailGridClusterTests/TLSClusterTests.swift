@@ -8,8 +8,9 @@ import TailGridTestSupport
 @Suite struct TLSClusterTests {
     typealias P = ClusterProcesses
 
-    /// A CA, a coordinator certificate for 127.0.0.1, a client certificate, and a second,
-    /// unrelated CA, as PEM files in `folder`.
+    /// A CA, a coordinator certificate for 127.0.0.1, a client certificate naming no role,
+    /// certificates naming the worker and the client role (OU=tailgrid-worker,
+    /// OU=tailgrid-client), and a second, unrelated CA, as PEM files in `folder`.
     static func makeCertificates(in folder: String) throws {
         let script = """
             set -e
@@ -22,9 +23,15 @@ import TailGridTestSupport
             done
             printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth\\n' > server.ext
             printf 'extendedKeyUsage=clientAuth\\n' > client.ext
-            for side in server client; do
+            cp client.ext role-worker.ext
+            cp client.ext role-client.ext
+            for side in server client role-worker role-client; do
               key $side.key
-              openssl req -new -key $side.key -out $side.csr -subj "/CN=tailgrid-$side"
+              case $side in
+                role-*) subject="/O=TailGrid test/OU=tailgrid-${side#role-}/CN=$side" ;;
+                *) subject="/CN=tailgrid-$side" ;;
+              esac
+              openssl req -new -key $side.key -out $side.csr -subj "$subject"
               openssl x509 -req -in $side.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $side.pem -days 2 -extfile $side.ext 2>/dev/null
             done
             """
