@@ -15,7 +15,11 @@ public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, S
     }
     let state = Mutex(State())
 
-    public init() {}
+    /// Serving from the start (a coordinator), or not until told (a worker, which is
+    /// ready once its coordinator has welcomed it).
+    public init(serving: Bool = true) {
+        state.withLock { $0.serving = serving }
+    }
 
     public func setServing(_ value: Bool) {
         let watchers = state.withLock { state in

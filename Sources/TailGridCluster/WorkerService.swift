@@ -17,6 +17,8 @@ public struct WorkerService: Service {
     public let name: String
     let makeTransport: @Sendable () throws -> any ClientTransport
     let logger: Logger
+    /// Told whether the worker is joined to its coordinator (for a readiness probe).
+    public var onReadiness: @Sendable (Bool) -> Void = { _ in }
 
     /// A worker of the coordinator at `coordinator`, over TCP.
     public init(coordinator: ClusterAddress, token: BearerToken?, slots: Int, name: String, tls: ClusterTLS = ClusterTLS(),
@@ -40,7 +42,7 @@ public struct WorkerService: Service {
 
     public func run() async throws {
         BLAS.setThreadCount(1)
-        let session = WorkerSession(logger: logger)
+        let session = WorkerSession(logger: logger, onReadiness: onReadiness)
         try await withGracefulShutdownHandler {
             var delay = Duration.milliseconds(100)
             while !session.isDraining && !Task.isCancelled {

@@ -32,13 +32,17 @@ final class WorkerSession: Sendable {
 
     let logger: Logger
     let state = Mutex(State())
+    /// Told true when the coordinator welcomes this worker, false when the connection
+    /// ends or the worker drains: its readiness (`tailgrid worker --health-listen`).
+    let onReadiness: @Sendable (Bool) -> Void
     static let keptPlans = 8
     /// A payload larger than any coordinator sends is refused (limits of the job and
     /// positions files together).
     static let maxPayloadBytes = 1 << 30
 
-    init(logger: Logger) {
+    init(logger: Logger, onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
         self.logger = logger
+        self.onReadiness = onReadiness
     }
 
     var isDraining: Bool { state.withLock { $0.draining } }
@@ -55,6 +59,7 @@ final class WorkerSession: Sendable {
             state.outbound = nil
             for lease in state.active.keys { state.active[lease] = true }
         }
+        onReadiness(false)
     }
 
     /// Graceful shutdown: take no new chunks, finish the running ones, then close.
@@ -69,6 +74,7 @@ final class WorkerSession: Sendable {
             state.outbound?.yield(message)
             if state.active.isEmpty { state.outbound?.finish() }
         }
+        onReadiness(false)
         logger.info("draining: finishing chunks in progress, then leaving")
     }
 
@@ -94,6 +100,7 @@ final class WorkerSession: Sendable {
                 state.withLock { $0.partBytes = Swift.max(1024, limit / 4) }
             }
             logger.info("joined as \(welcome.workerID)")
+            if !isDraining { onReadiness(true) }
         case .payload(let part):
             let complete: Payload? = state.withLock { state in
                 var payload = state.payloads[part.jobID] ?? Payload()

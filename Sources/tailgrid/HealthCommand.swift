@@ -7,7 +7,7 @@ import TailGridCluster
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
-        abstract: "Check that a coordinator is serving (accepting jobs); with --wait, wait until it is.",
+        abstract: "Check that a coordinator is serving (accepting jobs), or a worker's --health-listen that it is joined; with --wait, wait until it is.",
         discussion: "Exit 0 serving, 69 not reachable or not serving (draining) when --wait ends or without it."
     )
 

@@ -121,5 +121,8 @@ import TailGridTestSupport
         #expect(text.contains("persistentVolumeClaim: { claimName: tailgrid-coordinator-state }"))
         let workers = try String(contentsOf: Self.folder.appendingPathComponent("workers.yaml"), encoding: .utf8)
         #expect(workers.contains("\"--threads\", \"$(TAILGRID_THREADS)\"") && workers.contains("resource: limits.cpu"))
+        // The readiness probe asks the port the worker serves its health on
+        // (WorkerReadinessTests runs that endpoint).
+        #expect(workers.contains("\"--health-listen\", \"0.0.0.0:8081\"") && workers.contains("grpc: { port: 8081 }"))
     }
 }
