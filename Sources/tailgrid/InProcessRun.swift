@@ -23,7 +23,11 @@ struct InProcessRun {
         let runner = LocalRunner(plan: plan, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.threads = runner.threads
         let started = ContinuousClock.now
-        let progress: (@Sendable (Int, Int) -> Void)? = !quiet && isatty(2) != 0 ? RunCommand.printProgress : nil
+        // The live line only on a terminal: logs and pipes get the table alone.
+        let progress: (@Sendable (Int, Int) -> Void)? = !quiet && isatty(2) != 0
+            ? ProgressLine.local(name: loaded.engineJob.name, chunks: plan.chunks.chunkCount, chunkSize: plan.chunks.chunkSize,
+                                 scenarios: loaded.engineJob.scenarios, threads: runner.threads)
+            : nil
         let result: EngineResult
         var explanations: [AccountExplanation]?
         do {

@@ -47,11 +47,6 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    @Sendable static func printProgress(done: Int, total: Int) {
-        FileHandle.standardError.write(Data("\rchunks \(done)/\(total)".utf8))
-        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-
     func run() async throws {
         do {
             let loaded = try JobFile.load(path: job, dataDirectory: dataDir)
