@@ -345,8 +345,9 @@ public final class Coordinator: Sendable {
 
     /// A worker joined; `outbound` carries what the coordinator sends it. Nil when the
     /// worker's name is quarantined.
-    func register(name: String, slots: Int, outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation) -> UInt64? {
-        (try? transition { state, now in state.register(name: name, slots: slots, outbound: outbound, now: now) }) ?? nil
+    func register(name: String, slots: Int, machine: ResultDocument.Provenance,
+                  outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation) -> UInt64? {
+        (try? transition { state, now in state.register(name: name, slots: slots, machine: machine, outbound: outbound, now: now) }) ?? nil
     }
 
     func unregister(worker: UInt64, reason: String) {

@@ -98,6 +98,7 @@ extension CoordinatorState {
             job.audit.checks = [:]
             job.audit.sampledWorkers = []
             job.deliveredBy = []
+            job.chunksByMachine = [:]
             job.chunksResumed = 0
         }
         record(.restarted(job: id, pilotFloors: work.pilotFloors))
@@ -124,6 +125,10 @@ extension CoordinatorState {
             var document = ResultDocument(job: work.loaded, result: result, elapsedSeconds: elapsed)
             document.audit = ResultDocument.Audit(chunksChecked: job.audit.chunksChecked, mismatches: job.audit.mismatches,
                                                   quarantinedWorkers: job.audit.quarantinedWorkers)
+            document.computedBy.workers = job.chunksByMachine
+                .map { ResultDocument.WorkerShare(host: $0.host, engineVersion: $0.engineVersion, openblasCore: $0.openblasCore,
+                                                  openblasConfig: $0.openblasConfig, chunks: $1) }
+                .sorted { ($0.host, $0.openblasCore, $0.openblasConfig) < ($1.host, $1.openblasCore, $1.openblasConfig) }
             let json = try ResultWriter.jsonData(document)
             let csv = ResultWriter.csvData(document, labels: work.loaded.confidenceLabels)
             let finishedAt = Date()

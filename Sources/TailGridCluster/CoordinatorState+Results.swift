@@ -145,6 +145,7 @@ extension CoordinatorState {
         let holders: Set<UInt64>
         if case .running(let current) = job.chunks[lease.chunk] { holders = current } else { holders = [] }
         let workerName = workers[lease.worker]?.name ?? "?"
+        let machine = workers[lease.worker]?.machine
         withJob(lease.job) { job in
             job.mergeSeconds += (ContinuousClock.now - mergeStart).seconds
             job.summaryBytes += bytes
@@ -152,6 +153,7 @@ extension CoordinatorState {
             if case .done = job.chunks[lease.chunk] {} else {
                 job.doneChunks += 1
                 job.scenariosDone += UInt64(summary.scenarios.count)
+                if let machine { job.chunksByMachine[machine, default: 0] += 1 }
             }
             job.chunks[lease.chunk] = .done
             job.running.remove(lease.chunk)

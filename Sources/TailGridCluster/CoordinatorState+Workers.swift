@@ -1,11 +1,13 @@
 import Foundation
+import TailGridJob
 import TailGridJournal
 import TailGridProtocol
 
 /// Transitions of workers: joining, leaving, falling silent, offending, quarantined.
 extension CoordinatorState {
     /// A worker joined; nil when its name is quarantined.
-    mutating func register(name: String, slots: Int, outbound: Outbound, now: ContinuousClock.Instant) -> UInt64? {
+    mutating func register(name: String, slots: Int, machine: ResultDocument.Provenance, outbound: Outbound,
+                           now: ContinuousClock.Instant) -> UInt64? {
         guard !quarantined.contains(name) else {
             log("refused worker '\(name)': it is quarantined", .warning)
             return nil
@@ -13,7 +15,7 @@ extension CoordinatorState {
         let id = nextWorker
         nextWorker += 1
         let slots = Swift.min(Swift.max(1, slots), 1024)
-        workers[id] = Worker(id: id, name: name, slots: slots, outbound: outbound, lastHeard: now)
+        workers[id] = Worker(id: id, name: name, slots: slots, machine: machine, outbound: outbound, lastHeard: now)
         var welcome = Tailgrid_V1_CoordinatorMessage()
         welcome.welcome.protocolVersion = Wire.protocolVersion
         welcome.welcome.workerID = "\(name)#\(id)"

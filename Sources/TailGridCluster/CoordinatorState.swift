@@ -100,6 +100,8 @@ struct CoordinatorState {
         /// Names of the workers whose summaries were merged since the job (re)started: if
         /// one is quarantined, the job starts over without it.
         var deliveredBy: Set<String> = []
+        /// Chunks merged since the job (re)started, by the machine that computed them.
+        var chunksByMachine: [ResultDocument.Provenance: Int] = [:]
         /// Bumped when a confirmed forgery restarts the job: work of an older generation
         /// (results, recomputations) is ignored.
         var generation = 0
@@ -116,6 +118,8 @@ struct CoordinatorState {
         let id: UInt64
         let name: String
         let slots: Int
+        /// What it computes with, as its hello said (for the result's computed_by).
+        let machine: ResultDocument.Provenance
         let outbound: Outbound
         var leases: Set<UInt64> = []
         var payloadsSent: Set<String> = []

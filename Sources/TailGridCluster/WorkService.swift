@@ -1,4 +1,5 @@
 import GRPCCore
+import TailGridJob
 import Synchronization
 import SwiftProtobuf
 import TailGridProtocol
@@ -53,8 +54,17 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
                         throw RPCError(code: .failedPrecondition,
                                        message: "worker protocol version \(hello.protocolVersion.rawValue) is not supported; this coordinator speaks tailgrid.v1 version \(Wire.protocolVersion.rawValue)")
                     }
+                    // Chunks of another engine version would not be bit-identical (an honest
+                    // mistake of a rolling upgrade; a lying worker is the audit's business).
+                    guard hello.engineVersion == EngineVersion.current else {
+                        throw RPCError(code: .failedPrecondition,
+                                       message: "worker engine version '\(Wire.shown(hello.engineVersion, limit: 40))' differs from this coordinator's \(EngineVersion.current): its chunks would not be bit-identical; run one engine version per cluster")
+                    }
                     let name = hello.workerName.isEmpty ? peer : Wire.shown(hello.workerName, limit: 120)
-                    guard let id = coordinator.register(name: name, slots: Int(clamping: hello.slots), outbound: continuation) else {
+                    let machine = ResultDocument.Provenance(
+                        engineVersion: EngineVersion.current, openblasConfig: Wire.shown(hello.openblasConfig, limit: 200),
+                        openblasCore: Wire.shown(hello.openblasCore, limit: 60), host: Wire.shown(hello.host.isEmpty ? peer : hello.host, limit: 120))
+                    guard let id = coordinator.register(name: name, slots: Int(clamping: hello.slots), machine: machine, outbound: continuation) else {
                         throw RPCError(code: .permissionDenied, message: "worker '\(name)' is quarantined by this coordinator")
                     }
                     registered.worker.withLock { $0 = id }

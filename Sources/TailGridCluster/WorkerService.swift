@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
+import TailGridJob
 import TailGridNumerics
 import TailGridProtocol
 
@@ -76,10 +77,15 @@ public struct WorkerService: Service {
     }
 
     func connect<Transport: ClientTransport>(_ session: WorkerSession, over transport: Transport) async throws {
+        let machine = ResultDocument.Provenance.current
         let hello = Tailgrid_V1_WorkerMessage.with {
             $0.hello.protocolVersion = Wire.protocolVersion
             $0.hello.workerName = name
             $0.hello.slots = UInt32(slots)
+            $0.hello.engineVersion = machine.engineVersion
+            $0.hello.openblasCore = machine.openblasCore
+            $0.hello.openblasConfig = machine.openblasConfig
+            $0.hello.host = machine.host
         }
         let interval = Duration.seconds(1)
         try await withGRPCClient(transport: transport,

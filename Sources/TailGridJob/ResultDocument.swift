@@ -234,15 +234,26 @@ public struct ResultDocument: Codable, Sendable, Equatable {
 
     /// The engine version, the OpenBLAS build and the kernel it chose, and the host of the
     /// process that merged the result (on a cluster, the coordinator: its workers must use
-    /// the same OpenBLAS kernel, `OPENBLAS_CORETYPE`, for bit-identical results).
-    public struct Provenance: Codable, Sendable, Equatable {
+    /// the same OpenBLAS kernel, `OPENBLAS_CORETYPE`, for bit-identical results). On a
+    /// cluster, `workers` says the same of every machine whose chunks were merged, with
+    /// their chunk counts.
+    public struct Provenance: Codable, Sendable, Hashable {
         public var engineVersion: String
         public var openblasConfig: String
         public var openblasCore: String
         public var host: String
+        public var workers: [WorkerShare]?
+
+        public init(engineVersion: String, openblasConfig: String, openblasCore: String, host: String, workers: [WorkerShare]? = nil) {
+            self.engineVersion = engineVersion
+            self.openblasConfig = openblasConfig
+            self.openblasCore = openblasCore
+            self.host = host
+            self.workers = workers
+        }
 
         enum CodingKeys: String, CodingKey {
-            case host
+            case host, workers
             case engineVersion = "engine_version"
             case openblasConfig = "openblas_config"
             case openblasCore = "openblas_core"
@@ -251,6 +262,31 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public static var current: Provenance {
             Provenance(engineVersion: EngineVersion.current, openblasConfig: BLAS.buildConfiguration.trimmingCharacters(in: .whitespaces),
                        openblasCore: BLAS.coreName.trimmingCharacters(in: .whitespaces), host: ProcessInfo.processInfo.hostName)
+        }
+    }
+
+    /// A machine of the cluster and the chunks of this result it computed (chunks merged
+    /// from the journal after a coordinator restart are counted in neither).
+    public struct WorkerShare: Codable, Sendable, Hashable {
+        public var host: String
+        public var engineVersion: String
+        public var openblasCore: String
+        public var openblasConfig: String
+        public var chunks: Int
+
+        public init(host: String, engineVersion: String, openblasCore: String, openblasConfig: String, chunks: Int) {
+            self.host = host
+            self.engineVersion = engineVersion
+            self.openblasCore = openblasCore
+            self.openblasConfig = openblasConfig
+            self.chunks = chunks
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case host, chunks
+            case engineVersion = "engine_version"
+            case openblasCore = "openblas_core"
+            case openblasConfig = "openblas_config"
         }
     }
 

@@ -10,11 +10,13 @@ import TailGridProtocol
 
 /// Workers that misbehave on purpose, speaking the protocol through the generated client.
 enum FakeWorker {
-    static func hello(version: Tailgrid_V1_ProtocolVersion = .current, name: String) -> Tailgrid_V1_WorkerMessage {
+    static func hello(version: Tailgrid_V1_ProtocolVersion = .current, name: String, engine: String = EngineVersion.current) -> Tailgrid_V1_WorkerMessage {
         .with {
             $0.hello.protocolVersion = version
             $0.hello.workerName = name
             $0.hello.slots = 1
+            $0.hello.engineVersion = engine
+            $0.hello.host = "fake-host"
         }
     }
 
@@ -61,13 +63,14 @@ enum FakeWorker {
         }
     }
 
-    /// Says hello with another protocol version; returns the coordinator's refusal.
-    static func helloWithVersion(_ version: Int, over transport: InProcessTransport.Client) async throws -> RPCError? {
+    /// Says hello with another protocol or engine version; returns the coordinator's refusal.
+    static func helloWithVersion(_ version: Int, engine: String = EngineVersion.current,
+                                 over transport: InProcessTransport.Client) async throws -> RPCError? {
         try await withGRPCClient(transport: transport) { client in
             let work = Tailgrid_V1_WorkService.Client(wrapping: client)
             do {
                 try await work.work(requestProducer: { writer in
-                    try await writer.write(hello(version: Tailgrid_V1_ProtocolVersion(rawValue: version)!, name: "future"))
+                    try await writer.write(hello(version: Tailgrid_V1_ProtocolVersion(rawValue: version)!, name: "future", engine: engine))
                 }, onResponse: { response in
                     for try await _ in response.messages {}
                 })

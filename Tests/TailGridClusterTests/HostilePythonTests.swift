@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TailGridCluster
+import TailGridJob
 import TailGridTestSupport
 
 /// A hostile Python grpcio peer (Tests/hostile/hostile.py, stubs generated from Protos/
@@ -14,7 +15,8 @@ struct HostilePythonTests {
     func hostile(_ mode: String, address: String, scratch: P.Scratch, extra: [String] = []) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "Tests/hostile/hostile.py", mode, "--coordinator", address, "--token-file", scratch.tokenFile] + extra
+        process.arguments = ["python3", "Tests/hostile/hostile.py", mode, "--coordinator", address, "--token-file", scratch.tokenFile,
+                             "--engine-version", EngineVersion.current] + extra
         process.currentDirectoryURL = P.repositoryRoot
         let output = Pipe()
         process.standardOutput = output

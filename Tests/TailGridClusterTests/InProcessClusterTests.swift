@@ -169,6 +169,20 @@ struct InProcessClusterTests {
         #expect(cluster.coordinator.liveWorkers == 0)
     }
 
+    /// A worker of another engine version (a half-done rolling upgrade), or one that does
+    /// not say, would compute other bits: refused before it gets a chunk.
+    @Test func workerOfAnotherEngineVersionIsRefused() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        for engine in ["0.0.9", "", String(repeating: "9", count: 10_000)] {
+            let refusal = try await FakeWorker.helloWithVersion(Tailgrid_V1_ProtocolVersion.current.rawValue, engine: engine, over: cluster.connection())
+            #expect(refusal?.code == .failedPrecondition)
+            #expect(refusal?.message.contains("differs from this coordinator's \(EngineVersion.current)") == true)
+            #expect((refusal?.message.count ?? 0) < 400, "a hostile version string is not echoed whole")
+        }
+        #expect(cluster.coordinator.liveWorkers == 0)
+    }
+
     @Test func wrongTokenIsUnauthenticatedAndHealthIsOpen() async throws {
         let cluster = InProcessCluster(tokens: ClusterTokens(shared: BearerToken("the-right-token-0123456789")))
         defer { cluster.stop() }

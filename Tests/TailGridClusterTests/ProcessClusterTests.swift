@@ -30,6 +30,16 @@ struct ProcessClusterTests {
         let json = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as! [String: Any]
         #expect(json["state"] as? String == "SUCCEEDED")
         #expect(json["chunks_done"] as? Int == 13)
+
+        // computed_by names the machines whose chunks were merged (three workers, one host).
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/result.json"))) as? [String: Any]
+        let computedBy = try #require(result?["computed_by"] as? [String: Any])
+        let machines = try #require(computedBy["workers"] as? [[String: Any]])
+        #expect(machines.count == 1)
+        #expect(machines.first?["chunks"] as? Int == 13)
+        #expect(machines.first?["host"] as? String == ProcessInfo.processInfo.hostName)
+        #expect(machines.first?["engine_version"] as? String == computedBy["engine_version"] as? String)
+        #expect(machines.first?["openblas_core"] as? String == computedBy["openblas_core"] as? String)
     }
 
     /// A calibrated FHS job submitted from another process: the submitter reads the

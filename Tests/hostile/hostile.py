@@ -75,7 +75,8 @@ def hostile_worker(args, channel, metadata, behaviour, name):
     """Runs one Work stream that answers every assignment the hostile way; returns the
     number of assignments received and the status code the stream ended with."""
     outbox = queue.Queue()
-    outbox.put(pb.WorkerMessage(hello=pb.WorkerHello(protocol_version=pb.PROTOCOL_VERSION_CURRENT, worker_name=name, slots=1)))
+    outbox.put(pb.WorkerMessage(hello=pb.WorkerHello(protocol_version=pb.PROTOCOL_VERSION_CURRENT, worker_name=name, slots=1,
+                                                     engine_version=args.engine_version, host="hostile-python")))
     stop = threading.Event()
 
     def requests():
@@ -275,6 +276,7 @@ def main():
     parser.add_argument("--job")
     parser.add_argument("--pid", type=int)
     parser.add_argument("--count", type=int, default=101)
+    parser.add_argument("--engine-version", required=True, help="the coordinator's engine version, which a worker must state")
     args = parser.parse_args()
     with open(args.token_file) as f:
         metadata = [("authorization", "Bearer " + f.read().strip())]

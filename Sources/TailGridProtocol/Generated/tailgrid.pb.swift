@@ -489,6 +489,16 @@ public nonisolated struct Tailgrid_V1_WorkerHello: Sendable {
   /// Chunks the worker computes at once (its threads).
   public var slots: UInt32 = 0
 
+  /// What computes the chunks, recorded in the result (computed_by.workers). A coordinator
+  /// refuses a worker of another engine version (its chunks would not be bit-identical).
+  public var engineVersion: String = String()
+
+  public var openblasCore: String = String()
+
+  public var openblasConfig: String = String()
+
+  public var host: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1369,7 +1379,7 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerHello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_name\0\u{1}slots\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_name\0\u{1}slots\0\u{3}engine_version\0\u{3}openblas_core\0\u{3}openblas_config\0\u{1}host\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1380,6 +1390,10 @@ nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProto
       case 1: try { try decoder.decodeSingularEnumField(value: &self.protocolVersion) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.workerName) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.slots) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.engineVersion) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.openblasCore) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.openblasConfig) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.host) }()
       default: break
       }
     }
@@ -1395,6 +1409,18 @@ nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProto
     if self.slots != 0 {
       try visitor.visitSingularUInt32Field(value: self.slots, fieldNumber: 3)
     }
+    if !self.engineVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.engineVersion, fieldNumber: 4)
+    }
+    if !self.openblasCore.isEmpty {
+      try visitor.visitSingularStringField(value: self.openblasCore, fieldNumber: 5)
+    }
+    if !self.openblasConfig.isEmpty {
+      try visitor.visitSingularStringField(value: self.openblasConfig, fieldNumber: 6)
+    }
+    if !self.host.isEmpty {
+      try visitor.visitSingularStringField(value: self.host, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1402,6 +1428,10 @@ nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProto
     if lhs.protocolVersion != rhs.protocolVersion {return false}
     if lhs.workerName != rhs.workerName {return false}
     if lhs.slots != rhs.slots {return false}
+    if lhs.engineVersion != rhs.engineVersion {return false}
+    if lhs.openblasCore != rhs.openblasCore {return false}
+    if lhs.openblasConfig != rhs.openblasConfig {return false}
+    if lhs.host != rhs.host {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
