@@ -45,4 +45,30 @@ import TailGridJournal
         let second = try again.resume()
         #expect(second.jobsResumed == 1 && second.jobsFailed == 0 && second.jobsFinished == 1 && second.chunksDiscarded == 0)
     }
+
+    /// Rows whose sizes no job can have (negative or absurd scenario, chunk and account
+    /// counts: damage, or a hand-edited database) are not planned: the job fails, saying
+    /// so, and is not restored with those sizes, at every later restart either.
+    @Test func jobsWithImpossibleSizesFailWithoutBeingRestored() throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let yaml = try ClusterJobs.quickstart.jobBytes
+        do {
+            let journal = try Journal(folder: folder)
+            for (index, sizes) in [(-1, 100, 1), (1000, 0, 1), (1000, 100, -3), (Int.max, 1, 1)].enumerated() {
+                try journal.write([.accepted(JournaledJob(
+                    id: "job-impossible-\(index)", sequence: index, priority: 0, name: "impossible", path: "impossible.yaml",
+                    inputSHA256: "00", engineVersion: EngineVersion.current, jobYAML: yaml, positionsCSV: nil, inputs: [],
+                    pilotFloors: nil, scenarios: sizes.0, chunkSize: sizes.1, accountCount: sizes.2, submittedAt: Date()))])
+            }
+        }
+        for _ in 0..<2 {
+            let coordinator = Coordinator(journal: try Journal(folder: folder))
+            let report = try coordinator.resume()
+            #expect(report.jobsResumed == 0)
+            for index in 0..<4 {
+                #expect(throws: ClusterError.self) { try coordinator.status(job: "job-impossible-\(index)") }
+            }
+        }
+    }
 }

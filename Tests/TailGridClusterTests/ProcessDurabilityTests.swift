@@ -113,6 +113,61 @@ import TailGridTestSupport
         #expect(kept.json == result.json && kept.csv == result.csv)
     }
 
+    /// Changes the journal of a stopped coordinator with SQLite itself (Python's sqlite3),
+    /// as damage or a hand edit would.
+    static func editJournal(_ state: String, _ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(sys.argv[2]); db.commit()",
+                             state + "/journal.sqlite", sql]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestFailure("could not edit the journal: \(sql)") }
+    }
+
+    /// Journaled chunks are used only by the engine version that computed them, with the
+    /// pilot floors they were computed under: a journal written by another version, or
+    /// whose floors no longer fit the plan, is resumed by computing every chunk again
+    /// (without pilot floors in the second case), and the result is still the one of a
+    /// run that never stopped.
+    @Test func chunksOfAnotherEngineOrMisfitFloorsAreComputedAgain() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let job = scratch.path("book.yaml")
+        try BookFixture.yaml(accounts: 60, scenarios: 400_000, chunkSize: 2048).write(toFile: job, atomically: true, encoding: .utf8)
+        let local = try await P.localResult(job, scratch, name: "local")
+        for (case_, edit) in [("engine", "UPDATE job SET engine_version = '0.0.9'"), ("floors", "UPDATE job SET pilot_floors = zeroblob(8)")] {
+            let state = scratch.path("state-\(case_)")
+            let (first, address) = try await P.coordinator(scratch, extra: ["--state", state])
+            defer { first.stop() }
+            let worker = try P.worker(scratch, address: address, name: "w-\(case_)")
+            let submitted = try await P.run(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile])
+            #expect(submitted.status == 0, "\(submitted.errors)")
+            let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            while try await Self.status(scratch, address, id).chunksDone < 12 { try await Task.sleep(for: .milliseconds(20)) }
+            first.signal(SIGKILL)
+            worker.stop()
+            _ = await first.waitForExit(upTo: .seconds(30))
+            try Self.editJournal(state, edit)
+
+            let (second, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state])
+            defer { second.stop() }
+            let resumed = try #require(Self.resumedChunks(second, job: id), "\(second.standardError)")
+            #expect(resumed.done == 0, "\(case_): \(resumed)")
+            if case_ == "engine" {
+                #expect(second.standardError.contains("journaled by engine 0.0.9"), "\(second.standardError)")
+            }
+            let again = try P.worker(scratch, address: address, name: "w2-\(case_)")
+            defer { again.stop() }
+            let ended = try await Self.finished(scratch, address, id)
+            #expect(ended.state == .succeeded, "\(ended.error)")
+            #expect(ended.chunksResumed == 0)
+            #expect(Self.chunksComputed(by: again) >= 196)
+            let result = try await P.client(scratch, address).withConnection { try await $0.result(id) }
+            #expect(ResultText.comparable(result.json) == local, "\(case_)")
+        }
+    }
+
     /// SIGTERM drains: NOT_SERVING and no new jobs at once, the running job completes, then
     /// exit 0. A job longer than the drain stays in the journal and completes after a
     /// restart, with the result of a run that never stopped.
