@@ -169,26 +169,29 @@ public final class Coordinator: Sendable {
     }
 
     /// The statuses of the jobs this coordinator knows, newest submission first, only
-    /// those in `states` when it is not empty; at most `limit` (1...10,000), and whether
-    /// more matched.
+    /// those in `states` when it is not empty; at most `limit` (1...10,000) and about
+    /// `maxListBytes` on the wire (below any client's 4 MiB message limit, however long
+    /// the names), and whether more matched.
     public func listJobs(states: Set<Tailgrid_V1_JobStatus.State>, limit: Int) -> (jobs: [Tailgrid_V1_JobStatus], truncated: Bool) {
         let limit = min(max(limit, 1), Self.maxListedJobs)
         let now = ContinuousClock.now
         return state.withLock { state in
             let ids = state.jobs.values.sorted { $0.sequence > $1.sequence }.map(\.id)
             var listed: [Tailgrid_V1_JobStatus] = []
-            var truncated = false
+            var bytes = 0
             for id in ids {
                 guard let status = state.status(of: id, now: now), states.isEmpty || states.contains(status.state) else { continue }
-                guard listed.count < limit else {
-                    truncated = true
-                    break
-                }
+                let size = (try? status.serializedBytes() as [UInt8])?.count ?? 0
+                guard listed.count < limit, bytes + size <= Self.maxListBytes else { return (listed, true) }
+                bytes += size + 5
                 listed.append(status)
             }
-            return (listed, truncated)
+            return (listed, false)
         }
     }
+
+    /// The most bytes of statuses one list call returns.
+    static let maxListBytes = 2 << 20
 
     /// The most jobs one list call returns (about 300 bytes each on the wire).
     public static let maxListedJobs = 10_000
