@@ -63,6 +63,8 @@ let package = Package(
         .target(name: "TailGridReport", dependencies: ["TailGridJob", .product(name: "Mustache", package: "swift-mustache")]),
         // Backtest statistics: coverage tests, the Basel traffic light, ES backtests.
         .target(name: "TailGridBacktest"),
+        // Synthetic Deribit-like books of any size (tailgrid synth), deterministic by seed.
+        .target(name: "TailGridSynth"),
         // Scenarios, revaluation, chunk summaries, merge, margin.
         .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration"],
                 swiftSettings: kernelSettings),
@@ -111,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "tailgrid",
             dependencies: [
-                "TailGridJob", "TailGridEngine", "TailGridCluster", "TailGridJournal", "TailGridReport",
+                "TailGridJob", "TailGridEngine", "TailGridCluster", "TailGridJournal", "TailGridReport", "TailGridSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -128,6 +130,7 @@ let package = Package(
         .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
         .testTarget(name: "TailGridCalibrationTests", dependencies: ["TailGridCalibration", "TailGridTestSupport"]),
         .testTarget(name: "TailGridBacktestTests", dependencies: ["TailGridBacktest"]),
+        .testTarget(name: "TailGridSynthTests", dependencies: ["TailGridSynth", "TailGridJob", "TailGridTestSupport"]),
         .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridCalibration", "TailGridTestSupport"]),
         .testTarget(name: "TailGridJournalTests", dependencies: ["TailGridJournal", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridTestSupport"]),

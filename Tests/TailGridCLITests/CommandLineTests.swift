@@ -154,3 +154,26 @@ struct CommandLineTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["notes.txt"])
     }
 }
+
+/// `tailgrid synth` end to end: a book written at once that `run` accepts, and refusals
+/// with their exit codes.
+@Suite struct SynthCommandTests {
+    @Test func aSynthesisedBookRunsAndBadArgumentsAreRefused() throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-synth-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let made = try TailGridProcess.run(["synth", "--accounts", "20", "--expiries", "2", "--strikes", "4", "--seed", "1",
+                                            "--scenarios", "20000", "--out", folder + "/book"])
+        #expect(made.status == 0, "\(made.standardError)")
+        #expect(made.standardOutput.contains("20 accounts, 100 positions over 57 instruments of 3 coins"), "\(made.standardOutput)")
+        let run = try TailGridProcess.run(["run", folder + "/book/job.yaml", "--out", folder + "/out", "--quiet"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let csv = try String(contentsOfFile: folder + "/out/accounts.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 21)
+        // A folder with files in it is not overwritten.
+        let again = try TailGridProcess.run(["synth", "--accounts", "5", "--out", folder + "/book"])
+        #expect(again.status == 73 && again.standardError.contains("not empty"), "\(again.standardError)")
+        let unknown = try TailGridProcess.run(["synth", "--accounts", "5", "--underlyings", "BTC,FOO", "--out", folder + "/x"])
+        #expect(unknown.status == 64 && unknown.standardError.contains("--underlyings"), "\(unknown.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/x"))
+    }
+}
