@@ -81,6 +81,21 @@ public struct AccountExplanation: Sendable, Hashable {
     /// The largest losses (at most `TailAttribution.worstScenarioCount`), largest first.
     public let worstScenarios: [Scenario]
 
+    /// The account's worst stress scenario split by line: what drives the stress
+    /// component, which is a single scenario's loss, so the split is exact (no Euler
+    /// allocation needed): each line's loss in the scenario times its weight.
+    public struct StressBreakdown: Sendable, Hashable {
+        public let scenario: String
+        public let weight: Double
+        /// The weighted loss the margin policy saw (the lines' sum, to rounding).
+        public let loss: Double
+        /// Per line, in `lines`' order, its weighted loss in the scenario.
+        public let lineLosses: [Double]
+    }
+
+    /// Nil when the job has no stress scenarios.
+    public var stress: StressBreakdown? = nil
+
     /// sum_i C_i, which equals `expectedShortfall` to floating rounding.
     public var contributionSum: Double { lines.reduce(0) { $0 + $1.contribution } }
 }

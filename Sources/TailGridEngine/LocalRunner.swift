@@ -35,9 +35,11 @@ public struct LocalRunner: Sendable {
     public func run(explaining accounts: [Int]?, progress: (@Sendable (Int, Int) -> Void)? = nil)
         throws(EngineError) -> (result: EngineResult, explanations: [AccountExplanation]) {
         let merger = try mergeAll(progress: progress)
-        let result = try EngineResult(plan: plan, merged: merger)
+        let stress = plan.job.stress.losses(plan: plan)
+        let result = try EngineResult(plan: plan, merged: merger, stress: stress)
         let explanations = try TailAttribution(plan: plan).explain(
-            accounts: accounts ?? Array(plan.job.accounts.indices), tails: Self.tails(merger, plan: plan), threads: threads)
+            accounts: accounts ?? Array(plan.job.accounts.indices), tails: Self.tails(merger, plan: plan), stress: stress,
+            threads: threads)
         return (result, explanations)
     }
 

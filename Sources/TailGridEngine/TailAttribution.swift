@@ -54,8 +54,10 @@ public struct TailAttribution: Sendable {
 
     /// The explanation of each account in `accounts` (indices into the job's accounts),
     /// given every account's ranked tail (`tails[a]`, largest first, at least k long: the
-    /// merged summaries' tails).
-    public func explain(accounts: [Int], tails: [[TailLoss]], threads: Int = 1) throws(EngineError) -> [AccountExplanation] {
+    /// merged summaries' tails), and, with the job's stress losses, its worst stress
+    /// scenario split by line.
+    public func explain(accounts: [Int], tails: [[TailLoss]], stress: StressLosses? = nil,
+                        threads: Int = 1) throws(EngineError) -> [AccountExplanation] {
         let job = plan.job
         guard tails.count == job.accounts.count else {
             throw EngineError(.inconsistentSummary, "\(tails.count) tails for \(job.accounts.count) accounts")
@@ -110,10 +112,16 @@ public struct TailAttribution: Sendable {
         }
         let total = replay.withLock { $0 }
         if let failure = total.failure { throw failure }
-        return accounts.enumerated().map { position, account in
+        var explanations = accounts.enumerated().map { position, account in
             total.explanation(position: position, account: account, tail: tails[account], confidence: confidence,
                               attribution: self)
         }
+        if let stress {
+            for (slot, breakdown) in try stressBreakdowns(accounts: accounts, lines: lines, stress: stress).enumerated() {
+                explanations[slot].stress = breakdown
+            }
+        }
+        return explanations
     }
 
     /// The account's lines: positions, collateral coins held as spot, the coin restatement.

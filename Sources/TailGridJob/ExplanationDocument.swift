@@ -13,6 +13,21 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
         public var contribution: Double
         /// contribution / ES (absent when ES is 0).
         public var share: Double?
+        /// The line's weighted loss in the account's worst stress scenario (absent without
+        /// stress scenarios).
+        public var stressLoss: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, instrument, underlying, quantity, contribution, share
+            case stressLoss = "stress_loss"
+        }
+    }
+
+    /// The worst stress scenario, whose loss the lines' `stress_loss` add up to.
+    public struct Stress: Codable, Sendable, Equatable {
+        public var scenario: String
+        public var weight: Double
+        public var loss: Double
     }
 
     public struct Named: Codable, Sendable, Equatable {
@@ -49,9 +64,10 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
         public var tailMeanSpotReturns: [String: Double]
         public var tailMeanVolMultipliers: [String: Double]
         public var worstScenarios: [Scenario]
+        public var stress: Stress?
 
         enum CodingKeys: String, CodingKey {
-            case id, currency, confidence, lines, underlyings
+            case id, currency, confidence, lines, underlyings, stress
             case tailCount = "tail_count"
             case valueAtRisk = "var"
             case expectedShortfall = "es"
@@ -94,16 +110,18 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
                 id: explanation.id, currency: explanation.currency, confidence: explanation.confidence,
                 tailCount: explanation.tailCount, valueAtRisk: explanation.valueAtRisk, expectedShortfall: es,
                 contributionSum: explanation.contributionSum,
-                lines: explanation.lines.map {
-                    Line(kind: $0.kind.rawValue, instrument: $0.instrument, underlying: $0.underlying, quantity: $0.quantity,
-                         contribution: $0.contribution, share: es != 0 ? $0.contribution / es : nil)
+                lines: explanation.lines.enumerated().map { index, line in
+                    Line(kind: line.kind.rawValue, instrument: line.instrument, underlying: line.underlying, quantity: line.quantity,
+                         contribution: line.contribution, share: es != 0 ? line.contribution / es : nil,
+                         stressLoss: explanation.stress?.lineLosses[index])
                 },
                 underlyings: explanation.underlyings.map { Named(name: $0.symbol, contribution: $0.contribution) },
                 riskFactors: explanation.riskFactors.map { Named(name: $0.factor, contribution: $0.contribution) },
                 tailMeanSpotReturns: spots(explanation.tailMeanMoves), tailMeanVolMultipliers: vols(explanation.tailMeanMoves),
                 worstScenarios: explanation.worstScenarios.map {
                     Scenario(scenario: $0.scenario, loss: $0.loss, spotReturns: spots($0.moves), volMultipliers: vols($0.moves))
-                })
+                },
+                stress: explanation.stress.map { Stress(scenario: $0.scenario, weight: $0.weight, loss: $0.loss) })
         }
     }
 
@@ -111,14 +129,16 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
         try ResultWriter.jsonData(self, name: "explain.json")
     }
 
-    /// `account,currency,kind,instrument,underlying,quantity,contribution,share`, one row
-    /// per line, accounts in the job's order.
+    /// `account,currency,kind,instrument,underlying,quantity,contribution,share,stress_loss`,
+    /// one row per line, accounts in the job's order (`stress_loss` empty without stress
+    /// scenarios).
     public func csvData() -> Data {
-        var text = "account,currency,kind,instrument,underlying,quantity,contribution,share\n"
+        var text = "account,currency,kind,instrument,underlying,quantity,contribution,share,stress_loss\n"
         for account in accounts {
             for line in account.lines {
                 let names = [account.id, account.currency, line.kind, line.instrument, line.underlying].map(ResultWriter.csvField)
-                let numbers = ["\(line.quantity)", "\(line.contribution)", line.share.map { "\($0)" } ?? ""]
+                let numbers = ["\(line.quantity)", "\(line.contribution)", line.share.map { "\($0)" } ?? "",
+                               line.stressLoss.map { "\($0)" } ?? ""]
                 text += (names + numbers).joined(separator: ",") + "\n"
             }
         }

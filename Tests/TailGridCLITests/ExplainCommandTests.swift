@@ -37,7 +37,7 @@ import TailGridJob
         }
         let csv = try String(contentsOf: out.appendingPathComponent("contributions.csv"), encoding: .utf8)
         let rows = csv.split(separator: "\n")
-        #expect(rows.first == "account,currency,kind,instrument,underlying,quantity,contribution,share")
+        #expect(rows.first == "account,currency,kind,instrument,underlying,quantity,contribution,share,stress_loss")
         #expect(rows.count == 1 + explanation.accounts.reduce(0) { $0 + $1.lines.count })
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
                 == ["accounts.csv", "contributions.csv", "explain.json", "report.html", "result.json"])

@@ -138,4 +138,39 @@ import TailGridNumerics
         // The tail's mean moves go against a long book: both spots fall on average.
         #expect(explanation.tailMeanMoves.spotReturns.allSatisfy { $0 < 0 })
     }
+
+    /// The worst stress scenario split by line: for every account of a book under the
+    /// Deribit grid (weighted extended moves included) and a hypothetical move, the lines'
+    /// weighted losses add up to the stress loss the result used (to 1e-9 of the gross),
+    /// name the result's worst scenario, and a one-line account's single line is its whole
+    /// stress loss; by hand, 2 linear ETH perpetuals lose 2 x 0.5 x 2,719 when ETH halves.
+    @Test func theWorstStressScenarioIsSplitByLine() throws {
+        let accounts = [
+            Account(id: "straddle", collateral: [.init(currency: "USD", amount: 50_000)],
+                    positions: [try Fixtures.position("BTC-28MAR25-100000-C", -2), try Fixtures.position("BTC-28MAR25-100000-P", -2)]),
+            Account(id: "mixed", collateral: [.init(currency: "USD", amount: 100_000), .init(currency: "BTC", amount: 1)],
+                    positions: [try Fixtures.position("BTC-28MAR25-110000-C", -3), try Fixtures.position("ETH-PERPETUAL", 20_000),
+                                try Fixtures.position("ETH_USDC-PERPETUAL", 4)]),
+            Account(id: "perpetuals", collateral: [], positions: [try Fixtures.position("ETH_USDC-PERPETUAL", 2)]),
+        ]
+        var job = try Fixtures.job(accounts: accounts, scenarios: 8192, chunkSize: 2048)
+        let halves = StressScenario(name: "ETH halves", kind: .hypothetical, logReturns: ["ETH": log1p(-0.5)])
+        job.stress = StressTest(scenarios: StressGrid.deribit.scenarios(symbols: ["BTC", "ETH"]) + [halves])
+        let plan = try EnginePlan(job)
+        let (result, explanations) = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
+        for (explanation, risk) in zip(explanations, result.accounts) {
+            let stress = try #require(explanation.stress, "\(explanation.id)")
+            let breakdown = try #require(stress.lineLosses.count == explanation.lines.count ? stress.lineLosses : nil)
+            let gross = breakdown.reduce(abs(stress.loss)) { $0 + abs($1) }
+            #expect(abs(breakdown.reduce(0, +) - stress.loss) <= 1e-9 * gross, "\(explanation.id)")
+            #expect(stress.scenario == risk.stress?.worst, "\(explanation.id)")
+            #expect(stress.loss == risk.stress?.worstLoss, "\(explanation.id)")
+        }
+        let perpetuals = explanations[2]
+        #expect(perpetuals.stress?.scenario == "ETH halves")
+        #expect(abs((perpetuals.stress?.lineLosses.first ?? 0) - 2 * 0.5 * 2_719) <= 1e-9 * 2_719)
+        // A job without stress scenarios has no breakdown.
+        let plain = try LocalRunner(plan: try EnginePlan(try Fixtures.job(accounts: accounts, scenarios: 4096)), threads: 1).run(explaining: [0])
+        #expect(plain.explanations[0].stress == nil)
+    }
 }
