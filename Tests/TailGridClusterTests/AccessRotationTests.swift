@@ -98,4 +98,30 @@ struct AccessRotationTests {
         let noCA = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--tls-roles", "--tls-cert", pem("server.pem"), "--tls-key", pem("server.key")])
         #expect(noCA.status == 64 && noCA.errors.contains("--tls-roles needs mutual TLS"), "\(noCA.errors)")
     }
+
+    /// Token files a coordinator will not serve with: empty, only comments, more than 16
+    /// tokens, a weak line among strong ones, 100 KB of text; and a client's file of two
+    /// tokens. Each is refused at start with exit 64, naming the file.
+    @Test func hostileTokenFilesAreRefusedAtStart() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let cases: [(String, String)] = [
+            ("empty", ""),
+            ("comments", "# nothing here\n\n   \n"),
+            ("many", (0..<17).map { _ in Self.token() }.joined(separator: "\n")),
+            ("weak-line", Self.token() + "\nchangeme\n"),
+            ("huge", String(repeating: "x", count: 100_000)),
+        ]
+        for (name, contents) in cases {
+            let file = scratch.path("token-\(name)")
+            try contents.write(toFile: file, atomically: true, encoding: .utf8)
+            let started = try await P.run(["coordinator", "--listen", "127.0.0.1:0", "--token-file", file])
+            #expect(started.status == 64, "\(name): \(started.errors)")
+            #expect(started.errors.contains(file), "\(name): \(started.errors)")
+        }
+        let two = scratch.path("client-two")
+        try (Self.token() + "\n" + Self.token()).write(toFile: two, atomically: true, encoding: .utf8)
+        let client = try await P.run(["status", "job-x", "--coordinator", "127.0.0.1:9", "--token-file", two])
+        #expect(client.status == 64 && client.errors.contains("holds one token"), "\(client.errors)")
+    }
 }
