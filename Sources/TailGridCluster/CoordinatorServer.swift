@@ -97,13 +97,7 @@ public struct CoordinatorServer: Service {
                 server.beginGracefulShutdown()
                 return false
             }
-            if let listening = try await server.listeningAddress {
-                if let ipv4 = listening.ipv4 {
-                    onListening(ipv4.host, ipv4.port)
-                } else if let ipv6 = listening.ipv6 {
-                    onListening(ipv6.host, ipv6.port)
-                }
-            }
+            try await server.reportListening(onListening)
             defer { group.cancelAll() }
             while let isServer = try await group.next(), !isServer {}
         }

@@ -26,18 +26,25 @@ public struct HealthServer: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.serve() }
-                if let listening = try await server.listeningAddress {
-                    if let ipv4 = listening.ipv4 {
-                        onListening(ipv4.host, ipv4.port)
-                    } else if let ipv6 = listening.ipv6 {
-                        onListening(ipv6.host, ipv6.port)
-                    }
-                }
+                try await server.reportListening(onListening)
                 try await group.next()
             }
         } onGracefulShutdown: {
             health.setServing(false)
             server.beginGracefulShutdown()
+        }
+    }
+}
+
+extension GRPCServer {
+    /// Calls `onListening` with the host and port the server bound (port 0 picks one)
+    /// once it listens: what `coordinator` and `worker --health-listen` print.
+    func reportListening(_ onListening: @Sendable (String, Int) -> Void) async throws {
+        guard let listening = try await listeningAddress else { return }
+        if let ipv4 = listening.ipv4 {
+            onListening(ipv4.host, ipv4.port)
+        } else if let ipv6 = listening.ipv6 {
+            onListening(ipv6.host, ipv6.port)
         }
     }
 }
