@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh --test
 # The Python client test generates grpcio stubs from Protos/; the manifest test validates
 # cluster/kubernetes with kubernetes-validate; the report test reads its screenshot with
-# Pillow (PyPI packages).
-python3 -m pip install --quiet --disable-pip-version-check grpcio grpcio-tools pyyaml kubernetes-validate pillow 2>/dev/null \
-  || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages grpcio grpcio-tools pyyaml kubernetes-validate pillow
+# Pillow; the numpy peer (Benchmarks/peer) needs numpy and scipy (PyPI packages).
+python3 -m pip install --quiet --disable-pip-version-check grpcio grpcio-tools pyyaml kubernetes-validate pillow numpy scipy 2>/dev/null \
+  || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages grpcio grpcio-tools pyyaml kubernetes-validate pillow numpy scipy
 # The committed generated gRPC code must match Protos/.
 ./scripts/generate-protos.sh --check
 exec swift test -c release "$@"
