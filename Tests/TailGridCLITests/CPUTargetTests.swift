@@ -13,15 +13,8 @@ import TailGridTestSupport
     /// TailGridMarket, TailGridEngine): the code TAILGRID_TARGET_CPU builds. (BoringSSL, linked
     /// in too, carries AVX2 assembly chosen at run time in either build.)
     static func wideInstructions(_ path: String) throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "objdump -d --no-show-raw-insn '\(path)' | awk '/^[0-9a-f]+ <.*>:$/ { own = ($0 ~ /TailGrid(Numerics|Engine|Market)/); next } own && /%ymm/ { n++ } END { print n + 0 }'"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        let (_, output) = try ScriptRun.run("/bin/sh", ["-c", "objdump -d --no-show-raw-insn '\(path)' | awk '/^[0-9a-f]+ <.*>:$/ { own = ($0 ~ /TailGrid(Numerics|Engine|Market)/); next } own && /%ymm/ { n++ } END { print n + 0 }'"])
+        return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     @Test func genericAndHaswellBuildsGiveTheSameBits() throws {

@@ -10,32 +10,14 @@ import TailGridTestSupport
 
     /// Runs kubernetes-validate (installed by scripts/test.sh) on `files`.
     static func validate(_ files: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "kubernetes_validate", "--strict", "--kubernetes-version", "1.34"] + files
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try ScriptRun.run("python3", ["-m", "kubernetes_validate", "--strict", "--kubernetes-version", "1.34"] + files)
     }
 
     static let manifests = ["coordinator.yaml", "workers.yaml", "secret.yaml", "submit-job.yaml"]
 
     /// Runs a Python script (PyYAML, installed by scripts/test.sh) on the manifests.
     static func python(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try ScriptRun.run("python3", ["-c", script] + arguments)
     }
 
     @Test func manifestsValidateStrictly() throws {

@@ -8,20 +8,7 @@ import TailGridTestSupport
 /// has teeth: the peer on the book with BTC's vol raised from 0.55 to 0.85 is refused.
 @Suite struct PeerAgreementTests {
     static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let log = NSTemporaryDirectory() + "tailgrid-peer-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.currentDirectoryURL = TailGridExecutable.repositoryRoot
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        try ScriptRun.run("python3", arguments)
     }
 
     @Test func thePeerAgreesOnTheSmallBookAndTheCheckCanFail() throws {

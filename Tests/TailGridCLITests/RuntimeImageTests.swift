@@ -8,23 +8,10 @@ import TailGridTestSupport
 /// the host's result. Not root: the script says SKIPPED and why; as root it must pass.
 @Suite struct RuntimeImageTests {
     @Test func theRuntimeStageRunsAJobFromTheDerivedLibrariesAlone() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-runtime-image.sh").path,
-                             TailGridExecutable.url.path]
-        process.currentDirectoryURL = TailGridExecutable.repositoryRoot
-        let log = NSTemporaryDirectory() + "tailgrid-test-runtime-image-\(UUID().uuidString).log"
-        guard FileManager.default.createFile(atPath: log, contents: nil) else { throw TestFailure("cannot create \(log)") }
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let (status, output) = try ScriptRun.run("/bin/bash", [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-runtime-image.sh").path,
+                                                               TailGridExecutable.url.path])
         print(output.split(separator: "\n").last ?? "")
-        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(status == 0, "\(output)")
         #expect(output.contains("runtime-libs: ") && output.contains(" libraries covered by "), "\(output)")
         if getuid() == 0 {
             #expect(output.contains("test-runtime-image: PASSED"), "root can build the runtime stage here: \(output)")
