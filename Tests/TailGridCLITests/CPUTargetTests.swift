@@ -12,12 +12,17 @@ import TailGridTestSupport
     /// Instructions on 256-bit registers in the numeric kernels' functions (TailGridNumerics,
     /// TailGridMarket, TailGridEngine): the code TAILGRID_TARGET_CPU builds. (BoringSSL, linked
     /// in too, carries AVX2 assembly chosen at run time in either build.)
-    static func wideInstructions(_ path: String) throws -> Int {
-        let (_, output) = try ScriptRun.run("/bin/sh", ["-c", "objdump -d --no-show-raw-insn '\(path)' | awk '/^[0-9a-f]+ <.*>:$/ { own = ($0 ~ /TailGrid(Numerics|Engine|Market)/); next } own && /%ymm/ { n++ } END { print n + 0 }'"])
+    static func wideInstructions(_ path: String) async throws -> Int {
+        let (_, output) = try await ScriptRun.run("/bin/sh", ["-c", "objdump -d --no-show-raw-insn '\(path)' | awk '/^[0-9a-f]+ <.*>:$/ { own = ($0 ~ /TailGrid(Numerics|Engine|Market)/); next } own && /%ymm/ { n++ } END { print n + 0 }'"])
         return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
-    @Test func genericAndHaswellBuildsGiveTheSameBits() throws {
+    /// `tailgrid` to its end, off the cooperative pool (`OffPool`).
+    static func run(_ arguments: [String], executable: URL = TailGridExecutable.url) async throws -> TailGridProcess.Outcome {
+        try await OffPool.run { try TailGridProcess.run(arguments, executable: executable) }
+    }
+
+    @Test func genericAndHaswellBuildsGiveTheSameBits() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.generic) else {
             if ProcessInfo.processInfo.environment["TAILGRID_REQUIRE_GENERIC_BUILD"] == "1" {
                 Issue.record("no generic build at \(Self.generic): scripts/test.sh builds it")
@@ -27,13 +32,13 @@ import TailGridTestSupport
             return
         }
         // Two different programs: the Haswell kernels use ymm registers, the generic ones none.
-        #expect(try Self.wideInstructions(TailGridExecutable.url.path) > 1000)
-        #expect(try Self.wideInstructions(Self.generic) == 0)
+        #expect(try await Self.wideInstructions(TailGridExecutable.url.path) > 1000)
+        #expect(try await Self.wideInstructions(Self.generic) == 0)
 
         let folder = NSTemporaryDirectory() + "tailgrid-cpu-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let book = folder + "/book"
-        let synth = try TailGridProcess.run(["synth", "--accounts", "200", "--expiries", "4", "--strikes", "9", "--seed", "11",
+        let synth = try await Self.run(["synth", "--accounts", "200", "--expiries", "4", "--strikes", "9", "--seed", "11",
                                              "--scenarios", "50000", "--out", book])
         #expect(synth.status == 0, "\(synth.standardError)")
         // Student-t and Gaussian books, smiles, stress grids, a coin-margined account, the
@@ -47,7 +52,7 @@ import TailGridTestSupport
             var outputs: [String] = []
             for (name, binary) in [("haswell", TailGridExecutable.url), ("generic", URL(fileURLWithPath: Self.generic))] {
                 let out = "\(folder)/\(index)-\(name)"
-                let run = try TailGridProcess.run(["run", job, "--out", out, "--quiet"] + extra, executable: binary)
+                let run = try await Self.run(["run", job, "--out", out, "--quiet"] + extra, executable: binary)
                 #expect(run.status == 0, "\(name) \(job): \(run.standardError)")
                 let result = ResultText.comparable(try String(contentsOfFile: out + "/result.json", encoding: .utf8))
                 let explanation = extra.isEmpty ? "" : try String(contentsOfFile: out + "/explain.json", encoding: .utf8)

@@ -7,8 +7,8 @@ import TailGridTestSupport
 /// and the Swift runtime libraries, and runs a job as the manifests' non-root user with
 /// the host's result. Not root: the script says SKIPPED and why; as root it must pass.
 @Suite struct RuntimeImageTests {
-    @Test func theRuntimeStageRunsAJobFromTheDerivedLibrariesAlone() throws {
-        let (status, output) = try ScriptRun.run("/bin/bash", [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-runtime-image.sh").path,
+    @Test func theRuntimeStageRunsAJobFromTheDerivedLibrariesAlone() async throws {
+        let (status, output) = try await ScriptRun.run("/bin/bash", [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-runtime-image.sh").path,
                                                                TailGridExecutable.url.path])
         print(output.split(separator: "\n").last ?? "")
         #expect(status == 0, "\(output)")

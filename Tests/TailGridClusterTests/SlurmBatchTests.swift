@@ -6,8 +6,8 @@ import TailGridTestSupport
 /// apt when it can be), its result against `run --workers 0`. A machine that cannot run
 /// Slurm prints why and the test says so; it never passes silently.
 @Suite struct SlurmBatchTests {
-    @Test func theSbatchRunsUnderSlurm() throws {
-        let (status, output) = try ScriptRun.run("/bin/bash", [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-slurm.sh").path,
+    @Test func theSbatchRunsUnderSlurm() async throws {
+        let (status, output) = try await ScriptRun.run("/bin/bash", [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-slurm.sh").path,
                                                                TailGridExecutable.url.path])
         print(output.split(separator: "\n").last ?? "")
         #expect(status == 0, "\(output)")
