@@ -205,6 +205,12 @@ public final class Coordinator: Sendable {
                 throw ClusterError(.notFound, "no job '\(Wire.shown(id))'")
             }
             continuation.yield(status)
+            // After shutdown a watcher gets the status and the end of the stream, as the
+            // watchers open then did (the client reconnects to the successor).
+            if state.closed {
+                continuation.finish()
+                return 0
+            }
             if job.phase.isFinished {
                 continuation.finish()
                 return 0
@@ -307,6 +313,7 @@ public final class Coordinator: Sendable {
     public func shutdown() -> Int {
         let unfinished = (try? transition { state, now in
             state.accepting = false
+            state.closed = true
             let unfinished = state.unfinishedJobs
             if state.journaling {
                 for id in state.jobs.keys { state.revokeLeases(ofJob: id) }
@@ -346,11 +353,13 @@ public final class Coordinator: Sendable {
 
     // MARK: Workers
 
-    /// A worker joined; `outbound` carries what the coordinator sends it. Nil when the
-    /// worker's name is quarantined.
+    /// A worker joined; `outbound` carries what the coordinator sends it. Throws `.refused`
+    /// when the worker's name is quarantined, `.unavailable` after shutdown.
     func register(name: String, slots: Int, machine: ResultDocument.Provenance,
-                  outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation) -> UInt64? {
-        (try? transition { state, now in state.register(name: name, slots: slots, machine: machine, outbound: outbound, now: now) }) ?? nil
+                  outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation) throws(ClusterError) -> UInt64 {
+        try transition { state, now throws(ClusterError) in
+            try state.register(name: name, slots: slots, machine: machine, outbound: outbound, now: now)
+        }
     }
 
     func unregister(worker: UInt64, reason: String) {

@@ -5,12 +5,16 @@ import TailGridProtocol
 
 /// Transitions of workers: joining, leaving, falling silent, offending, quarantined.
 extension CoordinatorState {
-    /// A worker joined; nil when its name is quarantined.
+    /// A worker joined. Refused when its name is quarantined, and after shutdown (a
+    /// stream opened then would keep the server's graceful shutdown waiting forever).
     mutating func register(name: String, slots: Int, machine: ResultDocument.Provenance, outbound: Outbound,
-                           now: ContinuousClock.Instant) -> UInt64? {
+                           now: ContinuousClock.Instant) throws(ClusterError) -> UInt64 {
+        guard !closed else {
+            throw ClusterError(.unavailable, "the coordinator is shutting down; join its successor")
+        }
         guard !quarantined.contains(name) else {
             log("refused worker '\(name)': it is quarantined", .warning)
-            return nil
+            throw ClusterError(.refused, "worker '\(name)' is quarantined by this coordinator")
         }
         let id = nextWorker
         nextWorker += 1

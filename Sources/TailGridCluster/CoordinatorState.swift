@@ -176,6 +176,9 @@ struct CoordinatorState {
 
     let configuration: CoordinatorConfiguration
     var accepting = true
+    /// Shut down: every stream was closed, and no worker or watcher may open a new one
+    /// (the server's graceful shutdown waits for open calls to end).
+    var closed = false
     var jobs: [String: Job] = [:]
     var sequence = 0
     var workers: [UInt64: Worker] = [:]

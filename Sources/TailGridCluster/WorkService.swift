@@ -64,8 +64,11 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
                     let machine = ResultDocument.Provenance(
                         engineVersion: EngineVersion.current, openblasConfig: Wire.shown(hello.openblasConfig, limit: 200),
                         openblasCore: Wire.shown(hello.openblasCore, limit: 60), host: Wire.shown(hello.host.isEmpty ? peer : hello.host, limit: 120))
-                    guard let id = coordinator.register(name: name, slots: Int(clamping: hello.slots), machine: machine, outbound: continuation) else {
-                        throw RPCError(code: .permissionDenied, message: "worker '\(name)' is quarantined by this coordinator")
+                    let id: UInt64
+                    do {
+                        id = try coordinator.register(name: name, slots: Int(clamping: hello.slots), machine: machine, outbound: continuation)
+                    } catch let error as ClusterError {
+                        throw RPCError(code: error.code == .unavailable ? .unavailable : .permissionDenied, message: error.message)
                     }
                     registered.worker.withLock { $0 = id }
                     worker = id

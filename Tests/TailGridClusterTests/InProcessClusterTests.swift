@@ -5,6 +5,7 @@ import Testing
 import TailGridCluster
 import TailGridEngine
 import TailGridJob
+import TailGridJournal
 import TailGridProtocol
 
 /// The scheduling tests over in-process transports: fast, and free to reach inside.
@@ -181,6 +182,36 @@ struct InProcessClusterTests {
             #expect((refusal?.message.count ?? 0) < 400, "a hostile version string is not echoed whole")
         }
         #expect(cluster.coordinator.liveWorkers == 0)
+    }
+
+    /// After shutdown no stream may open: a worker reconnecting at that moment (CI saw one
+    /// join 0.1 s after "workers released") would keep the server's graceful shutdown, and
+    /// the coordinator process, waiting forever. It gets UNAVAILABLE and tries the
+    /// successor; a watcher gets the status and the end of its stream.
+    @Test func nothingJoinsOrWatchesAfterShutdown() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
+        cluster.coordinator.shutdown()
+        let refusal = try await FakeWorker.helloWithVersion(Tailgrid_V1_ProtocolVersion.current.rawValue, over: cluster.connection())
+        #expect(refusal?.code == .unavailable)
+        #expect(refusal?.message.contains("shutting down") == true, "\(String(describing: refusal))")
+        #expect(cluster.coordinator.liveWorkers == 0)
+        #expect(try cluster.coordinator.status(job: id).state == .failed, "without a journal shutdown interrupts the job")
+
+        // With a journal the job stays queued through shutdown: a watcher opened then gets
+        // its status and the end of the stream, not a registration nothing would finish.
+        let folder = NSTemporaryDirectory() + "tailgrid-closed-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let journaled = Coordinator(journal: try Journal(folder: folder))
+        let kept = try journaled.submit(try ClusterJobs.quickstart).jobID
+        journaled.shutdown()
+        let watch = try journaled.watch(job: kept)
+        // Checked before reading: a registered watcher would never be finished.
+        try #require(journaled.watcherCount == 0)
+        var seen: [Tailgrid_V1_JobStatus.State] = []
+        for await status in watch { seen.append(status.state) }
+        #expect(seen == [.queued])
     }
 
     @Test func wrongTokenIsUnauthenticatedAndHealthIsOpen() async throws {
