@@ -61,8 +61,9 @@ let package = Package(
         .target(name: "TailGridCalibration"),
         // report.html: a self-contained page of SVG charts from the result documents.
         .target(name: "TailGridReport", dependencies: ["TailGridJob", .product(name: "Mustache", package: "swift-mustache")]),
-        // Backtest statistics: coverage tests, the Basel traffic light, ES backtests.
-        .target(name: "TailGridBacktest"),
+        // Backtests: the job re-dated to each day of history, its margin against the
+        // realised loss, and the statistics (coverage tests, the Basel traffic light, ES).
+        .target(name: "TailGridBacktest", dependencies: ["TailGridJob", "TailGridEngine", "TailGridCalibration"]),
         // Synthetic Deribit-like books of any size (tailgrid synth), deterministic by seed.
         .target(name: "TailGridSynth"),
         // Scenarios, revaluation, chunk summaries, merge, margin.
@@ -113,7 +114,8 @@ let package = Package(
         .executableTarget(
             name: "tailgrid",
             dependencies: [
-                "TailGridJob", "TailGridEngine", "TailGridCluster", "TailGridJournal", "TailGridReport", "TailGridSynth",
+                "TailGridJob", "TailGridEngine", "TailGridCluster", "TailGridJournal", "TailGridReport", "TailGridSynth", "TailGridBacktest",
+                "TailGridCalibration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -129,7 +131,7 @@ let package = Package(
         .testTarget(name: "TailGridNumericsTests", dependencies: ["TailGridNumerics"]),
         .testTarget(name: "TailGridMarketTests", dependencies: ["TailGridMarket", "TailGridNumerics"]),
         .testTarget(name: "TailGridCalibrationTests", dependencies: ["TailGridCalibration", "TailGridTestSupport"]),
-        .testTarget(name: "TailGridBacktestTests", dependencies: ["TailGridBacktest"]),
+        .testTarget(name: "TailGridBacktestTests", dependencies: ["TailGridBacktest", "TailGridJob", "TailGridCalibration", "TailGridTestSupport"]),
         .testTarget(name: "TailGridSynthTests", dependencies: ["TailGridSynth", "TailGridJob", "TailGridTestSupport"]),
         .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridCalibration", "TailGridTestSupport"]),
         .testTarget(name: "TailGridJournalTests", dependencies: ["TailGridJournal", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -38,7 +38,8 @@ extension JobDecoder {
         let mapping = try field.mapping(allowed: ["prices", "as_of", "lookback_days", "method", "lambda", "fill"])
         let valuationDay = Int((valuationTime.timeIntervalSince1970 / 86_400).rounded(.down))
         var asOf = valuationDay - 1
-        if let asOfField = mapping.optional("as_of") {
+        // A backtest day's calibration ends the day before it, whatever as_of says.
+        if backtestDay == nil, let asOfField = mapping.optional("as_of") {
             guard let day = CalendarDay.day(try asOfField.string()) else {
                 throw asOfField.error("expected a date like 2025-02-19, got \(asOfField.shown)")
             }

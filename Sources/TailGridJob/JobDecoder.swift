@@ -14,6 +14,12 @@ struct JobDecoder {
         var market: MarketData
         var calibration: CalibrationReport?
         var previous: PreviousResult?
+        /// The market instruments are checked against (expired, known underlying): the
+        /// written valuation time, even when a backtest re-dates the job.
+        var instrumentMarket: MarketData
+        /// A backtest's rebase of the book and what re-dating found; nil otherwise.
+        var rebase: BookRebase?
+        var backtest: BacktestDay.Outcome?
     }
 
     /// The model as written, before the market (fhs needs the calibration window).
@@ -25,9 +31,12 @@ struct JobDecoder {
     let file: String
     /// Reads a file the job refers to (market file, price files).
     let readInput: (JobInputRequest) throws(JobError) -> Data
+    /// Set for a backtest: the job re-dated to that day (`BacktestDay`).
+    let backtestDay: BacktestDay?
 
-    init(file: String, readInput: @escaping (JobInputRequest) throws(JobError) -> Data) {
+    init(file: String, backtestDay: BacktestDay? = nil, readInput: @escaping (JobInputRequest) throws(JobError) -> Data) {
         self.file = file
+        self.backtestDay = backtestDay
         self.readInput = readInput
     }
 
@@ -38,7 +47,8 @@ struct JobDecoder {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), !name.hasPrefix(".") else {
             throw nameField.error("expected a name of letters, digits, '.', '_' and '-' (it names the output folder), got '\(name)'")
         }
-        let valuationTime = try Self.timestamp(try top.required("valuation_time"))
+        let writtenValuationTime = try Self.timestamp(try top.required("valuation_time"))
+        let valuationTime = backtestDay?.valuationTime(redating: writtenValuationTime) ?? writtenValuationTime
         let seed = try top.required("seed").unsigned64()
         let scenariosField = try top.required("scenarios")
         let scenarios = try scenariosField.integer(in: 1...JobFile.maxScenarios)
@@ -70,7 +80,19 @@ struct JobDecoder {
         if case .filteredHistorical = modelSpec { historical = true }
         let decodedMarket = try market(marketField, valuationTime: valuationTime, dataDirectory: dataDirectory,
                                        historical: historical)
-        let market = decodedMarket.market
+        var market = decodedMarket.market
+        var instrumentMarket = market
+        var redated: (rebase: BookRebase, outcome: BacktestDay.Outcome)?
+        if let backtestDay {
+            redated = try Self.redate(&market, to: backtestDay, calibration: decodedMarket.calibration?.prices,
+                                      written: writtenValuationTime, horizonDays: horizonDays, field: marketField, horizonField: try top.required("horizon_days"))
+            do {
+                instrumentMarket = try MarketData(valuationTime: writtenValuationTime, rate: market.rate,
+                                                  underlyings: market.underlyings, stablecoins: market.stablecoins)
+            } catch {
+                throw marketField.error(error.message)
+            }
+        }
         let factorCount = EngineJob.factors(of: market).count
         if let stepsField, factorCount * steps > EngineJob.maxDrawsPerScenario {
             throw stepsField.error("\(factorCount) factors x \(steps) steps is \(factorCount * steps) draws per scenario; at most \(EngineJob.maxDrawsPerScenario)")
@@ -117,7 +139,8 @@ struct JobDecoder {
                                                           dataDirectory: dataDirectory))
         } ?? MarginPolicy()
         let aggregation = try top.optional("aggregation")?.choice(PositionMatrix.Mode.self) ?? .automatic
-        let previous = try top.optional("previous_result").map { field throws(JobError) in
+        // A backtest tests the scenario model: no previous result, no stress (below).
+        let previous = backtestDay != nil ? nil : try top.optional("previous_result").map { field throws(JobError) in
             let reference = try field.string()
             let bytes = try readInput(JobInputRequest(kind: .previousResult, reference: reference, field: field,
                                                       dataDirectory: dataDirectory))
@@ -125,10 +148,10 @@ struct JobDecoder {
         }
         let positionsFile = try top.optional("positions_file").map { field throws(JobError) in (try field.string(), field) }
         let accountsField = try top.required("accounts")
-        let accounts = try Self.accounts(accountsField, market: market, haircuts: haircuts, convention: margin.collateral)
+        let accounts = try Self.accounts(accountsField, market: instrumentMarket, haircuts: haircuts, convention: margin.collateral)
         guard !accounts.isEmpty else { throw accountsField.error("expected at least one account") }
 
-        let stress = try top.optional("stress").map { field throws(JobError) in
+        let stress = backtestDay != nil ? DecodedStress() : try top.optional("stress").map { field throws(JobError) in
             try self.stress(field, context: StressContext(market: market, horizonDays: horizonDays, valuationTime: valuationTime,
                                                           calibrationPrices: decodedMarket.calibration?.prices,
                                                           dataDirectory: dataDirectory, historicalModel: historical))
@@ -140,7 +163,8 @@ struct JobDecoder {
             accounts: accounts, margin: margin, aggregation: aggregation, steps: steps, stress: stress.test,
             dependence: stress.dependence)
         return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market,
-                       calibration: calibrationReport, previous: previous)
+                       calibration: calibrationReport, previous: previous, instrumentMarket: instrumentMarket,
+                       rebase: redated?.rebase, backtest: redated?.outcome)
     }
 
     // MARK: Fields

@@ -24,9 +24,11 @@ public enum JobFile {
     /// market files relative to the job's folder, price files relative to `dataDirectory`
     /// (the command line's `--data-dir`), else to the job's `data_dir` (itself relative to
     /// the job's folder), else to the folder of the file that names them.
-    public static func load(path: String, dataDirectory: String? = nil) throws(JobError) -> LoadedJob {
+    /// With `backtestDay`, the job is re-dated to that day (`BacktestDay`): its files need
+    /// to cover that day, not the written valuation time.
+    public static func load(path: String, dataDirectory: String? = nil, backtestDay: BacktestDay? = nil) throws(JobError) -> LoadedJob {
         let bytes = try read(path, field: nil, referencedFrom: nil)
-        return try parse(jobBytes: bytes, path: path, readPositions: { reference, field throws(JobError) in
+        return try parse(jobBytes: bytes, path: path, backtestDay: backtestDay, readPositions: { reference, field throws(JobError) in
             try read(resolve(reference, relativeTo: path), field: field, referencedFrom: path)
         }, readInput: { request throws(JobError) in
             let resolved: String
@@ -49,9 +51,11 @@ public enum JobFile {
     /// Checks a job from its bytes, as a coordinator or worker receives it; `positions`
     /// are the bytes of the positions file, if the job names one, `inputs` those of its
     /// market and price files.
-    public static func parse(jobBytes: Data, path: String, positions: Data?, inputs: [JobInput] = []) throws(JobError) -> LoadedJob {
+    /// With `backtestDay`, the job is re-dated to that day (`BacktestDay`).
+    public static func parse(jobBytes: Data, path: String, positions: Data?, inputs: [JobInput] = [],
+                             backtestDay: BacktestDay? = nil) throws(JobError) -> LoadedJob {
         let byKey = Dictionary(inputs.map { ($0.key, $0.bytes) }, uniquingKeysWith: { first, _ in first })
-        return try parse(jobBytes: jobBytes, path: path, readPositions: { reference, field throws(JobError) in
+        return try parse(jobBytes: jobBytes, path: path, backtestDay: backtestDay, readPositions: { reference, field throws(JobError) in
             guard let positions else {
                 throw JobError(.missingInput, file: path, field: field.path, line: field.line,
                                "the job names positions_file '\(reference)' but its bytes were not sent")
@@ -91,14 +95,14 @@ public enum JobFile {
         return root
     }
 
-    static func parse(jobBytes bytes: Data, path: String,
+    static func parse(jobBytes bytes: Data, path: String, backtestDay: BacktestDay? = nil,
                       readPositions: (String, YAMLField) throws(JobError) -> Data,
                       readInput: @escaping (JobInputRequest) throws(JobError) -> Data) throws(JobError) -> LoadedJob {
         let root = try compose(bytes, file: path, what: "a YAML mapping (see README, 'Job file')")
         var hasher = SHA256()
         hasher.update(data: bytes)
         var inputs: [JobInput] = []
-        var decoder = JobDecoder(file: path) { request throws(JobError) in
+        var decoder = JobDecoder(file: path, backtestDay: backtestDay) { request throws(JobError) in
             let bytes = try readInput(request)
             inputs.append(JobInput(kind: request.kind, reference: request.reference, bytes: bytes))
             return bytes
@@ -112,8 +116,9 @@ public enum JobFile {
             hasher.update(data: csvBytes)
             positionsBytes = csvBytes
             accounts = try PositionsFile.apply(csvBytes, file: positionsFile.value, to: accounts,
-                                               market: decoded.market)
+                                               market: decoded.instrumentMarket)
         }
+        if let rebase = decoded.rebase { accounts = rebase.apply(to: accounts) }
         for input in inputs { hasher.update(data: input.bytes) }
         var job = decoded.job
         job.accounts = accounts
@@ -126,7 +131,7 @@ public enum JobFile {
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return LoadedJob(engineJob: job, confidenceLabels: decoded.confidenceLabels, inputSHA256: digest, path: path,
                          jobBytes: bytes, positionsBytes: positionsBytes, inputs: inputs, calibration: decoded.calibration,
-                         previous: decoded.previous)
+                         previous: decoded.previous, backtest: decoded.backtest)
     }
 
     static func read(_ path: String, field: YAMLField?, referencedFrom: String?) throws(JobError) -> Data {

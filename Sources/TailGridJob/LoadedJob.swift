@@ -22,4 +22,7 @@ public struct LoadedJob: Sendable {
     public let calibration: CalibrationReport?
     /// The earlier result this run is compared against (`previous_result`).
     public let previous: PreviousResult?
+    /// The backtest day the job was re-dated to, its spots and realised move; nil for a
+    /// job as written.
+    public var backtest: BacktestDay.Outcome? = nil
 }

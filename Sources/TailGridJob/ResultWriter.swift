@@ -58,7 +58,7 @@ public enum ResultWriter {
     /// (RFC 4180), and prefixed with `'` when it starts with `=`, `+`, `-`, `@`, tab or
     /// carriage return, so that a spreadsheet never reads it as a formula (OWASP's rule
     /// against CSV injection).
-    static func csvField(_ text: String) -> String {
+    public static func csvField(_ text: String) -> String {
         var text = text
         if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
         guard text.contains(where: { ",\"\n\r".contains($0) }) else { return text }
@@ -66,7 +66,8 @@ public enum ResultWriter {
     }
 
     /// The files a result folder may hold: the folder is replaced as a whole.
-    public static let resultFiles: Set<String> = ["result.json", "accounts.csv", "explain.json", "contributions.csv", "report.html"]
+    public static let resultFiles: Set<String> = ["result.json", "accounts.csv", "explain.json", "contributions.csv", "report.html",
+                                                  "backtest.json", "backtest.csv"]
 
     /// Writes the files named by `files` as the folder `folder`, atomically as a set: they
     /// are written in full into a fresh sibling folder, which then replaces `folder` by

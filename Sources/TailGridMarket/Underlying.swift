@@ -6,7 +6,7 @@ import Foundation
 /// of its implied vols (`volOfVol`), its basis (`carryVol`) and its skew (`skewVol`).
 public struct Underlying: Sendable, Hashable {
     public let symbol: String
-    public let spot: Double
+    public private(set) var spot: Double
     public let vol: Double
     /// Annualised vol of the implied-vol factor; nil keeps implied vols fixed.
     public let volOfVol: Double?
@@ -81,6 +81,16 @@ public struct Underlying: Sendable, Hashable {
         try Self.check(scenarioVol: scenarioVol, symbol: symbol)
         var copy = self
         copy.scenarioVol = scenarioVol
+        return copy
+    }
+
+    /// The same coin at another spot (a backtest re-dates the market to a day in history).
+    public func withSpot(_ spot: Double) throws(MarketError) -> Underlying {
+        guard spot.isFinite, spot > 0 else {
+            throw MarketError(.badMarketData, "\(symbol): spot must be a positive number, got \(spot)")
+        }
+        var copy = self
+        copy.spot = spot
         return copy
     }
 

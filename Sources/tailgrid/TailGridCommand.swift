@@ -17,7 +17,7 @@ struct TailGridCommand: AsyncParsableCommand {
             (status, wait, result).
             """,
         version: EngineVersion.current,
-        subcommands: [RunCommand.self, ExplainCommand.self, WhatIfCommand.self, ValidateCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+        subcommands: [RunCommand.self, ExplainCommand.self, WhatIfCommand.self, BacktestCommand.self, ValidateCommand.self, CoordinatorCommand.self, WorkerCommand.self,
                       SubmitCommand.self, StatusCommand.self, WaitCommand.self, ResultCommand.self, CancelCommand.self, ListCommand.self, HealthCommand.self, SynthCommand.self]
     )
 
