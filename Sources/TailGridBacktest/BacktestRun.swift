@@ -20,6 +20,8 @@ public struct BacktestRun: Sendable {
 
     /// The most days one backtest computes (40 years daily).
     public static let maxDays = 14_610
+    /// The most account-days one backtest keeps (about 1 GB of backtest.csv).
+    public static let maxFigures = 10_000_000
 
     public init(from: Int, to: Int, step: Int, scenarios: Int? = nil, threads: Int) throws(BacktestError) {
         guard from <= to else {
@@ -75,6 +77,10 @@ public struct BacktestRun: Sendable {
 
     /// Every day, then the statistics per account. `progress` hears (days done, days).
     public func run(_ job: LoadedJob, progress: (Int, Int) -> Void = { _, _ in }) throws(BacktestError) -> BacktestSummary {
+        let figures = days.count.multipliedReportingOverflow(by: job.engineJob.accounts.count)
+        guard !figures.overflow, figures.partialValue <= Self.maxFigures else {
+            throw BacktestError("\(days.count) days x \(job.engineJob.accounts.count) accounts is more than one backtest keeps (\(Self.maxFigures) account-days, each a line of backtest.csv); widen --step, shorten the range or backtest fewer accounts")
+        }
         var results: [BacktestDayResult] = []
         results.reserveCapacity(days.count)
         for day in days {
