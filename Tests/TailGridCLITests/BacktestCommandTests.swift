@@ -37,7 +37,7 @@ import TailGridTestSupport
     }
 
     static func run(_ arguments: [String]) async throws -> TailGridProcess.Outcome {
-        try await OffPool.run { try TailGridProcess.run(arguments) }
+        try await TailGridProcess.run(arguments)
     }
 
     /// Weekly over 2021 H1: 26 days, two accounts; the JSON's counts are the CSV's rows.

@@ -19,7 +19,7 @@ import TailGridTestSupport
 
     /// `tailgrid` to its end, off the cooperative pool (`OffPool`).
     static func run(_ arguments: [String], executable: URL = TailGridExecutable.url) async throws -> TailGridProcess.Outcome {
-        try await OffPool.run { try TailGridProcess.run(arguments, executable: executable) }
+        try await TailGridProcess.run(arguments, executable: executable)
     }
 
     @Test func genericAndHaswellBuildsGiveTheSameBits() async throws {

@@ -11,12 +11,12 @@ import TailGridTestSupport
         try JSONDecoder().decode(ResultDocument.self, from: Data(contentsOf: folder.appendingPathComponent("result.json")))
     }
 
-    @Test func endOfDayFHSJobRunsLocallyAndOnWorkersAlike() throws {
+    @Test func endOfDayFHSJobRunsLocallyAndOnWorkersAlike() async throws {
         var bodies: [String] = []
         for workers in ["0", "2"] {
             let out = TailGridProcess.temporaryFolder()
             defer { try? FileManager.default.removeItem(at: out) }
-            let outcome = try TailGridProcess.run(["run", "jobs/eod-fhs.yaml", "--data-dir", SharedPriceData.folder.path,
+            let outcome = try await TailGridProcess.run(["run", "jobs/eod-fhs.yaml", "--data-dir", SharedPriceData.folder.path,
                                                    "--out", out.path, "--workers", workers, "--quiet"])
             #expect(outcome.status == 0, "\(outcome.standardError)")
             let document = try Self.decode(out)
@@ -31,10 +31,10 @@ import TailGridTestSupport
         #expect(bodies[0] == bodies[1], "bit-identical on 2 worker processes")
     }
 
-    @Test func withoutItsPriceFolderTheJobExits66NamingTheFile() throws {
+    @Test func withoutItsPriceFolderTheJobExits66NamingTheFile() async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let outcome = try TailGridProcess.run(["run", "jobs/eod-fhs.yaml", "--out", out.path])
+        let outcome = try await TailGridProcess.run(["run", "jobs/eod-fhs.yaml", "--out", out.path])
         #expect(outcome.status == 66)
         #expect(outcome.standardError.contains("BTC-USD.csv"), "\(outcome.standardError)")
         #expect(!FileManager.default.fileExists(atPath: out.path))

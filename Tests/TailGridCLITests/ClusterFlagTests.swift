@@ -20,8 +20,8 @@ import Testing
         return cases
     }()
 
-    @Test(arguments: cases) func refusedAsUsage(_ arguments: [String]) throws {
-        let outcome = try TailGridProcess.run(arguments)
+    @Test(arguments: cases) func refusedAsUsage(_ arguments: [String]) async throws {
+        let outcome = try await TailGridProcess.run(arguments)
         #expect(outcome.status == 64, "\(arguments): \(outcome.standardError)")
         #expect(!outcome.standardError.contains("unavailable"), "\(arguments) tried to connect: \(outcome.standardError)")
     }

@@ -9,10 +9,10 @@ struct CommandLineTests {
     }
 
     /// The quick-start job, through the real executable, from the repository root.
-    @Test func quickstartRunsAndWritesResults() throws {
+    @Test func quickstartRunsAndWritesResults() async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let outcome = try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--out", out.path])
+        let outcome = try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--out", out.path])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("account"))
         #expect(outcome.standardOutput.contains("alice"))
@@ -41,10 +41,10 @@ struct CommandLineTests {
     /// stress and minimum columns in the table, and IM's components adding up to IM.
     /// The overnight seller's 100 calls a third out of the money need at least 976,000
     /// (0.1 S each at S = 97,600), far above their ES.
-    @Test func deribitGridJobRunsAndItsComponentsAddUp() throws {
+    @Test func deribitGridJobRunsAndItsComponentsAddUp() async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let outcome = try TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--out", out.path])
+        let outcome = try await TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--out", out.path])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("stress") && outcome.standardOutput.contains("min"))
         let document = try decode(out)
@@ -63,12 +63,12 @@ struct CommandLineTests {
     }
 
     /// One thread or many: the same result.json, byte for byte, apart from the timing.
-    @Test func resultIsByteIdenticalAcrossThreadCounts() throws {
+    @Test func resultIsByteIdenticalAcrossThreadCounts() async throws {
         var bodies: [Data] = []
         for threads in ["1", "3"] {
             let out = TailGridProcess.temporaryFolder()
             defer { try? FileManager.default.removeItem(at: out) }
-            let outcome = try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--out", out.path, "--threads", threads, "--quiet"])
+            let outcome = try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--out", out.path, "--threads", threads, "--quiet"])
             #expect(outcome.status == 0, "\(outcome.standardError)")
             #expect(outcome.standardOutput.isEmpty)
             var document = try decode(out)
@@ -78,14 +78,14 @@ struct CommandLineTests {
         #expect(bodies[0] == bodies[1])
     }
 
-    @Test func validateAcceptsTheQuickstart() throws {
-        let outcome = try TailGridProcess.run(["validate", "jobs/quickstart.yaml"])
+    @Test func validateAcceptsTheQuickstart() async throws {
+        let outcome = try await TailGridProcess.run(["validate", "jobs/quickstart.yaml"])
         #expect(outcome.status == 0)
         #expect(outcome.standardOutput.contains("ok"))
     }
 
     /// Bad data: exit 65, the message names the file and the field, nothing is written.
-    @Test func brokenJobExits65AndWritesNothing() throws {
+    @Test func brokenJobExits65AndWritesNothing() async throws {
         let folder = TailGridProcess.temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -96,7 +96,7 @@ struct CommandLineTests {
         let out = folder.appendingPathComponent("out")
         for command in ["validate", "run"] {
             let arguments = command == "run" ? [command, job.path, "--out", out.path] : [command, job.path]
-            let outcome = try TailGridProcess.run(arguments)
+            let outcome = try await TailGridProcess.run(arguments)
             #expect(outcome.status == 65)
             #expect(outcome.standardError.contains("broken.yaml: accounts[0].positions[0].instrument"), "\(outcome.standardError)")
             #expect(outcome.standardError.contains("'Q' is not C or P"))
@@ -104,19 +104,19 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    @Test func missingJobExits66() throws {
-        let outcome = try TailGridProcess.run(["run", "no-such-job.yaml"])
+    @Test func missingJobExits66() async throws {
+        let outcome = try await TailGridProcess.run(["run", "no-such-job.yaml"])
         #expect(outcome.status == 66)
         #expect(outcome.standardError.contains("no-such-job.yaml: does not exist"))
     }
 
     @Test(arguments: [["run"], ["run", "jobs/quickstart.yaml", "--threads", "0"], ["frobnicate"]])
-    func badUsageExits64(arguments: [String]) throws {
-        #expect(try TailGridProcess.run(arguments).status == 64)
+    func badUsageExits64(arguments: [String]) async throws {
+        #expect(try await TailGridProcess.run(arguments).status == 64)
     }
 
-    @Test func unwritableOutputExits73() throws {
-        let outcome = try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--out", "/proc/tailgrid-cannot-write", "--quiet"])
+    @Test func unwritableOutputExits73() async throws {
+        let outcome = try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--out", "/proc/tailgrid-cannot-write", "--quiet"])
         #expect(outcome.status == 73)
     }
 
@@ -129,26 +129,26 @@ struct CommandLineTests {
         ["--lease-timeout", "nan"], ["--lease-timeout", "1e308"], ["--lease-timeout", "-1"], ["--max-attempts", "0"],
         ["--worker-token-file", "/dev/null"], ["--listen", "[::1]:99999"],
     ])
-    func badCoordinatorFlagsAreUsageErrors(_ flags: [String]) throws {
-        let outcome = try TailGridProcess.run(["coordinator", "--listen", "127.0.0.1:0"] + flags)
+    func badCoordinatorFlagsAreUsageErrors(_ flags: [String]) async throws {
+        let outcome = try await TailGridProcess.run(["coordinator", "--listen", "127.0.0.1:0"] + flags)
         #expect(outcome.status == 64, "\(flags): \(outcome.standardError)")
         #expect(!outcome.standardOutput.contains("listening on"))
     }
 
     /// The output folder is replaced as a whole, so one that holds other files (or the
     /// working folder itself) is refused with 73 and left as it was.
-    @Test func outputFolderWithOtherFilesIsRefused() throws {
+    @Test func outputFolderWithOtherFilesIsRefused() async throws {
         let folder = TailGridProcess.temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try "keep me".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         let job = TailGridProcess.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml").path
-        let outcome = try TailGridProcess.run(["run", job, "--out", folder.path, "--quiet"])
+        let outcome = try await TailGridProcess.run(["run", job, "--out", folder.path, "--quiet"])
         #expect(outcome.status == 73, "\(outcome.standardError)")
         #expect(outcome.standardError.contains("holds other files"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["notes.txt"])
         for odd in [".", "..", "", "/"] {
-            let here = try TailGridProcess.run(["run", job, "--out", odd, "--quiet"], in: folder)
+            let here = try await TailGridProcess.run(["run", job, "--out", odd, "--quiet"], in: folder)
             #expect(here.status == 73, "--out '\(odd)': \(here.standardError)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["notes.txt"])
@@ -158,21 +158,21 @@ struct CommandLineTests {
 /// `tailgrid synth` end to end: a book written at once that `run` accepts, and refusals
 /// with their exit codes.
 @Suite struct SynthCommandTests {
-    @Test func aSynthesisedBookRunsAndBadArgumentsAreRefused() throws {
+    @Test func aSynthesisedBookRunsAndBadArgumentsAreRefused() async throws {
         let folder = NSTemporaryDirectory() + "tailgrid-synth-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let made = try TailGridProcess.run(["synth", "--accounts", "20", "--expiries", "2", "--strikes", "4", "--seed", "1",
+        let made = try await TailGridProcess.run(["synth", "--accounts", "20", "--expiries", "2", "--strikes", "4", "--seed", "1",
                                             "--scenarios", "20000", "--out", folder + "/book"])
         #expect(made.status == 0, "\(made.standardError)")
         #expect(made.standardOutput.contains("20 accounts, 100 positions over 57 instruments of 3 coins"), "\(made.standardOutput)")
-        let run = try TailGridProcess.run(["run", folder + "/book/job.yaml", "--out", folder + "/out", "--quiet"])
+        let run = try await TailGridProcess.run(["run", folder + "/book/job.yaml", "--out", folder + "/out", "--quiet"])
         #expect(run.status == 0, "\(run.standardError)")
         let csv = try String(contentsOfFile: folder + "/out/accounts.csv", encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 21)
         // A folder with files in it is not overwritten.
-        let again = try TailGridProcess.run(["synth", "--accounts", "5", "--out", folder + "/book"])
+        let again = try await TailGridProcess.run(["synth", "--accounts", "5", "--out", folder + "/book"])
         #expect(again.status == 73 && again.standardError.contains("not empty"), "\(again.standardError)")
-        let unknown = try TailGridProcess.run(["synth", "--accounts", "5", "--underlyings", "BTC,FOO", "--out", folder + "/x"])
+        let unknown = try await TailGridProcess.run(["synth", "--accounts", "5", "--underlyings", "BTC,FOO", "--out", folder + "/x"])
         #expect(unknown.status == 64 && unknown.standardError.contains("--underlyings"), "\(unknown.standardError)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/x"))
     }

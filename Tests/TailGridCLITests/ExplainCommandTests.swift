@@ -15,10 +15,10 @@ import TailGridJob
     /// Explaining two quickstart accounts: the ES explained is the bit-identical ES of
     /// result.json (the run is the same), the lines add up to it, and contributions.csv
     /// holds the same lines.
-    @Test func explainWritesContributionsThatAddUpToTheResultsES() throws {
+    @Test func explainWritesContributionsThatAddUpToTheResultsES() async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let outcome = try TailGridProcess.run(["explain", "jobs/quickstart.yaml", "--account", "alice", "--account", "dave",
+        let outcome = try await TailGridProcess.run(["explain", "jobs/quickstart.yaml", "--account", "alice", "--account", "dave",
                                                "--out", out.path])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("alice: ES"))
@@ -45,14 +45,14 @@ import TailGridJob
 
     /// `run --explain` explains every account, and its result.json is byte for byte the
     /// one `run` writes apart from the elapsed time.
-    @Test func runExplainExplainsEveryAccountAndKeepsTheResult() throws {
+    @Test func runExplainExplainsEveryAccountAndKeepsTheResult() async throws {
         let plain = TailGridProcess.temporaryFolder(), explained = TailGridProcess.temporaryFolder()
         defer {
             try? FileManager.default.removeItem(at: plain)
             try? FileManager.default.removeItem(at: explained)
         }
-        #expect(try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--out", plain.path]).status == 0)
-        let outcome = try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--explain", "--out", explained.path])
+        #expect(try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--out", plain.path]).status == 0)
+        let outcome = try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--explain", "--out", explained.path])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let explanation = try Self.explanation(explained)
         #expect(explanation.accounts.map(\.id) == ["alice", "bob", "carol", "dave", "erin"])
@@ -71,10 +71,10 @@ import TailGridJob
         ["explain", "jobs/quickstart.yaml", "--account", "alice", "--threads", "0"],
         ["run", "jobs/quickstart.yaml", "--explain", "--workers", "2"],
     ])
-    func badRequestsExit64AndWriteNothing(arguments: [String]) throws {
+    func badRequestsExit64AndWriteNothing(arguments: [String]) async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let outcome = try TailGridProcess.run(arguments + ["--out", out.path])
+        let outcome = try await TailGridProcess.run(arguments + ["--out", out.path])
         #expect(outcome.status == 64, "\(outcome.standardError)")
         #expect(!outcome.standardError.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: out.path))

@@ -69,7 +69,7 @@ import TailGridTestSupport
     }
 
     /// The example batch's job file (in its ConfigMap) is a valid job.
-    @Test func theExampleBatchJobIsValid() throws {
+    @Test func theExampleBatchJobIsValid() async throws {
         let job = NSTemporaryDirectory() + "tailgrid-k8s-job-\(UUID().uuidString).yaml"
         defer { try? FileManager.default.removeItem(atPath: job) }
         let extract = """
@@ -80,7 +80,7 @@ import TailGridTestSupport
             """
         let extracted = try Self.python(extract, [Self.folder.appendingPathComponent("submit-job.yaml").path, job])
         #expect(extracted.status == 0, "\(extracted.output)")
-        let validated = try TailGridProcess.run(["validate", job])
+        let validated = try await TailGridProcess.run(["validate", job])
         #expect(validated.status == 0, "\(validated.standardError)")
     }
 

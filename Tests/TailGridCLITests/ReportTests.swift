@@ -12,7 +12,7 @@ import TailGridReport
     /// browser must not hang the suite; SIGTERM may be ignored by processes the tests
     /// start). The browser writes into a log file, not the pipes: helper processes it
     /// leaves behind would hold a pipe open.
-    static func screenshot(_ page: URL, into png: URL, height: Int) throws -> TailGridProcess.Outcome {
+    static func screenshot(_ page: URL, into png: URL, height: Int) async throws -> TailGridProcess.Outcome {
         let browser = try #require(chromium, "headless Chromium is needed: apt-get install chromium (scripts/test.sh installs it)")
         let profile = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: profile) }
@@ -20,7 +20,7 @@ import TailGridReport
         let command = ["timeout", "-s", "KILL", "120", browser, "--headless=new", "--no-sandbox", "--disable-gpu",
                        "--hide-scrollbars", "--user-data-dir=\(profile.path)", "--screenshot=\(png.path)",
                        "--window-size=1280,\(height)", page.absoluteString].map(Self.quoted).joined(separator: " ")
-        let outcome = try TailGridProcess.run(["-c", "\(command) > \(Self.quoted(log.path)) 2>&1"],
+        let outcome = try await TailGridProcess.run(["-c", "\(command) > \(Self.quoted(log.path)) 2>&1"],
                                               executable: URL(fileURLWithPath: "/bin/sh"))
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         return TailGridProcess.Outcome(status: outcome.status, standardOutput: "", standardError: String(text.suffix(2_000)))
@@ -30,18 +30,18 @@ import TailGridReport
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    static func check(_ png: URL) throws -> TailGridProcess.Outcome {
-        try TailGridProcess.run(["python3", TailGridProcess.repositoryRoot.appendingPathComponent("Tests/report/check_screenshot.py").path,
+    static func check(_ png: URL) async throws -> TailGridProcess.Outcome {
+        try await TailGridProcess.run(["python3", TailGridProcess.repositoryRoot.appendingPathComponent("Tests/report/check_screenshot.py").path,
                                  png.path], executable: URL(fileURLWithPath: "/usr/bin/env"))
     }
 
     /// The Deribit grid job, explained: every chart is drawn (histogram bars, the VaR and
     /// ES markers, the IM components, contribution and stress bars), counted by colour on
     /// the screenshot; a blank page fails the same check, so the check can fail.
-    @Test func reportRendersInChromium() throws {
+    @Test func reportRendersInChromium() async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let run = try TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--explain", "--quiet", "--out", out.path])
+        let run = try await TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--explain", "--quiet", "--out", out.path])
         #expect(run.status == 0, "\(run.standardError)")
         let page = out.appendingPathComponent("report.html")
         let html = try String(contentsOf: page, encoding: .utf8)
@@ -49,25 +49,25 @@ import TailGridReport
         #expect(html.components(separatedBy: "<svg class=\"histogram\"").count == 6)
 
         let png = out.appendingPathComponent("report.png")
-        let shot = try Self.screenshot(page, into: png, height: 6000)
+        let shot = try await Self.screenshot(page, into: png, height: 6000)
         #expect(shot.status == 0, "\(shot.standardError)")
-        let checked = try Self.check(png)
+        let checked = try await Self.check(png)
         #expect(checked.status == 0, "\(checked.standardOutput)\(checked.standardError)")
 
         let blank = out.appendingPathComponent("blank.html")
         try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: blank)
         let blankShot = out.appendingPathComponent("blank.png")
-        #expect(try Self.screenshot(blank, into: blankShot, height: 800).status == 0)
-        #expect(try Self.check(blankShot).status == 1)
+        #expect(try await Self.screenshot(blank, into: blankShot, height: 800).status == 0)
+        #expect(try await Self.check(blankShot).status == 1)
     }
 
     /// Account ids and stress names come from job files: markup in them is escaped, and
     /// numbers no result should hold (NaN, infinities, 1e308, empty histograms) give
     /// finite coordinates, never "nan" or "inf" in the SVG.
-    @Test func hostileTextAndNumbersAreSafe() throws {
+    @Test func hostileTextAndNumbersAreSafe() async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        #expect(try TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--quiet", "--out", out.path]).status == 0)
+        #expect(try await TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--quiet", "--out", out.path]).status == 0)
         var document = try JSONDecoder().decode(ResultDocument.self, from: Data(contentsOf: out.appendingPathComponent("result.json")))
         document.accounts[0].id = "<script>alert(1)</script>"
         document.accounts[1].id = "\"><img src=x onerror=alert(1)>"

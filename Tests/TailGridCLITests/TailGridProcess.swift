@@ -12,7 +12,14 @@ struct TailGridProcess {
     static let repositoryRoot = TailGridExecutable.repositoryRoot
     static let executable = TailGridExecutable.url
 
-    static func run(_ arguments: [String], in directory: URL = repositoryRoot, executable: URL = executable) throws -> Outcome {
+    /// Runs the executable to its end on a thread of its own (`OffPool`): a test waiting
+    /// for a child must not hold one of the cooperative pool's threads, which the
+    /// in-process cluster tests beside it need.
+    static func run(_ arguments: [String], in directory: URL = repositoryRoot, executable: URL = executable) async throws -> Outcome {
+        try await OffPool.run { try runBlocking(arguments, in: directory, executable: executable) }
+    }
+
+    static func runBlocking(_ arguments: [String], in directory: URL, executable: URL) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

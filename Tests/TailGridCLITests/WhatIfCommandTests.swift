@@ -6,14 +6,14 @@ import TailGridJob
 @Suite struct WhatIfCommandTests {
     /// Buying back part of alice's short calls: the JSON's "before" is result.json's
     /// alice (the account alone prices the same), equity stays, margin falls.
-    @Test func whatIfPrintsBeforeAndAfter() throws {
+    @Test func whatIfPrintsBeforeAndAfter() async throws {
         let out = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        #expect(try TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--out", out.path]).status == 0)
+        #expect(try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--out", out.path]).status == 0)
         let result = try JSONDecoder().decode(ResultDocument.self, from: Data(contentsOf: out.appendingPathComponent("result.json")))
         let alice = try #require(result.accounts.first { $0.id == "alice" })
 
-        let outcome = try TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice",
+        let outcome = try await TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice",
                                                "--add", "BTC-28MAR25-100000-C:4", "--json"])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let document = try JSONDecoder().decode(WhatIfDocument.self, from: Data(outcome.standardOutput.utf8))
@@ -23,7 +23,7 @@ import TailGridJob
         #expect(document.initialMarginChange == document.after.initialMargin - document.before.initialMargin)
         #expect(abs(document.after.equity - document.before.equity) <= 1e-9 * document.before.equity)
 
-        let table = try TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice",
+        let table = try await TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice",
                                              "--add", "BTC-PERPETUAL:-20000", "--add", "ETH-PERPETUAL:5000"])
         #expect(table.status == 0, "\(table.standardError)")
         #expect(table.standardOutput.contains("initial margin"))
@@ -36,8 +36,8 @@ import TailGridJob
         "BTC-PERPETUAL:1e308", "BTC-PERPETUAL:-1e308", "BTC-PERPETUAL:abc", "XRP-PERPETUAL:1", "BTC-01JAN20-100-C:1",
         "BTC-28MAR25-100000-Q:1", String(repeating: "A", count: 100_000) + ":1",
     ])
-    func badTradesExit64(trade: String) throws {
-        let outcome = try TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice", "--add", trade])
+    func badTradesExit64(trade: String) async throws {
+        let outcome = try await TailGridProcess.run(["whatif", "jobs/quickstart.yaml", "--account", "alice", "--add", trade])
         #expect(outcome.status == 64, "\(trade.prefix(40)): \(outcome.standardError)")
         #expect(outcome.standardError.contains("--add"))
         #expect(outcome.standardOutput.isEmpty)
@@ -49,8 +49,8 @@ import TailGridJob
         ["whatif", "jobs/quickstart.yaml", "--account", "", "--add", "BTC-PERPETUAL:1"],
         ["whatif", "jobs/quickstart.yaml", "--account", "alice", "--add", "BTC-PERPETUAL:1", "--threads", "-3"],
     ])
-    func badRequestsExit64(arguments: [String]) throws {
-        let outcome = try TailGridProcess.run(arguments)
+    func badRequestsExit64(arguments: [String]) async throws {
+        let outcome = try await TailGridProcess.run(arguments)
         #expect(outcome.status == 64, "\(outcome.standardError)")
         #expect(outcome.standardOutput.isEmpty)
     }
