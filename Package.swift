@@ -65,7 +65,7 @@ let package = Package(
         // realised loss, and the statistics (coverage tests, the Basel traffic light, ES).
         .target(name: "TailGridBacktest", dependencies: ["TailGridJob", "TailGridEngine", "TailGridCalibration"]),
         // Synthetic Deribit-like books of any size (tailgrid synth), deterministic by seed.
-        .target(name: "TailGridSynth"),
+        .target(name: "TailGridSynth", dependencies: ["TailGridNumerics"]),
         // Scenarios, revaluation, chunk summaries, merge, margin.
         .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration"],
                 swiftSettings: kernelSettings),
@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "TailGridSynthTests", dependencies: ["TailGridSynth", "TailGridJob", "TailGridTestSupport"]),
         .testTarget(name: "TailGridEngineTests", dependencies: ["TailGridEngine", "TailGridMarket", "TailGridNumerics", "TailGridCalibration", "TailGridTestSupport"]),
         .testTarget(name: "TailGridJournalTests", dependencies: ["TailGridJournal", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridNumerics", "TailGridTestSupport"]),
         // Helpers shared by the tests that run the built executable.
         .target(name: "TailGridTestSupport", path: "Tests/TailGridTestSupport"),
         .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob", "TailGridReport", "TailGridTestSupport"]),

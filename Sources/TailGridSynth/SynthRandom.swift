@@ -1,33 +1,22 @@
 import Foundation
+import TailGridNumerics
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a small generator whose stream is a pure
-/// function of its seed on every platform, so a book is the same bytes for the same seed
-/// anywhere. Not for cryptography, nor for the engine's scenarios (those use Philox).
+/// The draws a synthetic book is made of, from SplitMix64: a pure function of the seed on
+/// every platform, so a book is the same bytes for the same seed anywhere.
 struct SynthRandom {
-    var state: UInt64
+    var generator: SplitMix64
 
     init(seed: UInt64) {
-        state = seed
+        generator = SplitMix64(seed: seed)
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
-    /// Uniform in [0, 1), from the top 53 bits.
-    mutating func unit() -> Double {
-        Double(next() >> 11) * 0x1p-53
-    }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { generator.unit() }
 
-    /// Uniform in 0..<bound (bound > 0), by multiply-shift: the bias is below 2^-32 for the
-    /// bounds a book uses.
-    mutating func below(_ bound: Int) -> Int {
-        Int(((next() >> 32) &* UInt64(bound)) >> 32)
-    }
+    /// Uniform in 0..<bound (bound > 0).
+    mutating func below(_ bound: Int) -> Int { generator.below(bound) }
 
     /// One of `weights`' indices, with probability proportional to its weight.
     mutating func pick(weights: [Double]) -> Int {

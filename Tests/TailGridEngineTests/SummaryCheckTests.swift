@@ -102,7 +102,7 @@ struct SummaryCheckTests {
     /// A fixed budget of random mutations of honest summaries: the check and the merge never
     /// crash, and whatever passes still gives an estimate without trapping.
     @Test func randomMutationsNeverCrash() throws {
-        var random = SeededRandom(seed: 2026)
+        var random = SplitMix64(seed: 2026)
         var refused = 0
         for case_ in 0..<3000 {
             var merger = SummaryMerger(plan: Self.plan)
@@ -123,7 +123,7 @@ struct SummaryCheckTests {
         #expect(refused > 500, "mutations are refused: \(refused)")
     }
 
-    static func mutate(_ summary: inout ChunkSummary, _ random: inout SeededRandom) {
+    static func mutate(_ summary: inout ChunkSummary, _ random: inout SplitMix64) {
         let account = Int(random.next() % UInt64(summary.accounts.count))
         var target = summary.accounts[account]
         let extremes: [Double] = [.nan, .infinity, -.infinity, 0, -0.0, 1e308, -1e308, .leastNonzeroMagnitude, 1, -1]

@@ -3,6 +3,7 @@ import Testing
 import TailGridTestSupport
 import TailGridEngine
 import TailGridJob
+import TailGridNumerics
 
 /// Random mutations of valid job files, a fixed budget that runs in CI: the decoder
 /// either accepts (and then the engine can plan the job) or refuses with a JobError that
@@ -13,7 +14,7 @@ struct JobFilePropertyTests {
                          "&a x", "*a", "? x", "- y", ": ", "\"\\u0000\"", "\t", "\r\n", "#", "!!binary AAAA", "~", "null", "2025-13-40"]
 
     @Test func mutationsNeverCrash() throws {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var accepted = 0
         var refused = 0
         let base = Array(JobFolder.valid.utf8)

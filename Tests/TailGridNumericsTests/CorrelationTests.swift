@@ -21,9 +21,9 @@ struct CorrelationTests {
     /// L L^T = C on seeded random correlation matrices (built as normalised Gram matrices).
     @Test(arguments: [2, 5, 12, 40])
     func choleskyReproducesTheMatrix(dimension: Int) throws {
-        var generator = SplitMix(seed: UInt64(dimension))
+        var generator = SplitMix64(seed: UInt64(dimension))
         var vectors = DenseMatrix(rows: dimension, columns: dimension + 3)
-        for index in vectors.storage.indices { vectors.storage[index] = generator.unit() - 0.5 }
+        for index in vectors.storage.indices { vectors.storage[index] = generator.openUnit() - 0.5 }
         var gram = BLAS.multiply(vectors, vectors.transposed)
         let scale = (0..<dimension).map { 1 / gram[$0, $0].squareRoot() }
         for i in 0..<dimension { for j in 0..<dimension { gram[i, j] *= scale[i] * scale[j] } }

@@ -15,7 +15,7 @@ struct ExactSumTests {
     /// Any split and any order of the same addends gives the same bits.
     @Test(arguments: [1, 7, 64, 1000])
     func groupingAndOrderDoNotMatter(chunk: Int) {
-        var generator = SplitMix(seed: UInt64(chunk))
+        var generator = SplitMix64(seed: UInt64(chunk))
         let values = (0..<5000).map { _ in generator.wideDouble() }
         var whole = ExactSum()
         for value in values { whole.add(value) }
@@ -42,7 +42,7 @@ struct ExactSumTests {
 
     /// The canonical limbs survive a round trip, for negative sums too.
     @Test func limbsRoundTrip() {
-        var generator = SplitMix(seed: 5)
+        var generator = SplitMix64(seed: 5)
         for _ in 0..<200 {
             var sum = ExactSum()
             for _ in 0..<50 { sum.add(generator.wideDouble()) }
@@ -55,7 +55,7 @@ struct ExactSumTests {
     /// Against a reference: the exact rational sum of doubles with few significant bits,
     /// computed in integers, matches to the last bit of the double it rounds to.
     @Test func agreesWithIntegerArithmetic() {
-        var generator = SplitMix(seed: 9)
+        var generator = SplitMix64(seed: 9)
         var sum = ExactSum()
         var reference: Int64 = 0 // in units of 2^-20
         for _ in 0..<100_000 {
@@ -98,14 +98,14 @@ struct ExactSumTests {
     /// bands; blocks holding NaN, infinity or 2^124 fall back and mark the sum invalid.
     @Test(arguments: [1, 3, 255, 256, 257, 1000])
     func blocksAddLikeOneByOne(count: Int) {
-        var generator = SplitMix(seed: UInt64(count) &* 7919)
+        var generator = SplitMix64(seed: UInt64(count) &* 7919)
         func value() -> Double {
             switch generator.next() % 8 {
             case 0: return 0
             case 1: return -0.0
             case 2: return Double.leastNonzeroMagnitude * Double(generator.next() % 1000)
             case 3: return Double(sign: generator.next() & 1 == 0 ? .plus : .minus,
-                                  exponent: Int(generator.next() % 264) - 140, significand: 1 + generator.unit())
+                                  exponent: Int(generator.next() % 264) - 140, significand: 1 + generator.openUnit())
             default: return generator.wideDouble()
             }
         }
@@ -128,21 +128,10 @@ struct ExactSumTests {
     }
 }
 
-/// A small deterministic generator for test inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
+extension SplitMix64 {
     /// Doubles of either sign spread over magnitudes 1e-12 ... 1e12.
     mutating func wideDouble() -> Double {
-        let magnitude = Double.pow10(Int(next() % 25) - 12) * unit()
+        let magnitude = Double.pow10(Int(next() % 25) - 12) * openUnit()
         return next() & 1 == 0 ? magnitude : -magnitude
     }
 }

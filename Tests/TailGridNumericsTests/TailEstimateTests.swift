@@ -29,9 +29,9 @@ struct TailEstimateTests {
     /// Selecting with the bounded heap, in pieces, and merging equals sorting everything.
     @Test(arguments: [1, 13, 500, 4096])
     func selectionAndMergeEqualAFullSort(piece: Int) {
-        var generator = SplitMix(seed: UInt64(piece))
+        var generator = SplitMix64(seed: UInt64(piece))
         // Rounded losses force many ties, which must break by scenario index.
-        let losses = (0..<20_000).map { _ in (generator.unit() * 200).rounded() }
+        let losses = (0..<20_000).map { _ in (generator.openUnit() * 200).rounded() }
         let capacity = 700
         var merged: [TailLoss] = []
         for start in stride(from: 0, to: losses.count, by: piece) {
@@ -54,7 +54,7 @@ struct TailEstimateTests {
 
     /// ES >= VaR at every level, on seeded random tails.
     @Test func shortfallIsAtLeastValueAtRisk() {
-        var generator = SplitMix(seed: 99)
+        var generator = SplitMix64(seed: 99)
         for _ in 0..<50 {
             let n = 1000 + Int(generator.next() % 5000)
             let losses = (0..<n).map { _ in generator.wideDouble() }
