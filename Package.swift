@@ -60,7 +60,7 @@ let package = Package(
         // Price histories: return windows, EWMA / sample calibration, filtered historical blocks.
         .target(name: "TailGridCalibration"),
         // report.html: a self-contained page of SVG charts from the result documents.
-        .target(name: "TailGridReport", dependencies: ["TailGridJob", .product(name: "Mustache", package: "swift-mustache")]),
+        .target(name: "TailGridReport", dependencies: ["TailGridJob", "TailGridBacktest", .product(name: "Mustache", package: "swift-mustache")]),
         // Backtests: the job re-dated to each day of history, its margin against the
         // realised loss, and the statistics (coverage tests, the Basel traffic light, ES).
         .target(name: "TailGridBacktest", dependencies: ["TailGridJob", "TailGridEngine", "TailGridCalibration"]),
@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(name: "TailGridJobTests", dependencies: ["TailGridJob", "TailGridEngine", "TailGridMarket", "TailGridCalibration", "TailGridNumerics", "TailGridTestSupport"]),
         // Helpers shared by the tests that run the built executable.
         .target(name: "TailGridTestSupport", path: "Tests/TailGridTestSupport"),
-        .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob", "TailGridReport", "TailGridTestSupport"]),
+        .testTarget(name: "TailGridCLITests", dependencies: ["tailgrid", "TailGridJob", "TailGridReport", "TailGridBacktest", "TailGridTestSupport"]),
         .testTarget(
             name: "TailGridClusterTests",
             dependencies: [

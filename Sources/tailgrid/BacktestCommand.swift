@@ -3,6 +3,7 @@ import Foundation
 import TailGridBacktest
 import TailGridCalibration
 import TailGridJob
+import TailGridReport
 
 /// `tailgrid backtest JOB --from DAY --to DAY [--step N]`: the job's book held through
 /// history, its margin each day against the loss that followed (`BacktestRun`).
@@ -92,10 +93,11 @@ struct BacktestCommand: AsyncParsableCommand {
             } catch {
                 throw JobError(.internal, file: job, "cannot encode backtest.json: \(error)")
             }
-            try ResultWriter.write([("backtest.json", json), ("backtest.csv", document.csvData())], into: folder)
+            try ResultWriter.write([("backtest.json", json), ("backtest.csv", document.csvData()),
+                                    ("report.html", try BacktestReport.html(document))], into: folder)
             if !quiet {
                 print(Self.table(document))
-                print("wrote \(folder)/backtest.json, backtest.csv")
+                print("wrote \(folder)/backtest.json, backtest.csv, report.html")
             }
         } catch let error as JobError {
             throw CommandFailure.exit(error)

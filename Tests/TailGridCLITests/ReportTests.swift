@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TailGridBacktest
 import TailGridJob
 import TailGridReport
 
@@ -30,9 +31,9 @@ import TailGridReport
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    static func check(_ png: URL) async throws -> TailGridProcess.Outcome {
-        try await TailGridProcess.run(["python3", TailGridProcess.repositoryRoot.appendingPathComponent("Tests/report/check_screenshot.py").path,
-                                 png.path], executable: URL(fileURLWithPath: "/usr/bin/env"))
+    static func check(_ png: URL, backtest: Bool = false) async throws -> TailGridProcess.Outcome {
+        try await TailGridProcess.run(["python3", TailGridProcess.repositoryRoot.appendingPathComponent("Tests/report/check_screenshot.py").path]
+                                      + (backtest ? ["--backtest"] : []) + [png.path], executable: URL(fileURLWithPath: "/usr/bin/env"))
     }
 
     /// The Deribit grid job, explained: every chart is drawn (histogram bars, the VaR and
@@ -59,6 +60,63 @@ import TailGridReport
         let blankShot = out.appendingPathComponent("blank.png")
         #expect(try await Self.screenshot(blank, into: blankShot, height: 800).status == 0)
         #expect(try await Self.check(blankShot).status == 1)
+    }
+
+    /// A backtest over the March 2020 crash: its report draws the margin and VaR lines,
+    /// the realised losses and the exceptions (the crash is one for both accounts); the
+    /// same check fails on a blank page.
+    @Test func backtestReportRendersInChromium() async throws {
+        let folder = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let job = try BacktestCommandTests.write(BacktestCommandTests.job(), into: folder)
+        let out = folder.appendingPathComponent("out")
+        let run = try await TailGridProcess.run(["backtest", job, "--from", "2020-02-01", "--to", "2020-04-30", "--quiet",
+                                                 "--out", out.path])
+        #expect(run.status == 0, "\(run.standardError)")
+        let page = out.appendingPathComponent("report.html")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"))
+        #expect(html.components(separatedBy: "<svg class=\"backtest\"").count == 3)
+        #expect(html.contains("&#39;=short,puts") || html.contains("=short,puts"))
+        let png = out.appendingPathComponent("report.png")
+        #expect(try await Self.screenshot(page, into: png, height: 1200).status == 0)
+        let checked = try await Self.check(png, backtest: true)
+        #expect(checked.status == 0, "\(checked.standardOutput)\(checked.standardError)")
+
+        let blank = folder.appendingPathComponent("blank.html")
+        try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: blank)
+        let blankShot = folder.appendingPathComponent("blank.png")
+        #expect(try await Self.screenshot(blank, into: blankShot, height: 800).status == 0)
+        #expect(try await Self.check(blankShot, backtest: true).status == 1)
+    }
+
+    /// The backtest report with hostile ids and numbers no backtest should hold: escaped
+    /// text, finite coordinates.
+    @Test func backtestReportIsSafeWithHostileTextAndNumbers() async throws {
+        let folder = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let job = try BacktestCommandTests.write(BacktestCommandTests.job(), into: folder)
+        let out = folder.appendingPathComponent("out")
+        let run = try await TailGridProcess.run(["backtest", job, "--from", "2021-01-01", "--to", "2021-01-10", "--quiet",
+                                                 "--out", out.path])
+        #expect(run.status == 0, "\(run.standardError)")
+        var document = try JSONDecoder().decode(BacktestDocument.self, from: Data(contentsOf: out.appendingPathComponent("backtest.json")))
+        document.accounts[0].id = "<script>alert(1)</script>"
+        document.accounts[1].currency = "\"><img src=x onerror=alert(1)>"
+        document.job = "<b>job</b>"
+        document.days[0].accounts[0].realisedLoss = .nan
+        document.days[1].accounts[0].initialMargin = .infinity
+        document.days[2].accounts[1].valueAtRisk = -1e308
+        document.days[3].accounts[1].realisedLoss = 1e308
+        document.days.removeLast()
+        let html = String(decoding: try BacktestReport.html(document), as: UTF8.self)
+        #expect(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>job"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        for bad in ["nan,", ",nan", "inf,", ",inf", "=\"nan\"", "=\"inf\"", "\"nan", "\"-nan"] {
+            #expect(!html.contains(bad), "\(bad)")
+        }
+        document.days = []
+        _ = try BacktestReport.html(document)
     }
 
     /// Account ids and stress names come from job files: markup in them is escaped, and

@@ -3,7 +3,9 @@
 Counts the pixels of each chart's colours (exact RGB, as the report's SVG fills and
 strokes them) and fails unless every chart left its mark: histogram bars, the VaR and ES
 markers, the IM components bar, the contribution and stress bars. Prints the counts.
-Usage: check_screenshot.py PNG
+With --backtest, the backtest report's colours instead: the initial margin and VaR
+lines, the realised-loss points and the exceptions.
+Usage: check_screenshot.py [--backtest] PNG
 """
 import sys
 
@@ -18,15 +20,27 @@ COLOURS = {
     "gain bars": ((0x2E, 0x8B, 0x57), 300),
 }
 
+BACKTEST_COLOURS = {
+    "initial margin line": ((0x1F, 0x4E, 0x79), 1000),
+    "VaR line": ((0xE6, 0x7E, 0x22), 1000),
+    "realised loss points": ((0x3B, 0x6F, 0xB6), 300),
+    "exception points": ((0xC0, 0x39, 0x2B), 40),
+}
+
 
 def main():
-    image = Image.open(sys.argv[1]).convert("RGB")
+    arguments = sys.argv[1:]
+    colours = COLOURS
+    if arguments and arguments[0] == "--backtest":
+        colours = BACKTEST_COLOURS
+        arguments = arguments[1:]
+    image = Image.open(arguments[0]).convert("RGB")
     width, height = image.size
     counts = {colour: count for count, colour in image.getcolors(maxcolors=width * height)}
     white = counts.get((255, 255, 255), 0)
     print(f"{width}x{height}, {white} white pixels")
     failed = False
-    for name, (colour, minimum) in COLOURS.items():
+    for name, (colour, minimum) in colours.items():
         seen = counts.get(colour, 0)
         print(f"{name}: {seen} pixels of #{colour[0]:02x}{colour[1]:02x}{colour[2]:02x} (at least {minimum})")
         failed |= seen < minimum
