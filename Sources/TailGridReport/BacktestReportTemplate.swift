@@ -9,16 +9,9 @@ enum BacktestReportTemplate {
     <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
     <title>TailGrid backtest: {{job}}</title>
     <style>
-    body { font: 14px/1.4 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; background: #fff; }
-    h1 { font-size: 22px; margin: 0 0 4px; }
-    h2 { font-size: 18px; margin: 32px 0 6px; border-top: 1px solid #ccc; padding-top: 16px; }
-    .meta { color: #555; }
-    table { border-collapse: collapse; margin: 8px 0; }
-    th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; }
-    th:first-child, td:first-child { text-align: left; }
+    \(ReportTemplate.sharedStyle)
     .green { color: #2e7d32; } .yellow { color: #b7950b; font-weight: bold; } .red { color: #c0392b; font-weight: bold; }
     .swatch { display: inline-block; width: 10px; height: 10px; margin: 0 6px 0 14px; }
-    svg text { font: 11px Helvetica, Arial, sans-serif; fill: #333; }
     </style>
     </head>
     <body>

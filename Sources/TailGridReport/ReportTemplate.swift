@@ -2,6 +2,18 @@
 /// scripts, no network). Every value is HTML-escaped by Mustache's `{{ }}`; account ids,
 /// instrument and stress names come from job files and are hostile text.
 enum ReportTemplate {
+    /// The CSS every TailGrid page shares (the margin report, a backtest's report).
+    static let sharedStyle = """
+    body { font: 14px/1.4 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; background: #fff; }
+    h1 { font-size: 22px; margin: 0 0 4px; }
+    h2 { font-size: 18px; margin: 32px 0 6px; border-top: 1px solid #ccc; padding-top: 16px; }
+    .meta { color: #555; }
+    table { border-collapse: collapse; margin: 8px 0; }
+    th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; }
+    th:first-child, td:first-child { text-align: left; }
+    svg text { font: 11px Helvetica, Arial, sans-serif; fill: #333; }
+    """
+
     static let page = """
     <!DOCTYPE html>
     <html lang="en">
@@ -10,17 +22,10 @@ enum ReportTemplate {
     <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
     <title>TailGrid margin report: {{job}}</title>
     <style>
-    body { font: 14px/1.4 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; background: #fff; }
-    h1 { font-size: 22px; margin: 0 0 4px; }
-    h2 { font-size: 18px; margin: 32px 0 6px; border-top: 1px solid #ccc; padding-top: 16px; }
+    \(sharedStyle)
     h3 { font-size: 14px; margin: 14px 0 4px; color: #555; }
-    .meta { color: #555; }
-    table { border-collapse: collapse; margin: 8px 0; }
-    th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; }
-    th:first-child, td:first-child { text-align: left; }
     .ok { color: #2e7d32; } .margin_call { color: #e67e22; font-weight: bold; } .liquidation { color: #c0392b; font-weight: bold; }
     .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; }
-    svg text { font: 11px Helvetica, Arial, sans-serif; fill: #333; }
     .charts { display: flex; flex-wrap: wrap; gap: 24px; }
     </style>
     </head>
