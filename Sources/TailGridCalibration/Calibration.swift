@@ -15,9 +15,29 @@ public struct Calibration: Sendable, Hashable {
 
     public static let daysPerYear = 365.0
 
-    public init(window: ReturnWindow, estimator: CovarianceEstimator) throws(CalibrationError) {
+    /// The stressed weighting applied (anti-procyclicality), if any.
+    public let stressed: StressedWeighting?
+    /// Annualised vol per symbol of the window alone, before the stressed weighting.
+    public let windowVols: [Double]
+    /// Annualised vol per symbol of the stressed period alone (sample).
+    public let stressedVols: [Double]?
+
+    public init(window: ReturnWindow, estimator: CovarianceEstimator,
+                stressed: StressedWeighting? = nil) throws(CalibrationError) {
         let n = window.symbols.count
-        let covariance = estimator.covariance(of: window)
+        let own = estimator.covariance(of: window)
+        var covariance = own
+        var stressedCovariance: [Double]?
+        if let stressed {
+            guard stressed.window.symbols == window.symbols else {
+                throw CalibrationError(.badSettings, "the stressed period covers \(stressed.window.symbols), the window \(window.symbols)")
+            }
+            let other = CovarianceEstimator.sample.covariance(of: stressed.window)
+            stressedCovariance = other
+            for index in covariance.indices {
+                covariance[index] = (1 - stressed.weight) * own[index] + stressed.weight * other[index]
+            }
+        }
         for (j, symbol) in window.symbols.enumerated() {
             let variance = covariance[j * n + j]
             guard variance.isFinite, variance > 0 else {
@@ -39,6 +59,9 @@ public struct Calibration: Sendable, Hashable {
         self.days = window.days
         self.vols = (0..<n).map { (covariance[$0 * n + $0] * Self.daysPerYear).squareRoot() }
         self.correlation = correlation
+        self.stressed = stressed
+        self.windowVols = (0..<n).map { (own[$0 * n + $0] * Self.daysPerYear).squareRoot() }
+        self.stressedVols = stressedCovariance.map { other in (0..<n).map { (other[$0 * n + $0] * Self.daysPerYear).squareRoot() } }
     }
 
     public func vol(of symbol: String) -> Double? {

@@ -24,6 +24,27 @@ public struct CalibrationReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// Anti-procyclicality by weight on stressed observations (`margin.apc`,
+    /// RTS 153/2013 art. 28(1)(b)): `vols` and `correlation` are of the blend
+    /// (1 - weight) x window + weight x stressed period.
+    public struct Stressed: Codable, Sendable, Equatable {
+        public var weight: Double
+        /// The days of the stressed period's first and last return.
+        public var period: [String]
+        /// How the period was chosen.
+        public var selection: String
+        /// Annualised vol per coin of the window alone (what the scenarios would use
+        /// without the weighting) and of the stressed period alone.
+        public var windowVols: [String: Double]
+        public var stressedVols: [String: Double]
+
+        enum CodingKeys: String, CodingKey {
+            case weight, period, selection
+            case windowVols = "window_vols"
+            case stressedVols = "stressed_vols"
+        }
+    }
+
     public var method: String
     public var lambda: Double?
     public var asOf: String
@@ -36,9 +57,10 @@ public struct CalibrationReport: Codable, Sendable, Equatable {
     public var correlation: Correlation
     public var filledDays: [String: Int]
     public var fhs: FilteredHistorical?
+    public var stressed: Stressed? = nil
 
     enum CodingKeys: String, CodingKey {
-        case method, lambda, window, returns, vols, correlation, fhs
+        case method, lambda, window, returns, vols, correlation, fhs, stressed
         case asOf = "as_of"
         case priceFiles = "price_files"
         case filledDays = "filled_days"

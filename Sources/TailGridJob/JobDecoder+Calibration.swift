@@ -33,8 +33,9 @@ extension JobDecoder {
     static let lookbackDays = 20...10_000
     static let defaultLambda = 0.94
 
-    func calibration(_ field: YAMLField, symbols: [String], valuationTime: Date,
-                     dataDirectory: String?) throws(JobError) -> DecodedCalibration {
+    /// `stressed`: `margin.apc`'s stressed weighting, which this calibration applies.
+    func calibration(_ field: YAMLField, symbols: [String], valuationTime: Date, dataDirectory: String?,
+                     stressed: StressedSpec? = nil) throws(JobError) -> DecodedCalibration {
         let mapping = try field.mapping(allowed: ["prices", "as_of", "lookback_days", "method", "lambda", "fill"])
         let valuationDay = Int((valuationTime.timeIntervalSince1970 / 86_400).rounded(.down))
         var asOf = valuationDay - 1
@@ -62,12 +63,20 @@ extension JobDecoder {
         let calibration: Calibration
         do {
             window = try ReturnWindow(prices: histories, asOf: asOf, days: lookback)
-            calibration = try Calibration(window: window, estimator: method == .ewma ? .ewma(lambda: lambda) : .sample)
-        } catch {
+            let weighting = try stressed.map { spec throws(JobError) in
+                try Self.stressedWeighting(spec, prices: histories, asOf: asOf, files: files)
+            }
+            calibration = try Calibration(window: window, estimator: method == .ewma ? .ewma(lambda: lambda) : .sample,
+                                          stressed: weighting)
+        } catch let error as JobError {
+            throw error
+        } catch let error as CalibrationError {
             if let symbol = error.symbol, let reference = files[symbol], let entry = fileFields[symbol] {
                 throw JobError(.data, file: reference, field: entry.path, line: entry.line, error.message)
             }
             throw field.error(error.message)
+        } catch {
+            throw field.error("\(error)")
         }
         let report = CalibrationReport(
             method: method.rawValue, lambda: method == .ewma ? lambda : nil, asOf: CalendarDay.text(asOf),
@@ -79,9 +88,52 @@ extension JobDecoder {
                                    Array(calibration.correlation[(i * calibration.symbols.count)..<((i + 1) * calibration.symbols.count)])
                                }),
             filledDays: Dictionary(uniqueKeysWithValues: histories.map { ($0.symbol, $0.filledDays) }),
-            fhs: nil)
+            fhs: nil,
+            stressed: calibration.stressed.map { weighting in
+                CalibrationReport.Stressed(
+                    weight: weighting.weight,
+                    period: [CalendarDay.text(weighting.window.firstDay), CalendarDay.text(weighting.window.lastDay)],
+                    selection: weighting.found
+                        ? "the most volatile \(StressedWeighting.defaultPeriodDays) days of returns in the \(StressedWeighting.defaultSearchDays) days to as_of"
+                        : "given",
+                    windowVols: Dictionary(uniqueKeysWithValues: zip(calibration.symbols, calibration.windowVols)),
+                    stressedVols: Dictionary(uniqueKeysWithValues: zip(calibration.symbols, calibration.stressedVols ?? [])))
+            })
         return DecodedCalibration(calibration: calibration, window: window, field: field, report: report,
                                   prices: prices)
+    }
+
+    /// `margin.apc: { method: stressed_weight }` as written.
+    struct StressedSpec {
+        let weight: Double
+        let period: (first: Int, last: Int)?
+        let field: YAMLField
+    }
+
+    /// The stressed period's returns: as given (it must end by `asOf`: later returns are
+    /// the future), or the most volatile year of the ten before.
+    static func stressedWeighting(_ spec: StressedSpec, prices: [DailyPrices], asOf: Int,
+                                  files: [String: String]) throws(JobError) -> StressedWeighting {
+        do {
+            if let period = spec.period {
+                guard period.last <= asOf else {
+                    throw JobError(.data, file: spec.field.file, field: spec.field.path + ".stressed_period", line: spec.field.line,
+                                   "the stressed period ends \(CalendarDay.text(period.last)), after the calibration's as_of \(CalendarDay.text(asOf)): its returns are not known yet")
+                }
+                let window = try ReturnWindow(prices: prices, asOf: period.last, days: period.last - period.first + 1)
+                return try StressedWeighting(weight: spec.weight, window: window, found: false)
+            }
+            let window = try StressedWeighting.mostVolatile(prices: prices, asOf: asOf, days: StressedWeighting.defaultPeriodDays,
+                                                            searchDays: StressedWeighting.defaultSearchDays)
+            return try StressedWeighting(weight: spec.weight, window: window, found: true)
+        } catch let error as JobError {
+            throw error
+        } catch let error as CalibrationError {
+            let file = error.symbol.flatMap { files[$0] }.map { " (\($0))" } ?? ""
+            throw spec.field.error("stressed_weight: \(error.message)\(file)")
+        } catch {
+            throw spec.field.error("stressed_weight: \(error)")
+        }
     }
 
     /// Daily price files by symbol (`prices: { BTC: BTC-USD.csv }`), sorted by symbol, the

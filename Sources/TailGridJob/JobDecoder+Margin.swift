@@ -23,6 +23,8 @@ import TailGridMarket
 ///     volume_unit: usd          # or coin: the price files' volume column
 ///     prices: { BTC: BTC-USD.csv }   # default: market.calibration.prices
 ///   apc: { method: buffer, rate: 0.25, released: false }   # absent: off
+///   # or: { method: stressed_weight, weight: 0.25, stressed_period: [2022-05-01, 2023-04-30] }
+///   #     (stressed_period absent: the most volatile 365 days of the 10 years to as_of)
 /// ```
 extension JobDecoder {
     struct MarginContext {
@@ -40,8 +42,7 @@ extension JobDecoder {
 
     func margin(_ field: YAMLField, context: MarginContext) throws(JobError) -> MarginPolicy {
         let underlyings = context.market.underlyings.map(\.symbol)
-        let mapping = try field.mapping(allowed: ["measure", "maintenance_ratio", "collateral", "combine", "stress_weight",
-                                                  "base_weight", "short_option_minimum", "liquidity", "apc"])
+        let mapping = try field.mapping(allowed: Self.marginKeys)
         let measure = try mapping.optional("measure")?.choice(MarginPolicy.Measure.self) ?? .es
         var ratio = MarginPolicy.defaultMaintenanceRatio
         if let ratioField = mapping.optional("maintenance_ratio") {
@@ -62,20 +63,71 @@ extension JobDecoder {
         let liquidity = try mapping.optional("liquidity").map { field throws(JobError) in
             try liquidityAddOn(field, context: context)
         }
-        let apc = try mapping.optional("apc").map { field throws(JobError) in try Self.antiProcyclicality(field) }
+        // The stressed weighting acts on the calibration (decoded with the market); the
+        // buffer is a margin component.
+        var apc: AntiProcyclicality?
+        if let field = mapping.optional("apc"), case .buffer(let buffer) = try Self.antiProcyclicality(field) {
+            apc = buffer
+        }
         return MarginPolicy(measure: measure, maintenanceRatio: ratio, collateral: collateral, combine: combine,
                             stressWeight: stressWeight, baseWeight: baseWeight, shortOptionMinimum: minimum,
                             liquidity: liquidity, antiProcyclicality: apc)
     }
 
-    /// `apc: { method: buffer, rate: 0.25, released: false }`; the buffer is the one APC
-    /// tool of RTS 153/2013 art. 28(1) this version offers.
-    static func antiProcyclicality(_ field: YAMLField) throws(JobError) -> AntiProcyclicality {
-        let mapping = try field.mapping(allowed: ["method", "rate", "released"])
-        let methodField = try mapping.required("method")
-        guard try methodField.string() == "buffer" else {
-            throw methodField.error("expected buffer (a margin buffer of at least 25%, RTS 153/2013 art. 28(1)(a)), got \(methodField.shown)")
+    static let marginKeys = ["measure", "maintenance_ratio", "collateral", "combine", "stress_weight",
+                             "base_weight", "short_option_minimum", "liquidity", "apc"]
+
+    /// An APC tool of RTS 153/2013 art. 28(1) as written.
+    enum DecodedAntiProcyclicality {
+        /// (a): a buffer of at least 25% of the margin.
+        case buffer(AntiProcyclicality)
+        /// (b): at least 25% weight on stressed observations; `period` the first and last
+        /// day of the stressed returns, nil to find the most volatile year.
+        case stressedWeight(weight: Double, period: (first: Int, last: Int)?, field: YAMLField)
+    }
+
+    /// `margin.apc` of the job's top level, read ahead of the market (the stressed
+    /// weighting changes the calibration); nil when absent.
+    static func stressedWeighting(top: YAMLMapping) throws(JobError) -> (weight: Double, period: (first: Int, last: Int)?, field: YAMLField)? {
+        guard let marginField = top.optional("margin"),
+              let apcField = try marginField.mapping(allowed: marginKeys).optional("apc"),
+              case .stressedWeight(let weight, let period, let field) = try antiProcyclicality(apcField) else { return nil }
+        return (weight, period, field)
+    }
+
+    /// `apc: { method: buffer, rate: 0.25, released: false }` or
+    /// `apc: { method: stressed_weight, weight: 0.25, stressed_period: [FIRST, LAST] }`.
+    static func antiProcyclicality(_ field: YAMLField) throws(JobError) -> DecodedAntiProcyclicality {
+        let methodField = try field.mapping(allowed: ["method", "rate", "released", "weight", "stressed_period"]).required("method")
+        switch try methodField.string() {
+        case "buffer": break
+        case "stressed_weight":
+            let mapping = try field.mapping(allowed: ["method", "weight", "stressed_period"])
+            let weight = try mapping.optional("weight")?.double(in: StressedWeighting.minimumWeight...1, "a weight in [0.25, 1] (EMIR asks at least 25%)")
+                ?? StressedWeighting.minimumWeight
+            var period: (first: Int, last: Int)?
+            if let periodField = mapping.optional("stressed_period") {
+                let days = try periodField.sequence()
+                guard days.count == 2 else {
+                    throw periodField.error("expected [FIRST, LAST], the first and last day of the stressed returns, like [2022-05-01, 2023-04-30]")
+                }
+                var bounds: [Int] = []
+                for dayField in days {
+                    guard let day = CalendarDay.day(try dayField.string()) else {
+                        throw dayField.error("expected a date like 2022-05-01, got \(dayField.shown)")
+                    }
+                    bounds.append(day)
+                }
+                guard bounds[1] - bounds[0] + 1 >= 20 else {
+                    throw periodField.error("a stressed period needs at least 20 daily returns, first before last")
+                }
+                period = (bounds[0], bounds[1])
+            }
+            return .stressedWeight(weight: weight, period: period, field: field)
+        default:
+            throw methodField.error("expected buffer (a margin buffer of at least 25%, RTS 153/2013 art. 28(1)(a)) or stressed_weight (at least 25% weight on stressed observations, art. 28(1)(b)), got \(methodField.shown)")
         }
+        let mapping = try field.mapping(allowed: ["method", "rate", "released"])
         let rate = try mapping.optional("rate")?.double(in: AntiProcyclicality.minimumRate...10, "a buffer rate in [0.25, 10] (EMIR asks at least 25%)")
             ?? AntiProcyclicality.minimumRate
         var released = false
@@ -86,7 +138,7 @@ extension JobDecoder {
             default: throw releasedField.error("expected true or false, got \(releasedField.shown)")
             }
         }
-        return AntiProcyclicality(rate: rate, released: released)
+        return .buffer(AntiProcyclicality(rate: rate, released: released))
     }
 
     /// ADV per underlying: the mean daily volume in coins over `adv_days` days ending the

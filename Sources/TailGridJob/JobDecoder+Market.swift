@@ -15,7 +15,7 @@ extension JobDecoder {
 
     /// `field` is the market mapping, in the job file or in its own file.
     func market(_ field: YAMLField, valuationTime: Date, dataDirectory: String?,
-                historical: Bool) throws(JobError) -> DecodedMarket {
+                historical: Bool, stressed: StressedSpec? = nil) throws(JobError) -> DecodedMarket {
         let mapping = try field.mapping(allowed: ["rate", "underlyings", "stablecoins", "correlation", "calibration"])
         let rate = try mapping.optional("rate")?.double(in: -1...1, open: true, "a rate in (-1, 1), like 0.05") ?? 0
         let underlyingsField = try mapping.required("underlyings")
@@ -35,7 +35,7 @@ extension JobDecoder {
         guard !underlyings.isEmpty else { throw underlyingsField.error("expected at least one underlying") }
         let calibration = try mapping.optional("calibration").map { calibrationField throws(JobError) in
             try self.calibration(calibrationField, symbols: underlyings.map(\.symbol), valuationTime: valuationTime,
-                                 dataDirectory: dataDirectory)
+                                 dataDirectory: dataDirectory, stressed: stressed)
         }
         if let calibration {
             // The calibrated vol moves the spot factor unless scenario_vol says otherwise.

@@ -78,8 +78,18 @@ struct JobDecoder {
         }
         var historical = false
         if case .filteredHistorical = modelSpec { historical = true }
+        // margin.apc's stressed weighting changes the calibration: read it first.
+        let stressed = try Self.stressedWeighting(top: top).map { StressedSpec(weight: $0.weight, period: $0.period, field: $0.field) }
+        if let stressed {
+            if historical {
+                throw stressed.field.error("stressed_weight re-weights the covariance of a parametric model; kind: fhs replays history as it was (use method: buffer)")
+            }
+            if (try marketField.mapping(allowed: ["rate", "underlyings", "stablecoins", "correlation", "calibration"])).optional("calibration") == nil {
+                throw stressed.field.error("stressed_weight re-weights a calibration from price history; the market has no calibration")
+            }
+        }
         let decodedMarket = try market(marketField, valuationTime: valuationTime, dataDirectory: dataDirectory,
-                                       historical: historical)
+                                       historical: historical, stressed: stressed)
         var market = decodedMarket.market
         var instrumentMarket = market
         var redated: (rebase: BookRebase, outcome: BacktestDay.Outcome)?

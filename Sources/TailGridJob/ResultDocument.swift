@@ -214,10 +214,20 @@ public struct ResultDocument: Codable, Sendable, Equatable {
     /// and whether it is released.
     public var apc: APC?
 
+    /// The anti-procyclicality tool: `buffer` with its rate and whether it is released,
+    /// or `stressed_weight` with its weight and period (`calibration.stressed` has the vols
+    /// with and without it).
     public struct APC: Codable, Sendable, Equatable {
         public var method: String
-        public var rate: Double
-        public var released: Bool
+        public var rate: Double?
+        public var released: Bool?
+        public var weight: Double?
+        public var stressedPeriod: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case method, rate, released, weight
+            case stressedPeriod = "stressed_period"
+        }
     }
 
     /// The earlier result the accounts' `previous` compare against.
@@ -348,6 +358,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         let stressWeight = job.margin.stressWeight
         let previous = loaded.previous
         self.apc = job.margin.antiProcyclicality.map { APC(method: "buffer", rate: $0.rate, released: $0.released) }
+            ?? loaded.calibration?.stressed.map { APC(method: "stressed_weight", weight: $0.weight, stressedPeriod: $0.period) }
         self.previousResult = previous.map { PreviousRun(job: $0.job, inputSHA256: $0.inputSHA256) }
         self.factors = result.factors
         self.correlationRepairDistance = job.correlation?.repairDistance
