@@ -285,7 +285,10 @@ def main():
     chunks = [(s, min(size, n - s)) for s in range(0, n, size)]
     shares = [chunks[i::args.processes] for i in range(args.processes)]
     if args.processes > 1:
-        with mp.get_context("fork").Pool(args.processes) as pool:
+        # spawn, not fork: a child forked from a process that has loaded numpy and scipy
+        # can inherit a lock held by another thread and wait on it forever (it did, once
+        # in a CI run, in futex_wait).
+        with mp.get_context("spawn").Pool(args.processes) as pool:
             parts = pool.map(worker, [(args.job, k, share) for share in shares if share])
     else:
         parts = [top_k(job, k, chunks)]

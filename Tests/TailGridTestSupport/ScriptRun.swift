@@ -9,8 +9,14 @@ public enum ScriptRun {
         public let description: String
     }
 
-    /// `executable` is a path, or a command found on PATH through /usr/bin/env.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// How long a helper may run before it is killed (SIGKILL: processes the tests start
+    /// may ignore SIGTERM): a hung helper fails its test instead of holding the suite.
+    public static let defaultTimeout: Double = 900
+
+    /// `executable` is a path, or a command found on PATH through /usr/bin/env. Past
+    /// `timeout` seconds the program is killed and the status is 137.
+    public static func run(_ executable: String, _ arguments: [String],
+                           timeout: Double = defaultTimeout) throws -> (status: Int32, output: String) {
         let log = NSTemporaryDirectory() + "tailgrid-script-\(UUID().uuidString).log"
         guard FileManager.default.createFile(atPath: log, contents: nil) else { throw CannotRun(description: "cannot create \(log)") }
         defer { try? FileManager.default.removeItem(atPath: log) }
@@ -27,8 +33,16 @@ public enum ScriptRun {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         process.waitUntilExit()
+        watchdog.cancel()
         try handle.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        var output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
+            output += "\n(killed: \(executable) ran longer than \(Int(timeout)) s)"
+        }
+        return (process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus, output)
     }
 }
