@@ -29,7 +29,11 @@ final class StateFolderLock: Sendable {
         self.descriptor = descriptor
     }
 
+    /// Unlocks before closing: a child process another thread is spawning holds a copy of
+    /// the descriptor until its exec closes it (O_CLOEXEC), and the lock, which belongs to
+    /// the open file description, would outlive this close until then.
     deinit {
+        _ = flock(descriptor, LOCK_UN)
         close(descriptor)
     }
 }
