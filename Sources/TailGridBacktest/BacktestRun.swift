@@ -62,7 +62,7 @@ public struct BacktestRun: Sendable {
             result = try LocalRunner(plan: plan, threads: threads).run()
         } catch {
             throw BacktestError("\(CalendarDay.text(day)): \(error.message)",
-                                jobError: JobError(error.code == .inconsistentSummary ? .internal : .data, file: job.path, error.message))
+                                jobError: JobError(error, file: job.path))
         }
         let realised = StressScenario(name: "realised \(CalendarDay.text(day))", kind: .historical,
                                       logReturns: outcome.realisedLogReturns)

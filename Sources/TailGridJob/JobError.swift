@@ -1,3 +1,5 @@
+import TailGridEngine
+
 /// The one error type of the job-file layer: where the problem is (file, field path,
 /// line), what was expected, and the sysexits code the command line exits with.
 public struct JobError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -49,5 +51,16 @@ extension JobError {
     static func shown(_ text: String) -> String {
         let printable = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.generalCategory != .control }))
         return printable.count > 60 ? printable.prefix(60) + "..." : printable
+    }
+}
+
+extension JobError {
+    /// An engine error as the job's: bad parameters and losses that overflow come from the
+    /// job's own model and magnitudes (data); inconsistent summaries are ours (internal).
+    public init(_ error: EngineError, file: String) {
+        switch error.code {
+        case .invalidJob, .numerics, .nonFiniteLoss: self.init(.data, file: file, error.message)
+        case .inconsistentSummary: self.init(.internal, file: file, error.message)
+        }
     }
 }

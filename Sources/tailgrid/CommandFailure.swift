@@ -51,16 +51,4 @@ enum CommandFailure {
         default: return ClusterError(.jobFailed, "job \(id) ended in an unknown state: \(why)")
         }
     }
-
-    /// Engine errors the job causes (bad parameters, losses that overflow) are bad data;
-    /// inconsistent summaries are ours.
-    static func jobError(_ error: EngineError, file: String) -> JobError {
-        switch error.code {
-        case .invalidJob, .numerics, .nonFiniteLoss:
-            // Losses that overflow come from the job's own model and magnitudes.
-            JobError(.data, file: file, error.message)
-        case .inconsistentSummary:
-            JobError(.internal, file: file, error.message)
-        }
-    }
 }

@@ -18,7 +18,7 @@ struct InProcessRun {
         do {
             plan = try EnginePlan(loaded.engineJob)
         } catch {
-            throw CommandFailure.jobError(error, file: file)
+            throw JobError(error, file: file)
         }
         let runner = LocalRunner(plan: plan, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.threads = runner.threads
@@ -37,7 +37,7 @@ struct InProcessRun {
                 result = try runner.run(progress: progress)
             }
         } catch {
-            throw CommandFailure.jobError(error, file: file)
+            throw JobError(error, file: file)
         }
         seconds = started.duration(to: .now) / .seconds(1)
         document = ResultDocument(job: loaded, result: result, elapsedSeconds: seconds)

@@ -23,7 +23,7 @@ struct ValidateCommand: ParsableCommand {
             do {
                 plan = try EnginePlan(loaded.engineJob)
             } catch {
-                throw CommandFailure.jobError(error, file: job)
+                throw JobError(error, file: job)
             }
             let engineJob = loaded.engineJob
             var summary = "\(job): ok: job '\(engineJob.name)', \(engineJob.accounts.count) accounts, "

@@ -61,7 +61,7 @@ struct WhatIfCommand: AsyncParsableCommand {
                 whatIf = try WhatIf(job: engineJob, account: index, trades: trades,
                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             } catch {
-                throw CommandFailure.jobError(error, file: job)
+                throw JobError(error, file: job)
             }
             let document = WhatIfDocument(job: engineJob, whatIf: whatIf, trades: trades)
             if json {

@@ -36,17 +36,13 @@ import TailGridTestSupport
         return path
     }
 
-    static func run(_ arguments: [String]) async throws -> TailGridProcess.Outcome {
-        try await TailGridProcess.run(arguments)
-    }
-
     /// Weekly over 2021 H1: 26 days, two accounts; the JSON's counts are the CSV's rows.
     @Test func aWeeklyBacktestWritesConsistentFiles() async throws {
         let folder = TailGridProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try Self.write(Self.job(), into: folder)
         let out = folder.appendingPathComponent("out")
-        let outcome = try await Self.run(["backtest", job, "--from", "2021-01-01", "--to", "2021-06-30", "--step", "7",
+        let outcome = try await TailGridProcess.run(["backtest", job, "--from", "2021-01-01", "--to", "2021-06-30", "--step", "7",
                                           "--out", out.path])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("Kupiec p"), "\(outcome.standardOutput)")
@@ -86,7 +82,7 @@ import TailGridTestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try Self.write(Self.job(), into: folder)
         let out = folder.appendingPathComponent("out")
-        let outcome = try await Self.run(["backtest", job] + flags + ["--out", out.path])
+        let outcome = try await TailGridProcess.run(["backtest", job] + flags + ["--out", out.path])
         #expect(outcome.status == status, "\(flags): \(outcome.standardError)")
         #expect(outcome.standardError.contains(message), "\(flags): \(outcome.standardError)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
@@ -100,7 +96,7 @@ import TailGridTestSupport
             defer { try? FileManager.default.removeItem(at: folder) }
             let job = try Self.write(yaml, into: folder)
             let out = folder.appendingPathComponent("out")
-            let outcome = try await Self.run(["backtest", job, "--from", "2021-01-01", "--to", "2021-01-10", "--out", out.path])
+            let outcome = try await TailGridProcess.run(["backtest", job, "--from", "2021-01-01", "--to", "2021-01-10", "--out", out.path])
             #expect(outcome.status == 65, "\(outcome.standardError)")
             #expect(outcome.standardError.contains(message), "\(outcome.standardError)")
             #expect(!FileManager.default.fileExists(atPath: out.path))

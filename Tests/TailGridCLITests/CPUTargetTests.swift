@@ -17,11 +17,6 @@ import TailGridTestSupport
         return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
-    /// `tailgrid` to its end, off the cooperative pool (`OffPool`).
-    static func run(_ arguments: [String], executable: URL = TailGridExecutable.url) async throws -> TailGridProcess.Outcome {
-        try await TailGridProcess.run(arguments, executable: executable)
-    }
-
     @Test func genericAndHaswellBuildsGiveTheSameBits() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.generic) else {
             if ProcessInfo.processInfo.environment["TAILGRID_REQUIRE_GENERIC_BUILD"] == "1" {
@@ -38,7 +33,7 @@ import TailGridTestSupport
         let folder = NSTemporaryDirectory() + "tailgrid-cpu-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let book = folder + "/book"
-        let synth = try await Self.run(["synth", "--accounts", "200", "--expiries", "4", "--strikes", "9", "--seed", "11",
+        let synth = try await TailGridProcess.run(["synth", "--accounts", "200", "--expiries", "4", "--strikes", "9", "--seed", "11",
                                              "--scenarios", "50000", "--out", book])
         #expect(synth.status == 0, "\(synth.standardError)")
         // Student-t and Gaussian books, smiles, stress grids, a coin-margined account, the
@@ -52,7 +47,7 @@ import TailGridTestSupport
             var outputs: [String] = []
             for (name, binary) in [("haswell", TailGridExecutable.url), ("generic", URL(fileURLWithPath: Self.generic))] {
                 let out = "\(folder)/\(index)-\(name)"
-                let run = try await Self.run(["run", job, "--out", out, "--quiet"] + extra, executable: binary)
+                let run = try await TailGridProcess.run(["run", job, "--out", out, "--quiet"] + extra, executable: binary)
                 #expect(run.status == 0, "\(name) \(job): \(run.standardError)")
                 let result = ResultText.comparable(try String(contentsOfFile: out + "/result.json", encoding: .utf8))
                 let explanation = extra.isEmpty ? "" : try String(contentsOfFile: out + "/explain.json", encoding: .utf8)
