@@ -18,8 +18,8 @@ skip() { echo "test-slurm: SKIPPED: $*"; exit 0; }
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   command -v apt-get >/dev/null || skip "no slurmctld/munged and no apt-get to install them"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1 \
-    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1; } \
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq slurm-wlm munge >/dev/null 2>&1 \
+    || { apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1 && apt-get -o DPkg::Lock::Timeout=600 install -y -qq slurm-wlm munge >/dev/null 2>&1; } \
     || skip "apt-get could not install slurm-wlm and munge"
 fi
 [ -r /etc/munge/munge.key ] || skip "no /etc/munge/munge.key after installing munge"

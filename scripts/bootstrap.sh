@@ -6,9 +6,11 @@
 set -euo pipefail
 
 packages=(libopenblas-dev liblapacke-dev libsqlite3-dev pkg-config protobuf-compiler)
-# --test: what the test suite also needs (headless Chromium renders report.html).
+# --test: what the test suite also needs: headless Chromium renders report.html,
+# debootstrap builds the runtime image's root, slurm-wlm and munge run the Slurm batch.
+# Installed here, one apt-get at a time, rather than by two tests at once.
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium)
+  packages+=(chromium debootstrap slurm-wlm munge)
 fi
 missing=()
 for package in "${packages[@]}"; do
@@ -19,6 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 fi

@@ -61,36 +61,59 @@ public struct LocalRunner: Sendable {
         return try merge(pilotFloors: nil, progress: progress)
     }
 
-    /// Computes and merges every chunk, starting from `pilotFloors`.
+    /// Computes and merges every chunk, starting from `pilotFloors`; the last chunks may
+    /// be computed in pieces (`LocalWorkPieces`).
     func merge(pilotFloors: [Double]?, progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> SummaryMerger {
         let plan = self.plan
         let chunkCount = plan.chunks.chunkCount
+        let work = LocalWorkPieces(chunks: plan.chunks, threads: Swift.min(threads, chunkCount))
         // Summaries are checked outside the lock by a copy of the empty merger (the rules
         // read only the plan; the copy shares its storage), so the lock holds only merges.
         let checker = SummaryMerger(plan: plan, pilotFloors: pilotFloors)
         let state = Mutex(RunState(next: 0, done: 0, merger: checker, failure: nil))
-        EngineThreads.run(count: Swift.min(threads, chunkCount)) {
+        EngineThreads.run(count: Swift.min(threads, work.pieces.count)) {
             let computer = ChunkComputer(plan: plan)
             while true {
-                let next: (index: Int, floors: [Double])? = state.withLock { state in
-                    guard state.next < chunkCount, state.failure == nil else { return nil }
-                    defer { state.next += 1 }
-                    return (state.next, state.merger.admissionFloors)
+                let next: (piece: LocalWorkPieces.Piece, floors: [Double])? = state.withLock { state in
+                    guard state.next < work.pieces.count, state.failure == nil else { return nil }
+                    let piece = work.pieces[state.next]
+                    state.next += 1
+                    guard work.piecesPerCutChunk[piece.chunk] != nil else { return (piece, state.merger.admissionFloors) }
+                    // Every piece of a cut chunk is computed with the floors its first one got.
+                    let floors = state.cutChunkFloors[piece.chunk] ?? state.merger.admissionFloors
+                    state.cutChunkFloors[piece.chunk] = floors
+                    return (piece, floors)
                 }
                 guard let next else { break }
-                let summary = computer.summarize(plan.chunks.range(ofChunk: next.index), floors: next.floors)
+                let part = computer.summarize(next.piece.range, floors: next.floors)
                 var problem: EngineError?
-                do throws(EngineError) {
-                    try checker.check(chunk: next.index, summary, floors: next.floors)
-                } catch {
-                    problem = error
+                var summary: ChunkSummary? = part
+                if let pieceCount = work.piecesPerCutChunk[next.piece.chunk] {
+                    let parts: [Int: ChunkSummary]? = state.withLock { state in
+                        state.cutChunkParts[next.piece.chunk, default: [:]][next.piece.index] = part
+                        guard state.cutChunkParts[next.piece.chunk]?.count == pieceCount else { return nil }
+                        return state.cutChunkParts.removeValue(forKey: next.piece.chunk)
+                    }
+                    summary = parts.flatMap { Self.join($0, count: pieceCount, tailCapacity: plan.tailCapacity) }
+                    if parts != nil, summary == nil {
+                        problem = EngineError(.inconsistentSummary, "the pieces of chunk \(next.piece.chunk) do not join")
+                    }
+                }
+                guard summary != nil || problem != nil else { continue }
+                if let summary {
+                    do throws(EngineError) {
+                        try checker.check(chunk: next.piece.chunk, summary, floors: next.floors)
+                    } catch {
+                        problem = error
+                    }
                 }
                 let done: Int? = state.withLock { state in
                     if let problem {
                         state.failure = problem
                         return nil
                     }
-                    state.merger.mergeChecked(chunk: next.index, summary)
+                    guard let summary else { return nil }
+                    state.merger.mergeChecked(chunk: next.piece.chunk, summary)
                     state.done += 1
                     return state.done
                 }
@@ -102,10 +125,23 @@ public struct LocalRunner: Sendable {
         return merger
     }
 
+    /// The pieces 0..<count of one chunk, joined in order.
+    static func join(_ parts: [Int: ChunkSummary], count: Int, tailCapacity: Int) -> ChunkSummary? {
+        guard var joined = parts[0] else { return nil }
+        for index in 1..<Swift.max(1, count) {
+            guard let part = parts[index], let next = joined.followed(by: part, tailCapacity: tailCapacity) else { return nil }
+            joined = next
+        }
+        return joined
+    }
+
     struct RunState: ~Copyable {
         var next: Int
         var done: Int
         var merger: SummaryMerger
         var failure: EngineError?
+        /// The floors of each cut chunk, and its pieces summarised so far.
+        var cutChunkFloors: [Int: [Double]] = [:]
+        var cutChunkParts: [Int: [Int: ChunkSummary]] = [:]
     }
 }

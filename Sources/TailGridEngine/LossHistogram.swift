@@ -62,6 +62,24 @@ public struct LossHistogram: Sendable, Hashable {
             // otherwise; NaN fails the comparison too.
             return .bin(offset < Double(binCount) ? Int(offset) : binCount - 1)
         }
+
+        /// The region of a finite loss as one index: a bin 0..<binCount, `binCount` for
+        /// the underflow, `binCount + 1` for the overflow; the same region as
+        /// `region(of:)`. Branch-free, so a loop over losses vectorises: the position is
+        /// chosen by selects, then floored through the bits of position + 2^52.
+        @inlinable
+        public func slot(of loss: Double) -> Int {
+            let offset = (loss - lower) * binsPerUnit
+            // offset >= 0 when loss >= lower; NaN (a zero-width multiplier) takes the last bin.
+            var position = offset < Double(binCount) ? offset : Double(binCount - 1)
+            position = loss < lower ? Double(binCount) : position
+            position = loss < upper ? position : Double(binCount + 1)
+            // position is in [0, binCount + 1]: position + 2^52 rounds it to the nearest
+            // integer k, held in the low bits, and k - 1 when k > position is its floor.
+            let shifted = position + 0x1p52
+            let nearest = Int(truncatingIfNeeded: shifted.bitPattern & 0xF_FFFF_FFFF_FFFF)
+            return nearest &- (shifted - 0x1p52 > position ? 1 : 0)
+        }
     }
 
     public let layout: Layout
@@ -93,24 +111,13 @@ public struct LossHistogram: Sendable, Hashable {
         }
     }
 
-    /// Counts the finite losses -profits[0..<count], as `add` one by one, writing the
-    /// counts through one pointer.
-    @inlinable
-    public mutating func add(negatedProfits profits: UnsafePointer<Double>, count n: Int) {
-        let layout = self.layout
-        var under = 0
-        var over = 0
-        counts.withUnsafeMutableBufferPointer { counts in
-            for index in 0..<n {
-                switch layout.region(of: -profits[index]) {
-                case .underflow: under += 1
-                case .overflow: over += 1
-                case .bin(let bin): counts[bin] += 1
-                }
-            }
-        }
-        underflow += under
-        overflow += over
+    /// Counts given by slot (`Layout.slot(of:)`): `slotCounts` holds binCount + 2 entries,
+    /// the bins, then the underflow and the overflow.
+    public mutating func add(slotCounts: UnsafeBufferPointer<Int>) {
+        guard slotCounts.count == counts.count + 2 else { return }
+        for index in counts.indices { counts[index] += slotCounts[index] }
+        underflow += slotCounts[counts.count]
+        overflow += slotCounts[counts.count + 1]
     }
 
     /// All counts, underflow and overflow included.

@@ -86,14 +86,22 @@ public struct PositionMatrix: Sendable {
             }
         case .sparse:
             for account in 0..<accountCount {
-                let target = accountProfit + account * width
-                target.update(repeating: 0, count: width)
-                for entry in rowStarts[account]..<rowStarts[account + 1] {
-                    let source = instrumentProfit + columns[entry] * width
-                    let quantity = values[entry]
-                    for column in 0..<width { target[column] += quantity * source[column] }
-                }
+                accumulate(account: account, instrumentProfit: instrumentProfit, into: accountProfit + account * width,
+                           width: width)
             }
+        }
+    }
+
+    /// One account's row of `accumulate` (sparse layout): the same sums in the same
+    /// order, so the same bits, into a row the caller keeps in cache.
+    @inline(__always)
+    func accumulate(account: Int, instrumentProfit: UnsafePointer<Double>, into target: UnsafeMutablePointer<Double>,
+                    width: Int) {
+        target.update(repeating: 0, count: width)
+        for entry in rowStarts[account]..<rowStarts[account + 1] {
+            let source = instrumentProfit + columns[entry] * width
+            let quantity = values[entry]
+            for column in 0..<width { target[column] += quantity * source[column] }
         }
     }
 }

@@ -77,6 +77,8 @@ public struct TileEvaluator: Sendable {
     public let instrumentTerms: [InstrumentTerms]
     public let positions: PositionMatrix
     public let coinMargins: [CoinMargin]
+    /// Per account, its index in `coinMargins`, or -1 when it is margined in USD.
+    let coinMarginIndex: [Int]
 
     public init(generator: ScenarioGenerator, factors: [RiskFactor], market: MarketData, horizonYears: Double,
                 instruments: [InstrumentPricer], positions: PositionMatrix, coinMargins: [CoinMargin] = []) {
@@ -128,21 +130,35 @@ public struct TileEvaluator: Sendable {
         }
         self.positions = positions
         self.coinMargins = coinMargins
+        var coinMarginIndex = [Int](repeating: -1, count: positions.accountCount)
+        for (index, margin) in coinMargins.enumerated() where coinMarginIndex.indices.contains(margin.account) {
+            coinMarginIndex[margin.account] = index
+        }
+        self.coinMarginIndex = coinMarginIndex
     }
 
-    public func makeWorkspace() -> TileWorkspace {
+    /// A workspace for this evaluator; without `accountRows`, it has no rows of account
+    /// P&L (the caller takes accounts one by one through `accountProfit(_:workspace:into:)`).
+    public func makeWorkspace(accountRows: Bool = true) -> TileWorkspace {
         TileWorkspace(factors: generator.factorCount, steps: steps, underlyings: prices.count,
-                      instruments: instruments.count, accounts: positions.accountCount)
+                      instruments: instruments.count, accounts: accountRows ? positions.accountCount : 0)
     }
 
     /// Fills `workspace.accountProfit` for the tile starting at `tileStart`.
     public func evaluate(tileStart: UInt64, workspace: TileWorkspace) {
+        evaluateInstruments(tileStart: tileStart, workspace: workspace)
+        aggregateAccounts(workspace: workspace)
+    }
+
+    /// Fills `workspace.instrumentProfit` for the tile starting at `tileStart`: the
+    /// scenarios, their paths and every instrument revalued.
+    func evaluateInstruments(tileStart: UInt64, workspace: TileWorkspace) {
         generator.generate(tileStart: tileStart, draws: workspace.draws.baseAddress!,
                            independent: workspace.independent.baseAddress!)
         for index in prices.indices {
             buildPath(of: index, workspace: workspace)
         }
-        revalue(workspace: workspace)
+        revalueInstruments(workspace: workspace)
     }
 
     /// Instrument P&L and account P&L (`workspace.accountProfit`) from the paths, vol
@@ -150,6 +166,41 @@ public struct TileEvaluator: Sendable {
     /// those a `StressTest` writes. `instrumentVolMultipliers` (instruments x tile), when
     /// given, replaces each instrument's vol multipliers (a stress's per-expiry vol moves).
     func revalue(workspace: TileWorkspace, instrumentVolMultipliers: UnsafePointer<Double>? = nil) {
+        revalueInstruments(workspace: workspace, instrumentVolMultipliers: instrumentVolMultipliers)
+        aggregateAccounts(workspace: workspace)
+    }
+
+    /// Every account's P&L (`workspace.accountProfit`) from the instruments'.
+    func aggregateAccounts(workspace: TileWorkspace) {
+        let width = ScenarioTile.size
+        positions.accumulate(instrumentProfit: workspace.instrumentProfit.baseAddress!,
+                             into: workspace.accountProfit.baseAddress!, width: width)
+        for margin in coinMargins {
+            restate(workspace.accountProfit.baseAddress! + margin.account * width, in: margin, workspace: workspace)
+        }
+    }
+
+    /// One account's P&L across the tile into `target` (a tile of doubles), from the
+    /// instruments' in `workspace`: the same bits as its row of `aggregateAccounts`, with
+    /// the row kept in cache for what reads it next. Sparse position matrices only.
+    func accountProfit(_ account: Int, workspace: TileWorkspace, into target: UnsafeMutablePointer<Double>) {
+        positions.accumulate(account: account, instrumentProfit: workspace.instrumentProfit.baseAddress!, into: target,
+                             width: ScenarioTile.size)
+        let margin = coinMarginIndex[account]
+        if margin >= 0 { restate(target, in: coinMargins[margin], workspace: workspace) }
+    }
+
+    /// A coin-margined account's USD P&L across the tile, restated in its coin.
+    @inline(__always)
+    func restate(_ profit: UnsafeMutablePointer<Double>, in margin: CoinMargin, workspace: TileWorkspace) {
+        let width = ScenarioTile.size
+        let spots = workspace.pathSpots.baseAddress! + (margin.process * steps + steps - 1) * width
+        let before = margin.value / margin.spot
+        for column in 0..<width { profit[column] = (margin.value + profit[column]) / spots[column] - before }
+    }
+
+    /// Instrument P&L (`workspace.instrumentProfit`) from the paths, as `revalue`.
+    func revalueInstruments(workspace: TileWorkspace, instrumentVolMultipliers: UnsafePointer<Double>? = nil) {
         let width = ScenarioTile.size
         let paths = workspace.pathSpots.baseAddress!
         let logReturns = workspace.logReturns.baseAddress!
@@ -208,14 +259,6 @@ public struct TileEvaluator: Sendable {
                                                      inverseSpotTimeSum: inverseSums[column])
                 }
             }
-        }
-        positions.accumulate(instrumentProfit: workspace.instrumentProfit.baseAddress!,
-                             into: workspace.accountProfit.baseAddress!, width: width)
-        for margin in coinMargins {
-            let profit = workspace.accountProfit.baseAddress! + margin.account * width
-            let spots = paths + (margin.process * steps + steps - 1) * width
-            let before = margin.value / margin.spot
-            for column in 0..<width { profit[column] = (margin.value + profit[column]) / spots[column] - before }
         }
     }
 

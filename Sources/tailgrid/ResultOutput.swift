@@ -9,8 +9,9 @@ enum ResultOutput {
     /// from `json` for the table.
     /// `explanation`, when given, is written beside as explain.json and contributions.csv,
     /// and its accounts' contribution tables are printed after the margin table.
+    /// `report`, when given, is report.html already rendered from the same documents.
     static func write(json: Data, csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument? = nil,
-                      folder: String, quiet: Bool, summary: String) throws {
+                      report: Data? = nil, folder: String, quiet: Bool, summary: String) throws {
         let table: ResultDocument
         if let document {
             table = document
@@ -25,7 +26,7 @@ enum ResultOutput {
         if let explanation {
             files += [("explain.json", try explanation.jsonData()), ("contributions.csv", explanation.csvData())]
         }
-        files.append(("report.html", try Report.html(result: table, explanation: explanation)))
+        files.append(("report.html", try report ?? Report.html(result: table, explanation: explanation)))
         try ResultWriter.write(files, into: folder)
         guard !quiet else { return }
         print(MarginTable.render(table, label: table.confidenceLabels.first ?? ""))

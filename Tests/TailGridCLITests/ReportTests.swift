@@ -48,6 +48,19 @@ import TailGridReport
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"))
         #expect(html.components(separatedBy: "<svg class=\"histogram\"").count == 6)
+        // Every field of the table's rows and of the charts' bars and markers is filled
+        // (their names are looked up by `ReportPage+Lookup`, not by reflection): no empty
+        // cell, attribute or caption, and each account's row starts with its id.
+        #expect(!html.contains("<td></td>") && !html.contains("=\"\"") && !html.contains("<title></title>")
+                && !html.contains("<text x=\"\""))
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("result.json"))) as? [String: Any]
+        let accounts = result?["accounts"] as? [[String: Any]] ?? []
+        #expect(accounts.count == 5)
+        for account in accounts {
+            let id = account["id"] as? String ?? "?"
+            let currency = id == "btc-margined" ? "BTC" : "USD"
+            #expect(html.contains("<tr><td>\(id)</td><td>\(currency)</td><td>"), "\(id)")
+        }
 
         let png = out.appendingPathComponent("report.png")
         let shot = try await Self.screenshot(page, into: png, height: 6000)

@@ -126,6 +126,27 @@ struct ExactSumTests {
             #expect(block.isInvalid)
         }
     }
+
+    /// The passes of a block stop once every remainder is zero. Blocks of losses with few
+    /// significant bits (whole numbers and halves) stop after one pass; the same blocks with
+    /// one addend whose last bits lie in a later pass (3 x 2^-97, which rounds to 2^-96, or
+    /// 2^-60 + 2^-96) must take those passes: each equals adding one by one.
+    @Test func passesStopOnlyWhenNothingIsLeft() {
+        var generator = SplitMix64(seed: 97)
+        for count in [8, 13, 256] {
+            let plain = (0..<count).map { _ in Double(Int(generator.next() % 2_000_001) - 1_000_000) / 2 }
+            for late in [Double?.none, 3 * 0x1p-97, 0x1p-60 + 0x1p-96, -0x1p-96, 0x1p-98] {
+                var values = plain
+                if let late { values[count - 1] = late }
+                var one = ExactSum()
+                for v in values { one.add(v) }
+                var block = ExactSum()
+                values.withUnsafeBufferPointer { block.add(contentsOf: $0.baseAddress!, count: count) }
+                #expect(block.limbs == one.limbs, "count \(count), late \(String(describing: late))")
+                if late == nil { #expect(block.value == values.reduce(0, +)) }
+            }
+        }
+    }
 }
 
 extension SplitMix64 {

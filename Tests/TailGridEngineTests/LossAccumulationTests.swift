@@ -1,0 +1,129 @@
+import Testing
+import TailGridEngine
+import TailGridMarket
+import TailGridNumerics
+
+/// The vectorised per-loss work (`LossAccumulator.add(negatedProfits:)`, rows aggregated
+/// on demand) against the plainest form of the same contract: every account's row from
+/// `TileEvaluator.evaluate` and one `add(loss:scenario:)` per loss. Equal summaries, bit
+/// for bit: counts, exact sums, histograms and tails.
+@Suite("Loss accumulation")
+struct LossAccumulationTests {
+    /// A sparse book with coin-margined accounts and a dependence stress (three loss rows
+    /// per account), over ranges that start and end inside tiles, with and without floors.
+    @Test(arguments: [(0, 4096), (300, 5_000), (1_000, 1_001), (7_937, 12_000)])
+    func chunkSummaryEqualsOneLossAtATime(first: Int, end: Int) throws {
+        var job = try Fixtures.mixedJob(aggregation: .sparse)
+        job.accounts += [
+            Account(id: "coins", collateral: [.init(currency: "BTC", amount: 3)],
+                    positions: [try Fixtures.position("BTC-28MAR25-110000-C", -2), try Fixtures.position("ETH-PERPETUAL", 20_000)],
+                    marginCoin: "BTC"),
+            Account(id: "ether", collateral: [.init(currency: "USD", amount: 50_000)],
+                    positions: [try Fixtures.position("ETH-28MAR25-2500-P", 30)], marginCoin: "ETH"),
+        ]
+        job.dependence = DependenceStress(confidence: 0.995)
+        let plan = try EnginePlan(job)
+        #expect(plan.evaluator.positions.layout == .sparse)
+        #expect(plan.lossRowCount == 3 * job.accounts.count)
+        let range = UInt64(first)..<UInt64(end)
+        let reference = Self.oneLossAtATime(plan: plan, range: range, floors: nil)
+        let computed = ChunkComputer(plan: plan).summarize(range)
+        #expect(computed == reference)
+        // Floors in the middle of each row's losses: only the tails change, identically.
+        let floors = reference.accounts.map { $0.sum.value / Double(max(1, $0.count)) }
+        #expect(ChunkComputer(plan: plan).summarize(range, floors: floors) == Self.oneLossAtATime(plan: plan, range: range, floors: floors))
+    }
+
+    /// Losses a block must send one by one or count at the edges: NaN, infinities, a loss
+    /// whose square overflows, the bounds of the histogram and their neighbours, and
+    /// degenerate layouts; in runs of 1 to 600 (blocks of 256, partial blocks).
+    @Test(arguments: [1, 7, 8, 255, 256, 257, 600])
+    func hostileLossesGiveTheSameSummary(count: Int) {
+        let layouts = [
+            LossHistogram.Layout(lower: -1_000, upper: 3_000),
+            LossHistogram.Layout(lower: 5, upper: 5),
+            LossHistogram.Layout(lower: -.infinity, upper: .nan),
+            LossHistogram.Layout(lower: -1e308, upper: 1e308, binCount: 7),
+            LossHistogram.Layout(lower: 0, upper: 1e-300, binCount: 1),
+        ]
+        var generator = SplitMix64(seed: UInt64(count) &* 104_729)
+        for layout in layouts {
+            let specials = [layout.lower, layout.upper, layout.lower.nextDown, layout.lower.nextUp, layout.upper.nextDown,
+                            layout.upper.nextUp, 0, -0.0, 1e200, -1e200, 1e308, .greatestFiniteMagnitude,
+                            .leastNonzeroMagnitude, 0x1p115, 0x1p124]
+            for poison in [Double?.none, .nan, .infinity, -.infinity] {
+                var losses = (0..<count).map { _ -> Double in
+                    switch generator.next() % 4 {
+                    case 0: specials[Int(generator.next() % UInt64(specials.count))]
+                    case 1: layout.lower + (layout.upper - layout.lower) * generator.openUnit()
+                    default: (generator.openUnit() - 0.3) * 4_000
+                    }
+                }
+                if let poison { losses[Int(generator.next() % UInt64(count))] = poison }
+                var one = LossAccumulator(histogramLayout: layout, tailCapacity: 50, floor: -.infinity)
+                for (index, loss) in losses.enumerated() { one.add(loss: loss, scenario: 1_000 + UInt64(index)) }
+                var block = LossAccumulator(histogramLayout: layout, tailCapacity: 50, floor: -.infinity)
+                let profits = losses.map { -$0 }
+                profits.withUnsafeBufferPointer { block.add(negatedProfits: $0.baseAddress!, count: count, firstScenario: 1_000) }
+                let expected = one.takeSummary()
+                #expect(block.takeSummary() == expected, "layout \(layout), poison \(String(describing: poison))")
+                #expect(expected.histogram.total + expected.nonFiniteCount == count)
+            }
+        }
+    }
+
+    /// `Layout.slot(of:)`, the branch-free index the block pass counts by, names the
+    /// region `region(of:)` gives, for losses at and around every bin edge.
+    @Test func slotNamesTheRegion() {
+        let layouts = [
+            LossHistogram.Layout(lower: -1_000, upper: 3_000),
+            LossHistogram.Layout(pilotLosses: [-12.5, 0.1, 980.25]),
+            LossHistogram.Layout(lower: 5, upper: 5),
+            LossHistogram.Layout(lower: -.infinity, upper: .nan),
+            LossHistogram.Layout(lower: 0, upper: 1e-300, binCount: 3),
+        ]
+        for layout in layouts {
+            var losses: [Double] = [-.greatestFiniteMagnitude, .greatestFiniteMagnitude, 0, -0.0]
+            for bin in 0...layout.binCount {
+                let edge = layout.lower + Double(bin) * layout.binWidth
+                losses += [edge, edge.nextDown, edge.nextUp, edge + 0.5 * layout.binWidth]
+            }
+            for loss in losses where loss.isFinite {
+                let expected = switch layout.region(of: loss) {
+                case .bin(let bin): bin
+                case .underflow: layout.binCount
+                case .overflow: layout.binCount + 1
+                }
+                #expect(layout.slot(of: loss) == expected, "loss \(loss) in \(layout)")
+            }
+        }
+    }
+
+    /// The summary of `range` as the engine defined it before any of its passes were
+    /// vectorised: each evaluator's full account rows, one loss at a time.
+    static func oneLossAtATime(plan: EnginePlan, range: Range<UInt64>, floors: [Double]?) -> ChunkSummary {
+        let accounts = plan.job.accounts.count
+        let capacity = max(1, min(plan.tailCapacity, range.count))
+        var accumulators = (0..<plan.lossRowCount).map {
+            LossAccumulator(histogramLayout: plan.histogramLayouts[$0], tailCapacity: capacity, floor: floors?[$0] ?? -.infinity)
+        }
+        let evaluators = plan.evaluators
+        let workspaces = evaluators.map { $0.makeWorkspace() }
+        let width = UInt64(ScenarioTile.size)
+        var tileStart = ScenarioTile.start(of: range.lowerBound)
+        while tileStart < range.upperBound {
+            for (evaluator, workspace) in zip(evaluators, workspaces) {
+                evaluator.evaluate(tileStart: tileStart, workspace: workspace)
+            }
+            for row in 0..<plan.lossRowCount {
+                let profits = workspaces[row / accounts].accountProfit
+                for scenario in max(tileStart, range.lowerBound)..<min(tileStart + width, range.upperBound) {
+                    let loss = -profits[(row % accounts) * Int(width) + Int(scenario - tileStart)]
+                    accumulators[row].add(loss: loss, scenario: scenario)
+                }
+            }
+            tileStart += width
+        }
+        return ChunkSummary(scenarios: range, accounts: accumulators.indices.map { accumulators[$0].takeSummary() })
+    }
+}
