@@ -11,12 +11,6 @@ enum LossBlock {
     static func prepare(negatedProfits profits: UnsafePointer<Double>, count: Int, layout: LossHistogram.Layout,
                         losses: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>,
                         slots: UnsafeMutablePointer<Int>) -> (highestLoss: Int, highestSquare: Int) {
-        let lower = layout.lower
-        let upper = layout.upper
-        let binsPerUnit = layout.binsPerUnit
-        let bins = Double(layout.binCount)
-        let lastBin = Double(layout.binCount - 1)
-        let overflow = Double(layout.binCount + 1)
         var highestLoss: Int64 = 0
         var highestSquare: Int64 = 0
         for index in 0..<count {
@@ -28,14 +22,7 @@ enum LossBlock {
             let squareExponent = Int64(bitPattern: square.bitPattern >> 52) & 0x7FF
             highestLoss = lossExponent > highestLoss ? lossExponent : highestLoss
             highestSquare = squareExponent > highestSquare ? squareExponent : highestSquare
-            // `Layout.slot(of:)`, written out with locals.
-            let offset = (loss - lower) * binsPerUnit
-            var position = offset < bins ? offset : lastBin
-            position = loss < lower ? bins : position
-            position = loss < upper ? position : overflow
-            let shifted = position + 0x1p52
-            let nearest = Int(truncatingIfNeeded: shifted.bitPattern & 0xF_FFFF_FFFF_FFFF)
-            slots[index] = nearest &- (shifted - 0x1p52 > position ? 1 : 0)
+            slots[index] = layout.slot(of: loss)
         }
         return (Int(highestLoss), Int(highestSquare))
     }

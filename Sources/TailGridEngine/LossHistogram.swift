@@ -71,9 +71,9 @@ public struct LossHistogram: Sendable, Hashable {
         public func slot(of loss: Double) -> Int {
             let offset = (loss - lower) * binsPerUnit
             // offset >= 0 when loss >= lower; NaN (a zero-width multiplier) takes the last bin.
-            var position = offset < Double(binCount) ? offset : Double(binCount - 1)
+            var position = offset < Double(binCount) ? offset : Double(binCount &- 1)
             position = loss < lower ? Double(binCount) : position
-            position = loss < upper ? position : Double(binCount + 1)
+            position = loss < upper ? position : Double(binCount &+ 1)
             // position is in [0, binCount + 1]: position + 2^52 rounds it to the nearest
             // integer k, held in the low bits, and k - 1 when k > position is its floor.
             let shifted = position + 0x1p52
