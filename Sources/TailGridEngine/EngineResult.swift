@@ -16,13 +16,18 @@ public struct EngineResult: Sendable {
         guard merged.isComplete else {
             throw EngineError(.inconsistentSummary, "only \(merged.mergedChunks.count) of \(plan.chunks.chunkCount) chunks merged")
         }
+        try self.init(plan: plan, summaries: merged.summaries(), stress: stress)
+    }
+
+    /// The result of a complete merge's summaries (`SummaryMerger.takeSummaries()`), one
+    /// per loss row.
+    public init(plan: EnginePlan, summaries: [AccountLossSummary], stress: StressLosses? = nil) throws(EngineError) {
         let job = plan.job
         let stress = stress ?? job.stress.losses(plan: plan)
         guard stress.scenarios == job.stress.scenarios, stress.losses.count == job.accounts.count * stress.scenarios.count else {
             throw EngineError(.inconsistentSummary, "the stress losses are not those of this job's stress scenarios")
         }
         let accountCount = job.accounts.count
-        let summaries = merged.summaries()
         guard summaries.count == plan.lossRowCount else {
             throw EngineError(.inconsistentSummary, "the merge holds \(summaries.count) loss rows, the plan \(plan.lossRowCount)")
         }

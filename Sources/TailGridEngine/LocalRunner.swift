@@ -27,18 +27,18 @@ public struct LocalRunner: Sendable {
     /// be in the final tail. Should a pilot floor prove too high (a chance below 1e-12 per
     /// account), the job is computed again without pilot floors.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> EngineResult {
-        try EngineResult(plan: plan, merged: mergeAll(progress: progress))
+        try EngineResult(plan: plan, summaries: summaries(progress: progress))
     }
 
     /// Runs the job, then explains `accounts` (indices; nil: every account) by replaying
     /// their tail scenarios on the same threads (`TailAttribution`).
     public func run(explaining accounts: [Int]?, progress: (@Sendable (Int, Int) -> Void)? = nil)
         throws(EngineError) -> (result: EngineResult, explanations: [AccountExplanation]) {
-        let merger = try mergeAll(progress: progress)
+        let merged = try summaries(progress: progress)
         let stress = plan.job.stress.losses(plan: plan)
-        let result = try EngineResult(plan: plan, merged: merger, stress: stress)
+        let result = try EngineResult(plan: plan, summaries: merged, stress: stress)
         let explanations = try TailAttribution(plan: plan).explain(
-            accounts: accounts ?? Array(plan.job.accounts.indices), tails: Self.tails(merger, plan: plan), stress: stress,
+            accounts: accounts ?? Array(plan.job.accounts.indices), tails: Self.tails(merged, plan: plan), stress: stress,
             threads: threads)
         return (result, explanations)
     }
@@ -46,11 +46,21 @@ public struct LocalRunner: Sendable {
     /// Every account's merged tail (largest first, the base rows), as `TailAttribution`
     /// takes them.
     public func tails(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> [[TailLoss]] {
-        Self.tails(try mergeAll(progress: progress), plan: plan)
+        Self.tails(try summaries(progress: progress), plan: plan)
     }
 
-    static func tails(_ merger: SummaryMerger, plan: EnginePlan) -> [[TailLoss]] {
-        Array(merger.summaries().prefix(plan.job.accounts.count).map(\.tail))
+    static func tails(_ summaries: [AccountLossSummary], plan: EnginePlan) -> [[TailLoss]] {
+        Array(summaries.prefix(plan.job.accounts.count).map(\.tail))
+    }
+
+    /// Every loss row's summary of the complete merge, taken from the merger (no copy of
+    /// the tails).
+    func summaries(progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> [AccountLossSummary] {
+        var merger = try mergeAll(progress: progress)
+        guard merger.isComplete else {
+            throw EngineError(.inconsistentSummary, "only \(merger.mergedChunks.count) of \(plan.chunks.chunkCount) chunks merged")
+        }
+        return merger.takeSummaries()
     }
 
     /// Every chunk merged, from the pilot floors, or without them if they did not hold.

@@ -42,13 +42,25 @@ public struct SummaryMerger: Sendable {
     /// property: each call builds every tail anew (reading it per account made building
     /// a result quadratic in accounts).
     public func summaries() -> [AccountLossSummary] {
+        var copy = self
+        return copy.takeSummaries()
+    }
+
+    /// `summaries()` without a copy of the tails: the pending entries are merged into
+    /// each tail in its own storage and the summaries handed over, leaving this merger
+    /// empty. On a book of 20,000 accounts the tails are hundreds of megabytes, which a
+    /// copy held twice at the end of a run.
+    public mutating func takeSummaries() -> [AccountLossSummary] {
+        var summaries: [AccountLossSummary] = []
+        swap(&summaries, &merged)
+        var waiting: [[TailLoss]] = []
+        swap(&waiting, &pending)
         var scratch: [TailLoss] = []
-        return zip(merged, pending).map { summary, waiting in
-            var summary = summary
-            var waiting = waiting
-            Self.merge(&waiting, into: &summary.tail, capacity: tailCapacity, scratch: &scratch)
-            return summary
+        for index in summaries.indices where index < waiting.count {
+            Self.merge(&waiting[index], into: &summaries[index].tail, capacity: tailCapacity, scratch: &scratch)
+            waiting[index] = []
         }
+        return summaries
     }
 
     /// Merges the summary of chunk `index`, computed with the admission `floors` it was

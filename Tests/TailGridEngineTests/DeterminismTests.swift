@@ -79,6 +79,26 @@ struct DeterminismTests {
         }
     }
 
+    /// Taking the summaries out of a merger (what a run does, so the tails are not held
+    /// twice) gives what reading them gives, pending entries merged in, and leaves that
+    /// merger empty; a copy made before keeps its own.
+    @Test func takingTheSummariesEqualsReadingThem() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(scenarios: 12_000, chunkSize: 500))
+        let computer = ChunkComputer(plan: plan)
+        var merger = SummaryMerger(plan: plan)
+        for index in 0..<plan.chunks.chunkCount {
+            try merger.merge(chunk: index, computer.summarize(plan.chunks.range(ofChunk: index), floors: merger.admissionFloors),
+                             floors: merger.admissionFloors)
+        }
+        let read = merger.summaries()
+        let kept = merger
+        let taken = merger.takeSummaries()
+        #expect(taken == read)
+        #expect(taken.allSatisfy { $0.tail.count == plan.tailCapacity && $0.count == 12_000 })
+        #expect(merger.summaries().isEmpty)
+        #expect(kept.summaries() == read)
+    }
+
     /// Dense (BLAS dgemm) and sparse aggregation agree to rounding.
     @Test func denseAndSparseAggregationAgree() throws {
         let dense = try LocalRunner(plan: try EnginePlan(try Fixtures.mixedJob(aggregation: .dense))).run()
