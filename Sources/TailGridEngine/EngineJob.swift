@@ -40,6 +40,9 @@ public struct EngineJob: Sendable {
     public var stress: StressTest
     /// The dependence stress (`stress.dependence`); nil by default.
     public var dependence: DependenceStress?
+    /// The 10-year lookback floor on margin (`margin.apc: { method: lookback_floor }`);
+    /// nil by default.
+    public var lookbackFloor: LookbackFloor?
 
     public init(name: String, seed: UInt64, scenarios: Int, horizonDays: Double, confidences: [Double],
                 chunkSize: Int = ChunkPlan.defaultChunkSize, model: ScenarioModel = .gaussian,

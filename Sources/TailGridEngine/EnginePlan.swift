@@ -15,6 +15,9 @@ public struct EnginePlan: Sendable {
     /// The dependence stress's evaluators, one per `DependenceStress.Variant` (empty
     /// without): the same pricers and positions, a stressed correlation factor.
     public let dependenceEvaluators: [TileEvaluator]
+    /// The lookback floor's evaluator (`LookbackFloor`): the job's random numbers under
+    /// the lookback's vols and correlation; nil without one.
+    public let floorEvaluator: TileEvaluator?
     /// Equity per account now, USD: collateral at its haircut value (`MarginPolicy`)
     /// plus the value of positions.
     public let equity: [Double]
@@ -132,12 +135,34 @@ public struct EnginePlan: Sendable {
             }
         }
         self.dependenceEvaluators = dependenceEvaluators
+        if let floor = job.lookbackFloor {
+            guard historical == nil else {
+                throw EngineError(.invalidJob, "the lookback floor re-estimates a parametric model's vols; fhs replays history as it was")
+            }
+            let floorMarket = try floor.market(from: job.market)
+            let floorFactors = EngineJob.factors(of: floorMarket)
+            let floorFull = try Self.fullCorrelation(factors: floorFactors, listed: floor.correlation)
+            let floorCorrelation: CorrelationFactor
+            do {
+                floorCorrelation = try CorrelationFactor(floorFull)
+            } catch {
+                throw EngineError(.numerics, "lookback floor: \(error.message)")
+            }
+            self.floorEvaluator = TileEvaluator(
+                generator: ScenarioGenerator(seed: job.seed, correlationFactor: floorCorrelation.factor, model: job.model,
+                                             steps: job.steps),
+                factors: floorFactors, market: floorMarket, horizonYears: job.horizonYears, instruments: pricers,
+                positions: positions, coinMargins: coinMargins)
+        } else {
+            self.floorEvaluator = nil
+        }
         self.tailCapacity = TailEstimate.requiredTailLength(
             scenarios: job.scenarios, confidences: job.confidences + (job.dependence.map { [$0.confidence] } ?? []))
         self.chunks = ChunkPlan(scenarios: job.scenarios, chunkSize: job.chunkSize)
 
         // Histogram bins from a pilot: the first tile, a pure function of the job.
-        let rows = TileRows(evaluators: [self.evaluator] + dependenceEvaluators, accounts: job.accounts.count)
+        let rows = TileRows(evaluators: [self.evaluator] + dependenceEvaluators + (floorEvaluator.map { [$0] } ?? []),
+                            accounts: job.accounts.count)
         rows.evaluate(tileStart: 0)
         let width = ScenarioTile.size
         self.histogramLayouts = (0..<rows.count).map { row in
@@ -146,12 +171,28 @@ public struct EnginePlan: Sendable {
         }
     }
 
-    /// Every evaluator of a tile, in loss-row order: the base, then the dependence stress's.
-    public var evaluators: [TileEvaluator] { [evaluator] + dependenceEvaluators }
+    /// Every evaluator of a tile, in loss-row order: the base, the dependence stress's,
+    /// then the lookback floor's.
+    public var evaluators: [TileEvaluator] { [evaluator] + dependenceEvaluators + (floorEvaluator.map { [$0] } ?? []) }
 
     /// The loss distributions a chunk summarises: each account under each evaluator,
     /// evaluator-major (row v A + account).
-    public var lossRowCount: Int { job.accounts.count * (1 + dependenceEvaluators.count) }
+    public var lossRowCount: Int { job.accounts.count * evaluators.count }
+
+    /// The loss row of `account` under the lookback floor's scenarios; nil without one.
+    public func floorRow(of account: Int) -> Int? {
+        floorEvaluator.map { _ in (1 + dependenceEvaluators.count) * job.accounts.count + account }
+    }
+
+    /// What a loss row is, for messages: "" for an account's own scenarios.
+    func rowQualifier(_ row: Int) -> String {
+        let evaluator = row / Swift.max(1, job.accounts.count)
+        if evaluator == 0 { return "" }
+        if evaluator <= dependenceEvaluators.count {
+            return " under the \(DependenceStress.Variant.allCases[evaluator - 1].name)"
+        }
+        return " under the lookback floor's scenarios"
+    }
 
     /// The rules on sizes and ranges every job must meet.
     public static func check(_ job: EngineJob) throws(EngineError) {

@@ -35,7 +35,7 @@ public struct EngineResult: Sendable {
         let required = TailEstimate.requiredTailLength(scenarios: job.scenarios, confidences: confidences)
         for (row, summary) in summaries.enumerated() {
             let id = job.accounts[row % accountCount].id
-            let under = row < accountCount ? "" : " under the \(DependenceStress.Variant.allCases[row / accountCount - 1].name)"
+            let under = plan.rowQualifier(row)
             guard summary.nonFiniteCount == 0 else {
                 throw EngineError(.nonFiniteLoss, "account '\(id)'\(under): \(summary.nonFiniteCount) of \(job.scenarios) scenarios gave a loss that is not a finite number (the model's moves overflow a double: lower the vol, the horizon or the Student-t tails)")
             }
@@ -82,10 +82,14 @@ public struct EngineResult: Sendable {
                 deltas.map { addOn.requirement(deltas: $0, market: job.market) * perUSD }
             }
             let equity = plan.equity[index] * perUSD
+            let floorEstimate = plan.floorRow(of: index).map {
+                TailEstimate(confidence: job.confidences[0], scenarios: job.scenarios, rankedTail: summaries[$0].tail)
+            }
             let margin = job.margin.margin(equity: equity, valueAtRisk: estimates[0].valueAtRisk,
                                            expectedShortfall: estimates[0].expectedShortfall,
                                            stressComponent: accountStress?.component, shortOptionMinimum: minimum ?? 0,
-                                           liquidityAddOn: liquidity ?? 0)
+                                           liquidityAddOn: liquidity ?? 0,
+                                           lookbackFloor: floorEstimate.map { ($0.valueAtRisk, $0.expectedShortfall) })
             accounts.append(AccountRisk(id: id, currency: coin ?? "USD", equity: equity, estimates: estimates,
                                         meanLoss: summary.mean, lossStandardDeviation: summary.standardDeviation,
                                         histogram: summary.histogram, margin: margin, stress: accountStress,

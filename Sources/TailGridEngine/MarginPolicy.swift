@@ -7,12 +7,14 @@
 ///     C  = B                                (no stress scenarios)
 ///        = max(B, T)                        (combine: max)
 ///        = x B + (1 - x) T                  (combine: blend, x = baseWeight; SPAN 2)
-///     IM = B + (C - B) + max(0, M - C) + L + A
+///     IM = B + (C - B) + max(0, M - C) + L + A + F
 ///
-/// with L the liquidity add-on (`LiquidityAddOn`, 0 when off) and A the
-/// anti-procyclicality buffer on the rest (`AntiProcyclicality`, 0 when off or released),
-/// so the components base, stress uplift C - B, short-option uplift, liquidity add-on and
-/// APC buffer add up to IM in that order. Maintenance margin is `maintenanceRatio` IM. Equity at or above IM
+/// with L the liquidity add-on (`LiquidityAddOn`, 0 when off), A the
+/// anti-procyclicality buffer on the rest (`AntiProcyclicality`, 0 when off or released)
+/// and F the lookback floor's uplift max(0, K_10y - K), K = B + (C - B) + max(0, M - C) + L
+/// and K_10y the same with B from the floor's scenarios (`LookbackFloor`, 0 when off), so
+/// the components base, stress uplift C - B, short-option uplift, liquidity add-on, APC
+/// buffer and floor uplift add up to IM in that order. Maintenance margin is `maintenanceRatio` IM. Equity at or above IM
 /// is `ok`, between MM and IM a `margin_call`, below MM `liquidation`.
 ///
 /// Collateral enters equity at its haircut value: a balance b >= 0 of a coin at price S
@@ -92,20 +94,29 @@ public struct MarginPolicy: Sendable, Hashable {
 
     /// The margin of one account: `stressComponent` is max(0, worst weighted stress
     /// loss) (nil without stress scenarios), `shortOptionMinimum` its short-option
-    /// minimum (0 when off), `liquidityAddOn` its liquidity add-on (0 when off).
+    /// minimum (0 when off), `liquidityAddOn` its liquidity add-on (0 when off),
+    /// `lookbackFloor` the VaR and ES of its losses under the lookback floor's scenarios
+    /// (`LookbackFloor`; nil when off).
     public func margin(equity: Double, valueAtRisk: Double, expectedShortfall: Double, stressComponent: Double? = nil,
-                       shortOptionMinimum: Double = 0, liquidityAddOn: Double = 0) -> AccountMargin {
-        let base = Swift.max(0, measure == .es ? expectedShortfall : valueAtRisk)
-        var core = base
-        if let stressComponent {
-            let stress = stressWeight * stressComponent
-            core = combine == .max ? Swift.max(base, stress) : baseWeight * base + (1 - baseWeight) * stress
+                       shortOptionMinimum: Double = 0, liquidityAddOn: Double = 0,
+                       lookbackFloor: (valueAtRisk: Double, expectedShortfall: Double)? = nil) -> AccountMargin {
+        func calculate(valueAtRisk: Double, expectedShortfall: Double) -> (base: Double, core: Double, shortOptionUplift: Double, total: Double) {
+            let base = Swift.max(0, measure == .es ? expectedShortfall : valueAtRisk)
+            var core = base
+            if let stressComponent {
+                let stress = stressWeight * stressComponent
+                core = combine == .max ? Swift.max(base, stress) : baseWeight * base + (1 - baseWeight) * stress
+            }
+            let shortOptionUplift = Swift.max(0, shortOptionMinimum - core)
+            return (base, core, shortOptionUplift, base + (core - base) + shortOptionUplift + liquidityAddOn)
         }
-        let shortOptionUplift = Swift.max(0, shortOptionMinimum - core)
-        let calculated = base + (core - base) + shortOptionUplift + liquidityAddOn
+        let (base, core, shortOptionUplift, calculated) = calculate(valueAtRisk: valueAtRisk, expectedShortfall: expectedShortfall)
+        let floor = lookbackFloor.map { calculate(valueAtRisk: $0.valueAtRisk, expectedShortfall: $0.expectedShortfall).total }
         let components = AccountMargin.Components(base: base, stressUplift: core - base,
                                                   shortOptionUplift: shortOptionUplift, liquidityAddOn: liquidityAddOn,
-                                                  antiProcyclicalityBuffer: antiProcyclicality?.buffer(on: calculated) ?? 0)
+                                                  antiProcyclicalityBuffer: antiProcyclicality?.buffer(on: calculated) ?? 0,
+                                                  lookbackFloorUplift: floor.map { Swift.max(0, $0 - calculated) } ?? 0,
+                                                  lookbackFloorMargin: floor)
         let initial = components.total
         let maintenance = maintenanceRatio * initial
         let status: Status = equity >= initial ? .ok : (equity >= maintenance ? .marginCall : .liquidation)
@@ -129,10 +140,16 @@ public struct AccountMargin: Sendable, Hashable {
         public let liquidityAddOn: Double
         /// A: the anti-procyclicality buffer, by how much APC changed IM.
         public let antiProcyclicalityBuffer: Double
+        /// F: max(0, C_10y - C), what the lookback floor adds (`LookbackFloor`).
+        public let lookbackFloorUplift: Double
+        /// C_10y, the calculated margin under the lookback floor's scenarios; nil without one.
+        public let lookbackFloorMargin: Double?
 
-        /// B + (C - B) + short-option uplift + liquidity add-on + APC buffer, summed in
-        /// that order.
-        public var total: Double { base + stressUplift + shortOptionUplift + liquidityAddOn + antiProcyclicalityBuffer }
+        /// B + (C - B) + short-option uplift + liquidity add-on + APC buffer + floor
+        /// uplift, summed in that order.
+        public var total: Double {
+            base + stressUplift + shortOptionUplift + liquidityAddOn + antiProcyclicalityBuffer + lookbackFloorUplift
+        }
     }
 
     public let initialMargin: Double

@@ -58,9 +58,21 @@ public struct CalibrationReport: Codable, Sendable, Equatable {
     public var filledDays: [String: Int]
     public var fhs: FilteredHistorical?
     public var stressed: Stressed? = nil
+    /// The lookback floor's sample estimate (`margin.apc: { method: lookback_floor }`).
+    public var lookbackFloor: LookbackFloor? = nil
+
+    /// The calibration a lookback floor's scenarios use: equal weights on every return of
+    /// the lookback, to the same as_of.
+    public struct LookbackFloor: Codable, Sendable, Equatable {
+        public var window: [String]
+        public var returns: Int
+        public var vols: [String: Double]
+        public var correlation: Correlation
+    }
 
     enum CodingKeys: String, CodingKey {
         case method, lambda, window, returns, vols, correlation, fhs, stressed
+        case lookbackFloor = "lookback_floor"
         case asOf = "as_of"
         case priceFiles = "price_files"
         case filledDays = "filled_days"

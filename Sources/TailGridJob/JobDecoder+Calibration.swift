@@ -17,9 +17,11 @@ extension JobDecoder {
         let calibration: Calibration
         let window: ReturnWindow
         let field: YAMLField
-        let report: CalibrationReport
+        var report: CalibrationReport
         /// The price files the calibration read (historical stress reuses them).
         let prices: PriceHistories
+        /// The lookback floor's sample calibration over its lookback, to the same as_of.
+        var floor: Calibration? = nil
     }
 
     /// How the calibration estimates the covariance.
@@ -33,9 +35,10 @@ extension JobDecoder {
     static let lookbackDays = 20...10_000
     static let defaultLambda = 0.94
 
-    /// `stressed`: `margin.apc`'s stressed weighting, which this calibration applies.
+    /// `stressed`: `margin.apc`'s stressed weighting, which this calibration applies;
+    /// `floorLookbackDays`: `margin.apc`'s lookback floor, estimated beside it.
     func calibration(_ field: YAMLField, symbols: [String], valuationTime: Date, dataDirectory: String?,
-                     stressed: StressedSpec? = nil) throws(JobError) -> DecodedCalibration {
+                     stressed: StressedSpec? = nil, floorLookbackDays: Int? = nil) throws(JobError) -> DecodedCalibration {
         let mapping = try field.mapping(allowed: ["prices", "as_of", "lookback_days", "method", "lambda", "fill"])
         let valuationDay = Int((valuationTime.timeIntervalSince1970 / 86_400).rounded(.down))
         var asOf = valuationDay - 1
@@ -61,6 +64,7 @@ extension JobDecoder {
         let (histories, files, fileFields) = (prices.histories, prices.files, prices.fields)
         let window: ReturnWindow
         let calibration: Calibration
+        var floor: Calibration?
         do {
             window = try ReturnWindow(prices: histories, asOf: asOf, days: lookback)
             let weighting = try stressed.map { spec throws(JobError) in
@@ -68,6 +72,13 @@ extension JobDecoder {
             }
             calibration = try Calibration(window: window, estimator: method == .ewma ? .ewma(lambda: lambda) : .sample,
                                           stressed: weighting)
+            // The lookback, or the longest history every price file has when one begins
+            // later (ETH's files begin in 2017): the result gives the window used.
+            floor = try floorLookbackDays.map { days in
+                let available = histories.map { asOf - $0.firstDay }.min() ?? 0
+                return try Calibration(window: try ReturnWindow(prices: histories, asOf: asOf, days: Swift.min(days, available)),
+                                       estimator: .sample)
+            }
         } catch let error as JobError {
             throw error
         } catch let error as CalibrationError {
@@ -83,10 +94,7 @@ extension JobDecoder {
             window: [CalendarDay.text(window.firstDay), CalendarDay.text(window.lastDay)], returns: window.days,
             priceFiles: files,
             vols: Dictionary(uniqueKeysWithValues: zip(calibration.symbols, calibration.vols)),
-            correlation: .init(factors: calibration.symbols,
-                               matrix: (0..<calibration.symbols.count).map { i in
-                                   Array(calibration.correlation[(i * calibration.symbols.count)..<((i + 1) * calibration.symbols.count)])
-                               }),
+            correlation: Self.correlationReport(calibration),
             filledDays: Dictionary(uniqueKeysWithValues: histories.map { ($0.symbol, $0.filledDays) }),
             fhs: nil,
             stressed: calibration.stressed.map { weighting in
@@ -99,8 +107,22 @@ extension JobDecoder {
                     windowVols: Dictionary(uniqueKeysWithValues: zip(calibration.symbols, calibration.windowVols)),
                     stressedVols: Dictionary(uniqueKeysWithValues: zip(calibration.symbols, calibration.stressedVols ?? [])))
             })
-        return DecodedCalibration(calibration: calibration, window: window, field: field, report: report,
-                                  prices: prices)
+        var decoded = DecodedCalibration(calibration: calibration, window: window, field: field, report: report,
+                                         prices: prices, floor: floor)
+        if let floor {
+            decoded.report.lookbackFloor = CalibrationReport.LookbackFloor(
+                window: [CalendarDay.text(floor.firstDay), CalendarDay.text(floor.lastDay)],
+                returns: floor.days, vols: Dictionary(uniqueKeysWithValues: zip(floor.symbols, floor.vols)),
+                correlation: Self.correlationReport(floor))
+        }
+        return decoded
+    }
+
+    /// A calibration's correlation matrix as the report writes it.
+    static func correlationReport(_ calibration: Calibration) -> CalibrationReport.Correlation {
+        let n = calibration.symbols.count
+        return .init(factors: calibration.symbols,
+                     matrix: (0..<n).map { i in Array(calibration.correlation[(i * n)..<((i + 1) * n)]) })
     }
 
     /// `margin.apc: { method: stressed_weight }` as written.

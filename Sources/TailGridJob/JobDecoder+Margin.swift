@@ -84,6 +84,20 @@ extension JobDecoder {
         /// (b): at least 25% weight on stressed observations; `period` the first and last
         /// day of the stressed returns, nil to find the most volatile year.
         case stressedWeight(weight: Double, period: (first: Int, last: Int)?, field: YAMLField)
+        /// (c): a floor at the margin of a lookback of at least 10 years.
+        case lookbackFloor(days: Int, field: YAMLField)
+    }
+
+    /// The lookbacks `lookback_floor` may ask for, in days: EMIR's 10 years at least.
+    static let lookbackFloorDays = LookbackFloor.defaultLookbackDays...10_000
+
+    /// `margin.apc: { method: lookback_floor }` of the job's top level, read ahead of the
+    /// market (the floor is a second calibration of it); nil when absent.
+    static func lookbackFloor(top: YAMLMapping) throws(JobError) -> (days: Int, field: YAMLField)? {
+        guard let marginField = top.optional("margin"),
+              let apcField = try marginField.mapping(allowed: marginKeys).optional("apc"),
+              case .lookbackFloor(let days, let field) = try antiProcyclicality(apcField) else { return nil }
+        return (days, field)
     }
 
     /// `margin.apc` of the job's top level, read ahead of the market (the stressed
@@ -98,9 +112,15 @@ extension JobDecoder {
     /// `apc: { method: buffer, rate: 0.25, released: false }` or
     /// `apc: { method: stressed_weight, weight: 0.25, stressed_period: [FIRST, LAST] }`.
     static func antiProcyclicality(_ field: YAMLField) throws(JobError) -> DecodedAntiProcyclicality {
-        let methodField = try field.mapping(allowed: ["method", "rate", "released", "weight", "stressed_period"]).required("method")
+        let methodField = try field.mapping(allowed: ["method", "rate", "released", "weight", "stressed_period", "lookback_days"])
+            .required("method")
         switch try methodField.string() {
         case "buffer": break
+        case "lookback_floor":
+            let mapping = try field.mapping(allowed: ["method", "lookback_days"])
+            let days = try mapping.optional("lookback_days")?.integer(in: Self.lookbackFloorDays)
+                ?? LookbackFloor.defaultLookbackDays
+            return .lookbackFloor(days: days, field: field)
         case "stressed_weight":
             let mapping = try field.mapping(allowed: ["method", "weight", "stressed_period"])
             let weight = try mapping.optional("weight")?.double(in: StressedWeighting.minimumWeight...1, "a weight in [0.25, 1] (EMIR asks at least 25%)")
@@ -125,7 +145,7 @@ extension JobDecoder {
             }
             return .stressedWeight(weight: weight, period: period, field: field)
         default:
-            throw methodField.error("expected buffer (a margin buffer of at least 25%, RTS 153/2013 art. 28(1)(a)) or stressed_weight (at least 25% weight on stressed observations, art. 28(1)(b)), got \(methodField.shown)")
+            throw methodField.error("expected buffer (a margin buffer of at least 25%, RTS 153/2013 art. 28(1)(a)), stressed_weight (at least 25% weight on stressed observations, art. 28(1)(b)) or lookback_floor (margin at least that of a 10-year lookback, art. 28(1)(c)), got \(methodField.shown)")
         }
         let mapping = try field.mapping(allowed: ["method", "rate", "released"])
         let rate = try mapping.optional("rate")?.double(in: AntiProcyclicality.minimumRate...10, "a buffer rate in [0.25, 10] (EMIR asks at least 25%)")

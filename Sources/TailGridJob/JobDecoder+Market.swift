@@ -11,11 +11,13 @@ extension JobDecoder {
         var market: MarketData
         var correlation: EngineJob.FactorCorrelation?
         var calibration: DecodedCalibration?
+        /// The lookback floor's vols and correlation, when `margin.apc` asks for one.
+        var floor: LookbackFloor? = nil
     }
 
     /// `field` is the market mapping, in the job file or in its own file.
     func market(_ field: YAMLField, valuationTime: Date, dataDirectory: String?,
-                historical: Bool, stressed: StressedSpec? = nil) throws(JobError) -> DecodedMarket {
+                historical: Bool, stressed: StressedSpec? = nil, floorLookbackDays: Int? = nil) throws(JobError) -> DecodedMarket {
         let mapping = try field.mapping(allowed: ["rate", "underlyings", "stablecoins", "correlation", "calibration"])
         let rate = try mapping.optional("rate")?.double(in: -1...1, open: true, "a rate in (-1, 1), like 0.05") ?? 0
         let underlyingsField = try mapping.required("underlyings")
@@ -35,7 +37,7 @@ extension JobDecoder {
         guard !underlyings.isEmpty else { throw underlyingsField.error("expected at least one underlying") }
         let calibration = try mapping.optional("calibration").map { calibrationField throws(JobError) in
             try self.calibration(calibrationField, symbols: underlyings.map(\.symbol), valuationTime: valuationTime,
-                                 dataDirectory: dataDirectory, stressed: stressed)
+                                 dataDirectory: dataDirectory, stressed: stressed, floorLookbackDays: floorLookbackDays)
         }
         if let calibration {
             // The calibrated vol moves the spot factor unless scenario_vol says otherwise.
@@ -73,20 +75,39 @@ extension JobDecoder {
         }
         // Under fhs the dependence comes from the historical blocks, not a matrix.
         let calibrated = historical ? nil : calibration?.calibration
-        var correlation: EngineJob.FactorCorrelation?
-        if let listed = mapping.optional("correlation") {
-            correlation = try Self.correlation(listed, market: market, calibrated: calibrated)
-        } else if let calibrated, calibrated.symbols.count > 1 {
-            let n = calibrated.symbols.count
-            let matrix = DenseMatrix(rows: n, columns: n, storage: calibrated.correlation)
-            do {
-                correlation = EngineJob.FactorCorrelation(factors: calibrated.symbols,
-                                                          matrix: try CorrelationMatrix(validating: matrix))
-            } catch {
-                throw calibration!.field.error("the calibrated correlation: \(error.message)")
+        let correlation = try self.correlation(mapping.optional("correlation"), market: market, calibrated: calibrated,
+                                               calibrationField: calibration?.field)
+        var decoded = DecodedMarket(market: market, correlation: correlation, calibration: calibration)
+        if let calibration, let floor = calibration.floor {
+            // The same rules on the lookback: its vols where the job's calibration sets
+            // them, listed correlation pairs over its correlation.
+            let vols = underlyings.filter { !explicitScenarioVol.contains($0.symbol) }.compactMap { underlying in
+                floor.vol(of: underlying.symbol).map { (underlying.symbol, $0) }
             }
+            decoded.floor = LookbackFloor(
+                scenarioVols: Dictionary(uniqueKeysWithValues: vols),
+                correlation: try self.correlation(mapping.optional("correlation"), market: market, calibrated: floor,
+                                                  calibrationField: calibration.field),
+                lookbackDays: floorLookbackDays ?? floor.days)
         }
-        return DecodedMarket(market: market, correlation: correlation, calibration: calibration)
+        return decoded
+    }
+
+    /// The job's correlation: the listed pairs (`market.correlation`) over the calibrated
+    /// matrix, the calibrated matrix alone, or none.
+    func correlation(_ listed: YAMLField?, market: MarketData, calibrated: Calibration?,
+                     calibrationField: YAMLField?) throws(JobError) -> EngineJob.FactorCorrelation? {
+        if let listed {
+            return try Self.correlation(listed, market: market, calibrated: calibrated)
+        }
+        guard let calibrated, let calibrationField, calibrated.symbols.count > 1 else { return nil }
+        let n = calibrated.symbols.count
+        let matrix = DenseMatrix(rows: n, columns: n, storage: calibrated.correlation)
+        do {
+            return EngineJob.FactorCorrelation(factors: calibrated.symbols, matrix: try CorrelationMatrix(validating: matrix))
+        } catch {
+            throw calibrationField.error("the calibrated correlation: \(error.message)")
+        }
     }
 
     static func underlying(_ symbol: String, _ field: YAMLField) throws(JobError) -> Underlying {

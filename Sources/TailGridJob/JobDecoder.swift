@@ -88,8 +88,18 @@ struct JobDecoder {
                 throw stressed.field.error("stressed_weight re-weights a calibration from price history; the market has no calibration")
             }
         }
+        // margin.apc's lookback floor is a second calibration of the same price files.
+        let floorLookback = try Self.lookbackFloor(top: top)
+        if let floorLookback {
+            if historical {
+                throw floorLookback.field.error("lookback_floor re-estimates the vols of a parametric model; kind: fhs replays history as it was (use method: buffer)")
+            }
+            if (try marketField.mapping(allowed: ["rate", "underlyings", "stablecoins", "correlation", "calibration"])).optional("calibration") == nil {
+                throw floorLookback.field.error("lookback_floor estimates vols from price history; the market has no calibration")
+            }
+        }
         let decodedMarket = try market(marketField, valuationTime: valuationTime, dataDirectory: dataDirectory,
-                                       historical: historical, stressed: stressed)
+                                       historical: historical, stressed: stressed, floorLookbackDays: floorLookback?.days)
         var market = decodedMarket.market
         var instrumentMarket = market
         var redated: (rebase: BookRebase, outcome: BacktestDay.Outcome)?
@@ -167,11 +177,12 @@ struct JobDecoder {
                                                           dataDirectory: dataDirectory, historicalModel: historical))
         } ?? DecodedStress()
 
-        let job = EngineJob(
+        var job = EngineJob(
             name: name, seed: seed, scenarios: scenarios, horizonDays: horizonDays, confidences: confidences,
             chunkSize: chunkSize, model: model, market: market, correlation: correlation, haircuts: haircuts,
             accounts: accounts, margin: margin, aggregation: aggregation, steps: steps, stress: stress.test,
             dependence: stress.dependence)
+        job.lookbackFloor = decodedMarket.floor
         return Decoded(job: job, confidenceLabels: labels, positionsFile: positionsFile, accounts: accounts, market: market,
                        calibration: calibrationReport, previous: previous, instrumentMarket: instrumentMarket,
                        rebase: redated?.rebase, backtest: redated?.outcome)

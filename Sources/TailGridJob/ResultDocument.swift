@@ -23,6 +23,11 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var liquidityAddOn: Double
         /// What the anti-procyclicality buffer added (0 without one, or released).
         public var apcBuffer: Double
+        /// What the lookback floor added, max(0, C_10y - C) (absent without one).
+        public var apcFloorUplift: Double? = nil
+        /// C_10y: the margin before APC under the lookback floor's scenarios (absent
+        /// without one).
+        public var apcFloorMargin: Double? = nil
         /// The short-option minimum itself (absent when the policy has none).
         public var shortOptionMinimum: Double?
         /// Net delta per underlying in coins, which the liquidity add-on priced (absent
@@ -35,6 +40,8 @@ public struct ResultDocument: Codable, Sendable, Equatable {
             case shortOptionUplift = "short_option_uplift"
             case liquidityAddOn = "liquidity_add_on"
             case apcBuffer = "apc_buffer"
+            case apcFloorUplift = "apc_floor_uplift"
+            case apcFloorMargin = "apc_floor_margin"
             case shortOptionMinimum = "short_option_minimum"
             case netDeltas = "net_deltas"
         }
@@ -223,10 +230,15 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         public var released: Bool?
         public var weight: Double?
         public var stressedPeriod: [String]?
+        /// The lookback floor's returns: how many, and the first and last day.
+        public var lookbackDays: Int?
+        public var lookbackWindow: [String]?
 
         enum CodingKeys: String, CodingKey {
             case method, rate, released, weight
             case stressedPeriod = "stressed_period"
+            case lookbackDays = "lookback_days"
+            case lookbackWindow = "lookback_window"
         }
     }
 
@@ -359,6 +371,9 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         let previous = loaded.previous
         self.apc = job.margin.antiProcyclicality.map { APC(method: "buffer", rate: $0.rate, released: $0.released) }
             ?? loaded.calibration?.stressed.map { APC(method: "stressed_weight", weight: $0.weight, stressedPeriod: $0.period) }
+            ?? loaded.calibration?.lookbackFloor.map {
+                APC(method: "lookback_floor", lookbackDays: job.lookbackFloor?.lookbackDays, lookbackWindow: $0.window)
+            }
         self.previousResult = previous.map { PreviousRun(job: $0.job, inputSHA256: $0.inputSHA256) }
         self.factors = result.factors
         self.correlationRepairDistance = job.correlation?.repairDistance
@@ -388,6 +403,9 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                                                    shortOptionUplift: risk.margin.components.shortOptionUplift,
                                                    liquidityAddOn: risk.margin.components.liquidityAddOn,
                                                    apcBuffer: risk.margin.components.antiProcyclicalityBuffer,
+                                                   apcFloorUplift: risk.margin.components.lookbackFloorMargin
+                                                       .map { _ in risk.margin.components.lookbackFloorUplift },
+                                                   apcFloorMargin: risk.margin.components.lookbackFloorMargin,
                                                    shortOptionMinimum: risk.shortOptionMinimum, netDeltas: risk.netDeltas),
                 stress: risk.stress.map { stress in
                     AccountStress(

@@ -23,8 +23,8 @@ public enum ResultWriter {
 
     /// One row per account: `account,equity,var_<c>,es_<c>,es_se_<c>,...,initial_margin,
     /// maintenance_margin,excess_margin,status`, then IM's components
-    /// `base_margin,stress_uplift,short_option_uplift,liquidity_add_on,apc_buffer` (they
-    /// add up to initial_margin),
+    /// `base_margin,stress_uplift,short_option_uplift,liquidity_add_on,apc_buffer,
+    /// apc_floor_uplift` (they add up to initial_margin),
     /// `short_option_minimum,stress_component,worst_stress,worst_stress_loss`, and against
     /// a previous result `im_change,new_margin_call` (empty when the job has no such
     /// policy, scenarios or previous result), and `margin_currency` (USD, or the coin
@@ -33,7 +33,7 @@ public enum ResultWriter {
         var header = ["account", "equity"]
         for label in labels { header += ["var_\(label)", "es_\(label)", "es_se_\(label)"] }
         header += ["initial_margin", "maintenance_margin", "excess_margin", "status", "base_margin", "stress_uplift",
-                   "short_option_uplift", "liquidity_add_on", "apc_buffer", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss", "im_change",
+                   "short_option_uplift", "liquidity_add_on", "apc_buffer", "apc_floor_uplift", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss", "im_change",
                    "new_margin_call", "margin_currency"]
         var lines = [header.joined(separator: ",")]
         for account in document.accounts {
@@ -44,7 +44,7 @@ public enum ResultWriter {
             row += ["\(account.initialMargin)", "\(account.maintenanceMargin)", "\(account.excessMargin)", account.status]
             let components = account.marginComponents
             row += ["\(components.base)", "\(components.stressUplift)", "\(components.shortOptionUplift)",
-                    "\(components.liquidityAddOn)", "\(components.apcBuffer)",
+                    "\(components.liquidityAddOn)", "\(components.apcBuffer)", "\(components.apcFloorUplift ?? 0)",
                     components.shortOptionMinimum.map { "\($0)" } ?? "",
                     account.stress.map { "\($0.component)" } ?? "", account.stress.map { csvField($0.worst) } ?? "",
                     account.stress.map { "\($0.worstLoss)" } ?? "",

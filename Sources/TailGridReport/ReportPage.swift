@@ -125,7 +125,7 @@ struct ReportPage {
             ("short-option uplift", parts.shortOptionUplift, money(parts.shortOptionUplift), "#d35400"),
             ("liquidity add-on", parts.liquidityAddOn, money(parts.liquidityAddOn), "#16a085"),
             ("APC buffer", parts.apcBuffer, money(parts.apcBuffer), "#7f8c8d"),
-        ]
+        ] + (parts.apcFloorUplift.map { [("APC floor", $0, money($0), "#2c3e50")] } ?? [])
         let lines = (explained?.lines ?? [])
             .sorted { abs($0.contribution) > abs($1.contribution) }
             .prefix(barLimit)

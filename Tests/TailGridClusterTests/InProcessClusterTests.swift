@@ -7,6 +7,7 @@ import TailGridEngine
 import TailGridJob
 import TailGridJournal
 import TailGridProtocol
+import TailGridTestSupport
 
 /// The scheduling tests over in-process transports: fast, and free to reach inside.
 @Suite("Cluster over in-process transports")
@@ -51,6 +52,50 @@ struct InProcessClusterTests {
         #expect(result == (try ClusterJobs.localResult(job)))
         #expect(result.contains("\"worst\" : \"crash\"") || result.contains("\"worst\" : \"grid"))
         #expect(result.contains("perfect_correlation_es"))
+    }
+
+    /// The lookback floor (`margin.apc: { method: lookback_floor }`) beside the dependence
+    /// stress: each account's rows under the base, the two stressed correlations and the
+    /// ten-year calibration, computed by the workers from the shipped price files; the
+    /// result (floor margins and uplifts included) equals the in-process one.
+    @Test func lookbackFloorGivesTheLocalResult() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tailgrid-floor-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("job.yaml").path
+        try """
+            job: floor
+            valuation_time: 2025-02-20T08:00:00Z
+            seed: 5
+            scenarios: 12000
+            horizon_days: 2
+            confidence: [0.99]
+            chunk_size: 2048
+            market:
+              underlyings:
+                BTC: { spot: 97000, vol: 0.5 }
+                LTC: { spot: 130, vol: 0.7 }
+              calibration: { prices: { BTC: "\(SharedPriceData.path("BTC"))", LTC: "\(SharedPriceData.path("LTC"))" }, lookback_days: 250, method: sample }
+            margin: { apc: { method: lookback_floor } }
+            stress: { dependence: { confidence: 0.995 } }
+            accounts:
+              - { id: long, collateral: { USD: 100000 }, positions: [{ instrument: BTC, quantity: 1 }, { instrument: LTC, quantity: 100 }] }
+              - { id: spread, collateral: { USD: 50000 }, positions: [{ instrument: BTC, quantity: 1 }, { instrument: LTC, quantity: -600 }] }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        // Loaded from disk, so the price files' bytes travel with the job.
+        let job = try JobFile.load(path: path)
+        #expect(job.engineJob.lookbackFloor != nil)
+        #expect(try EnginePlan(job.engineJob).lossRowCount == 2 * 4)
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        cluster.startWorker("w0")
+        cluster.startWorker("w1")
+        let id = try cluster.coordinator.submit(job).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        let result = try cluster.resultWithoutTiming(id)
+        #expect(result == (try ClusterJobs.localResult(job)))
+        #expect(result.contains("\"apc_floor_margin\"") && result.contains("\"lookback_floor\""))
     }
 
     /// Pilot floors far too high starve every account's tail: the coordinator sees it once

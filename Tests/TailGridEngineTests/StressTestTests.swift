@@ -249,6 +249,35 @@ import TailGridNumerics
         #expect(released.initialMargin == 1_850 && released.components.antiProcyclicalityBuffer == 0)
         #expect(MarginPolicy().margin(equity: 0, valueAtRisk: 1, expectedShortfall: 2).components.antiProcyclicalityBuffer == 0)
     }
+
+    /// The lookback floor (art. 28(1)(c)), by hand. B = 1,000, a stress component of 1,200
+    /// (combine max: C = 1,200), a short-option minimum of 1,300 (uplift 100), a liquidity
+    /// add-on of 50: K = 1,350. Under the floor's scenarios ES 1,500: C = 1,500, no
+    /// short-option uplift, K_10y = 1,550, so F = 200 and IM = 1,550 (MM 1,240, equity
+    /// 1,400 a margin call where the calculated margin alone said ok). ES 1,100 under
+    /// the floor: the stress still binds, K_10y = 1,350 = K, F = 0. With measure: var the
+    /// floor's VaR is its base.
+    @Test func theFloorIsTheMarginOfTheLookbackScenarios() {
+        let policy = MarginPolicy()
+        let floored = policy.margin(equity: 1_400, valueAtRisk: 900, expectedShortfall: 1_000, stressComponent: 1_200,
+                                    shortOptionMinimum: 1_300, liquidityAddOn: 50,
+                                    lookbackFloor: (valueAtRisk: 1_300, expectedShortfall: 1_500))
+        let c = floored.components
+        #expect(c.base == 1_000 && c.stressUplift == 200 && c.shortOptionUplift == 100 && c.liquidityAddOn == 50)
+        #expect(c.lookbackFloorMargin == 1_550 && c.lookbackFloorUplift == 200 && c.antiProcyclicalityBuffer == 0)
+        #expect(floored.initialMargin == 1_550 && floored.maintenanceMargin == 1_240 && floored.status == .marginCall)
+        let unfloored = policy.margin(equity: 1_400, valueAtRisk: 900, expectedShortfall: 1_000, stressComponent: 1_200,
+                                      shortOptionMinimum: 1_300, liquidityAddOn: 50)
+        #expect(unfloored.initialMargin == 1_350 && unfloored.status == .ok && unfloored.components.lookbackFloorMargin == nil)
+        let notBinding = policy.margin(equity: 1_400, valueAtRisk: 900, expectedShortfall: 1_000, stressComponent: 1_200,
+                                       shortOptionMinimum: 1_300, liquidityAddOn: 50,
+                                       lookbackFloor: (valueAtRisk: 1_000, expectedShortfall: 1_100))
+        #expect(notBinding.components.lookbackFloorMargin == 1_350 && notBinding.components.lookbackFloorUplift == 0)
+        #expect(notBinding.initialMargin == 1_350)
+        let byVaR = MarginPolicy(measure: .var).margin(equity: 0, valueAtRisk: 900, expectedShortfall: 1_000,
+                                                       lookbackFloor: (valueAtRisk: 1_300, expectedShortfall: 5_000))
+        #expect(byVaR.components.lookbackFloorUplift == 400 && byVaR.initialMargin == 1_300)
+    }
 }
 
 /// Coin-margined accounts (`Account.marginCoin`), worked by hand in BTC at S = 97,600.
