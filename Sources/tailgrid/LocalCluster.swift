@@ -15,7 +15,10 @@ struct LocalCluster {
         let logger = Logs.logger("tailgrid.coordinator", level: verbose ? .info : .warning)
         let (token, tokenPath) = try TokenFile.makeTemporary()
         defer { try? FileManager.default.removeItem(atPath: tokenPath) }
-        let coordinator = Coordinator(logger: logger)
+        // Its workers are this run's own child processes (the same binary, on this machine,
+        // holding a token made for this run): an audit would recompute a chunk to compare
+        // the same program with itself, so none are made. A coordinator others join audits.
+        let coordinator = Coordinator(configuration: CoordinatorConfiguration(auditFraction: 0), logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let server = CoordinatorServer(coordinator: coordinator, host: "127.0.0.1", port: 0, access: ClusterAccess(tokens: ClusterTokens(shared: token)), logger: logger) { _, port in
             portContinuation.yield(port)
