@@ -24,4 +24,7 @@ public struct AccountRisk: Sendable, Hashable {
     /// Net delta per underlying in coins, which the liquidity add-on priced; nil when
     /// the policy has no liquidity add-on.
     public let netDeltas: [String: Double]?
+    /// Net vega per underlying in USD per vol point, which the liquidity add-on's vega
+    /// part priced; nil without a traded vega (`LiquidityAddOn.vegaVolume`).
+    public var netVegas: [String: Double]? = nil
 }

@@ -78,8 +78,11 @@ public struct EngineResult: Sendable {
                 LiquidityAddOn.netDeltas(of: job.accounts[index], pricers: pricers, market: job.market,
                                          collateral: job.margin.collateral)
             }
+            let vegas = job.margin.liquidity.flatMap { addOn in
+                addOn.vegaVolume.isEmpty ? nil : addOn.netVegas(of: job.accounts[index], pricers: pricers, market: job.market)
+            }
             let liquidity = job.margin.liquidity.flatMap { addOn in
-                deltas.map { addOn.requirement(deltas: $0, market: job.market) * perUSD }
+                deltas.map { (addOn.requirement(deltas: $0, market: job.market) + addOn.vegaRequirement(vegas: vegas ?? [:])) * perUSD }
             }
             let equity = plan.equity[index] * perUSD
             let floorEstimate = plan.floorRow(of: index).map {
@@ -93,7 +96,8 @@ public struct EngineResult: Sendable {
             accounts.append(AccountRisk(id: id, currency: coin ?? "USD", equity: equity, estimates: estimates,
                                         meanLoss: summary.mean, lossStandardDeviation: summary.standardDeviation,
                                         histogram: summary.histogram, margin: margin, stress: accountStress,
-                                        shortOptionMinimum: minimum, netDeltas: deltas))
+                                        shortOptionMinimum: minimum, netDeltas: deltas,
+                                        netVegas: vegas?.mapValues(\.perVolPoint)))
         }
         self.accounts = accounts
         self.factors = plan.factors.map(\.name)

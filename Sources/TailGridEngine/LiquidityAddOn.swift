@@ -12,15 +12,61 @@ import TailGridMarket
 /// Toth et al. 2011). The cost grows as |D|^(3/2), so one account holding a position pays
 /// 2^(3/2) = 2.83 times what each of two accounts holding half of it pays: a large
 /// concentrated position pays more than the same position split.
+///
+/// Where the job gives an underlying's daily traded vega (`vega_adv`, USD per vol point:
+/// the price files have no option volumes), closing the net vega pays the same law:
+///
+///     + sum over those underlyings  Y |E| sqrt(|V| / ADV_vega)
+///
+/// with V = sum q dP/dsigma / 100 the account's net vega in USD per vol point and E =
+/// sum q (dP/dsigma) sigma_K w nu / sqrt(365) the USD its options move in a one-sd daily
+/// move of the underlying's implied-vol factor (sigma_K the option's implied vol, w its
+/// term weight, nu the vol of vol): the vega twin of sigma_d S D.
 public struct LiquidityAddOn: Sendable, Hashable {
     /// Y.
     public let impact: Double
     /// ADV in coins, by underlying symbol.
     public let averageDailyVolume: [String: Double]
+    /// Traded vega per day, USD per vol point, by underlying symbol (empty: no vega part).
+    public let vegaVolume: [String: Double]
 
-    public init(impact: Double, averageDailyVolume: [String: Double]) {
+    public init(impact: Double, averageDailyVolume: [String: Double], vegaVolume: [String: Double] = [:]) {
         self.impact = impact
         self.averageDailyVolume = averageDailyVolume
+        self.vegaVolume = vegaVolume
+    }
+
+    /// An account's vega in one underlying: `perVolPoint` V, and `dailyMove` E.
+    public struct Vega: Sendable, Hashable {
+        public var perVolPoint: Double
+        public var dailyMove: Double
+    }
+
+    /// The account's net vega per underlying that has a traded vega (`vegaVolume`) and
+    /// a vol of vol: `pricers` by instrument name.
+    public func netVegas(of account: Account, pricers: [String: InstrumentPricer], market: MarketData) -> [String: Vega] {
+        var vegas: [String: Vega] = [:]
+        for position in account.positions {
+            let symbol = position.instrument.underlying
+            guard vegaVolume[symbol] != nil, let nu = market.underlying(symbol)?.volOfVol,
+                  let pricer = pricers[position.instrument.name] else { continue }
+            let vega = position.quantity * pricer.vegaPerVolPoint(rate: market.rate)
+            guard vega != 0 else { continue }
+            vegas[symbol, default: Vega(perVolPoint: 0, dailyMove: 0)].perVolPoint += vega
+            vegas[symbol, default: Vega(perVolPoint: 0, dailyMove: 0)].dailyMove
+                += 100 * vega * pricer.vol * pricer.volShockWeight * nu / 365.0.squareRoot()
+        }
+        return vegas
+    }
+
+    /// The vega part of the add-on, USD.
+    public func vegaRequirement(vegas: [String: Vega]) -> Double {
+        var total = 0.0
+        for (symbol, vega) in vegas.sorted(by: { $0.key < $1.key }) {
+            guard let volume = vegaVolume[symbol], volume > 0 else { continue }
+            total += impact * Swift.abs(vega.dailyMove) * (Swift.abs(vega.perVolPoint) / volume).squareRoot()
+        }
+        return total
     }
 
     public static let defaultImpact = 0.5

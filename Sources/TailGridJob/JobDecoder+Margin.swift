@@ -164,7 +164,7 @@ extension JobDecoder {
     /// ADV per underlying: the mean daily volume in coins over `adv_days` days ending the
     /// day before valuation_time (a USD volume divided by that day's close).
     func liquidityAddOn(_ field: YAMLField, context: MarginContext) throws(JobError) -> LiquidityAddOn {
-        let mapping = try field.mapping(allowed: ["impact", "adv_days", "volume_unit", "prices"])
+        let mapping = try field.mapping(allowed: ["impact", "adv_days", "volume_unit", "prices", "vega_adv"])
         let impact = try mapping.optional("impact")?.double(in: 0...100, "an impact coefficient in [0, 100], like 0.5")
             ?? LiquidityAddOn.defaultImpact
         let days = try mapping.optional("adv_days")?.integer(in: 1...3_650) ?? LiquidityAddOn.defaultAverageDays
@@ -191,7 +191,20 @@ extension JobDecoder {
             }
             volumes[history.symbol] = total / Double(days)
         }
-        return LiquidityAddOn(impact: impact, averageDailyVolume: volumes)
+        var vegaVolume: [String: Double] = [:]
+        if let vegaField = mapping.optional("vega_adv") {
+            for (symbol, entry) in try vegaField.anyMapping().entries {
+                guard let underlying = context.market.underlying(symbol) else {
+                    throw entry.error("'\(JobError.shown(symbol))' is not in market.underlyings (\(context.market.underlyings.map(\.symbol).joined(separator: ", ")))")
+                }
+                guard underlying.volOfVol != nil else {
+                    throw entry.error("the vega part prices a daily move of \(symbol)'s implied vols: give market.underlyings.\(symbol).vol_of_vol")
+                }
+                vegaVolume[symbol] = try entry.double(in: Double.leastNormalMagnitude...1e15,
+                                                      "a traded vega per day in USD per vol point, positive, like 2.5e6")
+            }
+        }
+        return LiquidityAddOn(impact: impact, averageDailyVolume: volumes, vegaVolume: vegaVolume)
     }
 
     static func shortOptionMinimum(_ field: YAMLField, underlyings: [String]) throws(JobError) -> ShortOptionMinimum {

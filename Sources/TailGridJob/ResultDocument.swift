@@ -33,6 +33,9 @@ public struct ResultDocument: Codable, Sendable, Equatable {
         /// Net delta per underlying in coins, which the liquidity add-on priced (absent
         /// without one).
         public var netDeltas: [String: Double]?
+        /// Net vega per underlying, USD per vol point, which the add-on's vega part
+        /// priced (absent without `vega_adv`).
+        public var netVegas: [String: Double]? = nil
 
         enum CodingKeys: String, CodingKey {
             case base
@@ -44,6 +47,7 @@ public struct ResultDocument: Codable, Sendable, Equatable {
             case apcFloorMargin = "apc_floor_margin"
             case shortOptionMinimum = "short_option_minimum"
             case netDeltas = "net_deltas"
+            case netVegas = "net_vegas"
         }
     }
 
@@ -406,7 +410,8 @@ public struct ResultDocument: Codable, Sendable, Equatable {
                                                    apcFloorUplift: risk.margin.components.lookbackFloorMargin
                                                        .map { _ in risk.margin.components.lookbackFloorUplift },
                                                    apcFloorMargin: risk.margin.components.lookbackFloorMargin,
-                                                   shortOptionMinimum: risk.shortOptionMinimum, netDeltas: risk.netDeltas),
+                                                   shortOptionMinimum: risk.shortOptionMinimum, netDeltas: risk.netDeltas,
+                                                   netVegas: risk.netVegas),
                 stress: risk.stress.map { stress in
                     AccountStress(
                         losses: Dictionary(zip(scenarios.map(\.name), stress.scenarioLosses), uniquingKeysWith: { Swift.max($0, $1) }),

@@ -33,6 +33,15 @@ public enum Black76 {
 
     /// dV/dF: D Phi(d1) for a call, D (Phi(d1) - 1) for a put; at T <= 0 or sigma <= 0
     /// the intrinsic value's (D or 0, -D or 0).
+    /// dV/dsigma per unit of vol (1.00 = 100 vol points): D F phi(d1) sqrt(T), the same
+    /// for calls and puts; 0 at expiry or zero vol.
+    public static func vega(forward: Double, strike: Double, time: Double, volatility: Double, discount: Double) -> Double {
+        let deviation = volatility * time.squareRoot()
+        guard time > 0, deviation > 0, forward > 0, strike > 0 else { return 0 }
+        let d1 = (log(forward / strike) + 0.5 * deviation * deviation) / deviation
+        return discount * forward * exp(-0.5 * d1 * d1) / (2 * Double.pi).squareRoot() * time.squareRoot()
+    }
+
     public static func forwardDelta(forward: Double, strike: Double, time: Double, volatility: Double,
                                     discount: Double, right: Instrument.Right) -> Double {
         let deviation = volatility * time.squareRoot()

@@ -16,4 +16,11 @@ extension InstrumentPricer {
                                         discount: exp(-rate * time), right: right) * forward / spot
         }
     }
+
+    /// dV/dsigma now per vol point (0.01 of vol) at the option's own implied vol; 0 for
+    /// what is not an option.
+    public func vegaPerVolPoint(rate: Double) -> Double {
+        guard case .option(let strike, _) = payoff else { return 0 }
+        return Black76.vega(forward: forward, strike: strike, time: time, volatility: vol, discount: exp(-rate * time)) / 100
+    }
 }

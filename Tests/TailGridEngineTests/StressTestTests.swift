@@ -212,9 +212,47 @@ import TailGridNumerics
     }
 
     static func market(spot: Double) throws -> MarketData {
+        try market(spot: spot, vol: 0.55)
+    }
+
+    static func market(spot: Double, vol: Double) throws -> MarketData {
         try MarketData(valuationTime: Fixtures.valuationTime, rate: 0, underlyings: [
-            try Underlying(symbol: "BTC", spot: spot, vol: 0.55, carry: 0.05),
+            try Underlying(symbol: "BTC", spot: spot, vol: vol, volOfVol: 1.2, carry: 0.05),
         ])
+    }
+
+    /// The vega part, by hand. 100 short BTC-28MAR25-97000-C at S = 97,600, sigma = 0.55,
+    /// 36 days, vol of vol 1.2, term weight 1: vega dP/dsigma = F phi(d1) sqrt(T) = about
+    /// 12,400 per 1.00 (here by central differences of the pricer's own value at
+    /// sigma +- 1e-4), so V = -100 x 124 = -12,400 USD per vol point and a one-sd daily
+    /// move of the vol factor moves the options by E = 100 V sigma 1.2 / sqrt(365) (about
+    /// 42,800 USD). With 50,000 USD of vega traded a day and Y = 0.5 the part is
+    /// 0.5 |E| sqrt(|V| / 50,000), about 10,700 USD; twice the short pays 2^(3/2) as much;
+    /// an underlying without a traded vega adds nothing.
+    @Test func theVegaPartWorkedByHand() throws {
+        let market = try Self.market(spot: 97_600, vol: 0.55)
+        let option = try Instrument(parsing: "BTC-28MAR25-97000-C")
+        let pricer = try InstrumentPricer(instrument: option, market: market, horizonYears: 0)
+        let up = try InstrumentPricer(instrument: option, market: try Self.market(spot: 97_600, vol: 0.5501), horizonYears: 0)
+        let down = try InstrumentPricer(instrument: option, market: try Self.market(spot: 97_600, vol: 0.5499), horizonYears: 0)
+        let vegaPerPoint = (up.value - down.value) / 2e-4 / 100
+        #expect(abs(pricer.vegaPerVolPoint(rate: 0) - vegaPerPoint) <= 1e-6 * vegaPerPoint, "\(pricer.vegaPerVolPoint(rate: 0))")
+        #expect(abs(vegaPerPoint - 124) < 3, "\(vegaPerPoint)")
+        let addOn = LiquidityAddOn(impact: 0.5, averageDailyVolume: ["BTC": 10_000], vegaVolume: ["BTC": 50_000])
+        let short = Account(id: "short", collateral: [], positions: [.init(instrument: option, quantity: -100)])
+        let vegas = addOn.netVegas(of: short, pricers: [option.name: pricer], market: market)
+        let v = -100 * vegaPerPoint
+        let e = 100 * v * 0.55 * 1.2 / 365.0.squareRoot()
+        let btc = try #require(vegas["BTC"])
+        #expect(abs(btc.perVolPoint - v) <= 1e-6 * abs(v) && abs(btc.dailyMove - e) <= 1e-6 * abs(e))
+        let expected = 0.5 * abs(e) * (abs(v) / 50_000).squareRoot()
+        let part = addOn.vegaRequirement(vegas: vegas)
+        #expect(abs(part - expected) <= 1e-6 * expected && abs(part - 10_700) < 400, "\(part)")
+        let double = Account(id: "double", collateral: [], positions: [.init(instrument: option, quantity: -200)])
+        let twice = addOn.vegaRequirement(vegas: addOn.netVegas(of: double, pricers: [option.name: pricer], market: market))
+        #expect(abs(twice / part - 2 * 2.0.squareRoot()) < 1e-12)
+        let noVegaVolume = LiquidityAddOn(impact: 0.5, averageDailyVolume: ["BTC": 10_000])
+        #expect(noVegaVolume.netVegas(of: short, pricers: [option.name: pricer], market: market).isEmpty)
     }
 
     /// Through a whole run the add-on is IM's last component.

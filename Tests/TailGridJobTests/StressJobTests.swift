@@ -136,6 +136,57 @@ import TailGridTestSupport
         #expect(decoded == document)
     }
 
+    /// `vega_adv` adds the vega part: the straddle's net vega is short, its figure in
+    /// result.json is the pricer's, and the add-on grows by exactly the engine's vega rule
+    /// (`LiquidityAddOnTests` works the rule by hand). Bad values are refused at the key.
+    @Test func theVegaPartOfTheLiquidityAddOn() throws {
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        func load(_ margin: String, volOfVol: Bool = true) throws -> LoadedJob {
+            var text = Self.job(stress: "grid: { spot_steps: 2 }", margin: margin)
+            if volOfVol { text = text.replacingOccurrences(of: "BTC: { spot: 97600, vol: 0.55 }", with: "BTC: { spot: 97600, vol: 0.55, vol_of_vol: 1.2 }") }
+            return try JobFile.load(path: try folder.write("job.yaml", text))
+        }
+        let with = try load("{ liquidity: { vega_adv: { BTC: 50000 }, \(Self.prices) } }")
+        let without = try load("{ liquidity: { \(Self.prices) } }")
+        let addOn = try #require(with.engineJob.margin.liquidity)
+        #expect(addOn.vegaVolume == ["BTC": 50_000])
+        let result = try LocalRunner(plan: try EnginePlan(with.engineJob), threads: 2).run()
+        let plain = try LocalRunner(plan: try EnginePlan(without.engineJob), threads: 2).run()
+        let plan = try EnginePlan(with.engineJob)
+        let pricers = Dictionary(uniqueKeysWithValues: plan.evaluator.instruments.map { ($0.instrument.name, $0) })
+        let straddle = with.engineJob.accounts[1]
+        let vegas = addOn.netVegas(of: straddle, pricers: pricers, market: with.engineJob.market)
+        let btc = try #require(vegas["BTC"])
+        #expect(btc.perVolPoint < 0, "short a straddle is short vega")
+        #expect(result.accounts[1].netVegas == ["BTC": btc.perVolPoint])
+        #expect(result.accounts[0].netVegas == nil || result.accounts[0].netVegas == [:], "a perpetual has no vega")
+        let extra = result.accounts[1].margin.components.liquidityAddOn - plain.accounts[1].margin.components.liquidityAddOn
+        #expect(abs(extra - addOn.vegaRequirement(vegas: vegas)) <= 1e-9 * extra && extra > 0)
+        let document = ResultDocument(job: with, result: result, elapsedSeconds: 0)
+        #expect(document.accounts[1].marginComponents.netVegas == ["BTC": btc.perVolPoint])
+
+        for (margin, volOfVol, field, says) in [
+            ("{ vega_adv: { BTC: .nan } }", true, "margin.liquidity.vega_adv.BTC", "expected a number"),
+            ("{ vega_adv: { BTC: 1e308 } }", true, "margin.liquidity.vega_adv.BTC", "USD per vol point"),
+            ("{ vega_adv: { BTC: -5 } }", true, "margin.liquidity.vega_adv.BTC", "USD per vol point"),
+            ("{ vega_adv: { BTC: 0 } }", true, "margin.liquidity.vega_adv.BTC", "USD per vol point"),
+            ("{ vega_adv: { BTC: \"\" } }", true, "margin.liquidity.vega_adv.BTC", "expected a number"),
+            ("{ vega_adv: { XRP: 5 } }", true, "margin.liquidity.vega_adv.XRP", "not in market.underlyings"),
+            ("{ vega_adv: 5 }", true, "margin.liquidity.vega_adv", "mapping"),
+            ("{ vega_adv: { BTC: 50000 } }", false, "margin.liquidity.vega_adv.BTC", "vol_of_vol"),
+        ] {
+            let liquidity = margin.replacingOccurrences(of: " }", with: ", \(Self.prices) }", options: .backwards,
+                                                        range: margin.range(of: " }", options: .backwards))
+            do {
+                _ = try load("{ liquidity: \(liquidity) }", volOfVol: volOfVol)
+                Issue.record("\(margin): loaded")
+            } catch let error as JobError {
+                #expect(error.exitCode == 65 && error.field == field && error.description.contains(says), "\(margin): \(error)")
+            }
+        }
+    }
+
     /// The liquidity add-on's ADV is the mean of volume / close over the 30 days ending the
     /// day before valuation_time (2025-01-21 to 2025-02-19), read here from the file
     /// independently; the long account's 4.5 BTC (3 perpetuals, 1.5 BTC collateral) then
