@@ -34,12 +34,7 @@ public struct EnginePlan: Sendable {
         self.factors = factors
 
         let correlation = try Self.fullCorrelation(factors: factors, listed: job.correlation)
-        let factor: CorrelationFactor
-        do {
-            factor = try CorrelationFactor(correlation)
-        } catch {
-            throw EngineError(.numerics, "factor correlation: \(error.message)")
-        }
+        let factor = try Self.factor(named: "factor correlation") { () throws(NumericsError) in try CorrelationFactor(correlation) }
         self.correlationRank = factor.rank
         var historical: HistoricalBlockSampler?
         if case .filteredHistorical(let history) = job.model {
@@ -113,8 +108,10 @@ public struct EnginePlan: Sendable {
         }
         self.equity = equity
         let positions = PositionMatrix(holdings: holdings, instrumentCount: pricers.count, mode: job.aggregation)
-        func evaluator(_ generator: ScenarioGenerator) -> TileEvaluator {
-            TileEvaluator(generator: generator, factors: factors, market: job.market, horizonYears: job.horizonYears,
+        /// An evaluator of this book; the lookback floor's has its own factors and market.
+        func evaluator(_ generator: ScenarioGenerator, factors: [RiskFactor] = factors,
+                       market: MarketData = job.market) -> TileEvaluator {
+            TileEvaluator(generator: generator, factors: factors, market: market, horizonYears: job.horizonYears,
                           instruments: pricers, positions: positions, coinMargins: coinMargins)
         }
         self.evaluator = evaluator(generator)
@@ -124,11 +121,8 @@ public struct EnginePlan: Sendable {
                 throw EngineError(.invalidJob, "the dependence stress changes a correlation matrix; fhs takes the dependence from history (use a parametric model)")
             }
             for variant in DependenceStress.Variant.allCases {
-                let stressed: CorrelationFactor
-                do {
-                    stressed = try CorrelationFactor(try DependenceStress.correlation(variant, base: correlation, factors: factors))
-                } catch {
-                    throw EngineError(.numerics, "\(variant.name): \(error.message)")
+                let stressed = try Self.factor(named: variant.name) { () throws(NumericsError) in
+                    try CorrelationFactor(try DependenceStress.correlation(variant, base: correlation, factors: factors))
                 }
                 dependenceEvaluators.append(evaluator(ScenarioGenerator(
                     seed: job.seed, correlationFactor: stressed.factor, model: job.model, steps: job.steps)))
@@ -142,17 +136,12 @@ public struct EnginePlan: Sendable {
             let floorMarket = try floor.market(from: job.market)
             let floorFactors = EngineJob.factors(of: floorMarket)
             let floorFull = try Self.fullCorrelation(factors: floorFactors, listed: floor.correlation)
-            let floorCorrelation: CorrelationFactor
-            do {
-                floorCorrelation = try CorrelationFactor(floorFull)
-            } catch {
-                throw EngineError(.numerics, "lookback floor: \(error.message)")
+            let floorCorrelation = try Self.factor(named: "lookback floor") { () throws(NumericsError) in
+                try CorrelationFactor(floorFull)
             }
-            self.floorEvaluator = TileEvaluator(
-                generator: ScenarioGenerator(seed: job.seed, correlationFactor: floorCorrelation.factor, model: job.model,
-                                             steps: job.steps),
-                factors: floorFactors, market: floorMarket, horizonYears: job.horizonYears, instruments: pricers,
-                positions: positions, coinMargins: coinMargins)
+            self.floorEvaluator = evaluator(
+                ScenarioGenerator(seed: job.seed, correlationFactor: floorCorrelation.factor, model: job.model, steps: job.steps),
+                factors: floorFactors, market: floorMarket)
         } else {
             self.floorEvaluator = nil
         }
@@ -192,6 +181,16 @@ public struct EnginePlan: Sendable {
             return " under the \(DependenceStress.Variant.allCases[evaluator - 1].name)"
         }
         return " under the lookback floor's scenarios"
+    }
+
+    /// A correlation factor, its numerical failure named after what it factors.
+    static func factor(named what: String,
+                       _ make: () throws(NumericsError) -> CorrelationFactor) throws(EngineError) -> CorrelationFactor {
+        do {
+            return try make()
+        } catch {
+            throw EngineError(.numerics, "\(what): \(error.message)")
+        }
     }
 
     /// The rules on sizes and ranges every job must meet.

@@ -91,26 +91,17 @@ extension JobDecoder {
     /// The lookbacks `lookback_floor` may ask for, in days: EMIR's 10 years at least.
     static let lookbackFloorDays = LookbackFloor.defaultLookbackDays...10_000
 
-    /// `margin.apc: { method: lookback_floor }` of the job's top level, read ahead of the
-    /// market (the floor is a second calibration of it); nil when absent.
-    static func lookbackFloor(top: YAMLMapping) throws(JobError) -> (days: Int, field: YAMLField)? {
-        guard let marginField = top.optional("margin"),
-              let apcField = try marginField.mapping(allowed: marginKeys).optional("apc"),
-              case .lookbackFloor(let days, let field) = try antiProcyclicality(apcField) else { return nil }
-        return (days, field)
-    }
-
     /// `margin.apc` of the job's top level, read ahead of the market (the stressed
-    /// weighting changes the calibration); nil when absent.
-    static func stressedWeighting(top: YAMLMapping) throws(JobError) -> (weight: Double, period: (first: Int, last: Int)?, field: YAMLField)? {
+    /// weighting and the lookback floor act on its calibration); nil when absent.
+    static func antiProcyclicality(top: YAMLMapping) throws(JobError) -> DecodedAntiProcyclicality? {
         guard let marginField = top.optional("margin"),
-              let apcField = try marginField.mapping(allowed: marginKeys).optional("apc"),
-              case .stressedWeight(let weight, let period, let field) = try antiProcyclicality(apcField) else { return nil }
-        return (weight, period, field)
+              let apcField = try marginField.mapping(allowed: marginKeys).optional("apc") else { return nil }
+        return try antiProcyclicality(apcField)
     }
 
-    /// `apc: { method: buffer, rate: 0.25, released: false }` or
-    /// `apc: { method: stressed_weight, weight: 0.25, stressed_period: [FIRST, LAST] }`.
+    /// `apc: { method: buffer, rate: 0.25, released: false }`,
+    /// `apc: { method: stressed_weight, weight: 0.25, stressed_period: [FIRST, LAST] }` or
+    /// `apc: { method: lookback_floor, lookback_days: 3650 }`.
     static func antiProcyclicality(_ field: YAMLField) throws(JobError) -> DecodedAntiProcyclicality {
         let methodField = try field.mapping(allowed: ["method", "rate", "released", "weight", "stressed_period", "lookback_days"])
             .required("method")

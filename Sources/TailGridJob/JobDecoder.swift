@@ -78,28 +78,32 @@ struct JobDecoder {
         }
         var historical = false
         if case .filteredHistorical = modelSpec { historical = true }
-        // margin.apc's stressed weighting changes the calibration: read it first.
-        let stressed = try Self.stressedWeighting(top: top).map { StressedSpec(weight: $0.weight, period: $0.period, field: $0.field) }
-        if let stressed {
-            if historical {
-                throw stressed.field.error("stressed_weight re-weights the covariance of a parametric model; kind: fhs replays history as it was (use method: buffer)")
-            }
-            if (try marketField.mapping(allowed: ["rate", "underlyings", "stablecoins", "correlation", "calibration"])).optional("calibration") == nil {
-                throw stressed.field.error("stressed_weight re-weights a calibration from price history; the market has no calibration")
-            }
+        // margin.apc's stressed weighting and lookback floor act on the calibration: read it first.
+        var stressed: StressedSpec?
+        var floorLookbackDays: Int?
+        var calibrationTool: (field: YAMLField, underFHS: String, withoutCalibration: String)?
+        switch try Self.antiProcyclicality(top: top) {
+        case .stressedWeight(let weight, let period, let field):
+            stressed = StressedSpec(weight: weight, period: period, field: field)
+            calibrationTool = (field, "stressed_weight re-weights the covariance of a parametric model",
+                               "stressed_weight re-weights a calibration from price history")
+        case .lookbackFloor(let days, let field):
+            floorLookbackDays = days
+            calibrationTool = (field, "lookback_floor re-estimates the vols of a parametric model",
+                               "lookback_floor estimates vols from price history")
+        case .buffer, nil:
+            break
         }
-        // margin.apc's lookback floor is a second calibration of the same price files.
-        let floorLookback = try Self.lookbackFloor(top: top)
-        if let floorLookback {
+        if let calibrationTool {
             if historical {
-                throw floorLookback.field.error("lookback_floor re-estimates the vols of a parametric model; kind: fhs replays history as it was (use method: buffer)")
+                throw calibrationTool.field.error("\(calibrationTool.underFHS); kind: fhs replays history as it was (use method: buffer)")
             }
             if (try marketField.mapping(allowed: ["rate", "underlyings", "stablecoins", "correlation", "calibration"])).optional("calibration") == nil {
-                throw floorLookback.field.error("lookback_floor estimates vols from price history; the market has no calibration")
+                throw calibrationTool.field.error("\(calibrationTool.withoutCalibration); the market has no calibration")
             }
         }
         let decodedMarket = try market(marketField, valuationTime: valuationTime, dataDirectory: dataDirectory,
-                                       historical: historical, stressed: stressed, floorLookbackDays: floorLookback?.days)
+                                       historical: historical, stressed: stressed, floorLookbackDays: floorLookbackDays)
         var market = decodedMarket.market
         var instrumentMarket = market
         var redated: (rebase: BookRebase, outcome: BacktestDay.Outcome)?
