@@ -41,14 +41,7 @@ struct InProcessClusterTests {
             """).replacingOccurrences(of: "scenarios: 100000", with: "scenarios: 20000")
         let job = try ClusterJobs.load(yaml)
         #expect(job.engineJob.stress.scenarios.count == 34)
-        let cluster = InProcessCluster()
-        defer { cluster.stop() }
-        cluster.startWorker("w0")
-        cluster.startWorker("w1")
-        let id = try cluster.coordinator.submit(job).jobID
-        let final = try await cluster.waitForEnd(id)
-        #expect(final.state == .succeeded, "\(final.error)")
-        let result = try cluster.resultWithoutTiming(id)
+        let result = try await Self.resultOnTwoWorkers(job)
         #expect(result == (try ClusterJobs.localResult(job)))
         #expect(result.contains("\"worst\" : \"crash\"") || result.contains("\"worst\" : \"grid"))
         #expect(result.contains("perfect_correlation_es"))
@@ -59,11 +52,9 @@ struct InProcessClusterTests {
     /// ten-year calibration, computed by the workers from the shipped price files; the
     /// result (floor margins and uplifts included) equals the in-process one.
     @Test func lookbackFloorGivesTheLocalResult() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tailgrid-floor-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("job.yaml").path
-        try """
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        let path = try folder.write("job.yaml", """
             job: floor
             valuation_time: 2025-02-20T08:00:00Z
             seed: 5
@@ -81,11 +72,19 @@ struct InProcessClusterTests {
             accounts:
               - { id: long, collateral: { USD: 100000 }, positions: [{ instrument: BTC, quantity: 1 }, { instrument: LTC, quantity: 100 }] }
               - { id: spread, collateral: { USD: 50000 }, positions: [{ instrument: BTC, quantity: 1 }, { instrument: LTC, quantity: -600 }] }
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """)
         // Loaded from disk, so the price files' bytes travel with the job.
         let job = try JobFile.load(path: path)
         #expect(job.engineJob.lookbackFloor != nil)
         #expect(try EnginePlan(job.engineJob).lossRowCount == 2 * 4)
+        let result = try await Self.resultOnTwoWorkers(job)
+        #expect(result == (try ClusterJobs.localResult(job)))
+        #expect(result.contains("\"apc_floor_margin\"") && result.contains("\"lookback_floor\""))
+    }
+
+    /// `job` computed by two in-process workers: its result.json without timing, after
+    /// expecting it succeeded.
+    static func resultOnTwoWorkers(_ job: LoadedJob) async throws -> String {
         let cluster = InProcessCluster()
         defer { cluster.stop() }
         cluster.startWorker("w0")
@@ -93,9 +92,7 @@ struct InProcessClusterTests {
         let id = try cluster.coordinator.submit(job).jobID
         let final = try await cluster.waitForEnd(id)
         #expect(final.state == .succeeded, "\(final.error)")
-        let result = try cluster.resultWithoutTiming(id)
-        #expect(result == (try ClusterJobs.localResult(job)))
-        #expect(result.contains("\"apc_floor_margin\"") && result.contains("\"lookback_floor\""))
+        return try cluster.resultWithoutTiming(id)
     }
 
     /// Pilot floors far too high starve every account's tail: the coordinator sees it once

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TailGridJob
+import TailGridTestSupport
 
 /// A table of broken job files, generated from the valid one by swapping one value for a
 /// bad one: magnitudes that would overflow, numbers that are not numbers, wrong types,

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TailGridEngine
 import TailGridJob
+import TailGridTestSupport
 
 @Suite("Job files: what is accepted and what is refused")
 struct BrokenJobTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TailGridEngine
 import TailGridJob
+import TailGridTestSupport
 
 /// Job input written to hurt: alias bombs, CSV that a naive split misreads, files that are
 /// not positions files, ids that attack spreadsheets and terminals.

@@ -1,25 +1,8 @@
 import Foundation
 
-/// Writes job files into a fresh temporary folder.
-struct JobFolder {
-    let path: String
+import TailGridTestSupport
 
-    init() throws {
-        path = NSTemporaryDirectory() + "tailgrid-job-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = (path as NSString).appendingPathComponent(name)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
+extension JobFolder {
     /// A small valid job; `replacing` swaps exact text to break it.
     static let valid = """
         job: small

@@ -100,39 +100,23 @@ import TailGridTestSupport
         #expect(document.apc?.lookbackDays == 5000 && document.apc?.lookbackWindow == floor.window)
     }
 
-    struct Refusal: Sendable, CustomTestStringConvertible {
-        var apc: String
-        var model = "{ kind: gaussian }"
-        var calibration = true
-        var field: String
-        var says: String
-        var testDescription: String { apc }
-    }
-
-    static let refusals: [Refusal] = [
-        Refusal(apc: "{ method: lookback_floor, lookback_days: 3649 }", field: "margin.apc.lookback_days", says: "3650"),
-        Refusal(apc: "{ method: lookback_floor, lookback_days: 10001 }", field: "margin.apc.lookback_days", says: "10000"),
-        Refusal(apc: "{ method: lookback_floor, lookback_days: -1 }", field: "margin.apc.lookback_days", says: "3650"),
-        Refusal(apc: "{ method: lookback_floor, lookback_days: .nan }", field: "margin.apc.lookback_days", says: "whole number"),
-        Refusal(apc: "{ method: lookback_floor, lookback_days: 1e308 }", field: "margin.apc.lookback_days", says: "whole number"),
-        Refusal(apc: "{ method: lookback_floor, lookback_days: 3650.5 }", field: "margin.apc.lookback_days", says: "whole number"),
-        Refusal(apc: "{ method: lookback_floor, lookback_days: \"\" }", field: "margin.apc.lookback_days", says: "whole number"),
-        Refusal(apc: "{ method: lookback_floor, weight: 0.3 }", field: "margin.apc.weight", says: "unknown key"),
-        Refusal(apc: "{ method: buffer, lookback_days: 3650 }", field: "margin.apc.lookback_days", says: "unknown key"),
-        Refusal(apc: "{ method: lookback_floor }", model: "{ kind: fhs, lookback_days: 250 }", field: "margin.apc", says: "kind: fhs"),
-        Refusal(apc: "{ method: lookback_floor }", calibration: false, field: "margin.apc", says: "no calibration"),
+    static let refusals: [APCRefusal] = [
+        APCRefusal(apc: "{ method: lookback_floor, lookback_days: 3649 }", field: "margin.apc.lookback_days", says: "3650"),
+        APCRefusal(apc: "{ method: lookback_floor, lookback_days: 10001 }", field: "margin.apc.lookback_days", says: "10000"),
+        APCRefusal(apc: "{ method: lookback_floor, lookback_days: -1 }", field: "margin.apc.lookback_days", says: "3650"),
+        APCRefusal(apc: "{ method: lookback_floor, lookback_days: .nan }", field: "margin.apc.lookback_days", says: "whole number"),
+        APCRefusal(apc: "{ method: lookback_floor, lookback_days: 1e308 }", field: "margin.apc.lookback_days", says: "whole number"),
+        APCRefusal(apc: "{ method: lookback_floor, lookback_days: 3650.5 }", field: "margin.apc.lookback_days", says: "whole number"),
+        APCRefusal(apc: "{ method: lookback_floor, lookback_days: \"\" }", field: "margin.apc.lookback_days", says: "whole number"),
+        APCRefusal(apc: "{ method: lookback_floor, weight: 0.3 }", field: "margin.apc.weight", says: "unknown key"),
+        APCRefusal(apc: "{ method: buffer, lookback_days: 3650 }", field: "margin.apc.lookback_days", says: "unknown key"),
+        APCRefusal(apc: "{ method: lookback_floor }", model: "{ kind: fhs, lookback_days: 250 }", field: "margin.apc", says: "kind: fhs"),
+        APCRefusal(apc: "{ method: lookback_floor }", calibration: false, field: "margin.apc", says: "no calibration"),
     ]
 
     /// Each refused with exit code 65, naming the field.
     @Test(arguments: refusals)
-    func badSettingsAreRefused(_ refusal: Refusal) throws {
-        do {
-            _ = try Self.load(Self.job(apc: refusal.apc, model: refusal.model, calibration: refusal.calibration))
-            Issue.record("\(refusal.apc): loaded without error")
-        } catch let error as JobError {
-            #expect(error.exitCode == 65)
-            #expect(error.field == refusal.field, "\(error)")
-            #expect(error.description.contains(refusal.says), "\(error)")
-        }
+    func badSettingsAreRefused(_ refusal: APCRefusal) {
+        refusal.expectRefused({ Self.job(apc: $0, model: $1, calibration: $2) }, load: Self.load)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TailGridJob
+import TailGridTestSupport
 
 @Suite("Positions file")
 struct PositionsFileTests {

@@ -3,6 +3,7 @@ import Testing
 import TailGridEngine
 import TailGridJob
 import TailGridMarket
+import TailGridTestSupport
 
 /// The job keys of paths and of the optional factors reach the engine as written, and
 /// their factors can be correlated by name.

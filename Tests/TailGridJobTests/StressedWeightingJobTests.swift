@@ -87,44 +87,28 @@ import TailGridTestSupport
         return DailyPrices(symbol: symbol, firstDay: first, closes: rows.map(\.close), volumes: [Double](repeating: 0, count: rows.count))
     }
 
-    struct Refusal: Sendable, CustomTestStringConvertible {
-        var apc: String
-        var model = "{ kind: gaussian }"
-        var calibration = true
-        var field: String
-        var says: String
-        var testDescription: String { apc }
-    }
-
-    static let refusals: [Refusal] = [
-        Refusal(apc: "{ method: stressed_weight, weight: 0.1 }", field: "margin.apc.weight", says: "[0.25, 1]"),
-        Refusal(apc: "{ method: stressed_weight, weight: .nan }", field: "margin.apc.weight", says: "expected a number"),
-        Refusal(apc: "{ method: stressed_weight, weight: 1e308 }", field: "margin.apc.weight", says: "[0.25, 1]"),
-        Refusal(apc: "{ method: stressed_weight, stressed_period: [2025-03-01, 2025-06-30] }", field: "margin.apc.stressed_period",
+    static let refusals: [APCRefusal] = [
+        APCRefusal(apc: "{ method: stressed_weight, weight: 0.1 }", field: "margin.apc.weight", says: "[0.25, 1]"),
+        APCRefusal(apc: "{ method: stressed_weight, weight: .nan }", field: "margin.apc.weight", says: "expected a number"),
+        APCRefusal(apc: "{ method: stressed_weight, weight: 1e308 }", field: "margin.apc.weight", says: "[0.25, 1]"),
+        APCRefusal(apc: "{ method: stressed_weight, stressed_period: [2025-03-01, 2025-06-30] }", field: "margin.apc.stressed_period",
                 says: "not known yet"),
-        Refusal(apc: "{ method: stressed_weight, stressed_period: [2020-03-10, 2020-03-01] }", field: "margin.apc.stressed_period",
+        APCRefusal(apc: "{ method: stressed_weight, stressed_period: [2020-03-10, 2020-03-01] }", field: "margin.apc.stressed_period",
                 says: "at least 20"),
-        Refusal(apc: "{ method: stressed_weight, stressed_period: [2020-03-01] }", field: "margin.apc.stressed_period",
+        APCRefusal(apc: "{ method: stressed_weight, stressed_period: [2020-03-01] }", field: "margin.apc.stressed_period",
                 says: "[FIRST, LAST]"),
-        Refusal(apc: "{ method: stressed_weight, stressed_period: [2020-02-30, 2020-12-31] }", field: "margin.apc.stressed_period[0]",
+        APCRefusal(apc: "{ method: stressed_weight, stressed_period: [2020-02-30, 2020-12-31] }", field: "margin.apc.stressed_period[0]",
                 says: "expected a date"),
-        Refusal(apc: "{ method: stressed_weight, stressed_period: [2010-01-01, 2010-12-31] }", field: "margin.apc", says: "BTC"),
-        Refusal(apc: "{ method: stressed_weight, rate: 0.3 }", field: "margin.apc.rate", says: "unknown key"),
-        Refusal(apc: "{ method: stressed_weight }", model: "{ kind: fhs, lookback_days: 250 }", field: "margin.apc",
+        APCRefusal(apc: "{ method: stressed_weight, stressed_period: [2010-01-01, 2010-12-31] }", field: "margin.apc", says: "BTC"),
+        APCRefusal(apc: "{ method: stressed_weight, rate: 0.3 }", field: "margin.apc.rate", says: "unknown key"),
+        APCRefusal(apc: "{ method: stressed_weight }", model: "{ kind: fhs, lookback_days: 250 }", field: "margin.apc",
                 says: "kind: fhs"),
-        Refusal(apc: "{ method: stressed_weight }", calibration: false, field: "margin.apc", says: "no calibration"),
+        APCRefusal(apc: "{ method: stressed_weight }", calibration: false, field: "margin.apc", says: "no calibration"),
     ]
 
     /// Each refused with exit code 65, naming the field.
     @Test(arguments: refusals)
-    func badSettingsAreRefused(_ refusal: Refusal) throws {
-        do {
-            _ = try Self.load(Self.job(apc: refusal.apc, model: refusal.model, calibration: refusal.calibration))
-            Issue.record("\(refusal.apc): loaded without error")
-        } catch let error as JobError {
-            #expect(error.exitCode == 65)
-            #expect(error.field == refusal.field, "\(error)")
-            #expect(error.description.contains(refusal.says), "\(error)")
-        }
+    func badSettingsAreRefused(_ refusal: APCRefusal) {
+        refusal.expectRefused({ Self.job(apc: $0, model: $1, calibration: $2) }, load: Self.load)
     }
 }
