@@ -9,7 +9,10 @@ extension Coordinator {
         /// Unfinished jobs planned again, and the chunks merged from the journal for them.
         public var jobsResumed = 0
         public var chunksRestored = 0
-        /// Journaled chunks that failed their digest or checks: computed again.
+        /// Stress batches merged from the journal.
+        public var stressBatchesRestored = 0
+        /// Journaled chunks and stress batches that failed their digest or checks:
+        /// computed again.
         public var chunksDiscarded = 0
         /// Jobs that could not be planned again (they fail, saying why).
         public var jobsFailed = 0
@@ -19,8 +22,8 @@ extension Coordinator {
 
     /// Brings back the journal's jobs: finished ones answer status and result calls again;
     /// each unfinished one is parsed and planned again from the bytes it was submitted
-    /// with (the same pilot floors, stress losses and plan), and its journaled chunk
-    /// summaries are decoded, checked and merged, so only the other chunks are computed.
+    /// with (the same pilot floors and plan), and its journaled chunk summaries and stress
+    /// batches are decoded, checked and merged, so only the other units are computed.
     /// Merging is exact and order-free, so the result is bit-identical to a run that
     /// never stopped. Chunks journaled by another engine version are not used. Call it
     /// once, before serving; it parses and plans on the calling thread.
@@ -101,8 +104,8 @@ extension Coordinator {
             useChunks = false
         }
         if !useChunks { entries.append(.restarted(job: row.id, pilotFloors: pilotFloors)) }
-        let stress = loaded.engineJob.stress.losses(plan: plan)
         var merger = SummaryMerger(plan: plan, pilotFloors: pilotFloors)
+        var stress = StressMerger(plan: plan)
         if useChunks {
             // Refused when decoded or checked, and (returned) failing their SHA-256.
             var discarded: [Int] = []
@@ -110,10 +113,17 @@ extension Coordinator {
             do {
                 damaged = try journal.chunks(of: row.id) { chunk in
                     do throws(ClusterError) {
-                        let summary = try Wire.journaledSummary(chunk.summary, chunk: chunk.index, plan: plan)
-                        merger.mergeChecked(chunk: chunk.index, summary)
+                        if plan.units.isStress(chunk.index) {
+                            let batch = try Wire.journaledStressBatch(chunk.summary, unit: chunk.index, plan: plan)
+                            do throws(EngineError) { try stress.merge(unit: chunk.index, batch) } catch {
+                                throw ClusterError(.protocolViolation, error.message)
+                            }
+                        } else {
+                            let summary = try Wire.journaledSummary(chunk.summary, chunk: chunk.index, plan: plan)
+                            merger.mergeChecked(chunk: chunk.index, summary)
+                        }
                     } catch {
-                        logger.error("job \(row.id): journaled chunk \(chunk.index) is refused (\(error.message)); computing it again")
+                        logger.error("job \(row.id): journaled unit \(chunk.index) is refused (\(error.message)); computing it again")
                         discarded.append(chunk.index)
                     }
                 }
@@ -124,10 +134,11 @@ extension Coordinator {
             for index in discarded { entries.append(.chunkDiscarded(job: row.id, index: index)) }
             report.chunksDiscarded += discarded.count
             report.chunksRestored += merger.mergedChunks.count
+            report.stressBatchesRestored += stress.mergedUnits.count
         }
-        try? transition { [merger] state, now in
+        try? transition { [merger, stress] state, now in
             for entry in entries { state.record(entry) }
-            state.restoreActive(row, loaded: loaded, plan: plan, pilotFloors: pilotFloors, stress: stress, merger: merger, now: now)
+            state.restoreActive(row, loaded: loaded, plan: plan, pilotFloors: pilotFloors, merger: merger, stress: stress, now: now)
         }
     }
 }

@@ -56,12 +56,12 @@ public final class Coordinator: Sendable {
         return result
     }
 
-    /// Computes an audited chunk on this machine, off the cooperative pool.
+    /// Computes an audited unit on this machine, off the cooperative pool.
     func recompute(_ work: CoordinatorState.Recomputation) {
         Blocking.detach { [self] in
-            let summary = ChunkComputer(plan: work.plan).summarize(work.plan.chunks.range(ofChunk: work.chunk), floors: work.floors)
+            let result = work.plan.compute(work.unit, floors: work.floors)
             try? transition { state, now in
-                state.recomputed(job: work.job, chunk: work.chunk, generation: work.generation, summary: summary, now: now)
+                state.recomputed(job: work.job, chunk: work.chunk, generation: work.generation, result: result, now: now)
             }
         }
     }
@@ -121,10 +121,9 @@ public final class Coordinator: Sendable {
         } catch {
             throw ClusterError(.invalidJob, error.message, jobError: JobError(.data, file: loaded.path, error.message))
         }
-        // The pilot and the stress scenarios are evaluated here, outside the state's lock,
-        // like the plan.
+        // The pilot is evaluated here, outside the state's lock, like the plan; the stress
+        // scenarios go to the workers in batches, like the chunks.
         let pilotFloors = configuration.pilotFloors.floors(for: plan)
-        let stress = job.stress.losses(plan: plan)
         let id = "job-" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         let status = try transition { state, now throws(ClusterError) in
             guard state.accepting else { throw ClusterError(.unavailable, "the coordinator is shutting down and accepts no jobs") }
@@ -132,7 +131,7 @@ public final class Coordinator: Sendable {
             if let key, let existing = state.job(withIdempotencyKey: key), let status = state.status(of: existing.id, now: now) {
                 return status
             }
-            state.add(loaded, plan: plan, pilotFloors: pilotFloors, stress: stress, priority: priority, id: id, idempotencyKey: key, now: now)
+            state.add(loaded, plan: plan, pilotFloors: pilotFloors, priority: priority, id: id, idempotencyKey: key, now: now)
             guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "job \(id) ended at once") }
             return status
         }
@@ -372,6 +371,8 @@ public final class Coordinator: Sendable {
             state.heard(from: worker, now: now)
             switch message.kind {
             case .result(let part):
+                state.receive(part, bytes: bytes, from: worker, now: now)
+            case .stressResult(let part):
                 state.receive(part, bytes: bytes, from: worker, now: now)
             case .failure(let failure):
                 if failure.returned || failure.payloadMissing {

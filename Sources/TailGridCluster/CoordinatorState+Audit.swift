@@ -1,10 +1,12 @@
 import Foundation
 import TailGridEngine
 
-/// Audit by recomputation. A chunk's summary is a pure function of (job, range, floors),
-/// so any worker, or the coordinator itself, can compute it again and must get the same
-/// bits. Each worker's first delivered chunk of each job, and a random `auditFraction`
-/// of the rest, are recomputed by a different worker with the same floors and compared.
+/// Audit by recomputation. A unit's result (a chunk's summary, a stress batch) is a pure
+/// function of (job, unit, floors), so any worker, or the coordinator itself, can compute
+/// it again and must get the same bits. Each worker's first delivered chunk of each job,
+/// a random `auditFraction` of the rest, and every stress batch (a few per job, and each
+/// sets margins directly) are recomputed by a different worker with the same floors and
+/// compared.
 /// A disagreement is refereed by the coordinator's own computation (the one party that
 /// is trusted): whoever differs from it is quarantined. When the forger is the worker
 /// whose summary was merged, the job starts over without it, since its losses may have
@@ -12,14 +14,21 @@ import TailGridEngine
 /// a chunk, the coordinator recomputes it itself before the job may finish.
 extension CoordinatorState {
     /// Chooses whether a freshly merged chunk is audited.
-    mutating func sampleForAudit(job id: String, chunk: Int, worker: UInt64, name: String, summary: ChunkSummary, floors: [Double]) {
+    mutating func sampleForAudit(job id: String, chunk: Int, worker: UInt64, name: String, result: WorkUnitResult, floors: [Double]) {
         guard configuration.auditFraction > 0, let job = jobs[id] else { return }
+        if case .stress = result {
+            withJob(id) { job in
+                job.audit.checks[chunk] = AuditBook.Check(chunk: chunk, deliveredBy: worker, deliveredByName: name,
+                                                          result: result, floors: floors)
+            }
+            return
+        }
         let first = !job.audit.sampledWorkers.contains(worker)
         guard first || Double.random(in: 0..<1) < configuration.auditFraction else { return }
         withJob(id) { job in
             job.audit.sampledWorkers.insert(worker)
             job.audit.checks[chunk] = AuditBook.Check(chunk: chunk, deliveredBy: worker, deliveredByName: name,
-                                                      summary: summary, floors: floors)
+                                                      result: result, floors: floors)
         }
     }
 
@@ -32,28 +41,29 @@ extension CoordinatorState {
     }
 
     /// A worker's recomputation of an audited chunk arrived.
-    mutating func auditResult(lease: Lease, summary: ChunkSummary, now: ContinuousClock.Instant) {
+    mutating func auditResult(lease: Lease, result: WorkUnitResult, now: ContinuousClock.Instant) {
         leases[lease.id] = nil
         workers[lease.worker]?.leases.remove(lease.id)
         guard let job = jobs[lease.job], job.isSchedulable, job.generation == lease.generation,
               let check = job.audit.checks[lease.chunk], check.lease == lease.id else { return }
         let auditor = workers[lease.worker]?.name ?? "?"
-        if summary == check.summary {
+        let unit = job.units.describe(lease.chunk)
+        if result == check.result {
             withJob(lease.job) { job in
                 job.audit.chunksChecked += 1
                 job.audit.checks[lease.chunk] = nil
             }
             metrics.auditedChunks.increment()
-            log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) agrees with \(check.deliveredByName)", job: lease.job, chunk: lease.chunk)
+            log("job \(lease.job) \(unit): audit by \(auditor) agrees with \(check.deliveredByName)", job: lease.job, chunk: lease.chunk)
             finishIfDone(job: lease.job, now: now)
             return
         }
-        log("job \(lease.job) chunk \(lease.chunk): audit by \(auditor) disagrees with \(check.deliveredByName); the coordinator recomputes it", .error, job: lease.job, chunk: lease.chunk)
+        log("job \(lease.job) \(unit): audit by \(auditor) disagrees with \(check.deliveredByName); the coordinator recomputes it", .error, job: lease.job, chunk: lease.chunk)
         metrics.auditMismatches.increment()
         withJob(lease.job) { job in
             job.audit.mismatches += 1
             job.audit.checks[lease.chunk]?.lease = nil
-            job.audit.checks[lease.chunk]?.disagreement = (lease.worker, auditor, summary)
+            job.audit.checks[lease.chunk]?.disagreement = (lease.worker, auditor, result)
         }
         requestRecomputation(job: lease.job, chunk: lease.chunk)
     }
@@ -61,7 +71,8 @@ extension CoordinatorState {
     mutating func requestRecomputation(job id: String, chunk: Int) {
         guard let job = jobs[id], let plan = job.work?.plan, let check = job.audit.checks[chunk], !check.recomputing else { return }
         withJob(id) { $0.audit.checks[chunk]?.recomputing = true }
-        recomputations.append(Recomputation(job: id, chunk: chunk, generation: job.generation, plan: plan, floors: check.floors))
+        recomputations.append(Recomputation(job: id, chunk: chunk, unit: job.units.unit(chunk), generation: job.generation,
+                                            plan: plan, floors: check.floors))
     }
 
     /// When a job's merge is complete, an audit that has no worker to run on (every live
@@ -82,8 +93,8 @@ extension CoordinatorState {
         }
     }
 
-    /// The coordinator's own summary of an audited chunk: the verdict.
-    mutating func recomputed(job id: String, chunk: Int, generation: Int, summary: ChunkSummary, now: ContinuousClock.Instant) {
+    /// The coordinator's own result of an audited unit: the verdict.
+    mutating func recomputed(job id: String, chunk: Int, generation: Int, result: WorkUnitResult, now: ContinuousClock.Instant) {
         guard let job = jobs[id], job.isSchedulable, job.generation == generation,
               let check = job.audit.checks[chunk], check.recomputing else { return }
         if let lease = check.lease {
@@ -91,7 +102,8 @@ extension CoordinatorState {
             if let holder = leases[lease]?.worker { revoke(lease, worker: holder) }
             removeLease(lease)
         }
-        let deliveredWrong = summary != check.summary
+        let deliveredWrong = result != check.result
+        let unit = job.units.describe(chunk)
         metrics.auditedChunks.increment()
         if deliveredWrong && check.disagreement == nil { metrics.auditMismatches.increment() }
         withJob(id) { job in
@@ -99,16 +111,16 @@ extension CoordinatorState {
             if deliveredWrong && check.disagreement == nil { job.audit.mismatches += 1 }
             job.audit.checks[chunk] = nil
         }
-        if let disagreement = check.disagreement, disagreement.summary != summary {
-            quarantine(name: disagreement.name, reason: "its audit of job \(id) chunk \(chunk) differs from the coordinator's computation",
+        if let disagreement = check.disagreement, disagreement.result != result {
+            quarantine(name: disagreement.name, reason: "its audit of job \(id) \(unit) differs from the coordinator's computation",
                        now: now, job: id)
         }
         if deliveredWrong {
             // Quarantine restarts the job: its merge holds the forged summary.
-            quarantine(name: check.deliveredByName, reason: "its summary of job \(id) chunk \(chunk) differs from the coordinator's computation",
+            quarantine(name: check.deliveredByName, reason: "its result of job \(id) \(unit) differs from the coordinator's computation",
                        now: now, job: id)
         } else {
-            log("job \(id) chunk \(chunk): the coordinator's recomputation agrees with \(check.deliveredByName)", job: id, chunk: chunk)
+            log("job \(id) \(unit): the coordinator's recomputation agrees with \(check.deliveredByName)", job: id, chunk: chunk)
         }
         dispatch(now: now)
         finishIfDone(job: id, now: now)

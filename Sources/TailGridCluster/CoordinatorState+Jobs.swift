@@ -7,22 +7,24 @@ import TailGridProtocol
 /// Transitions of jobs: queued, cancelled, failed, interrupted, restarted, finished,
 /// forgotten.
 extension CoordinatorState {
-    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, stress: StressLosses, priority: Int, id: String,
+    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, priority: Int, id: String,
                       idempotencyKey: String?, now: ContinuousClock.Instant) {
         sequence += 1
         let chunkCount = plan.chunks.chunkCount
         let submittedAt = Date()
         jobs[id] = Job(id: id, sequence: sequence, priority: priority, name: loaded.engineJob.name,
-                       inputSHA256: loaded.inputSHA256, chunkPlan: plan.chunks, accountCount: loaded.engineJob.accounts.count,
-                       work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, stress: stress,
-                                  merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors)),
-                       chunks: Array(repeating: .pending, count: chunkCount), submitted: now, submittedAt: submittedAt)
+                       inputSHA256: loaded.inputSHA256, units: plan.units, accountCount: loaded.engineJob.accounts.count,
+                       work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors,
+                                  merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors), stress: StressMerger(plan: plan)),
+                       chunks: Array(repeating: .pending, count: plan.units.count), submitted: now, submittedAt: submittedAt)
         jobs[id]?.idempotencyKey = idempotencyKey
         var journaled = Self.journaled(loaded, id: id, sequence: sequence, priority: priority, pilotFloors: pilotFloors,
                                        submittedAt: submittedAt)
         journaled.idempotencyKey = idempotencyKey
         record(.accepted(journaled))
-        log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks", job: id)
+        let stressBatches = plan.units.stressBatches
+        let stress = stressBatches == 0 ? "" : " and \(plan.units.stressScenarios) stress scenarios in \(stressBatches) batch\(stressBatches == 1 ? "" : "es")"
+        log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks\(stress)", job: id)
         dispatch(now: now)
     }
 
@@ -85,7 +87,8 @@ extension CoordinatorState {
         withJob(id) { job in
             job.generation += 1
             job.work?.merger = SummaryMerger(plan: work.plan, pilotFloors: work.pilotFloors)
-            job.chunks = Array(repeating: .pending, count: job.chunkPlan.chunkCount)
+            job.work?.stress = StressMerger(plan: work.plan)
+            job.chunks = Array(repeating: .pending, count: job.units.count)
             job.nextFresh = 0
             job.retries = []
             job.running = []
@@ -102,13 +105,13 @@ extension CoordinatorState {
             job.chunksResumed = 0
         }
         record(.restarted(job: id, pilotFloors: work.pilotFloors))
-        log("job \(id): \(reason); computing every chunk again", .error, job: id)
+        log("job \(id): \(reason); computing every chunk and stress batch again", .error, job: id)
         publish(job: id, now: now)
     }
 
     /// Ends a job whose merge is complete and whose audits are settled.
     mutating func finishIfDone(job id: String, now: ContinuousClock.Instant) {
-        guard let job = jobs[id], job.isSchedulable, let work = job.work, work.merger.isComplete else { return }
+        guard let job = jobs[id], job.isSchedulable, let work = job.work, work.isComplete, let stress = work.stress.losses else { return }
         guard job.audit.checks.isEmpty else {
             recomputeUnplaceableAudits(job: id, now: now)
             return
@@ -121,7 +124,7 @@ extension CoordinatorState {
         }
         let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds
         do {
-            let result = try EngineResult(plan: work.plan, merged: work.merger, stress: work.stress)
+            let result = try EngineResult(plan: work.plan, merged: work.merger, stress: stress)
             var document = ResultDocument(job: work.loaded, result: result, elapsedSeconds: elapsed)
             document.audit = ResultDocument.Audit(chunksChecked: job.audit.chunksChecked, mismatches: job.audit.mismatches,
                                                   quarantinedWorkers: job.audit.quarantinedWorkers)

@@ -45,8 +45,9 @@ extension CoordinatorState {
         case .cancelled: phase = .cancelled(row.reason ?? "no reason was recorded")
         case .active: return
         }
+        // A finished job's units no longer matter: it answers status and result calls.
         var job = Job(id: row.id, sequence: row.sequence, priority: row.priority, name: row.name, inputSHA256: row.inputSHA256,
-                      chunkPlan: plan, accountCount: row.accountCount, work: nil,
+                      units: WorkUnits(chunks: plan, stressScenarios: 0), accountCount: row.accountCount, work: nil,
                       chunks: Array(repeating: .done, count: plan.chunkCount),
                       submitted: Self.instant(of: row.submittedAt, now: now), submittedAt: row.submittedAt)
         job.phase = phase
@@ -65,19 +66,20 @@ extension CoordinatorState {
         sequence = Swift.max(sequence, row.sequence)
     }
 
-    /// An unfinished job from the journal, planned again, with the chunks merged from it;
-    /// the others are computed as for a new job.
+    /// An unfinished job from the journal, planned again, with the chunks and stress
+    /// batches merged from it; the others are computed as for a new job.
     mutating func restoreActive(_ row: JournaledJob, loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?,
-                                stress: StressLosses, merger: SummaryMerger, now: ContinuousClock.Instant) {
-        var chunks = [ChunkState](repeating: .pending, count: plan.chunks.chunkCount)
+                                merger: SummaryMerger, stress: StressMerger, now: ContinuousClock.Instant) {
+        var chunks = [ChunkState](repeating: .pending, count: plan.units.count)
         var scenariosDone: UInt64 = 0
         for chunk in merger.mergedChunks {
             chunks[chunk] = .done
             scenariosDone += UInt64(plan.chunks.range(ofChunk: chunk).count)
         }
+        for unit in stress.mergedUnits { chunks[unit] = .done }
         var job = Job(id: row.id, sequence: row.sequence, priority: row.priority, name: row.name, inputSHA256: row.inputSHA256,
-                      chunkPlan: plan.chunks, accountCount: loaded.engineJob.accounts.count,
-                      work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, stress: stress, merger: merger),
+                      units: plan.units, accountCount: loaded.engineJob.accounts.count,
+                      work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, merger: merger, stress: stress),
                       chunks: chunks, submitted: Self.instant(of: row.submittedAt, now: now), submittedAt: row.submittedAt)
         job.doneChunks = merger.mergedChunks.count
         job.scenariosDone = scenariosDone
@@ -87,8 +89,8 @@ extension CoordinatorState {
         job.idempotencyKey = row.idempotencyKey
         jobs[row.id] = job
         sequence = Swift.max(sequence, row.sequence)
-        log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(chunks.count) chunks done", job: row.id)
-        // A job whose every chunk was journaled but that had not finished ends now.
+        log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(plan.chunks.chunkCount) chunks and \(stress.mergedUnits.count) of \(plan.units.stressBatches) stress batches done", job: row.id)
+        // A job whose every unit was journaled but that had not finished ends now.
         finishIfDone(job: row.id, now: now)
     }
 }

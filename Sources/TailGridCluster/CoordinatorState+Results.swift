@@ -49,10 +49,10 @@ extension CoordinatorState {
         if case .malformed = cause { offend(worker: lease.worker, reason, now: now) }
         guard let job = jobs[lease.job], job.isSchedulable, lease.generation == job.generation else { return }
         if case .audit = lease.kind {
-            log("job \(lease.job) chunk \(lease.chunk): audit lease ended (\(reason)); it goes to another worker", job: lease.job, chunk: lease.chunk)
+            log("job \(lease.job) \(job.units.describe(lease.chunk)): audit lease ended (\(reason)); it goes to another worker", job: lease.job, chunk: lease.chunk)
             return
         }
-        let range = job.chunkPlan.range(ofChunk: lease.chunk)
+        let unit = job.units.describe(lease.chunk)
         switch cause {
         case .workerReport, .workerLost:
             let (attempts, workersFailed) = withJob(lease.job) { job in
@@ -63,36 +63,39 @@ extension CoordinatorState {
                 job.retriedChunks += 1
                 return (job.attempts[lease.chunk] ?? 0, job.failedOn[lease.chunk]?.count ?? 0)
             }!
-            let chunk = "chunk \(lease.chunk) (scenarios \(range.lowerBound)..<\(range.upperBound))"
             if workersFailed >= configuration.poisonWorkers {
-                fail(job: lease.job, reason: "\(chunk) failed on \(workersFailed) different workers, so it fails wherever it runs; last error: \(reason)", now: now)
+                fail(job: lease.job, reason: "\(unit) failed on \(workersFailed) different workers, so it fails wherever it runs; last error: \(reason)", now: now)
                 return
             }
             if attempts >= configuration.maxAttempts {
-                fail(job: lease.job, reason: "\(chunk) failed \(attempts) times; last error: \(reason)", now: now)
+                fail(job: lease.job, reason: "\(unit) failed \(attempts) times; last error: \(reason)", now: now)
                 return
             }
-            log("job \(lease.job) chunk \(lease.chunk): \(reason); retrying (attempt \(attempts + 1) of \(configuration.maxAttempts))", .warning, job: lease.job, chunk: lease.chunk)
+            log("job \(lease.job) \(unit): \(reason); retrying (attempt \(attempts + 1) of \(configuration.maxAttempts))", .warning, job: lease.job, chunk: lease.chunk)
         case .malformed:
             withJob(lease.job) { job in
                 job.lastFailedWorker[lease.chunk] = lease.worker
                 job.retriedChunks += 1
             }
-            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued", .warning, job: lease.job, chunk: lease.chunk)
+            log("job \(lease.job) \(unit): \(reason); requeued", .warning, job: lease.job, chunk: lease.chunk)
         case .notCounted:
-            log("job \(lease.job) chunk \(lease.chunk): \(reason); requeued", job: lease.job, chunk: lease.chunk)
+            log("job \(lease.job) \(unit): \(reason); requeued", job: lease.job, chunk: lease.chunk)
         }
         publish(job: lease.job, now: now)
     }
 
     /// A part of a chunk result from worker `workerID`.
     mutating func receive(_ part: Tailgrid_V1_ChunkResultPart, bytes: Int, from workerID: UInt64, now: ContinuousClock.Instant) {
-        guard let lease = leases[part.leaseID], lease.worker == workerID,
-              let layouts = jobs[lease.job]?.work?.plan.histogramLayouts else {
+        guard let lease = leases[part.leaseID], lease.worker == workerID, let job = jobs[lease.job],
+              let layouts = job.work?.plan.histogramLayouts else {
             return // a revoked or expired lease: its result is not needed
         }
-        var accounts = workers[workerID]?.partials[part.leaseID] ?? []
+        var accounts: [AccountLossSummary] = []
+        if case .summaries(let received) = workers[workerID]?.partials[part.leaseID] { accounts = received }
         do throws(ClusterError) {
+            guard case .scenarios(let range) = job.units.unit(lease.chunk) else {
+                throw ClusterError(.protocolViolation, "a chunk summary answers \(job.units.describe(lease.chunk))")
+            }
             guard Int(part.firstAccount) == accounts.count else {
                 throw ClusterError(.protocolViolation, "result part starts at account \(part.firstAccount), expected \(accounts.count)")
             }
@@ -102,37 +105,67 @@ extension CoordinatorState {
             for message in part.accounts {
                 accounts.append(try Wire.summary(message, layout: layouts[accounts.count]))
             }
+            guard part.last else {
+                workers[workerID]?.partials[part.leaseID] = .summaries(accounts)
+                workers[workerID]?.partialBytes[part.leaseID, default: 0] += bytes
+                return
+            }
+            deliver(lease: lease, .scenarios(ChunkSummary(scenarios: range, accounts: accounts)), bytes: bytes, now: now)
         } catch {
             failLease(part.leaseID, reason: "rejected a malformed result from worker \(workerID): \(error.message)", cause: .malformed, now: now)
             dispatch(now: now)
-            return
         }
-        workers[workerID]?.partialBytes[part.leaseID, default: 0] += bytes
-        guard part.last else {
-            workers[workerID]?.partials[part.leaseID] = accounts
-            return
+    }
+
+    /// A part of a stress batch's losses from worker `workerID`.
+    mutating func receive(_ part: Tailgrid_V1_StressResultPart, bytes: Int, from workerID: UInt64, now: ContinuousClock.Instant) {
+        guard let lease = leases[part.leaseID], lease.worker == workerID, let job = jobs[lease.job], job.work != nil else {
+            return // a revoked or expired lease: its result is not needed
         }
-        let totalBytes = workers[workerID]?.partialBytes[part.leaseID] ?? bytes
-        workers[workerID]?.partials[part.leaseID] = nil
-        workers[workerID]?.partialBytes[part.leaseID] = nil
-        guard let range = jobs[lease.job]?.chunkPlan.range(ofChunk: lease.chunk) else { return }
-        let summary = ChunkSummary(scenarios: range, accounts: accounts)
+        var losses: [Double] = []
+        if case .stress(let received) = workers[workerID]?.partials[part.leaseID] { losses = received }
+        do throws(ClusterError) {
+            guard case .stress(let range) = job.units.unit(lease.chunk) else {
+                throw ClusterError(.protocolViolation, "stress losses answer \(job.units.describe(lease.chunk))")
+            }
+            try Wire.appendStressPart(part, to: &losses, width: range.count, accounts: job.accountCount)
+            guard part.last else {
+                workers[workerID]?.partials[part.leaseID] = .stress(losses)
+                workers[workerID]?.partialBytes[part.leaseID, default: 0] += bytes
+                return
+            }
+            deliver(lease: lease, .stress(StressBatch(scenarios: range, losses: losses)), bytes: bytes, now: now)
+        } catch {
+            failLease(part.leaseID, reason: "rejected a malformed result from worker \(workerID): \(error.message)", cause: .malformed, now: now)
+            dispatch(now: now)
+        }
+    }
+
+    /// A lease's whole result arrived (its last part carried `bytes`): an audit's
+    /// recomputation is compared, any other merged.
+    mutating func deliver(lease: Lease, _ result: WorkUnitResult, bytes: Int, now: ContinuousClock.Instant) {
+        let totalBytes = (workers[lease.worker]?.partialBytes[lease.id] ?? 0) + bytes
+        workers[lease.worker]?.partials[lease.id] = nil
+        workers[lease.worker]?.partialBytes[lease.id] = nil
         if case .audit = lease.kind {
-            auditResult(lease: lease, summary: summary, now: now)
+            auditResult(lease: lease, result: result, now: now)
         } else {
-            complete(lease: lease, summary: summary, bytes: totalBytes, now: now)
+            complete(lease: lease, result: result, bytes: totalBytes, now: now)
         }
         dispatch(now: now)
     }
 
-    /// A chunk's summary arrived: checked against every rule and the floors it was
-    /// computed with, merged, and perhaps chosen for audit.
-    mutating func complete(lease: Lease, summary: ChunkSummary, bytes: Int, now: ContinuousClock.Instant) {
+    /// A unit's result arrived: checked against every rule (a summary also against the
+    /// floors it was computed with), merged, and perhaps chosen for audit.
+    mutating func complete(lease: Lease, result: WorkUnitResult, bytes: Int, now: ContinuousClock.Instant) {
         guard let job = jobs[lease.job], job.work != nil, lease.generation == job.generation else { return }
         let mergeStart = ContinuousClock.now
         let merged: Result<Bool, EngineError> = withJob(lease.job) { job in
             do throws(EngineError) {
-                return .success(try job.work!.merger.merge(chunk: lease.chunk, summary, floors: lease.floors))
+                switch result {
+                case .scenarios(let summary): return .success(try job.work!.merger.merge(chunk: lease.chunk, summary, floors: lease.floors))
+                case .stress(let batch): return .success(try job.work!.stress.merge(unit: lease.chunk, batch))
+                }
             } catch {
                 return .failure(error)
             }
@@ -146,13 +179,17 @@ extension CoordinatorState {
         if case .running(let current) = job.chunks[lease.chunk] { holders = current } else { holders = [] }
         let workerName = workers[lease.worker]?.name ?? "?"
         let machine = workers[lease.worker]?.machine
+        let scenarios: Int
+        if case .scenarios(let summary) = result { scenarios = summary.scenarios.count } else { scenarios = 0 }
         withJob(lease.job) { job in
             job.mergeSeconds += (ContinuousClock.now - mergeStart).seconds
             job.summaryBytes += bytes
-            job.chunkSeconds.append((now - lease.started).seconds)
-            if case .done = job.chunks[lease.chunk] {} else {
+            if case .done = job.chunks[lease.chunk] {} else if scenarios > 0 {
+                // Stress batches are not chunks: their times would skew the speculation
+                // threshold, and status counts scenario chunks.
+                job.chunkSeconds.append((now - lease.started).seconds)
                 job.doneChunks += 1
-                job.scenariosDone += UInt64(summary.scenarios.count)
+                job.scenariosDone += UInt64(scenarios)
                 if let machine { job.chunksByMachine[machine, default: 0] += 1 }
             }
             job.chunks[lease.chunk] = .done
@@ -171,14 +208,19 @@ extension CoordinatorState {
             }
         }
         if case .success(true) = merged {
-            metrics.chunksDone.increment()
-            metrics.scenariosDone.increment(by: Int64(summary.scenarios.count))
             metrics.summaryBytes.increment(by: Int64(bytes))
             metrics.mergeSeconds.increment(by: (ContinuousClock.now - mergeStart).seconds)
-            scenariosMerged += UInt64(summary.scenarios.count)
-            record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(summary) }))
+            switch result {
+            case .scenarios(let summary):
+                metrics.chunksDone.increment()
+                metrics.scenariosDone.increment(by: Int64(scenarios))
+                scenariosMerged += UInt64(scenarios)
+                record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(summary) }))
+            case .stress(let batch):
+                record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(batch) }))
+            }
             sampleForAudit(job: lease.job, chunk: lease.chunk, worker: lease.worker, name: workerName,
-                           summary: summary, floors: lease.floors)
+                           result: result, floors: lease.floors)
         }
         finishIfDone(job: lease.job, now: now)
         publish(job: lease.job, now: now)

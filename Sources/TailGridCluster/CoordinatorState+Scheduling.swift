@@ -3,10 +3,10 @@ import TailGridEngine
 import TailGridJournal
 import TailGridProtocol
 
-/// Which chunk goes to which worker: pending chunks of the first schedulable job (retried
-/// ones first, never back to the worker that just failed them while another is live),
-/// then audits, then speculative copies of slow chunks. Each step costs O(jobs + retries
-/// + running chunks), never O(chunks of a job).
+/// Which unit (scenario chunk or stress batch, `WorkUnits`) goes to which worker: pending
+/// units of the first schedulable job (retried ones first, never back to the worker that
+/// just failed them while another is live), then audits, then speculative copies of slow
+/// units. Each step costs O(jobs + retries + running units), never O(units of a job).
 extension CoordinatorState {
     struct Pick {
         let job: String
@@ -80,9 +80,12 @@ extension CoordinatorState {
         guard let job = jobs[id], let work = job.work, let worker = workers[workerID] else { return }
         let leaseID = nextLease
         nextLease += 1
+        let unit = job.units.unit(chunk)
         let floors: [Double]
         if case .audit = kind, let check = job.audit.checks[chunk] {
             floors = check.floors
+        } else if case .stress = unit {
+            floors = []
         } else {
             floors = work.merger.admissionFloors
         }
@@ -114,8 +117,8 @@ extension CoordinatorState {
         }
         if case .speculative = kind { metrics.speculativeChunks.increment() }
         switch kind {
-        case .speculative: log("job \(id) chunk \(chunk): slow; speculative copy to worker \(worker.label)", job: id, chunk: chunk)
-        case .audit: log("job \(id) chunk \(chunk): audit by worker \(worker.label)", .debug, job: id, chunk: chunk)
+        case .speculative: log("job \(id) \(job.units.describe(chunk)): slow; speculative copy to worker \(worker.label)", job: id, chunk: chunk)
+        case .audit: log("job \(id) \(job.units.describe(chunk)): audit by worker \(worker.label)", .debug, job: id, chunk: chunk)
         case .compute: break
         }
         if !worker.payloadsSent.contains(id) {
@@ -126,13 +129,19 @@ extension CoordinatorState {
             }
             workers[workerID]?.payloadsSent.insert(id)
         }
-        let range = job.chunkPlan.range(ofChunk: chunk)
         var message = Tailgrid_V1_CoordinatorMessage()
         message.assignment.jobID = id
         message.assignment.leaseID = leaseID
         message.assignment.chunkIndex = UInt32(chunk)
-        message.assignment.firstScenario = range.lowerBound
-        message.assignment.endScenario = range.upperBound
+        switch unit {
+        case .scenarios(let range):
+            message.assignment.firstScenario = range.lowerBound
+            message.assignment.endScenario = range.upperBound
+        case .stress(let range):
+            message.assignment.kind = .stress
+            message.assignment.firstScenario = UInt64(range.lowerBound)
+            message.assignment.endScenario = UInt64(range.upperBound)
+        }
         message.assignment.floors = floors
         worker.outbound.yield(message)
         publish(job: id, now: now)

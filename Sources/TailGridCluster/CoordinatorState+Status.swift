@@ -25,7 +25,7 @@ extension CoordinatorState {
             status.interrupted = true
         }
         status.chunksDone = UInt32(clamping: job.doneChunks)
-        status.chunksTotal = UInt32(clamping: job.chunks.count)
+        status.chunksTotal = UInt32(clamping: job.chunkPlan.chunkCount)
         status.scenariosDone = job.scenariosDone
         status.scenariosTotal = UInt64(job.chunkPlan.scenarios)
         let elapsed = job.started.map { ($0.duration(to: job.finished ?? now)).seconds } ?? 0

@@ -46,9 +46,11 @@ struct CoordinatorState {
         let plan: EnginePlan
         /// The first admission floors (`PilotFloors`); nil once they proved too high.
         var pilotFloors: [Double]?
-        /// The job's stress losses (`StressTest`), evaluated at submission.
-        let stress: StressLosses
         var merger: SummaryMerger
+        /// The job's stress batches, as workers deliver them (`WorkUnits`).
+        var stress: StressMerger
+
+        var isComplete: Bool { merger.isComplete && stress.isComplete }
     }
 
     struct Job {
@@ -57,7 +59,9 @@ struct CoordinatorState {
         let priority: Int
         let name: String
         let inputSHA256: String
-        let chunkPlan: ChunkPlan
+        /// Its scenario chunks, then its stress batches: `chunks`, the leases, retries and
+        /// audits count both, by unit index.
+        let units: WorkUnits
         let accountCount: Int
         var work: Work?
         var phase: Phase = .queued
@@ -106,12 +110,20 @@ struct CoordinatorState {
         /// (results, recomputations) is ignored.
         var generation = 0
 
+        var chunkPlan: ChunkPlan { units.chunks }
+
         var isSchedulable: Bool {
             switch phase {
             case .queued, .running: true
             default: false
             }
         }
+    }
+
+    /// The parts of a result received so far, per lease.
+    enum PartialResult {
+        case summaries([AccountLossSummary])
+        case stress([Double])
     }
 
     struct Worker {
@@ -125,7 +137,7 @@ struct CoordinatorState {
         var payloadsSent: Set<String> = []
         var lastHeard: ContinuousClock.Instant
         /// Result parts received so far, per lease.
-        var partials: [UInt64: [AccountLossSummary]] = [:]
+        var partials: [UInt64: PartialResult] = [:]
         var partialBytes: [UInt64: Int] = [:]
         /// Handed a chunk back: it is leaving and gets no more.
         var draining = false
@@ -148,20 +160,22 @@ struct CoordinatorState {
         let id: UInt64
         let worker: UInt64
         let job: String
+        /// The unit (`WorkUnits`): a scenario chunk or a stress batch.
         let chunk: Int
         let started: ContinuousClock.Instant
         let kind: LeaseKind
         /// The admission floors sent with the assignment: the summary is checked, and an
-        /// audit recomputed, with exactly these.
+        /// audit recomputed, with exactly these (none for a stress batch).
         let floors: [Double]
         let generation: Int
     }
 
-    /// A chunk the coordinator recomputes itself: the referee of an audit that found a
+    /// A unit the coordinator recomputes itself: the referee of an audit that found a
     /// mismatch, or the audit itself when no other worker is there to do it.
     struct Recomputation: Sendable {
         let job: String
         let chunk: Int
+        let unit: WorkUnits.Unit
         let generation: Int
         let plan: EnginePlan
         let floors: [Double]
@@ -281,12 +295,12 @@ struct AuditBook {
         let chunk: Int
         let deliveredBy: UInt64
         let deliveredByName: String
-        let summary: ChunkSummary
+        let result: WorkUnitResult
         let floors: [Double]
         /// The audit lease, while a worker recomputes it.
         var lease: UInt64?
         /// A second worker's summary that disagreed, while the coordinator referees.
-        var disagreement: (worker: UInt64, name: String, summary: ChunkSummary)?
+        var disagreement: (worker: UInt64, name: String, result: WorkUnitResult)?
         /// The coordinator is recomputing it.
         var recomputing = false
     }

@@ -38,9 +38,13 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
                     }
                     if let worker {
                         do {
-                            // Summary bytes are reported per job; no other message is counted.
+                            // Result bytes (chunk summaries, stress batches) are reported per
+                            // job; no other message is counted.
                             let counted: Int
-                            if case .result = message.kind { counted = bytes } else { counted = 0 }
+                            switch message.kind {
+                            case .result, .stressResult: counted = bytes
+                            default: counted = 0
+                            }
                             try coordinator.receive(message, bytes: counted, from: worker)
                         } catch {
                             throw RPCError(code: .invalidArgument, message: "\(error)")

@@ -183,27 +183,38 @@ final class WorkerSession: Sendable {
         case .some(.failure(let error)):
             fail(lease: lease, error.message)
         case .some(.success(let plan)):
-            // The coordinator is a peer like any other: a range or floors that do not fit
-            // the job are reported, never computed.
-            let range: Range<UInt64>
+            let unit: WorkUnits.Unit
             do throws(EngineError) {
-                range = try plan.chunks.checkedRange(first: assignment.firstScenario, end: assignment.endScenario)
-                guard assignment.floors.isEmpty || assignment.floors.count == plan.lossRowCount,
-                      !assignment.floors.contains(where: \.isNaN) else {
-                    throw EngineError(.inconsistentSummary, "the assignment has \(assignment.floors.count) floors for \(plan.lossRowCount) loss rows, or a floor that is not a number")
-                }
+                unit = try Self.unit(of: assignment, plan: plan)
             } catch {
                 state.withLock { _ = $0.active.removeValue(forKey: lease) }
                 fail(lease: lease, error.message)
                 return
             }
-            logger.debug("computing chunk \(assignment.chunkIndex) of job \(assignment.jobID) (lease \(lease))",
+            logger.debug("computing \(plan.units.describe(Int(assignment.chunkIndex))) of job \(assignment.jobID) (lease \(lease))",
                          metadata: ["job": .string(assignment.jobID), "chunk": .stringConvertible(Int(assignment.chunkIndex))])
             let floors = assignment.floors.isEmpty ? nil : assignment.floors
             Blocking.detach { [self] in
-                let summary = ChunkComputer(plan: plan).summarize(range, floors: floors)
-                deliver(lease: lease, summary: summary)
+                deliver(lease: lease, result: plan.compute(unit, floors: floors))
             }
+        }
+    }
+
+    /// What an assignment asks for. The coordinator is a peer like any other: a range or
+    /// floors that do not fit the job are reported, never computed.
+    static func unit(of assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) throws(EngineError) -> WorkUnits.Unit {
+        switch assignment.kind {
+        case .scenarios:
+            let range = try plan.chunks.checkedRange(first: assignment.firstScenario, end: assignment.endScenario)
+            guard assignment.floors.isEmpty || assignment.floors.count == plan.lossRowCount,
+                  !assignment.floors.contains(where: \.isNaN) else {
+                throw EngineError(.inconsistentSummary, "the assignment has \(assignment.floors.count) floors for \(plan.lossRowCount) loss rows, or a floor that is not a number")
+            }
+            return .scenarios(range)
+        case .stress:
+            return .stress(try plan.units.checkedStressRange(first: assignment.firstScenario, end: assignment.endScenario))
+        case .UNRECOGNIZED(let value):
+            throw EngineError(.inconsistentSummary, "the assignment is of kind \(value), which this worker does not know")
         }
     }
 
@@ -227,14 +238,23 @@ final class WorkerSession: Sendable {
         }
     }
 
-    func deliver(lease: UInt64, summary: ChunkSummary) {
+    func deliver(lease: UInt64, result: WorkUnitResult) {
         state.withLock { state in
             guard let revoked = state.active.removeValue(forKey: lease) else { return }
             if !revoked {
-                for part in Wire.resultParts(summary, leaseID: lease, budget: state.partBytes) {
-                    var message = Tailgrid_V1_WorkerMessage()
-                    message.result = part
-                    state.outbound?.yield(message)
+                switch result {
+                case .scenarios(let summary):
+                    for part in Wire.resultParts(summary, leaseID: lease, budget: state.partBytes) {
+                        var message = Tailgrid_V1_WorkerMessage()
+                        message.result = part
+                        state.outbound?.yield(message)
+                    }
+                case .stress(let batch):
+                    for part in Wire.stressParts(batch, leaseID: lease, budget: state.partBytes) {
+                        var message = Tailgrid_V1_WorkerMessage()
+                        message.stressResult = part
+                        state.outbound?.yield(message)
+                    }
                 }
             }
             if state.draining && state.active.isEmpty { state.outbound?.finish() }

@@ -19,6 +19,22 @@ public struct StressLosses: Sendable, Hashable {
         self.losses = losses
     }
 
+    /// The losses of batches that together cover the scenarios once, each of them
+    /// `accounts` rows of its width (`StressBatch.fits(accounts:)`).
+    init(scenarios: [StressScenario], batches: [StressBatch], accounts: Int) {
+        let width = scenarios.count
+        var losses = [Double](repeating: 0, count: accounts * width)
+        for batch in batches {
+            let count = batch.scenarios.count
+            for account in 0..<accounts {
+                for column in 0..<count {
+                    losses[account * width + batch.scenarios.lowerBound + column] = batch.losses[account * count + column]
+                }
+            }
+        }
+        self.init(scenarios: scenarios, losses: losses)
+    }
+
     /// The figures of account `index`; nil when there are no scenarios.
     public func account(_ index: Int) -> Account? {
         guard !scenarios.isEmpty else { return nil }

@@ -5,9 +5,10 @@ import TailGridNumerics
 /// own tile evaluation: up to 256 scenarios a tile, one column each, the same pricers,
 /// funding, stablecoin quotes and position matrix as the Monte Carlo scenarios.
 ///
-/// A stress test is a pure function of the plan, like a chunk, and small (tens of
-/// scenarios, one tile): whoever merges the job (the local runner, the coordinator)
-/// evaluates it once.
+/// A stress test is a pure function of the plan, like a chunk, cut into batches of one
+/// tile (`WorkUnits`): a cluster hands each batch to a worker like a chunk, a local run
+/// evaluates them in turn. Each scenario's column is revalued on its own, so the losses
+/// do not depend on how the scenarios are batched.
 public struct StressTest: Sendable, Hashable {
     public let scenarios: [StressScenario]
 
@@ -15,33 +16,39 @@ public struct StressTest: Sendable, Hashable {
         self.scenarios = scenarios
     }
 
-    /// Each account's weighted loss in each scenario.
+    /// Each account's weighted loss in each scenario, batch after batch (batches of
+    /// `WorkUnits.stressBatchSize`, as a cluster computes them).
     public func losses(plan: EnginePlan) -> StressLosses {
+        let batches = stride(from: 0, to: scenarios.count, by: WorkUnits.stressBatchSize).map { start in
+            batch(start..<Swift.min(scenarios.count, start + WorkUnits.stressBatchSize), plan: plan)
+        }
+        return StressLosses(scenarios: scenarios, batches: batches, accounts: plan.job.accounts.count)
+    }
+
+    /// Each account's weighted loss in the scenarios `range` (at most one tile), which
+    /// must lie within the job's stress scenarios.
+    public func batch(_ range: Range<Int>, plan: EnginePlan) -> StressBatch {
+        precondition(range.lowerBound >= 0 && range.upperBound <= scenarios.count && range.count <= ScenarioTile.size)
         let evaluator = plan.evaluator
         let accounts = plan.job.accounts.count
-        var losses = [Double](repeating: 0, count: accounts * scenarios.count)
-        guard !scenarios.isEmpty else { return StressLosses(scenarios: scenarios, losses: losses) }
+        var losses = [Double](repeating: 0, count: accounts * range.count)
+        guard !range.isEmpty else { return StressBatch(scenarios: range, losses: losses) }
         let workspace = evaluator.makeWorkspace()
         let width = ScenarioTile.size
         let instrumentVols = UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(1, evaluator.instruments.count) * width)
         defer { instrumentVols.deallocate() }
         let market = plan.job.market
         let symbols = market.underlyings.map(\.symbol) + market.stablecoins.map(\.symbol)
-        var start = 0
-        while start < scenarios.count {
-            let batch = Array(scenarios[start..<Swift.min(start + width, scenarios.count)])
-            write(batch, symbols: symbols, evaluator: evaluator, workspace: workspace,
-                  instrumentVols: instrumentVols.baseAddress!)
-            evaluator.revalue(workspace: workspace, instrumentVolMultipliers: UnsafePointer(instrumentVols.baseAddress!))
-            for account in 0..<accounts {
-                let profit = workspace.accountProfit.baseAddress! + account * width
-                for (column, scenario) in batch.enumerated() {
-                    losses[account * scenarios.count + start + column] = -profit[column] * scenario.weight
-                }
+        let batch = Array(scenarios[range])
+        write(batch, symbols: symbols, evaluator: evaluator, workspace: workspace, instrumentVols: instrumentVols.baseAddress!)
+        evaluator.revalue(workspace: workspace, instrumentVolMultipliers: UnsafePointer(instrumentVols.baseAddress!))
+        for account in 0..<accounts {
+            let profit = workspace.accountProfit.baseAddress! + account * width
+            for (column, scenario) in batch.enumerated() {
+                losses[account * batch.count + column] = -profit[column] * scenario.weight
             }
-            start += batch.count
         }
-        return StressLosses(scenarios: scenarios, losses: losses)
+        return StressBatch(scenarios: range, losses: losses)
     }
 
     /// Writes a batch of scenarios into the workspace's paths (columns past the batch

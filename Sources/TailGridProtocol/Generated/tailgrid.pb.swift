@@ -218,6 +218,7 @@ public nonisolated struct Tailgrid_V1_JobStatus: @unchecked Sendable {
     set {_uniqueStorage()._inputSha256 = newValue}
   }
 
+  /// Scenario chunks; the job's stress batches (a few, computed like chunks) are not counted.
   public var chunksDone: UInt32 {
     get {_storage._chunksDone}
     set {_uniqueStorage()._chunksDone = newValue}
@@ -463,6 +464,14 @@ public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
     set {kind = .heartbeat(newValue)}
   }
 
+  public var stressResult: Tailgrid_V1_StressResultPart {
+    get {
+      if case .stressResult(let v)? = kind {return v}
+      return Tailgrid_V1_StressResultPart()
+    }
+    set {kind = .stressResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -470,6 +479,7 @@ public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
     case result(Tailgrid_V1_ChunkResultPart)
     case failure(Tailgrid_V1_ChunkFailure)
     case heartbeat(Tailgrid_V1_Heartbeat)
+    case stressResult(Tailgrid_V1_StressResultPart)
 
   }
 
@@ -567,6 +577,29 @@ public nonisolated struct Tailgrid_V1_AccountSummary: Sendable {
   public var tailLosses: [Double] = []
 
   public var tailScenarios: [UInt64] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A stress batch's losses (the answer to a STRESS assignment), split by account ranges:
+/// every account's weighted loss (USD, gains negative) in each of the batch's stress
+/// scenarios, accounts [first_account, first_account + len(losses) / width) row-major,
+/// where width = end_scenario - first_scenario of the assignment; the last part has
+/// last = true.
+public nonisolated struct Tailgrid_V1_StressResultPart: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: UInt64 = 0
+
+  public var firstAccount: UInt32 = 0
+
+  public var losses: [Double] = []
+
+  public var last: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -697,6 +730,11 @@ public nonisolated struct Tailgrid_V1_JobPayloadPart: Sendable {
   public init() {}
 }
 
+/// An assignment is a unit of the job's work (chunk_index counts the job's scenario chunks,
+/// then its stress batches). SCENARIOS: the chunk's scenarios [first_scenario,
+/// end_scenario), answered with ChunkResultParts. STRESS: the job's stress scenarios
+/// [first_scenario, end_scenario) in the order the job lists them (one batch of at most
+/// 256), answered with StressResultParts; floors are empty.
 public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -715,7 +753,43 @@ public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
   /// Per account: losses below this cannot enter the merged tail; do not send them.
   public var floors: [Double] = []
 
+  public var kind: Tailgrid_V1_ChunkAssignment.Kind = .scenarios
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case scenarios // = 0
+    case stress // = 1
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .scenarios
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .scenarios
+      case 1: self = .stress
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .scenarios: return 0
+      case .stress: return 1
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Tailgrid_V1_ChunkAssignment.Kind] = [
+      .scenarios,
+      .stress,
+    ]
+
+  }
 
   public init() {}
 }
@@ -1278,7 +1352,7 @@ nonisolated extension Tailgrid_V1_ResultPart: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{1}failure\0\u{1}heartbeat\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{1}failure\0\u{1}heartbeat\0\u{3}stress_result\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1338,6 +1412,19 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
           self.kind = .heartbeat(v)
         }
       }()
+      case 5: try {
+        var v: Tailgrid_V1_StressResultPart?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .stressResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .stressResult(v)
+        }
+      }()
       default: break
       }
     }
@@ -1364,6 +1451,10 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
     case .heartbeat?: try {
       guard case .heartbeat(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case .stressResult?: try {
+      guard case .stressResult(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     }()
     case nil: break
     }
@@ -1587,6 +1678,51 @@ nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftPr
     if lhs.histogramOverflow != rhs.histogramOverflow {return false}
     if lhs.tailLosses != rhs.tailLosses {return false}
     if lhs.tailScenarios != rhs.tailScenarios {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_StressResultPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StressResultPart"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}first_account\0\u{1}losses\0\u{1}last\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.firstAccount) }()
+      case 3: try { try decoder.decodeRepeatedDoubleField(value: &self.losses) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.last) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.leaseID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leaseID, fieldNumber: 1)
+    }
+    if self.firstAccount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.firstAccount, fieldNumber: 2)
+    }
+    if !self.losses.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.losses, fieldNumber: 3)
+    }
+    if self.last != false {
+      try visitor.visitSingularBoolField(value: self.last, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_StressResultPart, rhs: Tailgrid_V1_StressResultPart) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs.firstAccount != rhs.firstAccount {return false}
+    if lhs.losses != rhs.losses {return false}
+    if lhs.last != rhs.last {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1850,7 +1986,7 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChunkAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}lease_id\0\u{3}chunk_index\0\u{3}first_scenario\0\u{3}end_scenario\0\u{1}floors\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}lease_id\0\u{3}chunk_index\0\u{3}first_scenario\0\u{3}end_scenario\0\u{1}floors\0\u{1}kind\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1864,6 +2000,7 @@ nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftP
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.firstScenario) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.endScenario) }()
       case 6: try { try decoder.decodeRepeatedDoubleField(value: &self.floors) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       default: break
       }
     }
@@ -1888,6 +2025,9 @@ nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftP
     if !self.floors.isEmpty {
       try visitor.visitPackedDoubleField(value: self.floors, fieldNumber: 6)
     }
+    if self.kind != .scenarios {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1898,9 +2038,14 @@ nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftP
     if lhs.firstScenario != rhs.firstScenario {return false}
     if lhs.endScenario != rhs.endScenario {return false}
     if lhs.floors != rhs.floors {return false}
+    if lhs.kind != rhs.kind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Tailgrid_V1_ChunkAssignment.Kind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCENARIOS\0\u{1}STRESS\0")
 }
 
 nonisolated extension Tailgrid_V1_Revoke: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
