@@ -100,6 +100,11 @@ final class HostileWorker: Sendable {
         case reportFailure
         /// A histogram with the wrong number of bins.
         case malformed
+        /// Honest chunks; stress batches with every loss halved: consistent, and a lower
+        /// stress component.
+        case forgeStress
+        /// Honest chunks; stress batches one loss short.
+        case malformedStress
     }
 
     let behaviour: Behaviour
@@ -160,7 +165,13 @@ final class HostileWorker: Sendable {
     func answer(_ assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) -> [Tailgrid_V1_WorkerMessage] {
         let range = assignment.firstScenario..<assignment.endScenario
         let floors = assignment.floors.isEmpty ? nil : assignment.floors
+        if assignment.kind == .stress {
+            return answerStress(assignment, plan: plan)
+        }
         switch behaviour {
+        case .forgeStress, .malformedStress:
+            return Wire.resultParts(ChunkComputer(plan: plan).summarize(range, floors: floors), leaseID: assignment.leaseID, budget: 1 << 20)
+                .map { part in .with { $0.result = part } }
         case .emptySummary:
             let n = UInt64(range.count)
             return [.with {
@@ -216,5 +227,18 @@ final class HostileWorker: Sendable {
                 $0.result.last = true
             }]
         }
+    }
+
+    /// A stress batch: honest unless the behaviour lies about stress.
+    func answerStress(_ assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) -> [Tailgrid_V1_WorkerMessage] {
+        let range = Int(assignment.firstScenario)..<Int(assignment.endScenario)
+        let honest = plan.job.stress.batch(range, plan: plan)
+        let batch: StressBatch
+        switch behaviour {
+        case .forgeStress: batch = StressBatch(scenarios: range, losses: honest.losses.map { $0 / 2 })
+        case .malformedStress: batch = StressBatch(scenarios: range, losses: Array(honest.losses.dropLast()))
+        default: batch = honest
+        }
+        return Wire.stressParts(batch, leaseID: assignment.leaseID, budget: 1 << 20).map { part in .with { $0.stressResult = part } }
     }
 }

@@ -93,6 +93,41 @@ struct HostileWorkerTests {
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// A worker that computes chunks honestly and halves its stress losses (a lower stress
+    /// component, so a lower margin) alone: every stress batch is audited, so the
+    /// coordinator's own computation catches it before the job may finish; an honest
+    /// worker then computes the job again, with the in-process result.
+    @Test func forgedStressLossesAreCaughtByTheAudit() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        cluster.startTimers()
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let id = try cluster.coordinator.submit(job).jobID
+        cluster.startHostile(.forgeStress, name: "stress-forger")
+        #expect(await cluster.wait(upTo: .seconds(120)) { cluster.coordinator.quarantinedWorkers.contains("stress-forger") })
+        #expect(try cluster.coordinator.status(job: id).state != .succeeded)
+        cluster.startWorker("honest")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        #expect(final.quarantinedWorkers == ["stress-forger"])
+    }
+
+    /// Stress losses one short of a row are refused as malformed (never merged); after
+    /// three the worker is quarantined and an honest one finishes the job exactly.
+    @Test func malformedStressLossesAreRefused() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let id = try cluster.coordinator.submit(job).jobID
+        cluster.startHostile(.malformedStress, name: "short")
+        #expect(await cluster.wait(upTo: .seconds(120)) { cluster.coordinator.quarantinedWorkers.contains("short") })
+        cluster.startWorker("honest")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
     /// The defect: one malformed summary failed the whole job with an honest worker there.
     @Test func malformedSummariesQuarantineTheWorkerNotTheJob() async throws {
         let cluster = InProcessCluster()

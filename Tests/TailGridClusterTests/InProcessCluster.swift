@@ -6,6 +6,7 @@ import Synchronization
 import TailGridCluster
 import TailGridEngine
 import TailGridJob
+import TailGridJournal
 import TailGridProtocol
 import TailGridTestSupport
 
@@ -20,10 +21,11 @@ final class InProcessCluster: Sendable {
     let servers = Mutex<[Task<Void, any Error>]>([])
     let workers = Mutex<[String: Task<Void, any Error>]>([:])
 
-    init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), tokens: ClusterTokens = ClusterTokens(shared: nil)) {
+    init(configuration: CoordinatorConfiguration = CoordinatorConfiguration(), tokens: ClusterTokens = ClusterTokens(shared: nil),
+         journal: Journal? = nil) {
         var logger = Logger(label: "tailgrid.test.coordinator")
         logger.logLevel = .critical
-        self.coordinator = Coordinator(configuration: configuration, logger: logger)
+        self.coordinator = Coordinator(configuration: configuration, logger: logger, journal: journal)
         self.tokens = tokens
     }
 
@@ -106,6 +108,23 @@ enum ClusterJobs {
 
     static var quickstart: LoadedJob {
         get throws { try JobFile.load(path: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml").path) }
+    }
+
+    /// The quickstart book with a margin policy and 310 stress scenarios (a grid of 101
+    /// spot moves and the 2 default extended ones, three vol moves each, and a crash):
+    /// two stress batches, the first one full. `scenarios` and `chunkSize` set its chunks.
+    static func stressed(scenarios: Int = 20_000, chunkSize: Int = 8192) throws -> LoadedJob {
+        let quickstart = try String(contentsOf: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml"),
+                                    encoding: .utf8)
+        let yaml = quickstart.replacingOccurrences(of: "margin: { measure: es, maintenance_ratio: 0.8 }", with: """
+            margin: { measure: es, maintenance_ratio: 0.8, combine: blend, base_weight: 0.4, short_option_minimum: {} }
+            stress:
+              grid: { spot_steps: 50 }
+              hypothetical: [{ name: crash, spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }]
+              dependence: { confidence: 0.995 }
+            """).replacingOccurrences(of: "scenarios: 100000", with: "scenarios: \(scenarios)")
+            .replacingOccurrences(of: "chunk_size: 8192", with: "chunk_size: \(chunkSize)")
+        return try load(yaml)
     }
 
     /// The result.json `tailgrid run` would write, without its timing line.

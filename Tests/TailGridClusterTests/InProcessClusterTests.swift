@@ -26,25 +26,29 @@ struct InProcessClusterTests {
     }
 
     /// A job with stress scenarios, a dependence stress and a short-option minimum: the
-    /// coordinator evaluates the stress test at submission, workers compute each account
-    /// under the stressed correlations too (three loss rows per account), and the result
+    /// workers compute the stress scenarios in two batches (256 and 54 scenarios) beside
+    /// the chunks, and each account under the stressed correlations too (three loss rows
+    /// per account); every stress batch is audited by the other worker; the result
     /// equals the in-process one.
     @Test func stressAndMarginPolicyGiveTheLocalResult() async throws {
-        let quickstart = try String(contentsOf: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml"),
-                                    encoding: .utf8)
-        let yaml = quickstart.replacingOccurrences(of: "margin: { measure: es, maintenance_ratio: 0.8 }", with: """
-            margin: { measure: es, maintenance_ratio: 0.8, combine: blend, base_weight: 0.4, short_option_minimum: {} }
-            stress:
-              grid: { spot_steps: 4 }
-              hypothetical: [{ name: crash, spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }]
-              dependence: { confidence: 0.995 }
-            """).replacingOccurrences(of: "scenarios: 100000", with: "scenarios: 20000")
-        let job = try ClusterJobs.load(yaml)
-        #expect(job.engineJob.stress.scenarios.count == 34)
-        let result = try await Self.resultOnTwoWorkers(job)
+        let job = try ClusterJobs.stressed()
+        #expect(job.engineJob.stress.scenarios.count == 310)
+        #expect(try EnginePlan(job.engineJob).units.stressBatches == 2)
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        cluster.startWorker("w0")
+        cluster.startWorker("w1")
+        let id = try cluster.coordinator.submit(job).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        let result = try cluster.resultWithoutTiming(id)
         #expect(result == (try ClusterJobs.localResult(job)))
         #expect(result.contains("\"worst\" : \"crash\"") || result.contains("\"worst\" : \"grid"))
         #expect(result.contains("perfect_correlation_es"))
+        // Status counts the scenario chunks; the audits count both stress batches (and
+        // each worker's first chunk, when the other worker was there to take it).
+        #expect(final.chunksTotal == 3 && final.chunksDone == 3)
+        #expect(final.auditedChunks >= 2 && final.auditMismatches == 0)
     }
 
     /// The lookback floor (`margin.apc: { method: lookback_floor }`) beside the dependence

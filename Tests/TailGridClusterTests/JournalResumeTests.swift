@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 import TailGridCluster
+import TailGridEngine
 import TailGridJob
 import TailGridJournal
+import TailGridProtocol
 
 /// What a coordinator reads back from its journal is checked like anything from outside:
 /// a job whose bytes no longer make a job fails, saying why; a chunk that does not decode,
@@ -44,6 +46,35 @@ import TailGridJournal
         let again = Coordinator(journal: try Journal(folder: folder))
         let second = try again.resume()
         #expect(second.jobsResumed == 1 && second.jobsFailed == 0 && second.jobsFinished == 1 && second.chunksDiscarded == 0)
+    }
+
+    /// Stress batches are journaled as units after the job's chunks (unit 2 and 3 of a
+    /// job of two chunks): a sound one is merged when the coordinator resumes, one of the
+    /// wrong size is discarded and computed again, and the result is the in-process one.
+    @Test func journaledStressBatchesResume() async throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let plan = try EnginePlan(job.engineJob)
+        #expect(plan.units.count == 4 && plan.units.isStress(2) && !plan.units.isStress(1))
+        guard case .stress(let first) = plan.units.unit(2) else { Issue.record("unit 2 is not a stress batch"); return }
+        let batch = job.engineJob.stress.batch(first, plan: plan)
+        let sound = try Tailgrid_V1_StressResultPart.with { $0.losses = batch.losses; $0.last = true }.serializedBytes() as Data
+        let short = try Tailgrid_V1_StressResultPart.with { $0.losses = Array(batch.losses.dropLast()); $0.last = true }.serializedBytes() as Data
+        let id: String
+        do {
+            let journal = try Journal(folder: folder)
+            id = try Coordinator(journal: journal).submit(job).jobID
+            try journal.write([.chunk(job: id, index: 2, summary: { sound }), .chunk(job: id, index: 3, summary: { short })])
+        }
+        let cluster = InProcessCluster(journal: try Journal(folder: folder))
+        defer { cluster.stop() }
+        let report = try cluster.coordinator.resume()
+        #expect(report.jobsResumed == 1 && report.stressBatchesRestored == 1 && report.chunksDiscarded == 1 && report.chunksRestored == 0)
+        cluster.startWorker("w0")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
     /// Rows whose sizes no job can have (negative or absurd scenario, chunk and account
