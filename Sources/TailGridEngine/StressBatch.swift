@@ -13,6 +13,17 @@ public struct StressBatch: Sendable, Hashable {
         self.losses = losses
     }
 
+    /// Bit for bit, as audits compare (a NaN equals the same NaN: two honest machines
+    /// agree on a loss that is not a number, and the result refuses it).
+    public static func == (lhs: StressBatch, rhs: StressBatch) -> Bool {
+        lhs.scenarios == rhs.scenarios && lhs.losses.map(\.bitPattern) == rhs.losses.map(\.bitPattern)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(scenarios)
+        for loss in losses { hasher.combine(loss.bitPattern) }
+    }
+
     /// Whether the losses are `accounts` rows of the batch's width: what a batch from
     /// the wire or the journal must be before it is merged.
     public func fits(accounts: Int) -> Bool {

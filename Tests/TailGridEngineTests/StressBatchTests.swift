@@ -79,6 +79,17 @@ import TailGridEngine
         #expect(merger.mergedUnits.isEmpty)
     }
 
+    /// Audits compare batches bit for bit: the same NaN is equal (two honest machines
+    /// agree), a NaN of another payload, -0 against +0, or the next double are not.
+    @Test func batchesCompareBitForBit() {
+        let losses = [1.5, .nan, -0.0]
+        #expect(StressBatch(scenarios: 0..<3, losses: losses) == StressBatch(scenarios: 0..<3, losses: losses))
+        for other in [[1.5, Double(nan: 7, signaling: false), -0.0], [1.5, .nan, 0.0], [(1.5).nextUp, .nan, -0.0]] {
+            #expect(StressBatch(scenarios: 0..<3, losses: losses) != StressBatch(scenarios: 0..<3, losses: other))
+        }
+        #expect(StressBatch(scenarios: 0..<3, losses: losses) != StressBatch(scenarios: 1..<4, losses: losses))
+    }
+
     /// Ranges from the wire: only a whole batch of the job passes.
     @Test func onlyWholeBatchesAreStressRanges() throws {
         let units = try Self.plan().units
