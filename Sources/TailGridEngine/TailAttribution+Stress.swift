@@ -35,7 +35,7 @@ extension TailAttribution {
                 var losses = [Double](repeating: 0, count: lines[slot].count)
                 var sum = ExactSum()
                 var gross = 0.0
-                Replay.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: scenarioColumn, workspace: workspace,
+                Self.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: scenarioColumn, workspace: workspace,
                                        steps: evaluator.steps) { index, loss in
                     losses[index] = loss * scenario.weight
                     sum.add(losses[index])

@@ -7,15 +7,19 @@ import TailGridNumerics
 /// (`AccountExplanation`), from its k largest losses at the job's first confidence level.
 ///
 /// No loss vector is stored anywhere: a scenario is a pure function of (seed, index), so
-/// the tiles that hold an account's tail scenarios are evaluated again, exactly as a chunk
-/// evaluates them (the same aligned tile, the same evaluator), and each replayed account
-/// loss must equal the tail's loss bit for bit, or the replay is refused. From the same
-/// tile the replay reads every instrument's P&L and the underlyings' moves, so a line's
-/// loss in a scenario is -q * (instrument P&L), restated in the coin for a coin-margined
-/// account (P / S', and the value term -(W / S' - W / S) as its own line).
+/// the tiles of a scenario range are evaluated again, exactly as a chunk evaluates them
+/// (the same aligned tile, the same evaluator), and every loss that ranks at or before
+/// the account's k-th tail entry (`ReplayBars`) is one of its tail's entries. From the
+/// same tile the replay reads every instrument's P&L and the underlyings' moves, so a
+/// line's loss in a scenario is -q * (instrument P&L), restated in the coin for a
+/// coin-margined account (P / S', and the value term -(W / S' - W / S) as its own line).
 ///
-/// Line losses are summed in `ExactSum`s, so the contributions do not depend on the
-/// thread count or the order in which tiles are replayed.
+/// A replay covers a scenario range (`replay(_:bars:)`): the local explanation replays
+/// the chunks on its threads, a cluster hands them to its workers. Each range's replay is
+/// checked against the tail (`check`: the count and exact loss sum of the tail's entries
+/// in the range, the moves of exactly its listed worst entries), and the sums are exact
+/// (`TailReplay`), so the contributions do not depend on the thread count, the workers or
+/// the order in which ranges are replayed.
 public struct TailAttribution: Sendable {
     /// How many of the largest losses an explanation lists with their moves.
     public static let worstScenarioCount = 10
@@ -46,82 +50,176 @@ public struct TailAttribution: Sendable {
         let row: Int?
     }
 
-    /// A tail scenario of an account to replay.
-    struct Wanted: Sendable {
-        let account: Int
-        let tail: TailLoss
-    }
-
     /// The explanation of each account in `accounts` (indices into the job's accounts),
     /// given every account's ranked tail (`tails[a]`, largest first, at least k long: the
     /// merged summaries' tails), and, with the job's stress losses, its worst stress
-    /// scenario split by line.
+    /// scenario split by line. The chunks' scenario ranges are replayed on `threads`.
     public func explain(accounts: [Int], tails: [[TailLoss]], stress: StressLosses? = nil,
                         threads: Int = 1) throws(EngineError) -> [AccountExplanation] {
+        let bars = try bars(accounts: accounts, tails: tails)
+        let lines = try plannedLines(of: bars.accounts)
+        let chunks = plan.chunks
+        let total = Mutex(emptyReplay(lines: lines))
+        let failure = Mutex<EngineError?>(nil)
+        let next = Atomic<Int>(0)
+        EngineThreads.run(count: Swift.max(1, Swift.min(threads, chunks.chunkCount))) { [self] in
+            while failure.withLock({ $0 == nil }) {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < chunks.chunkCount else { break }
+                let range = chunks.range(ofChunk: index)
+                let part = replay(range, bars: bars, lines: lines)
+                do throws(EngineError) {
+                    try check(part, range: range, bars: bars, tails: tails)
+                    total.withLock { $0.absorb(part) }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return try explanations(total.withLock { $0 }, bars: bars, tails: tails, stress: stress)
+    }
+
+    /// The bars of `accounts`' tails (`tails[a]`: every account's merged tail, ranked).
+    public func bars(accounts: [Int], tails: [[TailLoss]]) throws(EngineError) -> ReplayBars {
         let job = plan.job
         guard tails.count == job.accounts.count else {
             throw EngineError(.inconsistentSummary, "\(tails.count) tails for \(job.accounts.count) accounts")
         }
         let confidence = job.confidences[0]
         let k = TailEstimate.tailCount(scenarios: job.scenarios, confidence: confidence)
-        let required = TailEstimate.intervalRanks(scenarios: job.scenarios, confidence: confidence).high
-        var wanted: [UInt64: [Wanted]] = [:]
+        let required = Swift.max(k, TailEstimate.intervalRanks(scenarios: job.scenarios, confidence: confidence).high)
+        var tail: [TailLoss] = []
+        var worst: [TailLoss] = []
         for account in accounts {
             guard job.accounts.indices.contains(account) else {
                 throw EngineError(.invalidJob, "no account at index \(account)")
             }
-            guard tails[account].count >= required else {
+            guard tails[account].count >= required, k > 0 else {
                 throw EngineError(.inconsistentSummary, "account '\(job.accounts[account].id)': a tail of \(tails[account].count) losses, the estimates need \(required)")
             }
-            for entry in tails[account].prefix(k) {
-                wanted[ScenarioTile.start(of: entry.scenario), default: []].append(Wanted(account: account, tail: entry))
-            }
+            tail.append(tails[account][k - 1])
+            worst.append(tails[account][Swift.min(k, Self.worstScenarioCount) - 1])
         }
-        let replayed = wanted
-        let rows = Dictionary(plan.evaluator.instruments.enumerated().map { ($1.instrument.name, $0) },
-                              uniquingKeysWith: { first, _ in first })
-        let lines = try accounts.map { account throws(EngineError) in try plannedLines(of: account, rows: rows) }
-        let tiles = replayed.keys.sorted()
-        let worst = Set(accounts.flatMap { tails[$0].prefix(Swift.min(k, Self.worstScenarioCount)).map(\.scenario) })
-        let replay = Mutex(Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count,
-                                  coinMargins: plan.evaluator.coinMargins))
-        let next = Atomic<Int>(0)
-        EngineThreads.run(count: Swift.min(threads, tiles.count)) { [self] in
-            var local = Replay(accounts: accounts, lines: lines, processes: processes.count, stages: stages.count,
-                              coinMargins: plan.evaluator.coinMargins)
-            let workspace = plan.evaluator.makeWorkspace()
-            let stager = FactorStager(attribution: self)
-            while local.failure == nil {
-                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < tiles.count else { break }
-                let tileStart = tiles[index]
-                plan.evaluator.evaluate(tileStart: tileStart, workspace: workspace)
-                let entries = replayed[tileStart] ?? []
-                for entry in entries {
-                    local.record(entry: entry, tileStart: tileStart, workspace: workspace, attribution: self,
-                                 keepMoves: worst)
-                }
-                // The waterfall's partial stages (the last is the full loss, recorded above).
-                stager.stage(workspace: workspace) { stage in
-                    for entry in entries {
-                        local.recordStage(stage, entry: entry, tileStart: tileStart, workspace: workspace, attribution: self)
+        return ReplayBars(accounts: accounts, tail: tail, worst: worst, tailCount: k)
+    }
+
+    /// The replay of the scenarios `range`: every tile it touches evaluated, and each
+    /// explained account's losses in the range that its bars admit recorded.
+    public func replay(_ range: Range<UInt64>, bars: ReplayBars) throws(EngineError) -> TailReplay {
+        replay(range, bars: bars, lines: try plannedLines(of: bars.accounts))
+    }
+
+    func replay(_ range: Range<UInt64>, bars: ReplayBars, lines: [[PlannedLine]]) -> TailReplay {
+        var replay = emptyReplay(lines: lines)
+        guard !range.isEmpty else { return replay }
+        let width = ScenarioTile.size
+        let evaluator = plan.evaluator
+        let workspace = evaluator.makeWorkspace()
+        let stager = FactorStager(attribution: self)
+        let coinMargins = bars.accounts.map { account in evaluator.coinMargins.first { $0.account == account } }
+        var entries: [(slot: Int, column: Int)] = []
+        var tileStart = ScenarioTile.start(of: range.lowerBound)
+        while tileStart < range.upperBound {
+            let first = Int(Swift.max(range.lowerBound, tileStart) - tileStart)
+            let end = Int(Swift.min(range.upperBound, tileStart + UInt64(width)) - tileStart)
+            evaluator.evaluate(tileStart: tileStart, workspace: workspace)
+            entries.removeAll(keepingCapacity: true)
+            for (slot, account) in bars.accounts.enumerated() {
+                let profit = workspace.accountProfit.baseAddress! + account * width
+                for column in first..<end {
+                    let entry = TailLoss(loss: -profit[column], scenario: tileStart + UInt64(column))
+                    guard bars.admits(entry, slot: slot) else { continue }
+                    entries.append((slot, column))
+                    replay.counts[slot] += 1
+                    replay.lossSums[slot].add(entry.loss)
+                    Self.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: column, workspace: workspace,
+                                         steps: evaluator.steps) { index, loss in
+                        replay.lineSums[slot][index].add(loss)
+                    }
+                    forEachMove(column: column, workspace: workspace) { process, spotReturn, multiplier in
+                        replay.returnSums[slot][process].add(spotReturn)
+                        replay.multiplierSums[slot][process].add(multiplier)
+                    }
+                    if bars.admits(entry, slot: slot, worst: true) {
+                        replay.worstMoves[slot][entry.scenario] = moves(column: column, workspace: workspace)
                     }
                 }
             }
-            replay.withLock { $0.absorb(local) }
+            // The waterfall's partial stages (the last is the full loss, recorded above).
+            stager.stage(workspace: workspace) { stage in
+                for (slot, column) in entries {
+                    Self.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: column, workspace: workspace,
+                                         steps: evaluator.steps) { _, loss in
+                        replay.stageSums[slot][stage].add(loss)
+                    }
+                }
+            }
+            tileStart += UInt64(width)
         }
-        let total = replay.withLock { $0 }
-        if let failure = total.failure { throw failure }
-        var explanations = accounts.enumerated().map { position, account in
-            total.explanation(position: position, account: account, tail: tails[account], confidence: confidence,
-                              attribution: self)
+        return replay
+    }
+
+    /// Empty sums of the shape a replay for `bars` has (for checking one from the wire).
+    public func emptyReplay(bars: ReplayBars) throws(EngineError) -> TailReplay {
+        emptyReplay(lines: try plannedLines(of: bars.accounts))
+    }
+
+    func emptyReplay(lines: [[PlannedLine]]) -> TailReplay {
+        TailReplay(lineCounts: lines.map(\.count), processes: processes.count, stages: stages.count)
+    }
+
+    /// Checks a replay of the scenarios `range` against the tails: for each account,
+    /// exactly the tail's entries in the range (their count and the exact sum of their
+    /// losses), and the moves of exactly its listed worst entries there, one per process.
+    public func check(_ replay: TailReplay, range: Range<UInt64>, bars: ReplayBars, tails: [[TailLoss]]) throws(EngineError) {
+        let listed = Swift.min(bars.tailCount, Self.worstScenarioCount)
+        for (slot, account) in bars.accounts.enumerated() {
+            let id = plan.job.accounts[account].id
+            var count = 0
+            var sum = ExactSum()
+            var worst: Set<UInt64> = []
+            for (rank, entry) in tails[account].prefix(bars.tailCount).enumerated() where range.contains(entry.scenario) {
+                count += 1
+                sum.add(entry.loss)
+                if rank < listed { worst.insert(entry.scenario) }
+            }
+            guard replay.counts[slot] == count, replay.lossSums[slot] == sum else {
+                throw EngineError(.inconsistentSummary, "account '\(id)': the replay of scenarios \(range.lowerBound)..<\(range.upperBound) found \(replay.counts[slot]) tail losses summing to \(replay.lossSums[slot].value); the tail holds \(count) summing to \(sum.value)")
+            }
+            guard Set(replay.worstMoves[slot].keys) == worst,
+                  replay.worstMoves[slot].values.allSatisfy({ $0.spotReturns.count == processes.count && $0.volMultipliers.count == processes.count }) else {
+                throw EngineError(.inconsistentSummary, "account '\(id)': the replay of scenarios \(range.lowerBound)..<\(range.upperBound) lists the moves of other scenarios than its worst")
+            }
+        }
+    }
+
+    /// The explanations from the replay of every scenario, checked against the tails as a
+    /// whole, and with the job's stress losses the worst stress scenario line by line.
+    public func explanations(_ total: TailReplay, bars: ReplayBars, tails: [[TailLoss]],
+                             stress: StressLosses?) throws(EngineError) -> [AccountExplanation] {
+        let lines = try plannedLines(of: bars.accounts)
+        guard total.hasShape(of: emptyReplay(lines: lines)) else {
+            throw EngineError(.inconsistentSummary, "the replay does not have the shape of the explained accounts")
+        }
+        try check(total, range: 0..<UInt64(plan.job.scenarios), bars: bars, tails: tails)
+        let confidence = plan.job.confidences[0]
+        var explanations = bars.accounts.enumerated().map { slot, account in
+            explanation(total, slot: slot, account: account, lines: lines[slot], tail: tails[account], confidence: confidence)
         }
         if let stress {
-            for (slot, breakdown) in try stressBreakdowns(accounts: accounts, lines: lines, stress: stress).enumerated() {
+            for (slot, breakdown) in try stressBreakdowns(accounts: bars.accounts, lines: lines, stress: stress).enumerated() {
                 explanations[slot].stress = breakdown
             }
         }
         return explanations
+    }
+
+    /// Every explained account's lines, in the bars' order.
+    func plannedLines(of accounts: [Int]) throws(EngineError) -> [[PlannedLine]] {
+        let rows = Dictionary(plan.evaluator.instruments.enumerated().map { ($1.instrument.name, $0) },
+                              uniquingKeysWith: { first, _ in first })
+        return try accounts.map { account throws(EngineError) in try plannedLines(of: account, rows: rows) }
     }
 
     /// The account's lines: positions, collateral coins held as spot, the coin restatement.
@@ -178,141 +276,63 @@ public struct TailAttribution: Sendable {
         }
     }
 
-    /// The replay's running sums: per account, an exact sum per line and per process move,
-    /// and the moves of the scenarios an explanation lists.
-    struct Replay: Sendable {
-        let accounts: [Int]
-        let lines: [[PlannedLine]]
-        var lineSums: [[ExactSum]]
-        var returnSums: [[ExactSum]]
-        var multiplierSums: [[ExactSum]]
-        /// Per account, the exact sum of its lines' losses at each partial waterfall stage.
-        var stageSums: [[ExactSum]]
-        var moves: [UInt64: AccountExplanation.Moves] = [:]
-        var failure: EngineError?
-        let position: [Int: Int]
-
-        /// Per account, its coin margin (nil for a USD account).
-        let coinMargins: [TileEvaluator.CoinMargin?]
-
-        init(accounts: [Int], lines: [[PlannedLine]], processes: Int, stages: Int, coinMargins: [TileEvaluator.CoinMargin]) {
-            self.coinMargins = accounts.map { account in coinMargins.first { $0.account == account } }
-            self.stageSums = accounts.map { _ in Array(repeating: ExactSum(), count: Swift.max(0, stages - 1)) }
-            self.accounts = accounts
-            self.lines = lines
-            self.lineSums = lines.map { Array(repeating: ExactSum(), count: $0.count) }
-            self.returnSums = accounts.map { _ in Array(repeating: ExactSum(), count: processes) }
-            self.multiplierSums = returnSums
-            self.position = Dictionary(accounts.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    /// Calls `body(line, loss)` with each line's loss in column `column` of the
+    /// instrument P&L in `workspace` (no allocation: it runs for every tail entry).
+    static func forEachLineLoss(_ lines: [PlannedLine], coin: TileEvaluator.CoinMargin?, column: Int,
+                                workspace: TileWorkspace, steps: Int, _ body: (Int, Double) -> Void) {
+        let width = ScenarioTile.size
+        let horizonSpot = coin.map {
+            workspace.pathSpots[($0.process * steps + steps - 1) * width + column]
         }
-
-        mutating func record(entry: Wanted, tileStart: UInt64, workspace: TileWorkspace,
-                             attribution: TailAttribution, keepMoves: Set<UInt64>) {
-            guard let slot = position[entry.account] else { return }
-            let width = ScenarioTile.size
-            let evaluator = attribution.plan.evaluator
-            let scenario = entry.tail.scenario
-            let column = Int(scenario - tileStart)
-            // The replayed loss must be the tail's, bit for bit: the same scenario, priced alike.
-            let replayed = -workspace.accountProfit[entry.account * width + column]
-            guard replayed.bitPattern == entry.tail.loss.bitPattern else {
-                failure = EngineError(.inconsistentSummary, "account '\(attribution.plan.job.accounts[entry.account].id)': scenario \(scenario) replays to a loss of \(replayed), the tail holds \(entry.tail.loss)")
-                return
-            }
-            Self.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: column, workspace: workspace,
-                                 steps: evaluator.steps) { index, loss in
-                lineSums[slot][index].add(loss)
-            }
-            attribution.forEachMove(column: column, workspace: workspace) { process, spotReturn, multiplier in
-                returnSums[slot][process].add(spotReturn)
-                multiplierSums[slot][process].add(multiplier)
-            }
-            if keepMoves.contains(scenario), self.moves[scenario] == nil {
-                self.moves[scenario] = attribution.moves(column: column, workspace: workspace)
+        for (index, line) in lines.enumerated() {
+            if let row = line.row {
+                let profit = line.quantity * workspace.instrumentProfit[row * width + column]
+                body(index, -(horizonSpot.map { profit / $0 } ?? profit))
+            } else if let coin, let horizonSpot {
+                body(index, -(coin.value / horizonSpot - coin.value / coin.spot))
+            } else {
+                body(index, 0)
             }
         }
+    }
 
-        /// Adds the account's loss at partial stage `stage` of the waterfall.
-        mutating func recordStage(_ stage: Int, entry: Wanted, tileStart: UInt64, workspace: TileWorkspace,
-                                  attribution: TailAttribution) {
-            guard let slot = position[entry.account] else { return }
-            Self.forEachLineLoss(lines[slot], coin: coinMargins[slot], column: Int(entry.tail.scenario - tileStart),
-                                 workspace: workspace, steps: attribution.plan.evaluator.steps) { _, loss in
-                stageSums[slot][stage].add(loss)
-            }
+    func explanation(_ replay: TailReplay, slot: Int, account: Int, lines planned: [PlannedLine], tail: [TailLoss],
+                     confidence: Double) -> AccountExplanation {
+        let job = plan.job
+        let estimate = TailEstimate(confidence: confidence, scenarios: job.scenarios, rankedTail: tail)
+        let k = Double(estimate.tailCount)
+        let lineSums = replay.lineSums[slot]
+        let lines = zip(planned, lineSums).map { line, sum in
+            AccountExplanation.Line(kind: line.kind, instrument: line.instrument, underlying: line.underlying,
+                                    quantity: line.quantity, contribution: sum.value / k)
         }
-
-        /// Calls `body(line, loss)` with each line's loss in column `column` of the
-        /// instrument P&L in `workspace` (no allocation: it runs for every tail entry).
-        /// Static, so that `body` may mutate the replay's sums without a copy of it.
-        static func forEachLineLoss(_ lines: [PlannedLine], coin: TileEvaluator.CoinMargin?, column: Int,
-                                    workspace: TileWorkspace, steps: Int, _ body: (Int, Double) -> Void) {
-            let width = ScenarioTile.size
-            let horizonSpot = coin.map {
-                workspace.pathSpots[($0.process * steps + steps - 1) * width + column]
-            }
-            for (index, line) in lines.enumerated() {
-                if let row = line.row {
-                    let profit = line.quantity * workspace.instrumentProfit[row * width + column]
-                    body(index, -(horizonSpot.map { profit / $0 } ?? profit))
-                } else if let coin, let horizonSpot {
-                    body(index, -(coin.value / horizonSpot - coin.value / coin.spot))
-                } else {
-                    body(index, 0)
-                }
-            }
+        var underlyings: [AccountExplanation.UnderlyingContribution] = []
+        for symbol in processes {
+            let mine = zip(planned, lineSums).filter { $0.0.underlying == symbol }
+            guard !mine.isEmpty else { continue }
+            var sum = ExactSum()
+            for (_, lineSum) in mine { sum.add(lineSum) }
+            underlyings.append(.init(symbol: symbol, contribution: sum.value / k))
         }
-
-        mutating func absorb(_ other: Replay) {
-            failure = failure ?? other.failure
-            for slot in lineSums.indices {
-                for stage in stageSums[slot].indices { stageSums[slot][stage].add(other.stageSums[slot][stage]) }
-                for index in lineSums[slot].indices { lineSums[slot][index].add(other.lineSums[slot][index]) }
-                for process in returnSums[slot].indices {
-                    returnSums[slot][process].add(other.returnSums[slot][process])
-                    multiplierSums[slot][process].add(other.multiplierSums[slot][process])
-                }
-            }
-            moves.merge(other.moves) { first, _ in first }
+        let mean = AccountExplanation.Moves(spotReturns: replay.returnSums[slot].map { $0.value / k },
+                                            volMultipliers: replay.multiplierSums[slot].map { $0.value / k })
+        let worst = tail.prefix(Swift.min(estimate.tailCount, Self.worstScenarioCount)).compactMap { entry in
+            replay.worstMoves[slot][entry.scenario].map { AccountExplanation.Scenario(scenario: entry.scenario, loss: entry.loss, moves: $0) }
         }
-
-        func explanation(position slot: Int, account: Int, tail: [TailLoss], confidence: Double,
-                         attribution: TailAttribution) -> AccountExplanation {
-            let job = attribution.plan.job
-            let estimate = TailEstimate(confidence: confidence, scenarios: job.scenarios, rankedTail: tail)
-            let k = Double(estimate.tailCount)
-            let lines = zip(self.lines[slot], lineSums[slot]).map { line, sum in
-                AccountExplanation.Line(kind: line.kind, instrument: line.instrument, underlying: line.underlying,
-                                        quantity: line.quantity, contribution: sum.value / k)
-            }
-            var underlyings: [AccountExplanation.UnderlyingContribution] = []
-            for symbol in attribution.processes {
-                let mine = zip(self.lines[slot], lineSums[slot]).filter { $0.0.underlying == symbol }
-                guard !mine.isEmpty else { continue }
-                var sum = ExactSum()
-                for (_, lineSum) in mine { sum.add(lineSum) }
-                underlyings.append(.init(symbol: symbol, contribution: sum.value / k))
-            }
-            let mean = AccountExplanation.Moves(spotReturns: returnSums[slot].map { $0.value / k },
-                                                volMultipliers: multiplierSums[slot].map { $0.value / k })
-            let worst = tail.prefix(Swift.min(estimate.tailCount, TailAttribution.worstScenarioCount)).compactMap { entry in
-                moves[entry.scenario].map { AccountExplanation.Scenario(scenario: entry.scenario, loss: entry.loss, moves: $0) }
-            }
-            // The waterfall: stage s's increment over stage s - 1, the last stage being the full loss.
-            var full = ExactSum()
-            for sum in lineSums[slot] { full.add(sum) }
-            let stageTotals = stageSums[slot] + [full]
-            var factors: [AccountExplanation.FactorContribution] = []
-            var previous = 0.0
-            for (stage, total) in stageTotals.enumerated() {
-                factors.append(.init(factor: attribution.stages[stage].explanationName, contribution: (total.value - previous) / k))
-                previous = total.value
-            }
-            return AccountExplanation(
-                id: job.accounts[account].id, currency: job.accounts[account].marginCoin ?? "USD",
-                confidence: confidence, tailCount: estimate.tailCount, valueAtRisk: estimate.valueAtRisk,
-                expectedShortfall: estimate.expectedShortfall, lines: lines, underlyings: underlyings,
-                riskFactors: factors, tailMeanMoves: mean, worstScenarios: worst)
+        // The waterfall: stage s's increment over stage s - 1, the last stage being the full loss.
+        var full = ExactSum()
+        for sum in lineSums { full.add(sum) }
+        let stageTotals = replay.stageSums[slot] + [full]
+        var factors: [AccountExplanation.FactorContribution] = []
+        var previous = 0.0
+        for (stage, total) in stageTotals.enumerated() {
+            factors.append(.init(factor: stages[stage].explanationName, contribution: (total.value - previous) / k))
+            previous = total.value
         }
+        return AccountExplanation(
+            id: job.accounts[account].id, currency: job.accounts[account].marginCoin ?? "USD",
+            confidence: confidence, tailCount: estimate.tailCount, valueAtRisk: estimate.valueAtRisk,
+            expectedShortfall: estimate.expectedShortfall, lines: lines, underlyings: underlyings,
+            riskFactors: factors, tailMeanMoves: mean, worstScenarios: worst)
     }
 }
