@@ -71,10 +71,11 @@ public struct ClusterClient: Sendable {
             }
         }
 
-        /// Uploads a checked job in parts and returns its status (with its id).
         /// Uploads a checked job in parts and returns its status (with its id); with an
-        /// idempotency key a job of the coordinator has, that job's status.
-        public func submit(_ job: LoadedJob, priority: Int = 0, idempotencyKey: String = "") async throws -> Tailgrid_V1_JobStatus {
+        /// idempotency key a job of the coordinator has, that job's status. With `explain`
+        /// the job explains every account's ES too.
+        public func submit(_ job: LoadedJob, priority: Int = 0, idempotencyKey: String = "",
+                           explain: Bool = false) async throws -> Tailgrid_V1_JobStatus {
             let yaml = Wire.pieces(job.jobBytes, budget: limits.partBytes)
             let csv = job.positionsBytes.map { Wire.pieces($0, budget: limits.partBytes) } ?? []
             let inputs = Wire.inputPieces(job.inputs, budget: limits.partBytes)
@@ -87,6 +88,7 @@ public struct ClusterClient: Sendable {
                         part.jobFileName = name
                         part.priority = Int32(clamping: priority)
                         part.idempotencyKey = idempotencyKey
+                        part.explain = explain
                     }
                     if index < yaml.count { part.jobYaml = yaml[index] }
                     if index < csv.count { part.positionsCsv = csv[index] }
@@ -132,15 +134,21 @@ public struct ClusterClient: Sendable {
         /// answers about the job.
         static let connectionLost: Set<RPCError.Code> = [.unavailable, .cancelled, .unknown, .aborted, .internalError]
 
-        public func result(_ id: String) async throws -> (json: Data, csv: Data) {
+        /// A finished job's result files (explain.json and contributions.csv when it explained).
+        public func result(_ id: String) async throws -> ResultFiles {
             try await jobs.getResult(request(id)) { response in
                 var json = Data()
                 var csv = Data()
+                var explainJSON = Data()
+                var contributionsCSV = Data()
                 for try await part in response.messages {
                     json.append(part.resultJson)
                     csv.append(part.accountsCsv)
+                    explainJSON.append(part.explainJson)
+                    contributionsCSV.append(part.contributionsCsv)
                 }
-                return (json, csv)
+                return ResultFiles(json: json, csv: csv, explainJSON: explainJSON.isEmpty ? nil : explainJSON,
+                                   contributionsCSV: explainJSON.isEmpty ? nil : contributionsCSV)
             }
         }
 

@@ -59,7 +59,16 @@ public final class Coordinator: Sendable {
     /// Computes an audited unit on this machine, off the cooperative pool.
     func recompute(_ work: CoordinatorState.Recomputation) {
         Blocking.detach { [self] in
-            let result = work.plan.compute(work.unit, floors: work.floors)
+            let result: WorkUnitResult
+            do throws(EngineError) {
+                result = try work.plan.compute(work.unit, floors: work.floors, bars: work.bars)
+            } catch {
+                try? transition { state, now in
+                    guard state.jobs[work.job]?.generation == work.generation else { return }
+                    state.fail(job: work.job, reason: "the coordinator could not recompute an audited unit: \(error.message)", now: now)
+                }
+                return
+            }
             try? transition { state, now in
                 state.recomputed(job: work.job, chunk: work.chunk, generation: work.generation, result: result, now: now)
             }
@@ -87,7 +96,10 @@ public final class Coordinator: Sendable {
     /// the calling thread: call it off the cooperative pool (the services do). With a
     /// non-empty `idempotencyKey` that a queued, running or succeeded job has, that job's
     /// status is returned and nothing is queued.
-    public func submit(_ loaded: LoadedJob, priority: Int = 0, idempotencyKey: String = "") throws(ClusterError) -> Tailgrid_V1_JobStatus {
+    /// With `explain`, every account's ES is explained too (a replay per chunk once the
+    /// merge is complete; explain.json and contributions.csv with the result).
+    public func submit(_ loaded: LoadedJob, priority: Int = 0, idempotencyKey: String = "",
+                       explain: Bool = false) throws(ClusterError) -> Tailgrid_V1_JobStatus {
         try Self.checkIdempotencyKey(idempotencyKey)
         let key = idempotencyKey.isEmpty ? nil : idempotencyKey
         if let key, let existing = status(ofIdempotencyKey: key) { return existing }
@@ -115,6 +127,10 @@ public final class Coordinator: Sendable {
                                jobError: JobError(.data, file: loaded.path, field: "chunk_size",
                                                   "\(job.chunkSize) scenarios per chunk at these confidence levels make one account's tail of \(tailEntries) losses, more than a message of this cluster holds; use a chunk_size of at most \((limits.maxMessageBytes / 2 - 4096) / 24)"))
         }
+        // A replay assignment carries each account's two bars (about 24 bytes each).
+        if explain && 24 * job.accounts.count + 4096 > limits.maxMessageBytes / 2 {
+            throw ClusterError(.tooLarge, "job '\(job.name)' has \(job.accounts.count) accounts to explain; a replay's bars for that many exceed this coordinator's messages (at most \((limits.maxMessageBytes / 2 - 4096) / 24) accounts); explain them in process (tailgrid explain)")
+        }
         let plan: EnginePlan
         do {
             plan = try EnginePlan(job)
@@ -131,7 +147,7 @@ public final class Coordinator: Sendable {
             if let key, let existing = state.job(withIdempotencyKey: key), let status = state.status(of: existing.id, now: now) {
                 return status
             }
-            state.add(loaded, plan: plan, pilotFloors: pilotFloors, priority: priority, id: id, idempotencyKey: key, now: now)
+            state.add(loaded, plan: plan, pilotFloors: pilotFloors, explain: explain, priority: priority, id: id, idempotencyKey: key, now: now)
             guard let status = state.status(of: id, now: now) else { throw ClusterError(.notFound, "job \(id) ended at once") }
             return status
         }
@@ -237,14 +253,14 @@ public final class Coordinator: Sendable {
         state.withLock { $0.jobs.count }
     }
 
-    /// result.json and accounts.csv of a job that succeeded.
-    public func result(job id: String) throws(ClusterError) -> (json: Data, csv: Data) {
+    /// The result files of a job that succeeded.
+    public func result(job id: String) throws(ClusterError) -> ResultFiles {
         try transition { state, _ throws(ClusterError) in
             guard let job = state.jobs[id] else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
             switch job.phase {
-            case .succeeded(let json, let csv):
+            case .succeeded(let files):
                 state.jobs[id]?.resultAwaited = false
-                return (json, csv)
+                return files
             case .failed(let reason): throw ClusterError(.jobFailed, "job \(id) failed: \(reason)")
             case .cancelled(let reason): throw ClusterError(.cancelled, "job \(id) was cancelled: \(reason)")
             case .interrupted(let reason): throw ClusterError(.interrupted, "job \(id) was interrupted: \(reason)")
@@ -373,6 +389,8 @@ public final class Coordinator: Sendable {
             case .result(let part):
                 state.receive(part, bytes: bytes, from: worker, now: now)
             case .stressResult(let part):
+                state.receive(part, bytes: bytes, from: worker, now: now)
+            case .replayResult(let part):
                 state.receive(part, bytes: bytes, from: worker, now: now)
             case .failure(let failure):
                 if failure.returned || failure.payloadMissing {

@@ -72,7 +72,7 @@ extension CoordinatorState {
         guard let job = jobs[id], let plan = job.work?.plan, let check = job.audit.checks[chunk], !check.recomputing else { return }
         withJob(id) { $0.audit.checks[chunk]?.recomputing = true }
         recomputations.append(Recomputation(job: id, chunk: chunk, unit: job.units.unit(chunk), generation: job.generation,
-                                            plan: plan, floors: check.floors))
+                                            plan: plan, floors: check.floors, bars: job.work?.replay?.bars))
     }
 
     /// When a job's merge is complete, an audit that has no worker to run on (every live

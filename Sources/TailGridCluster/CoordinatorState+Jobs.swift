@@ -7,25 +7,58 @@ import TailGridProtocol
 /// Transitions of jobs: queued, cancelled, failed, interrupted, restarted, finished,
 /// forgotten.
 extension CoordinatorState {
-    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, priority: Int, id: String,
+    mutating func add(_ loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?, explain: Bool = false, priority: Int, id: String,
                       idempotencyKey: String?, now: ContinuousClock.Instant) {
         sequence += 1
         let chunkCount = plan.chunks.chunkCount
         let submittedAt = Date()
+        let units = plan.units(explaining: explain)
         jobs[id] = Job(id: id, sequence: sequence, priority: priority, name: loaded.engineJob.name,
-                       inputSHA256: loaded.inputSHA256, units: plan.units, accountCount: loaded.engineJob.accounts.count,
+                       inputSHA256: loaded.inputSHA256, units: units, accountCount: loaded.engineJob.accounts.count,
                        work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors,
                                   merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors), stress: StressMerger(plan: plan)),
-                       chunks: Array(repeating: .pending, count: plan.units.count), submitted: now, submittedAt: submittedAt)
+                       chunks: Self.freshStates(units), submitted: now, submittedAt: submittedAt)
         jobs[id]?.idempotencyKey = idempotencyKey
         var journaled = Self.journaled(loaded, id: id, sequence: sequence, priority: priority, pilotFloors: pilotFloors,
-                                       submittedAt: submittedAt)
+                                       explain: explain, submittedAt: submittedAt)
         journaled.idempotencyKey = idempotencyKey
         record(.accepted(journaled))
         let stressBatches = plan.units.stressBatches
         let stress = stressBatches == 0 ? "" : " and \(plan.units.stressScenarios) stress scenarios in \(stressBatches) batch\(stressBatches == 1 ? "" : "es")"
-        log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks\(stress)", job: id)
+        log("job \(id) ('\(loaded.engineJob.name)') queued: \(loaded.engineJob.scenarios) scenarios in \(chunkCount) chunks\(stress)\(explain ? ", explained" : "")", job: id)
         dispatch(now: now)
+    }
+
+    /// A new or restarted job's unit states: replays wait for the merge.
+    static func freshStates(_ units: WorkUnits) -> [ChunkState] {
+        (0..<units.count).map { units.isReplay($0) ? .waiting : .pending }
+    }
+
+    /// A job that explains has merged every chunk: its tails and bars are taken from the
+    /// merge, and its replays become schedulable.
+    mutating func startReplay(job id: String, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], let work = job.work else { return }
+        let accounts = work.plan.job.accounts.count
+        let tails = work.merger.tails(rows: 0..<accounts)
+        let attribution = TailAttribution(plan: work.plan)
+        let replay: Replay
+        do throws(EngineError) {
+            let bars = try attribution.bars(accounts: Array(0..<accounts), tails: tails)
+            let shape = try attribution.emptyReplay(bars: bars)
+            replay = Replay(tails: tails, bars: bars, shape: shape, total: shape)
+        } catch {
+            fail(job: id, reason: "its tails cannot be replayed: \(error.message)", now: now)
+            return
+        }
+        withJob(id) { job in
+            job.work?.replay = replay
+            for index in job.units.firstReplay..<job.units.count where job.chunks[index].isWaiting {
+                job.chunks[index] = .pending
+            }
+        }
+        log("job \(id): merge complete; replaying the tails of \(accounts) accounts in \(job.chunkPlan.chunkCount) chunks", job: id)
+        dispatch(now: now)
+        publish(job: id, now: now)
     }
 
     mutating func cancel(job id: String, reason: String, now: ContinuousClock.Instant) {
@@ -88,7 +121,8 @@ extension CoordinatorState {
             job.generation += 1
             job.work?.merger = SummaryMerger(plan: work.plan, pilotFloors: work.pilotFloors)
             job.work?.stress = StressMerger(plan: work.plan)
-            job.chunks = Array(repeating: .pending, count: job.units.count)
+            job.work?.replay = nil
+            job.chunks = Self.freshStates(job.units)
             job.nextFresh = 0
             job.retries = []
             job.running = []
@@ -109,22 +143,36 @@ extension CoordinatorState {
         publish(job: id, now: now)
     }
 
-    /// Ends a job whose merge is complete and whose audits are settled.
+    /// Ends a job whose merge (and, if it explains, replay) is complete and whose audits
+    /// are settled; starts the replay of a job that explains once its merge is complete.
     mutating func finishIfDone(job id: String, now: ContinuousClock.Instant) {
         guard let job = jobs[id], job.isSchedulable, let work = job.work, work.isComplete, let stress = work.stress.losses else { return }
-        guard job.audit.checks.isEmpty else {
-            recomputeUnplaceableAudits(job: id, now: now)
-            return
-        }
         guard work.merger.pilotFloorsHeld else {
             withJob(id) { $0.work?.pilotFloors = nil }
             restart(job: id, reason: "a pilot floor proved above an account's k-th largest loss (a chance below 1e-12 per account)", now: now)
             dispatch(now: now)
             return
         }
+        if job.units.replays && work.replay == nil {
+            startReplay(job: id, now: now)
+            return
+        }
+        guard job.audit.checks.isEmpty else {
+            recomputeUnplaceableAudits(job: id, now: now)
+            return
+        }
+        if job.units.replays && (work.replay?.merged.count ?? 0) < job.chunkPlan.chunkCount { return }
         let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds
         do {
             let result = try EngineResult(plan: work.plan, merged: work.merger, stress: stress)
+            var files = ResultFiles(json: Data(), csv: Data())
+            if let replay = work.replay {
+                let attribution = TailAttribution(plan: work.plan)
+                let explanations = try attribution.explanations(replay.total, bars: replay.bars, tails: replay.tails, stress: stress)
+                let explanation = ExplanationDocument(plan: work.plan, explanations: explanations)
+                files.explainJSON = try explanation.jsonData()
+                files.contributionsCSV = explanation.csvData()
+            }
             var document = ResultDocument(job: work.loaded, result: result, elapsedSeconds: elapsed)
             document.audit = ResultDocument.Audit(chunksChecked: job.audit.chunksChecked, mismatches: job.audit.mismatches,
                                                   quarantinedWorkers: job.audit.quarantinedWorkers)
@@ -132,18 +180,21 @@ extension CoordinatorState {
                 .map { ResultDocument.WorkerShare(host: $0.host, engineVersion: $0.engineVersion, openblasCore: $0.openblasCore,
                                                   openblasConfig: $0.openblasConfig, chunks: $1) }
                 .sorted { ($0.host, $0.openblasCore, $0.openblasConfig) < ($1.host, $1.openblasCore, $1.openblasConfig) }
-            let json = try ResultWriter.jsonData(document)
-            let csv = ResultWriter.csvData(document, labels: work.loaded.confidenceLabels)
+            files = ResultFiles(json: try ResultWriter.jsonData(document),
+                                csv: ResultWriter.csvData(document, labels: work.loaded.confidenceLabels),
+                                explainJSON: files.explainJSON, contributionsCSV: files.contributionsCSV)
             let finishedAt = Date()
             withJob(id) { job in
-                job.phase = .succeeded(json: json, csv: csv)
+                job.phase = .succeeded(files)
                 job.finished = now
                 job.finishedAt = finishedAt
                 job.work = nil
                 job.resultAwaited = !job.watchers.isEmpty
             }
-            record(.finished(job: id, state: .succeeded, reason: nil, at: finishedAt, json: json, csv: csv,
-                             auditedChunks: job.audit.chunksChecked, auditMismatches: job.audit.mismatches))
+            let explanation = files.explainJSON.map { json in (json: json, csv: files.contributionsCSV ?? Data()) }
+            record(.finished(job: id, state: .succeeded, reason: nil, at: finishedAt, json: files.json, csv: files.csv,
+                             auditedChunks: job.audit.chunksChecked, auditMismatches: job.audit.mismatches,
+                             explanation: explanation))
             log("job \(id) succeeded in \(String(format: "%.2f", elapsed)) s: \(job.chunkPlan.chunkCount) chunks, \(job.retriedChunks) retried, \(job.speculativeChunks) speculative, \(job.audit.chunksChecked) audited (\(job.audit.mismatches) mismatches), \(job.summaryBytes) summary bytes", job: id)
             publish(job: id, now: now)
         } catch {

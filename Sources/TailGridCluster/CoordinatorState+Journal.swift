@@ -15,13 +15,13 @@ extension CoordinatorState {
     /// What the journal keeps of an accepted job: the bytes it was submitted with, so a
     /// resuming coordinator parses and plans exactly this job again.
     static func journaled(_ loaded: LoadedJob, id: String, sequence: Int, priority: Int, pilotFloors: [Double]?,
-                          submittedAt: Date) -> JournaledJob {
+                          explain: Bool, submittedAt: Date) -> JournaledJob {
         JournaledJob(id: id, sequence: sequence, priority: priority, name: loaded.engineJob.name, path: loaded.path,
                      inputSHA256: loaded.inputSHA256, engineVersion: EngineVersion.current, jobYAML: loaded.jobBytes,
                      positionsCSV: loaded.positionsBytes,
                      inputs: loaded.inputs.map { JournaledJob.Input(key: $0.key, bytes: $0.bytes) },
                      pilotFloors: pilotFloors, scenarios: loaded.engineJob.scenarios, chunkSize: loaded.engineJob.chunkSize,
-                     accountCount: loaded.engineJob.accounts.count, submittedAt: submittedAt)
+                     accountCount: loaded.engineJob.accounts.count, submittedAt: submittedAt, explain: explain)
     }
 
     /// The monotonic instant that lies as far before `now` as `date` lies before the wall
@@ -40,7 +40,8 @@ extension CoordinatorState {
         let plan = ChunkPlan(scenarios: row.scenarios, chunkSize: row.chunkSize)
         let phase: Phase
         switch row.state {
-        case .succeeded: phase = .succeeded(json: row.resultJSON ?? Data(), csv: row.resultCSV ?? Data())
+        case .succeeded: phase = .succeeded(ResultFiles(json: row.resultJSON ?? Data(), csv: row.resultCSV ?? Data(),
+                                                        explainJSON: row.explainJSON, contributionsCSV: row.contributionsCSV))
         case .failed: phase = .failed(row.reason ?? "no reason was recorded")
         case .cancelled: phase = .cancelled(row.reason ?? "no reason was recorded")
         case .active: return
@@ -70,7 +71,8 @@ extension CoordinatorState {
     /// batches merged from it; the others are computed as for a new job.
     mutating func restoreActive(_ row: JournaledJob, loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?,
                                 merger: SummaryMerger, stress: StressMerger, now: ContinuousClock.Instant) {
-        var chunks = [ChunkState](repeating: .pending, count: plan.units.count)
+        let units = plan.units(explaining: row.explain)
+        var chunks = Self.freshStates(units)
         var scenariosDone: UInt64 = 0
         for chunk in merger.mergedChunks {
             chunks[chunk] = .done
@@ -78,7 +80,7 @@ extension CoordinatorState {
         }
         for unit in stress.mergedUnits { chunks[unit] = .done }
         var job = Job(id: row.id, sequence: row.sequence, priority: row.priority, name: row.name, inputSHA256: row.inputSHA256,
-                      units: plan.units, accountCount: loaded.engineJob.accounts.count,
+                      units: units, accountCount: loaded.engineJob.accounts.count,
                       work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, merger: merger, stress: stress),
                       chunks: chunks, submitted: Self.instant(of: row.submittedAt, now: now), submittedAt: row.submittedAt)
         job.doneChunks = merger.mergedChunks.count

@@ -141,6 +141,44 @@ extension CoordinatorState {
         }
     }
 
+    /// A part of a replay's sums from worker `workerID`.
+    mutating func receive(_ part: Tailgrid_V1_ReplayResultPart, bytes: Int, from workerID: UInt64, now: ContinuousClock.Instant) {
+        guard let lease = leases[part.leaseID], lease.worker == workerID, let job = jobs[lease.job],
+              let shape = job.work?.replay?.shape else {
+            return // a revoked or expired lease: its result is not needed
+        }
+        var replay = shape
+        var filled = 0
+        if case .replay(let received, let count) = workers[workerID]?.partials[part.leaseID] {
+            replay = received
+            filled = count
+        }
+        do throws(ClusterError) {
+            guard case .replay(let range) = job.units.unit(lease.chunk) else {
+                throw ClusterError(.protocolViolation, "a replay answers \(job.units.describe(lease.chunk))")
+            }
+            guard Int(part.firstAccount) == filled, part.accounts.count <= replay.counts.count - filled else {
+                throw ClusterError(.protocolViolation, "replay part starts at account \(part.firstAccount) with \(part.accounts.count) accounts, expected \(filled) of \(replay.counts.count)")
+            }
+            for message in part.accounts {
+                try Wire.decode(message, slot: filled, into: &replay, range: range)
+                filled += 1
+            }
+            guard part.last else {
+                workers[workerID]?.partials[part.leaseID] = .replay(replay, filled: filled)
+                workers[workerID]?.partialBytes[part.leaseID, default: 0] += bytes
+                return
+            }
+            guard filled == replay.counts.count else {
+                throw ClusterError(.protocolViolation, "replay ends after \(filled) of \(replay.counts.count) accounts")
+            }
+            deliver(lease: lease, .replay(replay), bytes: bytes, now: now)
+        } catch {
+            failLease(part.leaseID, reason: "rejected a malformed result from worker \(workerID): \(error.message)", cause: .malformed, now: now)
+            dispatch(now: now)
+        }
+    }
+
     /// A lease's whole result arrived (its last part carried `bytes`): an audit's
     /// recomputation is compared, any other merged.
     mutating func deliver(lease: Lease, _ result: WorkUnitResult, bytes: Int, now: ContinuousClock.Instant) {
@@ -165,6 +203,7 @@ extension CoordinatorState {
                 switch result {
                 case .scenarios(let summary): return .success(try job.work!.merger.merge(chunk: lease.chunk, summary, floors: lease.floors))
                 case .stress(let batch): return .success(try job.work!.stress.merge(unit: lease.chunk, batch))
+                case .replay(let part): return .success(try Self.merge(part, unit: lease.chunk, into: &job.work!))
                 }
             } catch {
                 return .failure(error)
@@ -218,11 +257,30 @@ extension CoordinatorState {
                 record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(summary) }))
             case .stress(let batch):
                 record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(batch) }))
+            case .replay:
+                // Not journaled: a resumed job replays again after its merge.
+                break
             }
             sampleForAudit(job: lease.job, chunk: lease.chunk, worker: lease.worker, name: workerName,
                            result: result, floors: lease.floors)
         }
         finishIfDone(job: lease.job, now: now)
         publish(job: lease.job, now: now)
+    }
+
+    /// Checks a replay of unit `index` against the tails (`TailAttribution.check`) and adds
+    /// it to the job's total; false when that unit was merged already.
+    static func merge(_ part: TailReplay, unit index: Int, into work: inout Work) throws(EngineError) -> Bool {
+        guard var replay = work.replay, case .replay(let range) = work.plan.units(explaining: true).unit(index) else {
+            throw EngineError(.inconsistentSummary, "unit \(index) is not a replay of this job, or its merge is not complete")
+        }
+        guard part.hasShape(of: replay.shape) else {
+            throw EngineError(.inconsistentSummary, "the replay does not have the shape of the job's accounts")
+        }
+        try TailAttribution(plan: work.plan).check(part, range: range, bars: replay.bars, tails: replay.tails)
+        guard replay.merged.insert(index).inserted else { return false }
+        replay.total.absorb(part)
+        work.replay = replay
+        return true
     }
 }

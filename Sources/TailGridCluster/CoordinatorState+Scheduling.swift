@@ -68,6 +68,8 @@ extension CoordinatorState {
                 return chunk
             }
             while job.nextFresh < job.chunks.count {
+                // Replays wait for the merge; the cursor waits with them.
+                if case .waiting = job.chunks[job.nextFresh] { return nil }
                 let chunk = job.nextFresh
                 job.nextFresh += 1
                 if case .pending = job.chunks[chunk] { return chunk }
@@ -84,10 +86,10 @@ extension CoordinatorState {
         let floors: [Double]
         if case .audit = kind, let check = job.audit.checks[chunk] {
             floors = check.floors
-        } else if case .stress = unit {
-            floors = []
-        } else {
+        } else if case .scenarios = unit {
             floors = work.merger.admissionFloors
+        } else {
+            floors = []
         }
         leases[leaseID] = Lease(id: leaseID, worker: workerID, job: id, chunk: chunk, started: now, kind: kind,
                                 floors: floors, generation: job.generation)
@@ -141,6 +143,11 @@ extension CoordinatorState {
             message.assignment.kind = .stress
             message.assignment.firstScenario = UInt64(range.lowerBound)
             message.assignment.endScenario = UInt64(range.upperBound)
+        case .replay(let range):
+            message.assignment.kind = .replay
+            message.assignment.firstScenario = range.lowerBound
+            message.assignment.endScenario = range.upperBound
+            if let bars = work.replay?.bars { Wire.write(bars, into: &message.assignment) }
         }
         message.assignment.floors = floors
         worker.outbound.yield(message)

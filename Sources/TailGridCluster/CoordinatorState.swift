@@ -3,6 +3,7 @@ import Logging
 import TailGridEngine
 import TailGridJob
 import TailGridJournal
+import TailGridNumerics
 import TailGridProtocol
 
 /// Everything a coordinator knows, guarded by the coordinator's mutex. Transitions are
@@ -19,7 +20,7 @@ struct CoordinatorState {
     enum Phase: Sendable {
         case queued
         case running
-        case succeeded(json: Data, csv: Data)
+        case succeeded(ResultFiles)
         case failed(String)
         case cancelled(String)
         /// The coordinator shut down before the job ended.
@@ -34,9 +35,26 @@ struct CoordinatorState {
     }
 
     enum ChunkState {
+        /// A replay unit before the merge is complete: not yet schedulable.
+        case waiting
         case pending
         case running(Set<UInt64>)
         case done
+
+        var isWaiting: Bool {
+            if case .waiting = self { true } else { false }
+        }
+    }
+
+    /// A job that explains, once its merge is complete: the tails, the bars sent with each
+    /// replay, and the replays merged so far.
+    struct Replay {
+        let tails: [[TailLoss]]
+        let bars: ReplayBars
+        /// Empty sums of the replay's shape, to decode and check one from the wire.
+        let shape: TailReplay
+        var total: TailReplay
+        var merged: Set<Int> = []
     }
 
     /// What a job needs while it runs; released when it ends, so a finished job costs
@@ -49,6 +67,8 @@ struct CoordinatorState {
         var merger: SummaryMerger
         /// The job's stress batches, as workers deliver them (`WorkUnits`).
         var stress: StressMerger
+        /// Set when the merge of a job that explains is complete.
+        var replay: Replay?
 
         var isComplete: Bool { merger.isComplete && stress.isComplete }
     }
@@ -124,6 +144,8 @@ struct CoordinatorState {
     enum PartialResult {
         case summaries([AccountLossSummary])
         case stress([Double])
+        /// The replay's accounts up to `filled`, decoded into its sums.
+        case replay(TailReplay, filled: Int)
     }
 
     struct Worker {
@@ -179,6 +201,7 @@ struct CoordinatorState {
         let generation: Int
         let plan: EnginePlan
         let floors: [Double]
+        let bars: ReplayBars?
     }
 
     struct Event {

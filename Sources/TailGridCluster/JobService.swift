@@ -43,6 +43,7 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         guard let header else { throw RPCError(code: .invalidArgument, message: "an empty submission") }
         let name = header.jobFileName.isEmpty ? "job.yaml" : Wire.shown(header.jobFileName, limit: 200)
         let priority = Int(header.priority)
+        let explain = header.explain
         let key = header.idempotencyKey
         do throws(ClusterError) {
             try Coordinator.checkIdempotencyKey(key)
@@ -57,7 +58,7 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
             let status = try await Blocking.run {
                 let loaded = try JobFile.parse(jobBytes: yamlBytes, path: name, positions: csvBytes.isEmpty ? nil : csvBytes,
                                                inputs: inputFiles)
-                return try coordinator.submit(loaded, priority: priority, idempotencyKey: key)
+                return try coordinator.submit(loaded, priority: priority, idempotencyKey: key, explain: explain)
             }
             return .with { $0.status = status }
         } catch let error as JobError {
@@ -83,10 +84,9 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
 
     func getResult(request: Tailgrid_V1_JobRequest, response: RPCWriter<Tailgrid_V1_ResultPart>, context: ServerContext) async throws {
         try Self.checkVersion(request.protocolVersion)
-        let files: (json: Data, csv: Data)
+        let files: ResultFiles
         do { files = try coordinator.result(job: request.jobID) } catch { throw error.rpcError }
-        try await response.write(contentsOf: Wire.resultParts(json: files.json, csv: files.csv,
-                                                               budget: coordinator.configuration.limits.partBytes))
+        try await response.write(contentsOf: Wire.resultParts(files, budget: coordinator.configuration.limits.partBytes))
     }
 
     func cancel(request: Tailgrid_V1_JobRequest, context: ServerContext) async throws -> Tailgrid_V1_JobStatus {

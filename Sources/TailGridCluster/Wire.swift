@@ -171,13 +171,18 @@ public enum Wire {
         }
     }
 
-    static func resultParts(json: Data, csv: Data, budget: Int) -> [Tailgrid_V1_ResultPart] {
-        let jsonPieces = pieces(json, budget: budget)
-        let csvPieces = pieces(csv, budget: budget)
-        return (0..<Swift.max(jsonPieces.count, csvPieces.count)).map { index in
+    static func resultParts(_ files: ResultFiles, budget: Int) -> [Tailgrid_V1_ResultPart] {
+        let jsonPieces = pieces(files.json, budget: budget)
+        let csvPieces = pieces(files.csv, budget: budget)
+        let explainPieces = files.explainJSON.map { pieces($0, budget: budget) } ?? []
+        let contributionPieces = files.contributionsCSV.map { pieces($0, budget: budget) } ?? []
+        let count = Swift.max(jsonPieces.count, csvPieces.count, explainPieces.count, contributionPieces.count)
+        return (0..<count).map { index in
             var part = Tailgrid_V1_ResultPart()
             if index < jsonPieces.count { part.resultJson = jsonPieces[index] }
             if index < csvPieces.count { part.accountsCsv = csvPieces[index] }
+            if index < explainPieces.count { part.explainJson = explainPieces[index] }
+            if index < contributionPieces.count { part.contributionsCsv = contributionPieces[index] }
             return part
         }
     }

@@ -184,8 +184,10 @@ final class WorkerSession: Sendable {
             fail(lease: lease, error.message)
         case .some(.success(let plan)):
             let unit: WorkUnits.Unit
+            var bars: ReplayBars?
             do throws(EngineError) {
                 unit = try Self.unit(of: assignment, plan: plan)
+                if case .replay = unit { bars = try Wire.bars(of: assignment, plan: plan) }
             } catch {
                 state.withLock { _ = $0.active.removeValue(forKey: lease) }
                 fail(lease: lease, error.message)
@@ -194,8 +196,13 @@ final class WorkerSession: Sendable {
             logger.debug("computing \(plan.units.describe(Int(assignment.chunkIndex))) of job \(assignment.jobID) (lease \(lease))",
                          metadata: ["job": .string(assignment.jobID), "chunk": .stringConvertible(Int(assignment.chunkIndex))])
             let floors = assignment.floors.isEmpty ? nil : assignment.floors
-            Blocking.detach { [self] in
-                deliver(lease: lease, result: plan.compute(unit, floors: floors))
+            Blocking.detach { [self, bars] in
+                do throws(EngineError) {
+                    deliver(lease: lease, result: try plan.compute(unit, floors: floors, bars: bars))
+                } catch {
+                    state.withLock { _ = $0.active.removeValue(forKey: lease) }
+                    fail(lease: lease, error.message)
+                }
             }
         }
     }
@@ -213,6 +220,8 @@ final class WorkerSession: Sendable {
             return .scenarios(range)
         case .stress:
             return .stress(try plan.units.checkedStressRange(first: assignment.firstScenario, end: assignment.endScenario))
+        case .replay:
+            return .replay(try plan.chunks.checkedRange(first: assignment.firstScenario, end: assignment.endScenario))
         case .UNRECOGNIZED(let value):
             throw EngineError(.inconsistentSummary, "the assignment is of kind \(value), which this worker does not know")
         }
@@ -253,6 +262,12 @@ final class WorkerSession: Sendable {
                     for part in Wire.stressParts(batch, leaseID: lease, budget: state.partBytes) {
                         var message = Tailgrid_V1_WorkerMessage()
                         message.stressResult = part
+                        state.outbound?.yield(message)
+                    }
+                case .replay(let replay):
+                    for part in Wire.replayParts(replay, leaseID: lease, budget: state.partBytes) {
+                        var message = Tailgrid_V1_WorkerMessage()
+                        message.replayResult = part
                         state.outbound?.yield(message)
                     }
                 }

@@ -35,6 +35,11 @@ public struct AccountExplanation: Sendable, Hashable {
         public let spotReturns: [Double]
         /// The implied-vol multiplier at term weight 1 per process (1 without a vol factor).
         public let volMultipliers: [Double]
+
+        public init(spotReturns: [Double], volMultipliers: [Double]) {
+            self.spotReturns = spotReturns
+            self.volMultipliers = volMultipliers
+        }
     }
 
     /// The contributions of one underlying's lines, summed.

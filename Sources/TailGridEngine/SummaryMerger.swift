@@ -63,6 +63,20 @@ public struct SummaryMerger: Sendable {
         return summaries
     }
 
+    /// The merged tails of the loss rows `rows` (ranked, largest first), their pending
+    /// entries merged in: a copy of those tails only.
+    public func tails(rows: Range<Int>) -> [[TailLoss]] {
+        var scratch: [TailLoss] = []
+        return rows.map { index in
+            var tail = merged[index].tail
+            if index < pending.count, !pending[index].isEmpty {
+                var waiting = pending[index]
+                Self.merge(&waiting, into: &tail, capacity: tailCapacity, scratch: &scratch)
+            }
+            return tail
+        }
+    }
+
     /// Merges the summary of chunk `index`, computed with the admission `floors` it was
     /// given (nil: none); returns false (and ignores it) if that chunk was merged already.
     /// A summary that breaks any rule of `SummaryCheck` is refused whole.

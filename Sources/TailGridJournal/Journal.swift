@@ -19,7 +19,9 @@ public final class Journal: Sendable {
     /// `PRAGMA application_id` of a TailGrid journal ("TGRJ").
     static let applicationID: Int32 = 0x5447_524A
     /// The schema this build writes and reads.
-    static let schemaVersion = 1
+    /// 2 added a job's `explain` flag and its explain.json and contributions.csv; a
+    /// journal of schema 1 is migrated when opened.
+    static let schemaVersion = 2
     static let fileName = "journal.sqlite"
     /// Files a state folder may hold besides the journal's own.
     static let ownFiles: Set<String> = [fileName, fileName + "-wal", fileName + "-shm", "coordinator.lock"]
@@ -104,6 +106,13 @@ public final class Journal: Sendable {
         guard application == applicationID else {
             throw JournalError(.foreign, "\(path) is an SQLite database of something else (application id \(application)), not a TailGrid journal")
         }
+        if version == 1 {
+            try db.inTransaction {
+                try migrateToSchema2(db)
+                return .commit
+            }
+            return try prepare(db, path: path)
+        }
         guard version == schemaVersion else {
             throw JournalError(.foreign, "\(path) is a TailGrid journal of schema \(version); this build reads schema \(schemaVersion)\(version > schemaVersion ? " (it was written by a newer TailGrid)" : "")")
         }
@@ -111,6 +120,16 @@ public final class Journal: Sendable {
         guard check == ["ok"] else {
             throw JournalError(.corrupted, "\(path) is damaged (SQLite quick_check: \(check.prefix(3).joined(separator: "; "))); move it away to start with an empty journal")
         }
+    }
+
+    /// Schema 1 to 2: a job's explain flag and explanation files.
+    static func migrateToSchema2(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE job ADD COLUMN explain INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE job ADD COLUMN explain_json BLOB;
+            ALTER TABLE job ADD COLUMN contributions_csv BLOB;
+            PRAGMA user_version = 2;
+            """)
     }
 
     static func createSchema(_ db: Database) throws {
@@ -138,7 +157,10 @@ public final class Journal: Sendable {
                 result_csv BLOB,
                 audited_chunks INTEGER NOT NULL DEFAULT 0,
                 audit_mismatches INTEGER NOT NULL DEFAULT 0,
-                idempotency_key TEXT
+                idempotency_key TEXT,
+                explain INTEGER NOT NULL DEFAULT 0,
+                explain_json BLOB,
+                contributions_csv BLOB
             );
             CREATE TABLE job_input (
                 job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
@@ -215,14 +237,16 @@ public final class Journal: Sendable {
             try db.execute(sql: """
                 INSERT INTO job (id, sequence, priority, name, path, input_sha256, engine_version, job_yaml, positions_csv,
                                  pilot_floors, scenarios, chunk_size, account_count, submitted_at, started_at, finished_at,
-                                 state, reason, result_json, result_csv, audited_chunks, audit_mismatches, idempotency_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 state, reason, result_json, result_csv, audited_chunks, audit_mismatches, idempotency_key,
+                                 explain, explain_json, contributions_csv)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [job.id, job.sequence, job.priority, job.name, job.path, job.inputSHA256, job.engineVersion,
                                  job.jobYAML, job.positionsCSV, job.pilotFloors.map(FloorCoding.encode), job.scenarios,
                                  job.chunkSize, job.accountCount, job.submittedAt.timeIntervalSince1970,
                                  job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
                                  job.state.rawValue, job.reason, job.resultJSON, job.resultCSV, job.auditedChunks,
-                                 job.auditMismatches, job.idempotencyKey])
+                                 job.auditMismatches, job.idempotencyKey, job.explain ? 1 : 0, job.explainJSON,
+                                 job.contributionsCSV])
             for (position, input) in job.inputs.enumerated() {
                 try db.execute(sql: "INSERT INTO job_input (job, position, key, bytes) VALUES (?, ?, ?, ?)",
                                arguments: [job.id, position, input.key, input.bytes])
@@ -239,12 +263,14 @@ public final class Journal: Sendable {
         case .restarted(let job, let pilotFloors):
             try db.execute(sql: "DELETE FROM chunk WHERE job = ?", arguments: [job])
             try db.execute(sql: "UPDATE job SET pilot_floors = ? WHERE id = ?", arguments: [pilotFloors.map(FloorCoding.encode), job])
-        case .finished(let job, let state, let reason, let at, let json, let csv, let audited, let mismatches):
+        case .finished(let job, let state, let reason, let at, let json, let csv, let audited, let mismatches, let explanation):
             try db.execute(sql: """
                 UPDATE job SET state = ?, reason = ?, finished_at = ?, result_json = ?, result_csv = ?, audited_chunks = ?,
-                               audit_mismatches = ?, job_yaml = x'', positions_csv = NULL, pilot_floors = NULL
+                               audit_mismatches = ?, explain_json = ?, contributions_csv = ?, job_yaml = x'',
+                               positions_csv = NULL, pilot_floors = NULL
                 WHERE id = ?
-                """, arguments: [state.rawValue, reason, at.timeIntervalSince1970, json, csv, audited, mismatches, job])
+                """, arguments: [state.rawValue, reason, at.timeIntervalSince1970, json, csv, audited, mismatches,
+                                 explanation?.json, explanation?.csv, job])
             try db.execute(sql: "DELETE FROM chunk WHERE job = ?", arguments: [job])
             try db.execute(sql: "DELETE FROM job_input WHERE job = ?", arguments: [job])
         case .forgotten(let job):
@@ -288,7 +314,10 @@ public final class Journal: Sendable {
                     finishedAt: ((try row.decode(forColumn: "finished_at")) as Double?).map(Date.init(timeIntervalSince1970:)),
                     state: state, reason: (try row.decode(forColumn: "reason")), resultJSON: (try row.decode(forColumn: "result_json")), resultCSV: (try row.decode(forColumn: "result_csv")),
                     auditedChunks: (try row.decode(forColumn: "audited_chunks")), auditMismatches: (try row.decode(forColumn: "audit_mismatches")),
-                    idempotencyKey: (try row.decode(forColumn: "idempotency_key")))
+                    idempotencyKey: (try row.decode(forColumn: "idempotency_key")),
+                    explain: ((try row.decode(forColumn: "explain")) as Int) != 0,
+                    explainJSON: (try row.decode(forColumn: "explain_json")),
+                    contributionsCSV: (try row.decode(forColumn: "contributions_csv")))
             }
         }
     }

@@ -43,6 +43,11 @@ public struct JournaledJob: Sendable, Equatable {
     public var auditMismatches: Int
     /// The submission's idempotency key, if any.
     public var idempotencyKey: String?
+    /// Whether the job explains every account's ES, and once it succeeded its
+    /// explain.json and contributions.csv.
+    public var explain: Bool
+    public var explainJSON: Data?
+    public var contributionsCSV: Data?
 
     public struct Input: Sendable, Equatable {
         public var key: String
@@ -58,7 +63,8 @@ public struct JournaledJob: Sendable, Equatable {
                 engineVersion: String, jobYAML: Data, positionsCSV: Data?, inputs: [Input], pilotFloors: [Double]?,
                 scenarios: Int, chunkSize: Int, accountCount: Int, submittedAt: Date, startedAt: Date? = nil,
                 finishedAt: Date? = nil, state: State = .active, reason: String? = nil, resultJSON: Data? = nil,
-                resultCSV: Data? = nil, auditedChunks: Int = 0, auditMismatches: Int = 0, idempotencyKey: String? = nil) {
+                resultCSV: Data? = nil, auditedChunks: Int = 0, auditMismatches: Int = 0, idempotencyKey: String? = nil,
+                explain: Bool = false, explainJSON: Data? = nil, contributionsCSV: Data? = nil) {
         self.id = id
         self.sequence = sequence
         self.priority = priority
@@ -83,6 +89,9 @@ public struct JournaledJob: Sendable, Equatable {
         self.auditedChunks = auditedChunks
         self.auditMismatches = auditMismatches
         self.idempotencyKey = idempotencyKey
+        self.explain = explain
+        self.explainJSON = explainJSON
+        self.contributionsCSV = contributionsCSV
     }
 }
 
@@ -115,8 +124,9 @@ public enum JournalEntry: Sendable {
     /// high): its chunks are dropped and its first floors become `pilotFloors`.
     case restarted(job: String, pilotFloors: [Double]?)
     /// It ended: its outcome is kept, its inputs and chunks are dropped.
+    /// `explanation`: explain.json and contributions.csv of a job that explained.
     case finished(job: String, state: JournaledJob.State, reason: String?, at: Date, json: Data?, csv: Data?,
-                  auditedChunks: Int, auditMismatches: Int)
+                  auditedChunks: Int, auditMismatches: Int, explanation: (json: Data, csv: Data)? = nil)
     /// Retention forgot it.
     case forgotten(job: String)
     /// A worker name quarantined for good.

@@ -10,8 +10,9 @@ struct LocalCluster {
     let threadsPerWorker: Int
     let verbose: Bool
 
-    /// Runs `job` on the cluster and returns its result files and final status.
-    func run(_ job: LoadedJob, quiet: Bool) async throws -> (json: Data, csv: Data, elapsed: Double) {
+    /// Runs `job` on the cluster (explaining every account with `explain`) and returns its
+    /// result files and elapsed seconds.
+    func run(_ job: LoadedJob, explain: Bool = false, quiet: Bool) async throws -> (files: ResultFiles, elapsed: Double) {
         let logger = Logs.logger("tailgrid.coordinator", level: verbose ? .info : .warning)
         let (token, tokenPath) = try TokenFile.makeTemporary()
         defer { try? FileManager.default.removeItem(atPath: tokenPath) }
@@ -37,7 +38,7 @@ struct LocalCluster {
             for process in processes where process.isRunning { process.terminate() }
             for process in processes { process.waitUntilExit() }
         }
-        let submitted = try coordinator.submit(job)
+        let submitted = try coordinator.submit(job, explain: explain)
         // Nothing waits forever: if every worker process has exited, the job is cancelled
         // with a message saying so.
         let watched = WorkerProcesses(processes)
@@ -62,7 +63,7 @@ struct LocalCluster {
         if verbose {
             logger.warning("job \(final.jobID): \(final.summaryBytes) bytes of summaries against \(final.fullLossVectorBytes) bytes of full loss vectors; merging took \(String(format: "%.3f", final.mergeSeconds)) s")
         }
-        return (files.json, files.csv, final.elapsedSeconds)
+        return (files, final.elapsedSeconds)
     }
 
     func spawnWorker(index: Int, port: Int, tokenPath: String) throws -> Process {

@@ -40,14 +40,14 @@ struct ResultCommand: AsyncParsableCommand {
     }
 
     static func fetch(_ id: String, client: ClusterClient, out: String, quiet: Bool, summary: String) async throws {
-        let files: (json: Data, csv: Data)
+        let files: ResultFiles
         do {
             files = try await client.withConnection { try await $0.result(id) }
         } catch {
             throw CommandFailure.exit(error)
         }
         do {
-            try ResultOutput.write(json: files.json, csv: files.csv, folder: out, quiet: quiet, summary: summary)
+            try ResultOutput.write(files, folder: out, quiet: quiet, summary: summary)
         } catch let error as JobError {
             throw CommandFailure.exit(error)
         }

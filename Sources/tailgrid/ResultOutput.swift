@@ -1,4 +1,5 @@
 import Foundation
+import TailGridCluster
 import TailGridJob
 import TailGridReport
 
@@ -12,6 +13,30 @@ enum ResultOutput {
     /// `report`, when given, is report.html already rendered from the same documents.
     static func write(json: Data, csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument? = nil,
                       report: Data? = nil, folder: String, quiet: Bool, summary: String) throws {
+        let files = try explanation.map { (json: try $0.jsonData(), csv: $0.csvData()) }
+        try write(json: json, csv: csv, document: document, explanation: explanation, explanationFiles: files, report: report,
+                  folder: folder, quiet: quiet, summary: summary)
+    }
+
+    /// A cluster's result files as they came (explain.json and contributions.csv are
+    /// written as the coordinator made them, and read back for the report and table).
+    static func write(_ files: ResultFiles, folder: String, quiet: Bool, summary: String) throws {
+        var explanation: ExplanationDocument?
+        if let explainJSON = files.explainJSON {
+            do {
+                explanation = try JSONDecoder().decode(ExplanationDocument.self, from: explainJSON)
+            } catch {
+                throw CommandFailure.exit(JobError(.internal, "cannot read explain.json back: \(error)"))
+            }
+        }
+        try write(json: files.json, csv: files.csv, explanation: explanation,
+                  explanationFiles: files.explainJSON.map { (json: $0, csv: files.contributionsCSV ?? Data()) },
+                  folder: folder, quiet: quiet, summary: summary)
+    }
+
+    static func write(json: Data, csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument?,
+                      explanationFiles: (json: Data, csv: Data)?, report: Data? = nil, folder: String, quiet: Bool,
+                      summary: String) throws {
         let table: ResultDocument
         if let document {
             table = document
@@ -23,8 +48,8 @@ enum ResultOutput {
             }
         }
         var files = [("result.json", json), ("accounts.csv", csv)]
-        if let explanation {
-            files += [("explain.json", try explanation.jsonData()), ("contributions.csv", explanation.csvData())]
+        if let explanationFiles {
+            files += [("explain.json", explanationFiles.json), ("contributions.csv", explanationFiles.csv)]
         }
         files.append(("report.html", try report ?? Report.html(result: table, explanation: explanation)))
         try ResultWriter.write(files, into: folder)

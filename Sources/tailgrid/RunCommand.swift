@@ -32,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print no table, only errors.")
     var quiet = false
 
-    @Flag(name: .long, help: "Explain every account's ES: replay its tail scenarios and write explain.json and contributions.csv (Euler contributions per position, underlying and risk factor). In this process only.")
+    @Flag(name: .long, help: "Explain every account's ES: replay its tail scenarios and write explain.json and contributions.csv (Euler contributions per position, underlying and risk factor). With --workers the workers replay the chunks.")
     var explain = false
 
     func validate() throws {
@@ -41,9 +41,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         if workers < 0 || workers > 256 {
             throw ValidationError("--workers must be from 0 to 256")
-        }
-        if explain && workers > 0 {
-            throw ValidationError("--explain replays tails in this process; it cannot be combined with --workers yet")
         }
     }
 
@@ -65,11 +62,10 @@ struct RunCommand: AsyncParsableCommand {
     func runOnLocalCluster(_ loaded: LoadedJob) async throws {
         let cluster = LocalCluster(workers: workers, threadsPerWorker: threads ?? 1, verbose: verbose)
         do {
-            let files = try await cluster.run(loaded, quiet: quiet)
-            try ResultOutput.write(json: files.json, csv: files.csv, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)",
-                                   quiet: quiet,
+            let (files, elapsed) = try await cluster.run(loaded, explain: explain, quiet: quiet)
+            try ResultOutput.write(files, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet,
                                    summary: String(format: "%d scenarios, %d worker processes, %.2f s", loaded.engineJob.scenarios,
-                                                   workers, files.elapsed))
+                                                   workers, elapsed))
         } catch let error as ClusterError {
             throw CommandFailure.exit(error)
         }

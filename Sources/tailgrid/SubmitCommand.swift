@@ -37,6 +37,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "No progress line and no table.")
     var quiet = false
 
+    @Flag(name: .long, help: "Explain every account's ES too: once the merge is complete the workers replay each chunk's tail scenarios; the result gains explain.json and contributions.csv.")
+    var explain = false
+
     /// With --wait.
     @OptionGroup var follow: FollowOptions
 
@@ -57,10 +60,14 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         let client = try cluster.client()
         let priority = self.priority
-        let key = forceNew ? "" : idempotencyKey ?? "sha256:" + loaded.inputSHA256
+        // The same input explained or not is two jobs (the default key says which).
+        let explain = self.explain
+        let key = forceNew ? "" : idempotencyKey ?? "sha256:" + loaded.inputSHA256 + (explain ? ":explain" : "")
         let submitted: Tailgrid_V1_JobStatus
         do {
-            submitted = try await client.withConnection { try await $0.submit(loaded, priority: priority, idempotencyKey: key) }
+            submitted = try await client.withConnection {
+                try await $0.submit(loaded, priority: priority, idempotencyKey: key, explain: explain)
+            }
         } catch {
             throw CommandFailure.exit(error)
         }

@@ -44,12 +44,17 @@ import TailGridJob
     }
 
     /// `run --explain` explains every account, and its result.json is byte for byte the
-    /// one `run` writes apart from the elapsed time.
+    /// one `run` writes apart from the elapsed time. On a local cluster of two worker
+    /// processes (`--workers 2`), which replay the chunks' tail scenarios after the merge,
+    /// explain.json and contributions.csv are byte for byte the in-process ones, and so
+    /// are the accounts of result.json.
     @Test func runExplainExplainsEveryAccountAndKeepsTheResult() async throws {
         let plain = TailGridProcess.temporaryFolder(), explained = TailGridProcess.temporaryFolder()
+        let clustered = TailGridProcess.temporaryFolder()
         defer {
             try? FileManager.default.removeItem(at: plain)
             try? FileManager.default.removeItem(at: explained)
+            try? FileManager.default.removeItem(at: clustered)
         }
         #expect(try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--out", plain.path]).status == 0)
         let outcome = try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--explain", "--out", explained.path])
@@ -60,16 +65,24 @@ import TailGridJob
         first.elapsedSeconds = 0
         second.elapsedSeconds = 0
         #expect(first == second)
+        let onCluster = try await TailGridProcess.run(["run", "jobs/quickstart.yaml", "--quiet", "--explain", "--workers", "2",
+                                                       "--out", clustered.path])
+        #expect(onCluster.status == 0, "\(onCluster.standardError)")
+        for name in ["explain.json", "contributions.csv"] {
+            #expect(try Data(contentsOf: clustered.appendingPathComponent(name)) == Data(contentsOf: explained.appendingPathComponent(name)),
+                    "\(name) differs between the cluster and this process")
+        }
+        #expect(try Self.result(clustered).accounts == second.accounts)
+        #expect(try String(contentsOf: clustered.appendingPathComponent("report.html"), encoding: .utf8).contains("alice"))
     }
 
-    /// An unknown account, no account, an empty one, or --explain on a local cluster:
-    /// exit 64, and nothing written.
+    /// An unknown account, no account, an empty one, or no thread: exit 64, and nothing
+    /// written.
     @Test(arguments: [
         ["explain", "jobs/quickstart.yaml", "--account", "mallory"],
         ["explain", "jobs/quickstart.yaml"],
         ["explain", "jobs/quickstart.yaml", "--account", ""],
         ["explain", "jobs/quickstart.yaml", "--account", "alice", "--threads", "0"],
-        ["run", "jobs/quickstart.yaml", "--explain", "--workers", "2"],
     ])
     func badRequestsExit64AndWriteNothing(arguments: [String]) async throws {
         let out = TailGridProcess.temporaryFolder()

@@ -111,7 +111,7 @@ import TailGridJournal
         let newer = root + "/newer"
         do { _ = try Journal(folder: newer) }
         try DatabaseQueue(path: newer + "/journal.sqlite").writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA user_version = 2")
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         let newerRefusal = refusal(newer)
         #expect(newerRefusal?.code == .foreign)

@@ -104,6 +104,11 @@ public nonisolated struct Tailgrid_V1_SubmitRequest: Sendable {
   /// unless told otherwise.
   public var idempotencyKey: String = String()
 
+  /// Also explain every account's ES (explain.json and contributions.csv beside the
+  /// result): once the merge is complete, each chunk's scenarios are replayed by a worker
+  /// to find the accounts' tail scenarios again and split their losses by line.
+  public var explain: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -420,6 +425,11 @@ public nonisolated struct Tailgrid_V1_ResultPart: Sendable {
 
   public var accountsCsv: Data = Data()
 
+  /// With explain: explain.json and contributions.csv.
+  public var explainJson: Data = Data()
+
+  public var contributionsCsv: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -472,6 +482,14 @@ public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
     set {kind = .stressResult(newValue)}
   }
 
+  public var replayResult: Tailgrid_V1_ReplayResultPart {
+    get {
+      if case .replayResult(let v)? = kind {return v}
+      return Tailgrid_V1_ReplayResultPart()
+    }
+    set {kind = .replayResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -480,6 +498,7 @@ public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
     case failure(Tailgrid_V1_ChunkFailure)
     case heartbeat(Tailgrid_V1_Heartbeat)
     case stressResult(Tailgrid_V1_StressResultPart)
+    case replayResult(Tailgrid_V1_ReplayResultPart)
 
   }
 
@@ -600,6 +619,70 @@ public nonisolated struct Tailgrid_V1_StressResultPart: Sendable {
   public var losses: [Double] = []
 
   public var last: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A replay's sums (the answer to a REPLAY assignment), split by account ranges: accounts
+/// [first_account, first_account + len(accounts)); the last part has last = true.
+public nonisolated struct Tailgrid_V1_ReplayResultPart: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: UInt64 = 0
+
+  public var firstAccount: UInt32 = 0
+
+  public var accounts: [Tailgrid_V1_AccountReplay] = []
+
+  public var last: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One account's part of a replay: the tail scenarios in the range (losses ranking at or
+/// before the account's bar), summed exactly.
+public nonisolated struct Tailgrid_V1_AccountReplay: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Tail scenarios found in the range.
+  public var count: UInt64 = 0
+
+  /// Exact sums, 5 words each: the 4 limbs of a 256-bit fixed-point integer (unit 2^-96,
+  /// least significant first), then 1 if the sum is invalid (it met a non-finite value),
+  /// else 0. In order: the losses; each line's loss (positions, collateral coins, the coin
+  /// restatement, in the order the explanation lists them); each price process's spot
+  /// return; each process's vol multiplier; the loss at each partial waterfall stage.
+  public var sums: [UInt64] = []
+
+  /// The moves of the account's worst scenarios (ranking at or before its worst bar) in
+  /// the range.
+  public var worst: [Tailgrid_V1_ScenarioMoves] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Tailgrid_V1_ScenarioMoves: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var scenario: UInt64 = 0
+
+  /// Per price process (underlyings, then depegging stablecoins): S'/S - 1 and the vol
+  /// multiplier.
+  public var spotReturns: [Double] = []
+
+  public var volMultipliers: [Double] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -731,10 +814,13 @@ public nonisolated struct Tailgrid_V1_JobPayloadPart: Sendable {
 }
 
 /// An assignment is a unit of the job's work (chunk_index counts the job's scenario chunks,
-/// then its stress batches). SCENARIOS: the chunk's scenarios [first_scenario,
-/// end_scenario), answered with ChunkResultParts. STRESS: the job's stress scenarios
-/// [first_scenario, end_scenario) in the order the job lists them (one batch of at most
-/// 256), answered with StressResultParts; floors are empty.
+/// then its stress batches, then, for a job that explains, one replay per chunk).
+/// SCENARIOS: the chunk's scenarios [first_scenario, end_scenario), answered with
+/// ChunkResultParts. STRESS: the job's stress scenarios [first_scenario, end_scenario) in
+/// the order the job lists them (one batch of at most 256), answered with
+/// StressResultParts; floors are empty. REPLAY: the chunk's scenarios again, answered with
+/// ReplayResultParts; the bars (one per account, in the job's order) say which losses are
+/// in each account's tail; floors are empty.
 public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -755,12 +841,25 @@ public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
 
   public var kind: Tailgrid_V1_ChunkAssignment.Kind = .scenarios
 
+  /// REPLAY: per account, its k-th tail entry (the tail bar) and its min(k, 10)-th (the
+  /// worst bar), loss and scenario; k is tail_count.
+  public var barLosses: [Double] = []
+
+  public var barScenarios: [UInt64] = []
+
+  public var worstBarLosses: [Double] = []
+
+  public var worstBarScenarios: [UInt64] = []
+
+  public var tailCount: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
     public typealias RawValue = Int
     case scenarios // = 0
     case stress // = 1
+    case replay // = 2
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -771,6 +870,7 @@ public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
       switch rawValue {
       case 0: self = .scenarios
       case 1: self = .stress
+      case 2: self = .replay
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -779,6 +879,7 @@ public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
       switch self {
       case .scenarios: return 0
       case .stress: return 1
+      case .replay: return 2
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -787,6 +888,7 @@ public nonisolated struct Tailgrid_V1_ChunkAssignment: Sendable {
     public static let allCases: [Tailgrid_V1_ChunkAssignment.Kind] = [
       .scenarios,
       .stress,
+      .replay,
     ]
 
   }
@@ -819,7 +921,7 @@ nonisolated extension Tailgrid_V1_ProtocolVersion: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}inputs\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}inputs\0\u{3}idempotency_key\0\u{1}explain\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -834,6 +936,7 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
       case 5: try { try decoder.decodeSingularBytesField(value: &self.positionsCsv) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.explain) }()
       default: break
       }
     }
@@ -861,6 +964,9 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 7)
     }
+    if self.explain != false {
+      try visitor.visitSingularBoolField(value: self.explain, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -872,6 +978,7 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.positionsCsv != rhs.positionsCsv {return false}
     if lhs.inputs != rhs.inputs {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.explain != rhs.explain {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1317,7 +1424,7 @@ nonisolated extension Tailgrid_V1_JobStatus.State: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Tailgrid_V1_ResultPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ResultPart"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}result_json\0\u{3}accounts_csv\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}result_json\0\u{3}accounts_csv\0\u{3}explain_json\0\u{3}contributions_csv\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1327,6 +1434,8 @@ nonisolated extension Tailgrid_V1_ResultPart: SwiftProtobuf.Message, SwiftProtob
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.resultJson) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.accountsCsv) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.explainJson) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.contributionsCsv) }()
       default: break
       }
     }
@@ -1339,12 +1448,20 @@ nonisolated extension Tailgrid_V1_ResultPart: SwiftProtobuf.Message, SwiftProtob
     if !self.accountsCsv.isEmpty {
       try visitor.visitSingularBytesField(value: self.accountsCsv, fieldNumber: 2)
     }
+    if !self.explainJson.isEmpty {
+      try visitor.visitSingularBytesField(value: self.explainJson, fieldNumber: 3)
+    }
+    if !self.contributionsCsv.isEmpty {
+      try visitor.visitSingularBytesField(value: self.contributionsCsv, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Tailgrid_V1_ResultPart, rhs: Tailgrid_V1_ResultPart) -> Bool {
     if lhs.resultJson != rhs.resultJson {return false}
     if lhs.accountsCsv != rhs.accountsCsv {return false}
+    if lhs.explainJson != rhs.explainJson {return false}
+    if lhs.contributionsCsv != rhs.contributionsCsv {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1352,7 +1469,7 @@ nonisolated extension Tailgrid_V1_ResultPart: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{1}failure\0\u{1}heartbeat\0\u{3}stress_result\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{1}failure\0\u{1}heartbeat\0\u{3}stress_result\0\u{3}replay_result\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1425,6 +1542,19 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
           self.kind = .stressResult(v)
         }
       }()
+      case 6: try {
+        var v: Tailgrid_V1_ReplayResultPart?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .replayResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .replayResult(v)
+        }
+      }()
       default: break
       }
     }
@@ -1455,6 +1585,10 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
     case .stressResult?: try {
       guard case .stressResult(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .replayResult?: try {
+      guard case .replayResult(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
     case nil: break
     }
@@ -1728,6 +1862,131 @@ nonisolated extension Tailgrid_V1_StressResultPart: SwiftProtobuf.Message, Swift
   }
 }
 
+nonisolated extension Tailgrid_V1_ReplayResultPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReplayResultPart"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}first_account\0\u{1}accounts\0\u{1}last\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.firstAccount) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.accounts) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.last) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.leaseID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leaseID, fieldNumber: 1)
+    }
+    if self.firstAccount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.firstAccount, fieldNumber: 2)
+    }
+    if !self.accounts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.accounts, fieldNumber: 3)
+    }
+    if self.last != false {
+      try visitor.visitSingularBoolField(value: self.last, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_ReplayResultPart, rhs: Tailgrid_V1_ReplayResultPart) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs.firstAccount != rhs.firstAccount {return false}
+    if lhs.accounts != rhs.accounts {return false}
+    if lhs.last != rhs.last {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_AccountReplay: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AccountReplay"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{1}sums\0\u{1}worst\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.count) }()
+      case 2: try { try decoder.decodeRepeatedFixed64Field(value: &self.sums) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.worst) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.count != 0 {
+      try visitor.visitSingularUInt64Field(value: self.count, fieldNumber: 1)
+    }
+    if !self.sums.isEmpty {
+      try visitor.visitPackedFixed64Field(value: self.sums, fieldNumber: 2)
+    }
+    if !self.worst.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.worst, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_AccountReplay, rhs: Tailgrid_V1_AccountReplay) -> Bool {
+    if lhs.count != rhs.count {return false}
+    if lhs.sums != rhs.sums {return false}
+    if lhs.worst != rhs.worst {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_ScenarioMoves: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ScenarioMoves"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scenario\0\u{3}spot_returns\0\u{3}vol_multipliers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.scenario) }()
+      case 2: try { try decoder.decodeRepeatedDoubleField(value: &self.spotReturns) }()
+      case 3: try { try decoder.decodeRepeatedDoubleField(value: &self.volMultipliers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.scenario != 0 {
+      try visitor.visitSingularUInt64Field(value: self.scenario, fieldNumber: 1)
+    }
+    if !self.spotReturns.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.spotReturns, fieldNumber: 2)
+    }
+    if !self.volMultipliers.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.volMultipliers, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_ScenarioMoves, rhs: Tailgrid_V1_ScenarioMoves) -> Bool {
+    if lhs.scenario != rhs.scenario {return false}
+    if lhs.spotReturns != rhs.spotReturns {return false}
+    if lhs.volMultipliers != rhs.volMultipliers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Tailgrid_V1_ChunkFailure: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChunkFailure"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}message\0\u{1}returned\0\u{3}payload_missing\0")
@@ -1986,7 +2245,7 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChunkAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}lease_id\0\u{3}chunk_index\0\u{3}first_scenario\0\u{3}end_scenario\0\u{1}floors\0\u{1}kind\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}lease_id\0\u{3}chunk_index\0\u{3}first_scenario\0\u{3}end_scenario\0\u{1}floors\0\u{1}kind\0\u{3}bar_losses\0\u{3}bar_scenarios\0\u{3}worst_bar_losses\0\u{3}worst_bar_scenarios\0\u{3}tail_count\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2001,6 +2260,11 @@ nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftP
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.endScenario) }()
       case 6: try { try decoder.decodeRepeatedDoubleField(value: &self.floors) }()
       case 7: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 8: try { try decoder.decodeRepeatedDoubleField(value: &self.barLosses) }()
+      case 9: try { try decoder.decodeRepeatedUInt64Field(value: &self.barScenarios) }()
+      case 10: try { try decoder.decodeRepeatedDoubleField(value: &self.worstBarLosses) }()
+      case 11: try { try decoder.decodeRepeatedUInt64Field(value: &self.worstBarScenarios) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.tailCount) }()
       default: break
       }
     }
@@ -2028,6 +2292,21 @@ nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftP
     if self.kind != .scenarios {
       try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 7)
     }
+    if !self.barLosses.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.barLosses, fieldNumber: 8)
+    }
+    if !self.barScenarios.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.barScenarios, fieldNumber: 9)
+    }
+    if !self.worstBarLosses.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.worstBarLosses, fieldNumber: 10)
+    }
+    if !self.worstBarScenarios.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.worstBarScenarios, fieldNumber: 11)
+    }
+    if self.tailCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.tailCount, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2039,13 +2318,18 @@ nonisolated extension Tailgrid_V1_ChunkAssignment: SwiftProtobuf.Message, SwiftP
     if lhs.endScenario != rhs.endScenario {return false}
     if lhs.floors != rhs.floors {return false}
     if lhs.kind != rhs.kind {return false}
+    if lhs.barLosses != rhs.barLosses {return false}
+    if lhs.barScenarios != rhs.barScenarios {return false}
+    if lhs.worstBarLosses != rhs.worstBarLosses {return false}
+    if lhs.worstBarScenarios != rhs.worstBarScenarios {return false}
+    if lhs.tailCount != rhs.tailCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
 nonisolated extension Tailgrid_V1_ChunkAssignment.Kind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCENARIOS\0\u{1}STRESS\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCENARIOS\0\u{1}STRESS\0\u{1}REPLAY\0")
 }
 
 nonisolated extension Tailgrid_V1_Revoke: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
