@@ -1,13 +1,12 @@
 import Foundation
 import TailGridEngine
 
-/// Audit by recomputation. A unit's result (a chunk's summary, a stress batch) is a pure
-/// function of (job, unit, floors), so any worker, or the coordinator itself, can compute
-/// it again and must get the same bits. Each worker's first delivered chunk of each job,
-/// a random `auditFraction` of the rest, and every stress batch (a few per job, and each
-/// sets margins directly) are recomputed by a different worker with the same floors and
-/// compared.
-/// A disagreement is refereed by the coordinator's own computation (the one party that
+/// Audit by recomputation. A unit's result (a chunk's summary, a stress batch, a replay)
+/// is a pure function of (job, unit, floors, bars), so any worker, or the coordinator
+/// itself, can compute it again and must get the same bits. Each worker's first delivered
+/// chunk and first replay of each job, a random `auditFraction` of the rest, and every
+/// stress batch (a few per job, and each sets margins directly) are recomputed by a
+/// different worker with the same floors and bars and compared. A disagreement is refereed by the coordinator's own computation (the one party that
 /// is trusted): whoever differs from it is quarantined. When the forger is the worker
 /// whose summary was merged, the job starts over without it, since its losses may have
 /// raised the floors sent with every later chunk. When no other worker is there to audit
@@ -23,10 +22,13 @@ extension CoordinatorState {
             }
             return
         }
-        let first = !job.audit.sampledWorkers.contains(worker)
+        var replay = false
+        if case .replay = result { replay = true }
+        let sampled = AuditBook.SampledWorker(worker: worker, replay: replay)
+        let first = !job.audit.sampledWorkers.contains(sampled)
         guard first || Double.random(in: 0..<1) < configuration.auditFraction else { return }
         withJob(id) { job in
-            job.audit.sampledWorkers.insert(worker)
+            job.audit.sampledWorkers.insert(sampled)
             job.audit.checks[chunk] = AuditBook.Check(chunk: chunk, deliveredBy: worker, deliveredByName: name,
                                                       result: result, floors: floors)
         }

@@ -329,8 +329,14 @@ struct AuditBook {
     }
 
     var checks: [Int: Check] = [:]
-    /// Workers with at least one chunk of this job chosen for audit.
-    var sampledWorkers: Set<UInt64> = []
+    /// Workers with at least one chunk (`replay` false) or replay (true) of this job
+    /// chosen for audit: each worker's first of each is.
+    var sampledWorkers: Set<SampledWorker> = []
+
+    struct SampledWorker: Hashable {
+        let worker: UInt64
+        let replay: Bool
+    }
     var chunksChecked = 0
     var mismatches = 0
     var quarantinedWorkers: [String] = []

@@ -16,7 +16,7 @@ extension Wire {
 
     /// The bars of a REPLAY assignment: one pair per account of the job, finite, inside the
     /// job's scenarios, with the plan's own tail length.
-    static func bars(of assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) throws(EngineError) -> ReplayBars {
+    public static func bars(of assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) throws(EngineError) -> ReplayBars {
         let accounts = plan.job.accounts.count
         let k = TailEstimate.tailCount(scenarios: plan.job.scenarios, confidence: plan.job.confidences[0])
         let scenarios = UInt64(plan.job.scenarios)

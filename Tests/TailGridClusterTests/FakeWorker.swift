@@ -105,6 +105,11 @@ final class HostileWorker: Sendable {
         case forgeStress
         /// Honest chunks; stress batches one loss short.
         case malformedStress
+        /// Honest chunks and stress; replays with a line's contribution moved by 1 (its
+        /// count and loss sums intact, so only an audit can tell).
+        case forgeReplay
+        /// Honest chunks and stress; replays one sum word short.
+        case malformedReplay
     }
 
     let behaviour: Behaviour
@@ -168,8 +173,11 @@ final class HostileWorker: Sendable {
         if assignment.kind == .stress {
             return answerStress(assignment, plan: plan)
         }
+        if assignment.kind == .replay {
+            return answerReplay(assignment, plan: plan)
+        }
         switch behaviour {
-        case .forgeStress, .malformedStress:
+        case .forgeStress, .malformedStress, .forgeReplay, .malformedReplay:
             return Wire.resultParts(ChunkComputer(plan: plan).summarize(range, floors: floors), leaseID: assignment.leaseID, budget: 1 << 20)
                 .map { part in .with { $0.result = part } }
         case .emptySummary:
@@ -240,5 +248,20 @@ final class HostileWorker: Sendable {
         default: batch = honest
         }
         return Wire.stressParts(batch, leaseID: assignment.leaseID, budget: 1 << 20).map { part in .with { $0.stressResult = part } }
+    }
+
+    /// A replay: honest unless the behaviour lies about replays.
+    func answerReplay(_ assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) -> [Tailgrid_V1_WorkerMessage] {
+        let range = assignment.firstScenario..<assignment.endScenario
+        guard let bars = try? Wire.bars(of: assignment, plan: plan),
+              case .replay(var replay)? = try? plan.compute(.replay(range), floors: nil, bars: bars) else { return [] }
+        if case .forgeReplay = behaviour, !replay.lineSums[0].isEmpty {
+            replay.lineSums[0][0].add(1.0)
+        }
+        var parts = Wire.replayParts(replay, leaseID: assignment.leaseID, budget: 1 << 20)
+        if case .malformedReplay = behaviour, !parts.isEmpty, !parts[0].accounts.isEmpty {
+            parts[0].accounts[0].sums.removeLast()
+        }
+        return parts.map { part in .with { $0.replayResult = part } }
     }
 }

@@ -128,6 +128,43 @@ struct HostileWorkerTests {
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// A worker that computes chunks honestly and moves one line's contribution in its
+    /// replays (keeping the tail's count and loss sum, so every structural check passes)
+    /// alone: its first replay is audited by the coordinator, which catches it; an honest
+    /// worker then computes the job again, explanation and all, as in-process.
+    @Test func forgedReplaysAreCaughtByTheAudit() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        cluster.startTimers()
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let id = try cluster.coordinator.submit(job, explain: true).jobID
+        cluster.startHostile(.forgeReplay, name: "replay-forger")
+        #expect(await cluster.wait(upTo: .seconds(120)) { cluster.coordinator.quarantinedWorkers.contains("replay-forger") })
+        #expect(try cluster.coordinator.status(job: id).state != .succeeded)
+        cluster.startWorker("honest")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        let plan = try EnginePlan(job.engineJob)
+        let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
+        #expect(try cluster.coordinator.result(job: id).explainJSON == (try ExplanationDocument(plan: plan, explanations: local.explanations).jsonData()))
+        #expect(final.quarantinedWorkers == ["replay-forger"])
+    }
+
+    /// A replay one sum word short is refused as malformed (never merged); after three the
+    /// worker is quarantined and an honest one finishes the job.
+    @Test func malformedReplaysAreRefused() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let id = try cluster.coordinator.submit(job, explain: true).jobID
+        cluster.startHostile(.malformedReplay, name: "short-replay")
+        #expect(await cluster.wait(upTo: .seconds(120)) { cluster.coordinator.quarantinedWorkers.contains("short-replay") })
+        cluster.startWorker("honest")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.coordinator.result(job: id).explainJSON != nil)
+    }
+
     /// The defect: one malformed summary failed the whole job with an honest worker there.
     @Test func malformedSummariesQuarantineTheWorkerNotTheJob() async throws {
         let cluster = InProcessCluster()

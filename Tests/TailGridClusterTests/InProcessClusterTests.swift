@@ -51,6 +51,37 @@ struct InProcessClusterTests {
         #expect(final.auditedChunks >= 2 && final.auditMismatches == 0)
     }
 
+    /// Explained on two workers: the stressed quickstart book, carol's account margined in
+    /// BTC (its lines restated in the coin), in chunks of 1,000 scenarios (not whole
+    /// tiles, so neighbouring replays share a tile and must each keep to their range).
+    /// The workers replay the 20 chunks once the merge is complete; explain.json and
+    /// contributions.csv are byte for byte the in-process ones, and so is result.json.
+    @Test func explainOnTwoWorkersEqualsInProcess() async throws {
+        let stressed = String(decoding: try ClusterJobs.stressed(scenarios: 20_000, chunkSize: 1000).jobBytes, as: UTF8.self)
+        let yaml = stressed.replacingOccurrences(of: "  - id: carol\n    collateral: { BTC: 2.0 }",
+                                                 with: "  - id: carol\n    margin_currency: BTC\n    collateral: { BTC: 2.0 }")
+        let job = try ClusterJobs.load(yaml)
+        #expect(job.engineJob.accounts.contains { $0.marginCoin == "BTC" })
+        let plan = try EnginePlan(job.engineJob)
+        let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
+        let explanation = ExplanationDocument(plan: plan, explanations: local.explanations)
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        cluster.startWorker("w0")
+        cluster.startWorker("w1")
+        let id = try cluster.coordinator.submit(job, explain: true).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        let files = try cluster.coordinator.result(job: id)
+        #expect(files.explainJSON == (try explanation.jsonData()))
+        #expect(files.contributionsCSV == explanation.csvData())
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        #expect(explanation.accounts.count == 5 && explanation.accounts.allSatisfy { $0.lines.count >= 2 })
+        // Each worker's first replay was audited by the other (besides its first chunk and
+        // the stress batches).
+        #expect(final.auditedChunks >= 4 && final.auditMismatches == 0)
+    }
+
     /// The lookback floor (`margin.apc: { method: lookback_floor }`) beside the dependence
     /// stress: each account's rows under the base, the two stressed correlations and the
     /// ten-year calibration, computed by the workers from the shipped price files; the

@@ -77,6 +77,42 @@ import TailGridProtocol
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// A job submitted with explain and interrupted before any chunk resumes explaining;
+    /// once it succeeded, a coordinator opening the journal again still serves its
+    /// explain.json and contributions.csv, the in-process ones.
+    @Test func anExplainedJobResumesAndKeepsItsExplanation() async throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let plan = try EnginePlan(job.engineJob)
+        let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
+        let explanation = ExplanationDocument(plan: plan, explanations: local.explanations)
+        let id: String
+        do {
+            let journal = try Journal(folder: folder)
+            id = try Coordinator(journal: journal).submit(job, explain: true).jobID
+        }
+        do {
+            let cluster = InProcessCluster(journal: try Journal(folder: folder))
+            defer { cluster.stop() }
+            #expect(try cluster.coordinator.resume().jobsResumed == 1)
+            cluster.startWorker("w0")
+            let final = try await cluster.waitForEnd(id)
+            #expect(final.state == .succeeded, "\(final.error)")
+        }
+        // The stopped cluster's last tasks let go of its journal (and the folder's lock).
+        var reopened: Journal?
+        for _ in 0..<300 where reopened == nil {
+            reopened = try? Journal(folder: folder)
+            if reopened == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let again = Coordinator(journal: try #require(reopened))
+        #expect(try again.resume().jobsFinished == 1)
+        let files = try again.result(job: id)
+        #expect(files.explainJSON == (try explanation.jsonData()))
+        #expect(files.contributionsCSV == explanation.csvData())
+    }
+
     /// Rows whose sizes no job can have (negative or absurd scenario, chunk and account
     /// counts: damage, or a hand-edited database) are not planned: the job fails, saying
     /// so, and is not restored with those sizes, at every later restart either.

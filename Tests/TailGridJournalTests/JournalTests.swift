@@ -118,6 +118,39 @@ import TailGridJournal
         #expect(newerRefusal?.message.contains("written by a newer TailGrid") == true, "\(String(describing: newerRefusal))")
     }
 
+    /// A journal of schema 1 (before a job could explain) is migrated when opened: its jobs
+    /// read back as not explaining, and a job that explains keeps its flag and, once
+    /// finished, its explain.json and contributions.csv.
+    @Test func aSchema1JournalIsMigrated() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            let journal = try Journal(folder: folder)
+            try journal.write([.accepted(Self.job("job-old"))])
+        }
+        try DatabaseQueue(path: folder + "/journal.sqlite").writeWithoutTransaction { db in
+            try db.execute(sql: """
+                ALTER TABLE job DROP COLUMN explain;
+                ALTER TABLE job DROP COLUMN explain_json;
+                ALTER TABLE job DROP COLUMN contributions_csv;
+                PRAGMA user_version = 1;
+                """)
+        }
+        let journal = try Journal(folder: folder)
+        #expect(try journal.jobs().map(\.explain) == [false])
+        var explained = Self.job("job-new", sequence: 2)
+        explained.explain = true
+        try journal.write([.accepted(explained),
+                           .finished(job: "job-new", state: .succeeded, reason: nil, at: Date(), json: Data("{}".utf8),
+                                     csv: Data("a\n".utf8), auditedChunks: 0, auditMismatches: 0,
+                                     explanation: (json: Data("{\"accounts\":[]}".utf8), csv: Data("account\n".utf8)))])
+        let rows = try journal.jobs()
+        #expect(rows.map(\.explain) == [false, true])
+        #expect(rows.last?.explainJSON == Data("{\"accounts\":[]}".utf8) && rows.last?.contributionsCSV == Data("account\n".utf8))
+        let version = try DatabaseQueue(path: folder + "/journal.sqlite").read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
+        #expect(version == 2)
+    }
+
     /// A chunk whose bytes changed on disk is reported, not handed out.
     @Test func damagedChunksAreReported() throws {
         let folder = Self.folder()
