@@ -45,7 +45,9 @@ extension CoordinatorState {
         do throws(EngineError) {
             let bars = try attribution.bars(accounts: Array(0..<accounts), tails: tails)
             let shape = try attribution.emptyReplay(bars: bars)
-            replay = Replay(tails: tails, bars: bars, shape: shape, total: shape)
+            replay = Replay(tails: tails, bars: bars,
+                            expectations: ReplayExpectation.perChunk(work.plan.chunks, bars: bars, tails: tails),
+                            shape: shape, total: shape)
         } catch {
             fail(job: id, reason: "its tails cannot be replayed: \(error.message)", now: now)
             return

@@ -271,13 +271,14 @@ extension CoordinatorState {
     /// Checks a replay of unit `index` against the tails (`TailAttribution.check`) and adds
     /// it to the job's total; false when that unit was merged already.
     static func merge(_ part: TailReplay, unit index: Int, into work: inout Work) throws(EngineError) -> Bool {
-        guard var replay = work.replay, case .replay(let range) = work.plan.units(explaining: true).unit(index) else {
+        let units = work.plan.units(explaining: true)
+        guard var replay = work.replay, index >= units.firstReplay, index < units.count else {
             throw EngineError(.inconsistentSummary, "unit \(index) is not a replay of this job, or its merge is not complete")
         }
         guard part.hasShape(of: replay.shape) else {
             throw EngineError(.inconsistentSummary, "the replay does not have the shape of the job's accounts")
         }
-        try TailAttribution(plan: work.plan).check(part, range: range, bars: replay.bars, tails: replay.tails)
+        try TailAttribution(plan: work.plan).check(part, against: replay.expectations[index - units.firstReplay], bars: replay.bars)
         guard replay.merged.insert(index).inserted else { return false }
         replay.total.absorb(part)
         work.replay = replay

@@ -51,6 +51,8 @@ struct CoordinatorState {
     struct Replay {
         let tails: [[TailLoss]]
         let bars: ReplayBars
+        /// What each chunk's replay must find (`ReplayExpectation.perChunk`).
+        let expectations: [ReplayExpectation]
         /// Empty sums of the replay's shape, to decode and check one from the wire.
         let shape: TailReplay
         var total: TailReplay

@@ -59,6 +59,7 @@ public struct TailAttribution: Sendable {
         let bars = try bars(accounts: accounts, tails: tails)
         let lines = try plannedLines(of: bars.accounts)
         let chunks = plan.chunks
+        let expectations = ReplayExpectation.perChunk(chunks, bars: bars, tails: tails)
         let total = Mutex(emptyReplay(lines: lines))
         let failure = Mutex<EngineError?>(nil)
         let next = Atomic<Int>(0)
@@ -66,10 +67,9 @@ public struct TailAttribution: Sendable {
             while failure.withLock({ $0 == nil }) {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < chunks.chunkCount else { break }
-                let range = chunks.range(ofChunk: index)
-                let part = replay(range, bars: bars, lines: lines)
+                let part = replay(chunks.range(ofChunk: index), bars: bars, lines: lines)
                 do throws(EngineError) {
-                    try check(part, range: range, bars: bars, tails: tails)
+                    try check(part, against: expectations[index], bars: bars)
                     total.withLock { $0.absorb(part) }
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
@@ -169,25 +169,25 @@ public struct TailAttribution: Sendable {
         TailReplay(lineCounts: lines.map(\.count), processes: processes.count, stages: stages.count)
     }
 
-    /// Checks a replay of the scenarios `range` against the tails: for each account,
-    /// exactly the tail's entries in the range (their count and the exact sum of their
-    /// losses), and the moves of exactly its listed worst entries there, one per process.
+    /// Checks a replay of the scenarios `range` against the tails (`ReplayExpectation.of`).
     public func check(_ replay: TailReplay, range: Range<UInt64>, bars: ReplayBars, tails: [[TailLoss]]) throws(EngineError) {
-        let listed = Swift.min(bars.tailCount, Self.worstScenarioCount)
+        try check(replay, against: ReplayExpectation.of(range, bars: bars, tails: tails), bars: bars)
+    }
+
+    /// Checks a replay against what its range must hold: for each account, exactly the
+    /// tail's entries in the range (their count and the exact sum of their losses), and
+    /// the moves of exactly its listed worst entries there, one per process.
+    public func check(_ replay: TailReplay, against expected: ReplayExpectation, bars: ReplayBars) throws(EngineError) {
+        let range = expected.range
+        guard replay.counts.count == bars.accounts.count, expected.counts.count == bars.accounts.count else {
+            throw EngineError(.inconsistentSummary, "the replay of scenarios \(range.lowerBound)..<\(range.upperBound) has \(replay.counts.count) accounts, the bars \(bars.accounts.count)")
+        }
         for (slot, account) in bars.accounts.enumerated() {
             let id = plan.job.accounts[account].id
-            var count = 0
-            var sum = ExactSum()
-            var worst: Set<UInt64> = []
-            for (rank, entry) in tails[account].prefix(bars.tailCount).enumerated() where range.contains(entry.scenario) {
-                count += 1
-                sum.add(entry.loss)
-                if rank < listed { worst.insert(entry.scenario) }
+            guard replay.counts[slot] == expected.counts[slot], replay.lossSums[slot] == expected.lossSums[slot] else {
+                throw EngineError(.inconsistentSummary, "account '\(id)': the replay of scenarios \(range.lowerBound)..<\(range.upperBound) found \(replay.counts[slot]) tail losses summing to \(replay.lossSums[slot].value); the tail holds \(expected.counts[slot]) summing to \(expected.lossSums[slot].value)")
             }
-            guard replay.counts[slot] == count, replay.lossSums[slot] == sum else {
-                throw EngineError(.inconsistentSummary, "account '\(id)': the replay of scenarios \(range.lowerBound)..<\(range.upperBound) found \(replay.counts[slot]) tail losses summing to \(replay.lossSums[slot].value); the tail holds \(count) summing to \(sum.value)")
-            }
-            guard Set(replay.worstMoves[slot].keys) == worst,
+            guard replay.worstMoves[slot].keys.sorted() == expected.worst[slot],
                   replay.worstMoves[slot].values.allSatisfy({ $0.spotReturns.count == processes.count && $0.volMultipliers.count == processes.count }) else {
                 throw EngineError(.inconsistentSummary, "account '\(id)': the replay of scenarios \(range.lowerBound)..<\(range.upperBound) lists the moves of other scenarios than its worst")
             }
