@@ -53,12 +53,14 @@ public struct TailAttribution: Sendable {
     /// The explanation of each account in `accounts` (indices into the job's accounts),
     /// given every account's ranked tail (`tails[a]`, largest first, at least k long: the
     /// merged summaries' tails), and, with the job's stress losses, its worst stress
-    /// scenario split by line. The chunks' scenario ranges are replayed on `threads`.
+    /// scenario split by line. Ranges of 2,048 scenarios are replayed on `threads`.
     public func explain(accounts: [Int], tails: [[TailLoss]], stress: StressLosses? = nil,
                         threads: Int = 1) throws(EngineError) -> [AccountExplanation] {
         let bars = try bars(accounts: accounts, tails: tails)
         let lines = try plannedLines(of: bars.accounts)
-        let chunks = plan.chunks
+        // Ranges of 8 tiles: enough of them to keep every thread busy to the end (the
+        // sums are exact, so the ranges do not change the bits).
+        let chunks = ChunkPlan(scenarios: plan.job.scenarios, chunkSize: 8 * ScenarioTile.size)
         let expectations = ReplayExpectation.perChunk(chunks, bars: bars, tails: tails)
         let total = Mutex(emptyReplay(lines: lines))
         let failure = Mutex<EngineError?>(nil)
@@ -127,7 +129,10 @@ public struct TailAttribution: Sendable {
             entries.removeAll(keepingCapacity: true)
             for (slot, account) in bars.accounts.enumerated() {
                 let profit = workspace.accountProfit.baseAddress! + account * width
+                let bar = bars.tail[slot].loss
                 for column in first..<end {
+                    // Most losses are below the bar (and a NaN fails it): one comparison.
+                    guard -profit[column] >= bar else { continue }
                     let entry = TailLoss(loss: -profit[column], scenario: tileStart + UInt64(column))
                     guard bars.admits(entry, slot: slot) else { continue }
                     entries.append((slot, column))
