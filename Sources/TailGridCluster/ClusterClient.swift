@@ -89,6 +89,8 @@ public struct ClusterClient: Sendable {
                         part.priority = Int32(clamping: priority)
                         part.idempotencyKey = idempotencyKey
                         part.explain = explain
+                        if let day = job.variant.backtestDay { part.backtestDay = Int64(day.day) }
+                        part.scenarios = UInt64(job.variant.scenarios ?? 0)
                     }
                     if index < yaml.count { part.jobYaml = yaml[index] }
                     if index < csv.count { part.positionsCsv = csv[index] }

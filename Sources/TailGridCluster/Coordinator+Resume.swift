@@ -81,7 +81,9 @@ extension Coordinator {
         }
         let loaded: LoadedJob
         do {
-            loaded = try JobFile.parse(jobBytes: row.jobYAML, path: row.path, positions: row.positionsCSV, inputs: inputs)
+            let variant = try JobVariant.checked(backtestDay: row.backtestDay.map(Int64.init), scenarios: UInt64(max(0, row.variantScenarios ?? 0)),
+                                                 file: row.path)
+            loaded = try JobFile.parse(jobBytes: row.jobYAML, path: row.path, positions: row.positionsCSV, inputs: inputs, variant: variant)
         } catch {
             throw ClusterError(.invalidJob, "its job file no longer parses: \(error)")
         }

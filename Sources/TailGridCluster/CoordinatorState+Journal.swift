@@ -21,7 +21,8 @@ extension CoordinatorState {
                      positionsCSV: loaded.positionsBytes,
                      inputs: loaded.inputs.map { JournaledJob.Input(key: $0.key, bytes: $0.bytes) },
                      pilotFloors: pilotFloors, scenarios: loaded.engineJob.scenarios, chunkSize: loaded.engineJob.chunkSize,
-                     accountCount: loaded.engineJob.accounts.count, submittedAt: submittedAt, explain: explain)
+                     accountCount: loaded.engineJob.accounts.count, submittedAt: submittedAt, explain: explain,
+                     backtestDay: loaded.variant.backtestDay?.day, variantScenarios: loaded.variant.scenarios)
     }
 
     /// The monotonic instant that lies as far before `now` as `date` lies before the wall

@@ -44,6 +44,13 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         let name = header.jobFileName.isEmpty ? "job.yaml" : Wire.shown(header.jobFileName, limit: 200)
         let priority = Int(header.priority)
         let explain = header.explain
+        let variant: JobVariant
+        do {
+            variant = try JobVariant.checked(backtestDay: header.hasBacktestDay ? header.backtestDay : nil,
+                                             scenarios: header.scenarios, file: name)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: error.description)
+        }
         let key = header.idempotencyKey
         do throws(ClusterError) {
             try Coordinator.checkIdempotencyKey(key)
@@ -57,7 +64,7 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
         do {
             let status = try await Blocking.run {
                 let loaded = try JobFile.parse(jobBytes: yamlBytes, path: name, positions: csvBytes.isEmpty ? nil : csvBytes,
-                                               inputs: inputFiles)
+                                               inputs: inputFiles, variant: variant)
                 return try coordinator.submit(loaded, priority: priority, idempotencyKey: key, explain: explain)
             }
             return .with { $0.status = status }

@@ -162,6 +162,8 @@ public enum Wire {
             if index == 0 {
                 part.inputSha256 = job.inputSHA256
                 part.jobFileName = job.path
+                if let day = job.variant.backtestDay { part.backtestDay = Int64(day.day) }
+                part.scenarios = UInt64(job.variant.scenarios ?? 0)
             }
             if index < yaml.count { part.jobYaml = yaml[index] }
             if index < csv.count { part.positionsCsv = csv[index] }

@@ -16,6 +16,8 @@ final class WorkerSession: Sendable {
         var csv = Data()
         var inputs = Wire.InputCollector(limit: WorkerSession.maxPayloadBytes)
         var inputFailure: ClusterError?
+        var backtestDay: Int64?
+        var scenarios: UInt64 = 0
     }
 
     struct State {
@@ -105,7 +107,11 @@ final class WorkerSession: Sendable {
             let complete: Payload? = state.withLock { state in
                 var payload = state.payloads[part.jobID] ?? Payload()
                 if !part.jobFileName.isEmpty { payload.name = part.jobFileName }
-                if !part.inputSha256.isEmpty { payload.sha256 = part.inputSha256 }
+                if !part.inputSha256.isEmpty {
+                    payload.sha256 = part.inputSha256
+                    payload.backtestDay = part.hasBacktestDay ? part.backtestDay : nil
+                    payload.scenarios = part.scenarios
+                }
                 payload.yaml.append(part.jobYaml)
                 payload.csv.append(part.positionsCsv)
                 for piece in part.inputs where payload.inputFailure == nil {
@@ -142,8 +148,9 @@ final class WorkerSession: Sendable {
     static func plan(from payload: Payload) -> Result<EnginePlan, ClusterError> {
         if let failure = payload.inputFailure { return .failure(failure) }
         do {
+            let variant = try JobVariant.checked(backtestDay: payload.backtestDay, scenarios: payload.scenarios, file: payload.name)
             let loaded = try JobFile.parse(jobBytes: payload.yaml, path: payload.name, positions: payload.csv.isEmpty ? nil : payload.csv,
-                                           inputs: payload.inputs.inputs)
+                                           inputs: payload.inputs.inputs, variant: variant)
             guard loaded.inputSHA256 == payload.sha256 else {
                 return .failure(ClusterError(.protocolViolation, "job payload hashes to \(loaded.inputSHA256), expected \(payload.sha256)"))
             }

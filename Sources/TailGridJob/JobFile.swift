@@ -28,7 +28,7 @@ public enum JobFile {
     /// to cover that day, not the written valuation time.
     public static func load(path: String, dataDirectory: String? = nil, backtestDay: BacktestDay? = nil) throws(JobError) -> LoadedJob {
         let bytes = try read(path, field: nil, referencedFrom: nil)
-        return try parse(jobBytes: bytes, path: path, backtestDay: backtestDay, readPositions: { reference, field throws(JobError) in
+        return try parse(jobBytes: bytes, path: path, variant: JobVariant(backtestDay: backtestDay), readPositions: { reference, field throws(JobError) in
             try read(resolve(reference, relativeTo: path), field: field, referencedFrom: path)
         }, readInput: { request throws(JobError) in
             let resolved: String
@@ -54,8 +54,14 @@ public enum JobFile {
     /// With `backtestDay`, the job is re-dated to that day (`BacktestDay`).
     public static func parse(jobBytes: Data, path: String, positions: Data?, inputs: [JobInput] = [],
                              backtestDay: BacktestDay? = nil) throws(JobError) -> LoadedJob {
+        try parse(jobBytes: jobBytes, path: path, positions: positions, inputs: inputs, variant: JobVariant(backtestDay: backtestDay))
+    }
+
+    /// `parse(jobBytes:path:positions:inputs:)` of a variant of the job (`JobVariant`).
+    public static func parse(jobBytes: Data, path: String, positions: Data?, inputs: [JobInput] = [],
+                             variant: JobVariant) throws(JobError) -> LoadedJob {
         let byKey = Dictionary(inputs.map { ($0.key, $0.bytes) }, uniquingKeysWith: { first, _ in first })
-        return try parse(jobBytes: jobBytes, path: path, backtestDay: backtestDay, readPositions: { reference, field throws(JobError) in
+        return try parse(jobBytes: jobBytes, path: path, variant: variant, readPositions: { reference, field throws(JobError) in
             guard let positions else {
                 throw JobError(.missingInput, file: path, field: field.path, line: field.line,
                                "the job names positions_file '\(reference)' but its bytes were not sent")
@@ -95,14 +101,14 @@ public enum JobFile {
         return root
     }
 
-    static func parse(jobBytes bytes: Data, path: String, backtestDay: BacktestDay? = nil,
+    static func parse(jobBytes bytes: Data, path: String, variant: JobVariant = JobVariant(),
                       readPositions: (String, YAMLField) throws(JobError) -> Data,
                       readInput: @escaping (JobInputRequest) throws(JobError) -> Data) throws(JobError) -> LoadedJob {
         let root = try compose(bytes, file: path, what: "a YAML mapping (see README, 'Job file')")
         var hasher = SHA256()
         hasher.update(data: bytes)
         var inputs: [JobInput] = []
-        var decoder = JobDecoder(file: path, backtestDay: backtestDay) { request throws(JobError) in
+        var decoder = JobDecoder(file: path, backtestDay: variant.backtestDay) { request throws(JobError) in
             let bytes = try readInput(request)
             inputs.append(JobInput(kind: request.kind, reference: request.reference, bytes: bytes))
             return bytes
@@ -120,8 +126,15 @@ public enum JobFile {
         }
         if let rebase = decoded.rebase { accounts = rebase.apply(to: accounts) }
         for input in inputs { hasher.update(data: input.bytes) }
+        hasher.update(data: Data(variant.digestSuffix.utf8))
         var job = decoded.job
         job.accounts = accounts
+        if let scenarios = variant.scenarios {
+            guard (1...maxScenarios).contains(scenarios) else {
+                throw JobError(.data, file: path, field: "scenarios", "a variant of \(scenarios) scenarios; from 1 to \(maxScenarios)")
+            }
+            job.scenarios = scenarios
+        }
         // The engine's own checks, as the last gate; its messages name what is wrong.
         do {
             _ = try EnginePlan.check(job)
@@ -131,7 +144,7 @@ public enum JobFile {
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return LoadedJob(engineJob: job, confidenceLabels: decoded.confidenceLabels, inputSHA256: digest, path: path,
                          jobBytes: bytes, positionsBytes: positionsBytes, inputs: inputs, calibration: decoded.calibration,
-                         previous: decoded.previous, backtest: decoded.backtest)
+                         previous: decoded.previous, backtest: decoded.backtest, variant: variant)
     }
 
     static func read(_ path: String, field: YAMLField?, referencedFrom: String?) throws(JobError) -> Data {

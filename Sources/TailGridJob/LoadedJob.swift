@@ -6,8 +6,8 @@ public struct LoadedJob: Sendable {
     public let engineJob: EngineJob
     /// The confidence levels as written in the file (`"0.99"`): the keys of result files.
     public let confidenceLabels: [String]
-    /// SHA-256 (hex) of the job file's bytes followed by the positions file's bytes and
-    /// then each input's bytes.
+    /// SHA-256 (hex) of the job file's bytes followed by the positions file's bytes, each
+    /// input's bytes and, for a variant, a line naming it (`JobVariant`).
     public let inputSHA256: String
     /// The path the user gave.
     public let path: String
@@ -25,4 +25,6 @@ public struct LoadedJob: Sendable {
     /// The backtest day the job was re-dated to, its spots and realised move; nil for a
     /// job as written.
     public var backtest: BacktestDay.Outcome? = nil
+    /// How the job was parsed other than as written (a backtest day, a scenario count).
+    public var variant = JobVariant()
 }

@@ -19,8 +19,9 @@ public final class Journal: Sendable {
     /// `PRAGMA application_id` of a TailGrid journal ("TGRJ").
     static let applicationID: Int32 = 0x5447_524A
     /// The schema this build writes and reads.
-    /// 2 added a job's `explain` flag and its explain.json and contributions.csv; a
-    /// journal of schema 1 is migrated when opened.
+    /// 2 added a job's `explain` flag, its explain.json and contributions.csv, and its
+    /// variant (backtest day, scenario count); a journal of schema 1 is migrated when
+    /// opened.
     static let schemaVersion = 2
     static let fileName = "journal.sqlite"
     /// Files a state folder may hold besides the journal's own.
@@ -122,12 +123,14 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Schema 1 to 2: a job's explain flag and explanation files.
+    /// Schema 1 to 2: a job's explain flag and explanation files, and its variant.
     static func migrateToSchema2(_ db: Database) throws {
         try db.execute(sql: """
             ALTER TABLE job ADD COLUMN explain INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE job ADD COLUMN explain_json BLOB;
             ALTER TABLE job ADD COLUMN contributions_csv BLOB;
+            ALTER TABLE job ADD COLUMN backtest_day INTEGER;
+            ALTER TABLE job ADD COLUMN variant_scenarios INTEGER;
             PRAGMA user_version = 2;
             """)
     }
@@ -160,7 +163,9 @@ public final class Journal: Sendable {
                 idempotency_key TEXT,
                 explain INTEGER NOT NULL DEFAULT 0,
                 explain_json BLOB,
-                contributions_csv BLOB
+                contributions_csv BLOB,
+                backtest_day INTEGER,
+                variant_scenarios INTEGER
             );
             CREATE TABLE job_input (
                 job TEXT NOT NULL REFERENCES job(id) ON DELETE CASCADE,
@@ -238,15 +243,15 @@ public final class Journal: Sendable {
                 INSERT INTO job (id, sequence, priority, name, path, input_sha256, engine_version, job_yaml, positions_csv,
                                  pilot_floors, scenarios, chunk_size, account_count, submitted_at, started_at, finished_at,
                                  state, reason, result_json, result_csv, audited_chunks, audit_mismatches, idempotency_key,
-                                 explain, explain_json, contributions_csv)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 explain, explain_json, contributions_csv, backtest_day, variant_scenarios)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [job.id, job.sequence, job.priority, job.name, job.path, job.inputSHA256, job.engineVersion,
                                  job.jobYAML, job.positionsCSV, job.pilotFloors.map(FloorCoding.encode), job.scenarios,
                                  job.chunkSize, job.accountCount, job.submittedAt.timeIntervalSince1970,
                                  job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
                                  job.state.rawValue, job.reason, job.resultJSON, job.resultCSV, job.auditedChunks,
                                  job.auditMismatches, job.idempotencyKey, job.explain ? 1 : 0, job.explainJSON,
-                                 job.contributionsCSV])
+                                 job.contributionsCSV, job.backtestDay, job.variantScenarios])
             for (position, input) in job.inputs.enumerated() {
                 try db.execute(sql: "INSERT INTO job_input (job, position, key, bytes) VALUES (?, ?, ?, ?)",
                                arguments: [job.id, position, input.key, input.bytes])
@@ -317,7 +322,9 @@ public final class Journal: Sendable {
                     idempotencyKey: (try row.decode(forColumn: "idempotency_key")),
                     explain: ((try row.decode(forColumn: "explain")) as Int) != 0,
                     explainJSON: (try row.decode(forColumn: "explain_json")),
-                    contributionsCSV: (try row.decode(forColumn: "contributions_csv")))
+                    contributionsCSV: (try row.decode(forColumn: "contributions_csv")),
+                    backtestDay: (try row.decode(forColumn: "backtest_day")),
+                    variantScenarios: (try row.decode(forColumn: "variant_scenarios")))
             }
         }
     }

@@ -48,6 +48,10 @@ public struct JournaledJob: Sendable, Equatable {
     public var explain: Bool
     public var explainJSON: Data?
     public var contributionsCSV: Data?
+    /// The job's variant (`JobVariant`): a backtest day and a scenario count it was
+    /// submitted with, nil for none.
+    public var backtestDay: Int?
+    public var variantScenarios: Int?
 
     public struct Input: Sendable, Equatable {
         public var key: String
@@ -64,7 +68,8 @@ public struct JournaledJob: Sendable, Equatable {
                 scenarios: Int, chunkSize: Int, accountCount: Int, submittedAt: Date, startedAt: Date? = nil,
                 finishedAt: Date? = nil, state: State = .active, reason: String? = nil, resultJSON: Data? = nil,
                 resultCSV: Data? = nil, auditedChunks: Int = 0, auditMismatches: Int = 0, idempotencyKey: String? = nil,
-                explain: Bool = false, explainJSON: Data? = nil, contributionsCSV: Data? = nil) {
+                explain: Bool = false, explainJSON: Data? = nil, contributionsCSV: Data? = nil, backtestDay: Int? = nil,
+                variantScenarios: Int? = nil) {
         self.id = id
         self.sequence = sequence
         self.priority = priority
@@ -92,6 +97,8 @@ public struct JournaledJob: Sendable, Equatable {
         self.explain = explain
         self.explainJSON = explainJSON
         self.contributionsCSV = contributionsCSV
+        self.backtestDay = backtestDay
+        self.variantScenarios = variantScenarios
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TailGridBacktest
 import TailGridCalibration
+import TailGridCluster
 import TailGridJob
 import TailGridReport
 
@@ -54,11 +55,23 @@ struct BacktestCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print no table and no progress.")
     var quiet = false
 
+    @Option(name: .long, help: "Compute the days on this coordinator's cluster, HOST:PORT: each day is a job of its own (default: in this process).")
+    var coordinator: String?
+
+    @Option(name: .long, help: "With --coordinator: file holding the cluster's bearer token.")
+    var tokenFile: String?
+
+    @OptionGroup var tls: TLSOptions
+
     func validate() throws {
         guard CalendarDay.day(from) != nil else { throw ValidationError("--from: expected a date like 2021-01-01, got '\(from.prefix(40))'") }
         guard CalendarDay.day(to) != nil else { throw ValidationError("--to: expected a date like 2024-12-31, got '\(to.prefix(40))'") }
         if step < 1 || step > 3_650 { throw ValidationError("--step must be from 1 to 3650 days") }
         if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be from 1 to 1024") }
+        if coordinator == nil && tokenFile != nil { throw ValidationError("--token-file needs --coordinator") }
+        if let coordinator, ClusterAddress(coordinator) == nil {
+            throw ValidationError("--coordinator must be HOST:PORT, got '\(coordinator.prefix(80))'")
+        }
     }
 
     func run() async throws {
@@ -75,14 +88,24 @@ struct BacktestCommand: AsyncParsableCommand {
             // the written valuation time.
             let loaded = try JobFile.load(path: job, dataDirectory: dataDir, backtestDay: BacktestDay(day: first))
             let summary: BacktestSummary
+            // A progress line on a terminal only (a log file would get a line a day).
+            let progress = !quiet && isatty(2) != 0
+            let report: (Int, Int) -> Void = { done, total in
+                if progress { FileHandle.standardError.write(Data("\rbacktest: \(done)/\(total) days".utf8)) }
+            }
             do {
-                // A progress line on a terminal only (a log file would get a line a day).
-                let progress = !quiet && isatty(2) != 0
-                summary = try backtest.run(loaded) { done, total in
-                    if progress { FileHandle.standardError.write(Data("\rbacktest: \(done)/\(total) days".utf8)) }
+                if let coordinator {
+                    let client = try ClusterOptions.client(coordinator: coordinator, tokenFile: tokenFile, tls: tls)
+                    do {
+                        summary = try await ClusterBacktest(client: client, backtest: backtest).run(loaded, progress: report)
+                    } catch let error as ClusterError {
+                        throw CommandFailure.exit(error)
+                    }
+                } else {
+                    summary = try backtest.run(loaded, progress: report)
                 }
                 if progress { FileHandle.standardError.write(Data("\n".utf8)) }
-            } catch {
+            } catch let error as BacktestError {
                 throw error.jobError ?? JobError(.usage, file: job, error.message)
             }
             let document = BacktestDocument(job: loaded, run: backtest, summary: summary, step: step)

@@ -30,6 +30,19 @@ struct ClusterOptions: ParsableArguments {
     func client() throws -> ClusterClient {
         ClusterClient(address: try address(), token: try token(), tls: try tls.checked())
     }
+
+    /// A client of `coordinator` (HOST:PORT) with the token in `tokenFile` and `tls`: for
+    /// commands whose coordinator is optional.
+    static func client(coordinator: String, tokenFile: String?, tls: TLSOptions) throws -> ClusterClient {
+        guard let address = ClusterAddress(coordinator) else {
+            throw ValidationError("--coordinator must be HOST:PORT, got '\(coordinator)'")
+        }
+        var token: BearerToken?
+        if let tokenFile {
+            do { token = try TokenFile.read(tokenFile) } catch { throw CommandFailure.exit(error) }
+        }
+        return ClusterClient(address: address, token: token, tls: try tls.checked())
+    }
 }
 
 /// TLS options of every cluster command (PEM files).

@@ -77,13 +77,16 @@ import TailGridProtocol
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
-    /// A job submitted with explain and interrupted before any chunk resumes explaining;
-    /// once it succeeded, a coordinator opening the journal again still serves its
-    /// explain.json and contributions.csv, the in-process ones.
+    /// A job submitted with explain, as a variant of 6,144 of its 8,192 scenarios, and
+    /// interrupted before any chunk resumes explaining that variant; once it succeeded, a
+    /// coordinator opening the journal again still serves its explain.json and
+    /// contributions.csv, the in-process ones.
     @Test func anExplainedJobResumesAndKeepsItsExplanation() async throws {
         let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let written = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let job = try JobFile.parse(jobBytes: written.jobBytes, path: written.path, positions: nil, variant: JobVariant(scenarios: 6144))
+        #expect(job.engineJob.scenarios == 6144)
         let plan = try EnginePlan(job.engineJob)
         let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
         let explanation = ExplanationDocument(plan: plan, explanations: local.explanations)

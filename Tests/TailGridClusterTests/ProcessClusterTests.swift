@@ -63,6 +63,33 @@ struct ProcessClusterTests {
         #expect(try P.resultWithoutTiming(out) == (try P.resultWithoutTiming(local)))
     }
 
+    /// `backtest --coordinator`: each day re-dated to a job of its own (its variant
+    /// travels with it, part of its SHA-256) and computed by the cluster's workers;
+    /// backtest.json and backtest.csv are the in-process ones byte for byte, and each day
+    /// is a job the coordinator lists.
+    @Test func backtestDaysAreJobsOnTheCluster() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let (coordinator, address) = try await P.coordinator(scratch)
+        defer { coordinator.stop() }
+        let workers = try (0..<2).map { try P.worker(scratch, address: address, name: "w\($0)") }
+        defer { workers.forEach { $0.stop() } }
+        let arguments = ["backtest", "jobs/eod-fhs.yaml", "--data-dir", SharedPriceData.folder.path, "--from", "2024-03-01",
+                         "--to", "2024-03-21", "--step", "5", "--scenarios", "4096", "--quiet"]
+        let cluster = scratch.path("cluster"), local = scratch.path("local")
+        let onCluster = try await P.run(arguments + ["--coordinator", address, "--token-file", scratch.tokenFile, "--out", cluster])
+        #expect(onCluster.status == 0, "\(onCluster.errors)")
+        let inProcess = try await P.run(arguments + ["--out", local])
+        #expect(inProcess.status == 0, "\(inProcess.errors)")
+        for name in ["backtest.json", "backtest.csv"] {
+            #expect(FileManager.default.contents(atPath: cluster + "/" + name) == FileManager.default.contents(atPath: local + "/" + name),
+                    "\(name) differs")
+        }
+        let listed = try await P.client(scratch, address).withConnection { try await $0.list() }
+        #expect(listed.jobs.count == 5 && listed.jobs.allSatisfy { $0.state == .succeeded && $0.scenariosTotal == 4096 })
+        #expect(Set(listed.jobs.map(\.inputSha256)).count == 5, "each day is a job of its own")
+    }
+
     /// SIGKILL a worker while it holds a chunk: the chunk is retried elsewhere and the
     /// result is still identical.
     @Test func killedWorkersChunkIsRetriedAndTheResultIsIdentical() async throws {

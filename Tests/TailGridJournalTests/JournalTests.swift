@@ -133,6 +133,8 @@ import TailGridJournal
                 ALTER TABLE job DROP COLUMN explain;
                 ALTER TABLE job DROP COLUMN explain_json;
                 ALTER TABLE job DROP COLUMN contributions_csv;
+                ALTER TABLE job DROP COLUMN backtest_day;
+                ALTER TABLE job DROP COLUMN variant_scenarios;
                 PRAGMA user_version = 1;
                 """)
         }

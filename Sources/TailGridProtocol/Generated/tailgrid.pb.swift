@@ -109,9 +109,25 @@ public nonisolated struct Tailgrid_V1_SubmitRequest: Sendable {
   /// to find the accounts' tail scenarios again and split their losses by line.
   public var explain: Bool = false
 
+  /// A variant of the job (a backtest's day): re-dated to this day (days since
+  /// 1970-01-01; see `tailgrid backtest`), and computed at this many scenarios instead of
+  /// the job's (0: the job's). The variant is part of the job's SHA-256.
+  public var backtestDay: Int64 {
+    get {_backtestDay ?? 0}
+    set {_backtestDay = newValue}
+  }
+  /// Returns true if `backtestDay` has been explicitly set.
+  public var hasBacktestDay: Bool {self._backtestDay != nil}
+  /// Clears the value of `backtestDay`. Subsequent reads from it will return its default value.
+  public mutating func clearBacktestDay() {self._backtestDay = nil}
+
+  public var scenarios: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _backtestDay: Int64? = nil
 }
 
 /// A piece of a file a job refers to. key is "market:<path>" or "prices:<path>", the path
@@ -808,9 +824,23 @@ public nonisolated struct Tailgrid_V1_JobPayloadPart: Sendable {
 
   public var inputs: [Tailgrid_V1_JobInputPiece] = []
 
+  /// The job's variant, as submitted (first part).
+  public var backtestDay: Int64 {
+    get {_backtestDay ?? 0}
+    set {_backtestDay = newValue}
+  }
+  /// Returns true if `backtestDay` has been explicitly set.
+  public var hasBacktestDay: Bool {self._backtestDay != nil}
+  /// Clears the value of `backtestDay`. Subsequent reads from it will return its default value.
+  public mutating func clearBacktestDay() {self._backtestDay = nil}
+
+  public var scenarios: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _backtestDay: Int64? = nil
 }
 
 /// An assignment is a unit of the job's work (chunk_index counts the job's scenario chunks,
@@ -921,7 +951,7 @@ nonisolated extension Tailgrid_V1_ProtocolVersion: SwiftProtobuf._ProtoNameProvi
 
 nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}inputs\0\u{3}idempotency_key\0\u{1}explain\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}job_file_name\0\u{1}priority\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}inputs\0\u{3}idempotency_key\0\u{1}explain\0\u{3}backtest_day\0\u{1}scenarios\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -937,12 +967,18 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.explain) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self._backtestDay) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.scenarios) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.protocolVersion != .unspecified {
       try visitor.visitSingularEnumField(value: self.protocolVersion, fieldNumber: 1)
     }
@@ -967,6 +1003,12 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if self.explain != false {
       try visitor.visitSingularBoolField(value: self.explain, fieldNumber: 8)
     }
+    try { if let v = self._backtestDay {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 9)
+    } }()
+    if self.scenarios != 0 {
+      try visitor.visitSingularUInt64Field(value: self.scenarios, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -979,6 +1021,8 @@ nonisolated extension Tailgrid_V1_SubmitRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.inputs != rhs.inputs {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.explain != rhs.explain {return false}
+    if lhs._backtestDay != rhs._backtestDay {return false}
+    if lhs.scenarios != rhs.scenarios {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2185,7 +2229,7 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobPayloadPart"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}input_sha256\0\u{3}job_file_name\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}last\0\u{1}inputs\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}input_sha256\0\u{3}job_file_name\0\u{3}job_yaml\0\u{3}positions_csv\0\u{1}last\0\u{1}inputs\0\u{3}backtest_day\0\u{1}scenarios\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2200,12 +2244,18 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
       case 5: try { try decoder.decodeSingularBytesField(value: &self.positionsCsv) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.last) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.inputs) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self._backtestDay) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.scenarios) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.jobID.isEmpty {
       try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
     }
@@ -2227,6 +2277,12 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
     if !self.inputs.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.inputs, fieldNumber: 7)
     }
+    try { if let v = self._backtestDay {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 8)
+    } }()
+    if self.scenarios != 0 {
+      try visitor.visitSingularUInt64Field(value: self.scenarios, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2238,6 +2294,8 @@ nonisolated extension Tailgrid_V1_JobPayloadPart: SwiftProtobuf.Message, SwiftPr
     if lhs.positionsCsv != rhs.positionsCsv {return false}
     if lhs.last != rhs.last {return false}
     if lhs.inputs != rhs.inputs {return false}
+    if lhs._backtestDay != rhs._backtestDay {return false}
+    if lhs.scenarios != rhs.scenarios {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
