@@ -371,4 +371,54 @@ struct HostileWorkerTests {
             (error as? ClusterError)?.code == .invalidJob && "\(error)".contains("minimum chunk size of 256")
         }
     }
+
+    /// A job with more accounts than a replay's bars fit in one message cannot be explained
+    /// on this cluster: refused at submission, saying how many can, not failed mid-run.
+    /// (Messages of 64 KiB hold the bars of (32,768 - 4,096) / 24 = 1,194 accounts.)
+    @Test func explainingMoreAccountsThanABarsMessageHoldsIsRefused() throws {
+        var configuration = CoordinatorConfiguration()
+        configuration.limits.maxMessageBytes = 64 * 1024
+        let cluster = InProcessCluster(configuration: configuration)
+        defer { cluster.stop() }
+        let job = try ClusterJobs.load(BookFixture.yaml(name: "wide", accounts: 1_200, scenarios: 4_096, chunkSize: 1_024))
+        #expect {
+            _ = try cluster.coordinator.submit(job, explain: true)
+        } throws: { error in
+            (error as? ClusterError)?.code == .tooLarge && "\(error)".contains("at most 1194 accounts")
+        }
+        #expect(try cluster.coordinator.submit(job).state == .queued)
+    }
+
+    /// The bars of a replay assignment are checked by the worker like anything from a
+    /// peer: one finite entry per account inside the job's scenarios, with the job's own
+    /// tail length; anything else is refused, never replayed.
+    @Test func replayBarsThatDoNotFitTheJobAreRefused() throws {
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let plan = try EnginePlan(job.engineJob)
+        let accounts = plan.job.accounts.count
+        var good = Tailgrid_V1_ChunkAssignment()
+        good.kind = .replay
+        good.barLosses = Array(repeating: 1000, count: accounts)
+        good.barScenarios = Array(repeating: 17, count: accounts)
+        good.worstBarLosses = Array(repeating: 2000, count: accounts)
+        good.worstBarScenarios = Array(repeating: 3, count: accounts)
+        good.tailCount = 82
+        #expect(try Wire.bars(of: good, plan: plan).tailCount == 82)
+        var variants: [Tailgrid_V1_ChunkAssignment] = []
+        for change in 0..<6 {
+            var bad = good
+            switch change {
+            case 0: bad.barLosses[0] = .nan
+            case 1: bad.worstBarLosses[1] = .infinity
+            case 2: bad.barScenarios[2] = 8192
+            case 3: bad.worstBarScenarios.removeLast()
+            case 4: bad.tailCount = 83
+            default: bad.barLosses += [1]
+            }
+            variants.append(bad)
+        }
+        for bad in variants {
+            #expect(throws: EngineError.self) { try Wire.bars(of: bad, plan: plan) }
+        }
+    }
 }
