@@ -38,11 +38,11 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
                     }
                     if let worker {
                         do {
-                            // Result bytes (chunk summaries, stress batches) are reported per
+                            // Result bytes (chunk summaries, stress batches, replays) are reported per
                             // job; no other message is counted.
                             let counted: Int
                             switch message.kind {
-                            case .result, .stressResult: counted = bytes
+                            case .result, .stressResult, .replayResult: counted = bytes
                             default: counted = 0
                             }
                             try coordinator.receive(message, bytes: counted, from: worker)

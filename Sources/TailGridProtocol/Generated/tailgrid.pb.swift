@@ -299,8 +299,8 @@ public nonisolated struct Tailgrid_V1_JobStatus: @unchecked Sendable {
     set {_uniqueStorage()._elapsedSeconds = newValue}
   }
 
-  /// Bytes of chunk summaries received, and what the full loss vectors would have been
-  /// (accounts x scenarios x 8).
+  /// Bytes of results received (chunk summaries, stress batches, replays), and what the
+  /// full loss vectors would have been (accounts x scenarios x 8).
   public var summaryBytes: UInt64 {
     get {_storage._summaryBytes}
     set {_uniqueStorage()._summaryBytes = newValue}
