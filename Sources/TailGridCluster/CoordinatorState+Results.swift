@@ -86,10 +86,18 @@ extension CoordinatorState {
 
     /// A lease's whole result arrived (its last part carried `bytes`): an audit's
     /// recomputation is compared, any other merged.
+    ///
+    /// The worker's slot is free once the result is in: its next unit is assigned before
+    /// this one is merged, so it computes while the coordinator merges. The floors it gets
+    /// are the merge's before this chunk: lower, so it may send more, never something
+    /// wrong (the result does not depend on the floors). A result that fails its checks
+    /// still fails its lease (`failLease` finds it in `leases`).
     mutating func deliver(lease: Lease, _ result: WorkUnitResult, bytes: Int, now: ContinuousClock.Instant) {
         let totalBytes = (workers[lease.worker]?.partialBytes[lease.id] ?? 0) + bytes
         workers[lease.worker]?.partials[lease.id] = nil
         workers[lease.worker]?.partialBytes[lease.id] = nil
+        workers[lease.worker]?.leases.remove(lease.id)
+        dispatch(now: now)
         if case .audit = lease.kind {
             auditResult(lease: lease, result: result, now: now)
         } else {
