@@ -27,7 +27,9 @@ public struct EnginePlan: Sendable {
     public let tailCapacity: Int
     public let chunks: ChunkPlan
 
-    public init(_ job: EngineJob) throws(EngineError) {
+    /// With `stores` (one per evaluator, in loss-row order: `ServedBook`), each evaluator
+    /// reads its instruments' P&L from its store when the store has them all.
+    public init(_ job: EngineJob, reading stores: [InstrumentProfits] = []) throws(EngineError) {
         try Self.check(job)
         self.job = job
         let factors = EngineJob.factors(of: job.market)
@@ -114,7 +116,10 @@ public struct EnginePlan: Sendable {
             TileEvaluator(generator: generator, factors: factors, market: market, horizonYears: job.horizonYears,
                           instruments: pricers, positions: positions, coinMargins: coinMargins)
         }
-        self.evaluator = evaluator(generator)
+        func attach(_ index: Int, _ evaluator: TileEvaluator) -> TileEvaluator {
+            index < stores.count ? evaluator.reading(stores[index]) : evaluator
+        }
+        self.evaluator = attach(0, evaluator(generator))
         var dependenceEvaluators: [TileEvaluator] = []
         if job.dependence != nil {
             guard historical == nil else {
@@ -124,8 +129,8 @@ public struct EnginePlan: Sendable {
                 let stressed = try Self.factor(named: variant.name) { () throws(NumericsError) in
                     try CorrelationFactor(try DependenceStress.correlation(variant, base: correlation, factors: factors))
                 }
-                dependenceEvaluators.append(evaluator(ScenarioGenerator(
-                    seed: job.seed, correlationFactor: stressed.factor, model: job.model, steps: job.steps)))
+                dependenceEvaluators.append(attach(1 + dependenceEvaluators.count, evaluator(ScenarioGenerator(
+                    seed: job.seed, correlationFactor: stressed.factor, model: job.model, steps: job.steps))))
             }
         }
         self.dependenceEvaluators = dependenceEvaluators
@@ -139,9 +144,9 @@ public struct EnginePlan: Sendable {
             let floorCorrelation = try Self.factor(named: "lookback floor") { () throws(NumericsError) in
                 try CorrelationFactor(floorFull)
             }
-            self.floorEvaluator = evaluator(
+            self.floorEvaluator = attach(1 + dependenceEvaluators.count, evaluator(
                 ScenarioGenerator(seed: job.seed, correlationFactor: floorCorrelation.factor, model: job.model, steps: job.steps),
-                factors: floorFactors, market: floorMarket)
+                factors: floorFactors, market: floorMarket))
         } else {
             self.floorEvaluator = nil
         }

@@ -79,6 +79,9 @@ public struct TileEvaluator: Sendable {
     public let coinMargins: [CoinMargin]
     /// Per account, its index in `coinMargins`, or -1 when it is margined in USD.
     let coinMarginIndex: [Int]
+    /// Set by `reading(_:)`: the store this evaluator reads its instruments' P&L from, and
+    /// each instrument's row there.
+    private(set) var source: (store: InstrumentProfits, rows: [Int])?
 
     public init(generator: ScenarioGenerator, factors: [RiskFactor], market: MarketData, horizonYears: Double,
                 instruments: [InstrumentPricer], positions: PositionMatrix, coinMargins: [CoinMargin] = []) {
@@ -137,6 +140,22 @@ public struct TileEvaluator: Sendable {
         self.coinMarginIndex = coinMarginIndex
     }
 
+    /// This evaluator reading its instruments' P&L from `store` (built by an evaluator of
+    /// the same seed, factors and market) instead of generating and pricing scenarios;
+    /// itself when `store` lacks one of its instruments or has other price processes.
+    /// Only the instrument P&L and the horizon spots are read: stress tests and replays,
+    /// which write or read the paths, need an evaluator that prices.
+    public func reading(_ store: InstrumentProfits) -> TileEvaluator {
+        let rows = instruments.compactMap { store.rows[$0.instrument.name] }
+        guard rows.count == instruments.count, store.processes == prices.count else { return self }
+        var copy = self
+        copy.source = (store, rows)
+        return copy
+    }
+
+    /// Whether this evaluator reads its instruments' P&L from a store (`reading(_:)`).
+    public var readsStoredProfits: Bool { source != nil }
+
     /// A workspace for this evaluator; without `accountRows`, it has no rows of account
     /// P&L (the caller takes accounts one by one through `accountProfit(_:workspace:into:)`).
     public func makeWorkspace(accountRows: Bool = true) -> TileWorkspace {
@@ -153,6 +172,10 @@ public struct TileEvaluator: Sendable {
     /// Fills `workspace.instrumentProfit` for the tile starting at `tileStart`: the
     /// scenarios, their paths and every instrument revalued.
     func evaluateInstruments(tileStart: UInt64, workspace: TileWorkspace) {
+        if let source {
+            source.store.read(tileStart: tileStart, rows: source.rows, steps: steps, into: workspace)
+            return
+        }
         generator.generate(tileStart: tileStart, draws: workspace.draws.baseAddress!,
                            independent: workspace.independent.baseAddress!)
         for index in prices.indices {

@@ -23,7 +23,10 @@ public struct WhatIf: Sendable {
     public var initialMarginChange: Double { after.margin.initialMargin - before.margin.initialMargin }
 
     /// Computes both; `trades` are appended to the positions of account `index` of `job`.
-    public init(job: EngineJob, account index: Int, trades: [Account.Position], threads: Int) throws(EngineError) {
+    /// `plan` builds each one-account job's plan (`ServedBook` gives plans that read the
+    /// book's instrument P&L).
+    public init(job: EngineJob, account index: Int, trades: [Account.Position], threads: Int,
+                plan: (EngineJob) throws(EngineError) -> EnginePlan = { job throws(EngineError) in try EnginePlan(job) }) throws(EngineError) {
         guard job.accounts.indices.contains(index) else {
             throw EngineError(.invalidJob, "no account at index \(index)")
         }
@@ -44,7 +47,7 @@ public struct WhatIf: Sendable {
         traded.accounts = [Account(id: holder.id, collateral: holder.collateral + cash, positions: holder.positions + trades,
                                    marginCoin: holder.marginCoin)]
         self.cashMoved = -cost
-        self.before = try LocalRunner(plan: try EnginePlan(alone), threads: threads).run().accounts[0]
-        self.after = try LocalRunner(plan: try EnginePlan(traded), threads: threads).run().accounts[0]
+        self.before = try LocalRunner(plan: try plan(alone), threads: threads).run().accounts[0]
+        self.after = try LocalRunner(plan: try plan(traded), threads: threads).run().accounts[0]
     }
 }

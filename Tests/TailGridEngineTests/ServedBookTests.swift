@@ -1,0 +1,55 @@
+import Testing
+import TailGridEngine
+import TailGridMarket
+
+/// A book held in memory (`ServedBook`): a what-if that reads the held instrument P&L is
+/// the bits of `WhatIf` run from scratch (the account alone with the trades), for trades
+/// in held instruments and in one the book does not hold (which prices as usual), with a
+/// dependence stress (three evaluators, three stores), stress scenarios and a
+/// coin-margined account.
+@Suite struct ServedBookTests {
+    static func plan() throws -> EnginePlan {
+        let grid = StressGrid(spotRange: 0.2, spotSteps: 4, volUp: 0.3, volDown: 0.2, dtePower: 0.5,
+                              extended: [-0.66], extendedWeight: 0.33)
+        var job = try Fixtures.job(accounts: [
+            try StressTestTests.account("straddle", [("BTC-28MAR25-97000-C", -1), ("BTC-28MAR25-97000-P", -1)]),
+            try StressTestTests.account("perp", [("ETH_USDC-PERPETUAL", 3), ("BTC-28MAR25-130000-C", 2)]),
+            Account(id: "coin", collateral: [Account.Collateral(currency: "BTC", amount: 2)],
+                    positions: [try Fixtures.position("BTC-28MAR25-97000-C", -0.5)], marginCoin: "BTC"),
+        ], scenarios: 6000, chunkSize: 1024)
+        job.stress = StressTest(scenarios: grid.scenarios(symbols: ["BTC", "ETH"]))
+        job.dependence = DependenceStress(confidence: 0.995)  // portfolio collateral is the default
+        return try EnginePlan(job)
+    }
+
+    @Test func aServedWhatIfIsTheWhatIfRunFromScratch() throws {
+        let plan = try Self.plan()
+        let book = ServedBook(plan: plan, threads: 2)
+        #expect(book.stores.count == 3)
+        #expect(book.bytes >= 3 * 6144 * 8 * plan.evaluator.instruments.count)
+        let tradeSets: [[Account.Position]] = [
+            [try Fixtures.position("BTC-28MAR25-97000-P", 1)],
+            [try Fixtures.position("ETH_USDC-PERPETUAL", -2), try Fixtures.position("BTC-28MAR25-130000-C", -1)],
+            [try Fixtures.position("BTC-28MAR25-110000-C", -3)],
+            [],
+        ]
+        for account in 0..<3 {
+            for trades in tradeSets {
+                let served = try book.whatIf(account: account, trades: trades)
+                let scratch = try WhatIf(job: plan.job, account: account, trades: trades, threads: 1)
+                #expect(served.before == scratch.before, "account \(account) before")
+                #expect(served.after == scratch.after, "account \(account) after \(trades.map(\.instrument.name))")
+                #expect(served.cashMoved.bitPattern == scratch.cashMoved.bitPattern)
+            }
+        }
+        // The margin moved: the trades are not ignored.
+        let moved = try book.whatIf(account: 0, trades: [try Fixtures.position("BTC-28MAR25-97000-C", 1)])
+        #expect(moved.after.margin.initialMargin != moved.before.margin.initialMargin)
+        // Held instruments are read, not priced; an instrument the book lacks is priced.
+        var alone = plan.job
+        alone.accounts = [plan.job.accounts[1]]
+        #expect(try EnginePlan(alone, reading: book.stores).evaluators.allSatisfy(\.readsStoredProfits))
+        alone.accounts = [Account(id: "new", collateral: [], positions: [try Fixtures.position("BTC-28MAR25-110000-C", 1)])]
+        #expect(try EnginePlan(alone, reading: book.stores).evaluators.allSatisfy { !$0.readsStoredProfits })
+    }
+}
