@@ -38,7 +38,8 @@ public struct ClusterClient: Sendable {
         do {
             return try await withGRPCClient(transport: try address.clientTransport(tls: tls),
                                             interceptors: token.map { [BearerTokenClientInterceptor(token: $0)] } ?? []) { client in
-                try await body(Connection(jobs: Tailgrid_V1_JobService.Client(wrapping: client), limits: limits))
+                try await body(Connection(jobs: Tailgrid_V1_JobService.Client(wrapping: client),
+                                          whatIfs: Tailgrid_V1_WhatIfService.Client(wrapping: client), limits: limits))
             }
         } catch {
             throw Self.clusterError(error, address: address)
@@ -62,7 +63,18 @@ public struct ClusterClient: Sendable {
 
     public struct Connection: Sendable {
         let jobs: Tailgrid_V1_JobService.Client<HTTP2ClientTransport.Posix>
+        /// A `tailgrid serve` server's what-if service.
+        let whatIfs: Tailgrid_V1_WhatIfService.Client<HTTP2ClientTransport.Posix>
         let limits: ClusterLimits
+
+        /// A served book's what-if for `account` with `trades` (INSTRUMENT:QUANTITY).
+        public func whatIf(account: String, trades: [String]) async throws -> Tailgrid_V1_WhatIfResponse {
+            try await whatIfs.whatIf(.with {
+                $0.protocolVersion = Wire.protocolVersion
+                $0.account = account
+                $0.trades = trades
+            })
+        }
 
         func request(_ id: String) -> Tailgrid_V1_JobRequest {
             .with {

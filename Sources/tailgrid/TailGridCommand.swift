@@ -18,7 +18,8 @@ struct TailGridCommand: AsyncParsableCommand {
             """,
         version: EngineVersion.current,
         subcommands: [RunCommand.self, ExplainCommand.self, WhatIfCommand.self, BacktestCommand.self, ValidateCommand.self, CoordinatorCommand.self, WorkerCommand.self,
-                      SubmitCommand.self, StatusCommand.self, WaitCommand.self, ResultCommand.self, CancelCommand.self, ListCommand.self, HealthCommand.self, SynthCommand.self]
+                      SubmitCommand.self, StatusCommand.self, WaitCommand.self, ResultCommand.self, CancelCommand.self, ListCommand.self, HealthCommand.self, SynthCommand.self,
+                      ServeCommand.self]
     )
 
     /// Refuses, with exit 78, to start on a CPU the kernels were not built for (see

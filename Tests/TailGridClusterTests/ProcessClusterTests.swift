@@ -90,6 +90,46 @@ struct ProcessClusterTests {
         #expect(Set(listed.jobs.map(\.inputSha256)).count == 5, "each day is a job of its own")
     }
 
+    /// `tailgrid serve`: the book held in memory answers what-if requests over gRPC with
+    /// the document `tailgrid whatif --json` prints, byte for byte (trades in held
+    /// instruments and in one the book does not hold); an unknown account or a malformed
+    /// trade is refused naming it; without the token nothing is answered.
+    @Test func aServedWhatIfIsWhatIfByteForByte() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let serving = try P.Running(["serve", "jobs/quickstart.yaml", "--listen", "127.0.0.1:0", "--token-file", scratch.tokenFile])
+        defer { serving.stop() }
+        guard await serving.wait(until: { serving.standardOutput.contains("listening on ") }) else {
+            throw TestFailure("serve did not start: \(serving.standardError)")
+        }
+        let line = serving.standardOutput.split(separator: "\n").first { $0.hasPrefix("listening on ") }!
+        let address = String(line.dropFirst("listening on ".count))
+        let client = try P.client(scratch, address)
+        for (account, trades) in [("alice", ["BTC-PERPETUAL:-20000", "BTC-28MAR25-100000-C:5"]), ("dave", ["ETH-28MAR25-3000-C:-4"])] {
+            let response = try await client.withConnection { try await $0.whatIf(account: account, trades: trades) }
+            let local = try await P.run(["whatif", "jobs/quickstart.yaml", "--account", account, "--json"] + trades.flatMap { ["--add", $0] })
+            #expect(local.status == 0, "\(local.errors)")
+            #expect(String(decoding: response.documentJson, as: UTF8.self) == local.output, "\(account)")
+            #expect(response.initialMarginAfter != response.initialMarginBefore && response.seconds > 0)
+        }
+        for (account, trades, named) in [("mallory", ["BTC-PERPETUAL:1"], "mallory"), ("alice", ["BTC-PERPETUAL:nan"], "trades"),
+                                         ("alice", [], "1 to 1000 trades"), ("alice", ["XRP-PERPETUAL:1"], "trades")] {
+            do {
+                _ = try await client.withConnection { try await $0.whatIf(account: account, trades: trades) }
+                Issue.record("\(account) \(trades) was answered")
+            } catch {
+                #expect(error.code == .invalidJob && error.message.contains(named), "\(error)")
+            }
+        }
+        guard let parsed = ClusterAddress(address) else { throw TestFailure("not an address: \(address)") }
+        do {
+            _ = try await ClusterClient(address: parsed, token: nil).withConnection { try await $0.whatIf(account: "alice", trades: ["BTC:1"]) }
+            Issue.record("answered without a token")
+        } catch {
+            #expect(error.code == .unauthenticated, "\(error)")
+        }
+    }
+
     /// SIGKILL a worker while it holds a chunk: the chunk is retried elsewhere and the
     /// result is still identical.
     @Test func killedWorkersChunkIsRetriedAndTheResultIsIdentical() async throws {

@@ -1451,6 +1451,373 @@ extension Tailgrid_V1_JobService.ClientProtocol {
     }
 }
 
+// MARK: - tailgrid.v1.WhatIfService
+
+/// Namespace containing generated types for the "tailgrid.v1.WhatIfService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Tailgrid_V1_WhatIfService: Sendable {
+    /// Service descriptor for the "tailgrid.v1.WhatIfService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.WhatIfService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "WhatIf" metadata.
+        public enum WhatIf: Sendable {
+            /// Request type for "WhatIf".
+            public typealias Input = Tailgrid_V1_WhatIfRequest
+            /// Response type for "WhatIf".
+            public typealias Output = Tailgrid_V1_WhatIfResponse
+            /// Descriptor for "WhatIf".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.WhatIfService"),
+                method: "WhatIf",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "tailgrid.v1.WhatIfService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            WhatIf.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "tailgrid.v1.WhatIfService" service.
+    public static let tailgrid_v1_WhatIfService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.WhatIfService")
+}
+
+// MARK: tailgrid.v1.WhatIfService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_WhatIfService {
+    /// Streaming variant of the service protocol for the "tailgrid.v1.WhatIfService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB`: what-if margin on a book held in memory (every instrument's P&L
+    /// > in every scenario computed once). Needs the client role.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "WhatIf" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An account's margin before and after trades, with common random numbers: the bits
+        /// > `tailgrid whatif` computes for the same job, account and trades. An unknown account
+        /// > or a malformed trade fails with INVALID_ARGUMENT naming it.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tailgrid_V1_WhatIfRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tailgrid_V1_WhatIfResponse` messages.
+        func whatIf(
+            request: GRPCCore.StreamingServerRequest<Tailgrid_V1_WhatIfRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_WhatIfResponse>
+    }
+
+    /// Service protocol for the "tailgrid.v1.WhatIfService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB`: what-if margin on a book held in memory (every instrument's P&L
+    /// > in every scenario computed once). Needs the client role.
+    public protocol ServiceProtocol: Tailgrid_V1_WhatIfService.StreamingServiceProtocol {
+        /// Handle the "WhatIf" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An account's margin before and after trades, with common random numbers: the bits
+        /// > `tailgrid whatif` computes for the same job, account and trades. An unknown account
+        /// > or a malformed trade fails with INVALID_ARGUMENT naming it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tailgrid_V1_WhatIfResponse` message.
+        func whatIf(
+            request: GRPCCore.ServerRequest<Tailgrid_V1_WhatIfRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_WhatIfResponse>
+    }
+
+    /// Simple service protocol for the "tailgrid.v1.WhatIfService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB`: what-if margin on a book held in memory (every instrument's P&L
+    /// > in every scenario computed once). Needs the client role.
+    public protocol SimpleServiceProtocol: Tailgrid_V1_WhatIfService.ServiceProtocol {
+        /// Handle the "WhatIf" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An account's margin before and after trades, with common random numbers: the bits
+        /// > `tailgrid whatif` computes for the same job, account and trades. An unknown account
+        /// > or a malformed trade fails with INVALID_ARGUMENT naming it.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tailgrid_V1_WhatIfRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tailgrid_V1_WhatIfResponse` to respond with.
+        func whatIf(
+            request: Tailgrid_V1_WhatIfRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tailgrid_V1_WhatIfResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_WhatIfService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Tailgrid_V1_WhatIfService.Method.WhatIf.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_WhatIfRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_WhatIfResponse>(),
+            handler: { request, context in
+                try await self.whatIf(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_WhatIfService.ServiceProtocol {
+    public func whatIf(
+        request: GRPCCore.StreamingServerRequest<Tailgrid_V1_WhatIfRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_WhatIfResponse> {
+        let response = try await self.whatIf(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_WhatIfService.SimpleServiceProtocol {
+    public func whatIf(
+        request: GRPCCore.ServerRequest<Tailgrid_V1_WhatIfRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_WhatIfResponse> {
+        return GRPCCore.ServerResponse<Tailgrid_V1_WhatIfResponse>(
+            message: try await self.whatIf(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: tailgrid.v1.WhatIfService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_WhatIfService {
+    /// Generated client protocol for the "tailgrid.v1.WhatIfService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB`: what-if margin on a book held in memory (every instrument's P&L
+    /// > in every scenario computed once). Needs the client role.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "WhatIf" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An account's margin before and after trades, with common random numbers: the bits
+        /// > `tailgrid whatif` computes for the same job, account and trades. An unknown account
+        /// > or a malformed trade fails with INVALID_ARGUMENT naming it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_WhatIfRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_WhatIfResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func whatIf<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_WhatIfRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_WhatIfResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_WhatIfResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "tailgrid.v1.WhatIfService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB`: what-if margin on a book held in memory (every instrument's P&L
+    /// > in every scenario computed once). Needs the client role.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "WhatIf" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An account's margin before and after trades, with common random numbers: the bits
+        /// > `tailgrid whatif` computes for the same job, account and trades. An unknown account
+        /// > or a malformed trade fails with INVALID_ARGUMENT naming it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_WhatIfRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_WhatIfResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func whatIf<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_WhatIfRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_WhatIfResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_WhatIfResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tailgrid_V1_WhatIfService.Method.WhatIf.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_WhatIfService.ClientProtocol {
+    /// Call the "WhatIf" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An account's margin before and after trades, with common random numbers: the bits
+    /// > `tailgrid whatif` computes for the same job, account and trades. An unknown account
+    /// > or a malformed trade fails with INVALID_ARGUMENT naming it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func whatIf<Result>(
+        request: GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_WhatIfResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.whatIf(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_WhatIfRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_WhatIfResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_WhatIfService.ClientProtocol {
+    /// Call the "WhatIf" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An account's margin before and after trades, with common random numbers: the bits
+    /// > `tailgrid whatif` computes for the same job, account and trades. An unknown account
+    /// > or a malformed trade fails with INVALID_ARGUMENT naming it.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func whatIf<Result>(
+        _ message: Tailgrid_V1_WhatIfRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_WhatIfResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.whatIf(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
 // MARK: - tailgrid.v1.WorkService
 
 /// Namespace containing generated types for the "tailgrid.v1.WorkService" service.

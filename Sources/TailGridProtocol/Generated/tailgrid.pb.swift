@@ -451,6 +451,43 @@ public nonisolated struct Tailgrid_V1_ResultPart: Sendable {
   public init() {}
 }
 
+public nonisolated struct Tailgrid_V1_WhatIfRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var protocolVersion: Tailgrid_V1_ProtocolVersion = .unspecified
+
+  public var account: String = String()
+
+  /// INSTRUMENT:QUANTITY, as `tailgrid whatif --add` takes them (1 to 1,000).
+  public var trades: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Tailgrid_V1_WhatIfResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The document `tailgrid whatif --json` prints: before, after, the trades, cash moved.
+  public var documentJson: Data = Data()
+
+  public var initialMarginBefore: Double = 0
+
+  public var initialMarginAfter: Double = 0
+
+  /// Seconds the server spent on the request.
+  public var seconds: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1506,6 +1543,91 @@ nonisolated extension Tailgrid_V1_ResultPart: SwiftProtobuf.Message, SwiftProtob
     if lhs.accountsCsv != rhs.accountsCsv {return false}
     if lhs.explainJson != rhs.explainJson {return false}
     if lhs.contributionsCsv != rhs.contributionsCsv {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_WhatIfRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WhatIfRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}account\0\u{1}trades\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.protocolVersion) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.account) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.trades) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.protocolVersion != .unspecified {
+      try visitor.visitSingularEnumField(value: self.protocolVersion, fieldNumber: 1)
+    }
+    if !self.account.isEmpty {
+      try visitor.visitSingularStringField(value: self.account, fieldNumber: 2)
+    }
+    if !self.trades.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.trades, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_WhatIfRequest, rhs: Tailgrid_V1_WhatIfRequest) -> Bool {
+    if lhs.protocolVersion != rhs.protocolVersion {return false}
+    if lhs.account != rhs.account {return false}
+    if lhs.trades != rhs.trades {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_WhatIfResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WhatIfResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}document_json\0\u{3}initial_margin_before\0\u{3}initial_margin_after\0\u{1}seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.documentJson) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.initialMarginBefore) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.initialMarginAfter) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.seconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.documentJson.isEmpty {
+      try visitor.visitSingularBytesField(value: self.documentJson, fieldNumber: 1)
+    }
+    if self.initialMarginBefore.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.initialMarginBefore, fieldNumber: 2)
+    }
+    if self.initialMarginAfter.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.initialMarginAfter, fieldNumber: 3)
+    }
+    if self.seconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.seconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_WhatIfResponse, rhs: Tailgrid_V1_WhatIfResponse) -> Bool {
+    if lhs.documentJson != rhs.documentJson {return false}
+    if lhs.initialMarginBefore != rhs.initialMarginBefore {return false}
+    if lhs.initialMarginAfter != rhs.initialMarginAfter {return false}
+    if lhs.seconds != rhs.seconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
