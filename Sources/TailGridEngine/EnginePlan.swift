@@ -26,10 +26,17 @@ public struct EnginePlan: Sendable {
     /// How many of the largest losses each loss row's tail keeps.
     public let tailCapacity: Int
     public let chunks: ChunkPlan
+    /// Per account, how many instruments the accounts before it hold (the index its own
+    /// first new instrument gets, when the plan has no `instrumentRank`).
+    public let accountStarts: [Int]
 
     /// With `stores` (one per evaluator, in loss-row order: `ServedBook`), each evaluator
-    /// reads its instruments' P&L from its store when the store has them all.
-    public init(_ job: EngineJob, reading stores: [InstrumentProfits] = []) throws(EngineError) {
+    /// reads its instruments' P&L from its store when the store has them all. With
+    /// `instrumentRank`, the instruments are ordered by their rank there (those without
+    /// one after, in order of first appearance): a plan of part of a book sums each
+    /// account's positions in the book's order, so its sparse rows are the book's bits.
+    public init(_ job: EngineJob, reading stores: [InstrumentProfits] = [],
+                instrumentRank: [String: Int]? = nil) throws(EngineError) {
         try Self.check(job)
         self.job = job
         let factors = EngineJob.factors(of: job.market)
@@ -71,7 +78,9 @@ public struct EnginePlan: Sendable {
         var holdings: [[Int: Double]] = []
         var equity: [Double] = []
         var coinMargins: [TileEvaluator.CoinMargin] = []
+        var accountStarts: [Int] = []
         for account in job.accounts {
+            accountStarts.append(pricers.count)
             var row: [Int: Double] = [:]
             var value = 0.0
             var marketValue = 0.0
@@ -109,6 +118,16 @@ public struct EnginePlan: Sendable {
             equity.append(value)
         }
         self.equity = equity
+        self.accountStarts = accountStarts
+        if let rank = instrumentRank {
+            let order = pricers.indices.sorted {
+                (rank[pricers[$0].instrument.name] ?? Int.max, $0) < (rank[pricers[$1].instrument.name] ?? Int.max, $1)
+            }
+            var moved = [Int](repeating: 0, count: order.count)
+            for (new, old) in order.enumerated() { moved[old] = new }
+            pricers = order.map { pricers[$0] }
+            holdings = holdings.map { row in Dictionary(uniqueKeysWithValues: row.map { (moved[$0.key], $0.value) }) }
+        }
         let positions = PositionMatrix(holdings: holdings, instrumentCount: pricers.count, mode: job.aggregation)
         /// An evaluator of this book; the lookback floor's has its own factors and market.
         func evaluator(_ generator: ScenarioGenerator, factors: [RiskFactor] = factors,

@@ -8,17 +8,21 @@ import TailGridMarket
 /// after the trades) with evaluators that read the held P&L instead of generating and
 /// pricing the scenarios, then aggregates, summarises and margins them as any run does:
 /// the answer is the bits of `WhatIf` (the account alone with the trades, run from
-/// scratch). A trade in an instrument the book does not hold has no row: that plan prices
-/// as usual, and costs what a run of the account costs.
+/// scratch, in the book's order: on a sparse book, the full run's figures, and a full
+/// rerun's with the trades). A trade in an instrument the book does not hold has no row:
+/// that plan prices as usual, and costs what a run of the account costs.
 public struct ServedBook: Sendable {
     public let plan: EnginePlan
     public let stores: [InstrumentProfits]
     public let threads: Int
+    /// The book's instrument order, which the account's plans sum in.
+    public let order: WhatIf.BookOrder
 
     /// Evaluates the whole book once on `threads`.
     public init(plan: EnginePlan, threads: Int) {
         self.plan = plan
         self.threads = threads
+        self.order = WhatIf.BookOrder(plan: plan)
         self.stores = plan.evaluators.map { InstrumentProfits(evaluator: $0, scenarios: plan.job.scenarios, threads: threads) }
     }
 
@@ -28,8 +32,8 @@ public struct ServedBook: Sendable {
     /// The account's margin before and after `trades`, with common random numbers.
     public func whatIf(account index: Int, trades: [Account.Position], threads: Int = 1) throws(EngineError) -> WhatIf {
         let stores = self.stores
-        return try WhatIf(job: plan.job, account: index, trades: trades, threads: threads) { job throws(EngineError) in
-            try EnginePlan(job, reading: stores)
+        return try WhatIf(job: plan.job, account: index, trades: trades, threads: threads, order: order) { job, rank throws(EngineError) in
+            try EnginePlan(job, reading: stores, instrumentRank: rank)
         }
     }
 }

@@ -58,8 +58,10 @@ struct WhatIfCommand: AsyncParsableCommand {
             }
             let whatIf: WhatIf
             do {
+                // The book's own order: on a sparse book "before" is the full run's figures.
                 whatIf = try WhatIf(job: engineJob, account: index, trades: trades,
-                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                    order: WhatIf.BookOrder(plan: try EnginePlan(engineJob)))
             } catch {
                 throw JobError(error, file: job)
             }

@@ -8,7 +8,7 @@ import TailGridMarket
 /// dependence stress (three evaluators, three stores), stress scenarios and a
 /// coin-margined account.
 @Suite struct ServedBookTests {
-    static func plan() throws -> EnginePlan {
+    static func plan(sparse: Bool = false) throws -> EnginePlan {
         let grid = StressGrid(spotRange: 0.2, spotSteps: 4, volUp: 0.3, volDown: 0.2, dtePower: 0.5,
                               extended: [-0.66], extendedWeight: 0.33)
         var job = try Fixtures.job(accounts: [
@@ -19,6 +19,7 @@ import TailGridMarket
         ], scenarios: 6000, chunkSize: 1024)
         job.stress = StressTest(scenarios: grid.scenarios(symbols: ["BTC", "ETH"]))
         job.dependence = DependenceStress(confidence: 0.995)  // portfolio collateral is the default
+        if sparse { job.aggregation = .sparse }
         return try EnginePlan(job)
     }
 
@@ -36,7 +37,8 @@ import TailGridMarket
         for account in 0..<3 {
             for trades in tradeSets {
                 let served = try book.whatIf(account: account, trades: trades)
-                let scratch = try WhatIf(job: plan.job, account: account, trades: trades, threads: 1)
+                let scratch = try WhatIf(job: plan.job, account: account, trades: trades, threads: 1,
+                                         order: WhatIf.BookOrder(plan: plan))
                 #expect(served.before == scratch.before, "account \(account) before")
                 #expect(served.after == scratch.after, "account \(account) after \(trades.map(\.instrument.name))")
                 #expect(served.cashMoved.bitPattern == scratch.cashMoved.bitPattern)
@@ -51,5 +53,29 @@ import TailGridMarket
         #expect(try EnginePlan(alone, reading: book.stores).evaluators.allSatisfy(\.readsStoredProfits))
         alone.accounts = [Account(id: "new", collateral: [], positions: [try Fixtures.position("BTC-28MAR25-110000-C", 1)])]
         #expect(try EnginePlan(alone, reading: book.stores).evaluators.allSatisfy { !$0.readsStoredProfits })
+    }
+
+    /// On a book aggregated sparsely, the served what-if is the full run's: "before" is
+    /// the account's figures in a run of the whole book, and "after" its figures in a
+    /// run of the whole book with the trades added (settled at mark in USD cash), bit for
+    /// bit: the account's plans sum its positions in the book's instrument order.
+    @Test func onASparseBookItIsTheFullRerun() throws {
+        let plan = try Self.plan(sparse: true)
+        #expect(plan.evaluator.positions.layout == .sparse)
+        let book = ServedBook(plan: plan, threads: 2)
+        let full = try LocalRunner(plan: plan, threads: 2).run()
+        let trades = [try Fixtures.position("BTC-28MAR25-130000-C", -1), try Fixtures.position("BTC-28MAR25-110000-C", 2),
+                      try Fixtures.position("ETH_USDC-PERPETUAL", 1)]
+        for account in 0..<3 {
+            let served = try book.whatIf(account: account, trades: trades)
+            #expect(served.before == full.accounts[account], "account \(account) before")
+            var traded = plan.job
+            let holder = traded.accounts[account]
+            traded.accounts[account] = Account(id: holder.id,
+                                               collateral: holder.collateral + [Account.Collateral(currency: "USD", amount: served.cashMoved)],
+                                               positions: holder.positions + trades, marginCoin: holder.marginCoin)
+            let rerun = try LocalRunner(plan: try EnginePlan(traded), threads: 2).run()
+            #expect(served.after == rerun.accounts[account], "account \(account) after")
+        }
     }
 }
