@@ -22,9 +22,11 @@ import TailGridMarket
 ///     adv_days: 30              # ADV over the days ending the day before valuation_time
 ///     volume_unit: usd          # or coin: the price files' volume column
 ///     prices: { BTC: BTC-USD.csv }   # default: market.calibration.prices
+///     vega_adv: { BTC: 2.5e6 }  # optional: USD per vol point a day, per underlying
 ///   apc: { method: buffer, rate: 0.25, released: false }   # absent: off
 ///   # or: { method: stressed_weight, weight: 0.25, stressed_period: [2022-05-01, 2023-04-30] }
 ///   #     (stressed_period absent: the most volatile 365 days of the 10 years to as_of)
+///   # or: { method: lookback_floor, lookback_days: 3650 }
 /// ```
 extension JobDecoder {
     struct MarginContext {
