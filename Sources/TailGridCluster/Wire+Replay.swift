@@ -56,26 +56,18 @@ extension Wire {
 
     /// A replay as result parts of at most about `budget` bytes each.
     public static func replayParts(_ replay: TailReplay, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ReplayResultPart] {
-        var parts: [Tailgrid_V1_ReplayResultPart] = []
-        var current = Tailgrid_V1_ReplayResultPart()
-        current.leaseID = leaseID
-        var bytes = 0
-        for slot in replay.counts.indices {
+        let ranges = accountRanges(count: replay.counts.count, budget: budget) { slot in
             let words = 1 + replay.lineSums[slot].count + 2 * replay.returnSums[slot].count + replay.stageSums[slot].count
-            let size = 40 * words + replay.worstMoves[slot].count * (16 + 16 * replay.returnSums[slot].count) + 32
-            if bytes > 0 && bytes + size > budget {
-                parts.append(current)
-                current = Tailgrid_V1_ReplayResultPart()
-                current.leaseID = leaseID
-                current.firstAccount = UInt32(slot)
-                bytes = 0
-            }
-            current.accounts.append(message(replay, slot: slot))
-            bytes += size
+            return 40 * words + replay.worstMoves[slot].count * (16 + 16 * replay.returnSums[slot].count) + 32
         }
-        current.last = true
-        parts.append(current)
-        return parts
+        return ranges.map { range in
+            var part = Tailgrid_V1_ReplayResultPart()
+            part.leaseID = leaseID
+            part.firstAccount = UInt32(range.lowerBound)
+            part.accounts = range.map { message(replay, slot: $0) }
+            part.last = range.upperBound == replay.counts.count
+            return part
+        }
     }
 
     /// Decodes one account's replay into `replay` at `slot`, whose shape (lines, processes,

@@ -10,20 +10,14 @@ extension Wire {
     public static func stressParts(_ batch: StressBatch, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_StressResultPart] {
         let width = Swift.max(1, batch.scenarios.count)
         let accounts = batch.losses.count / width
-        let perPart = Swift.max(1, budget / (8 * width + 16))
-        var parts: [Tailgrid_V1_StressResultPart] = []
-        var first = 0
-        repeat {
-            let end = Swift.min(accounts, first + perPart)
+        return accountRanges(count: accounts, budget: budget) { _ in 8 * width + 16 }.map { range in
             var part = Tailgrid_V1_StressResultPart()
             part.leaseID = leaseID
-            part.firstAccount = UInt32(first)
-            part.losses = Array(batch.losses[(first * width)..<(end * width)])
-            part.last = end == accounts
-            parts.append(part)
-            first = end
-        } while first < accounts
-        return parts
+            part.firstAccount = UInt32(range.lowerBound)
+            part.losses = Array(batch.losses[(range.lowerBound * width)..<(range.upperBound * width)])
+            part.last = range.upperBound == accounts
+            return part
+        }
     }
 
     /// The losses of one stress result part appended to those received before it, checked

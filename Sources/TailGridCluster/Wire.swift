@@ -72,27 +72,40 @@ public enum Wire {
                                   tail: tail, nonFiniteCount: Int(message.nonFiniteCount))
     }
 
-    /// A chunk summary as result parts of at most about `budget` bytes each.
-    public static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ChunkResultPart] {
-        var parts: [Tailgrid_V1_ChunkResultPart] = []
-        var current = Tailgrid_V1_ChunkResultPart()
-        current.leaseID = leaseID
+    /// Consecutive ranges of `count` accounts whose estimated sizes (`size(account)`)
+    /// add up to at most about `budget` bytes each: one account at least per range, one
+    /// empty range for none. How every result is split into parts.
+    static func accountRanges(count: Int, budget: Int, size: (Int) -> Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
         var bytes = 0
-        for (index, account) in summary.accounts.enumerated() {
-            let size = 24 * account.tail.count + 4 * account.histogram.counts.count + 128
-            if bytes > 0 && bytes + size > budget {
-                parts.append(current)
-                current = Tailgrid_V1_ChunkResultPart()
-                current.leaseID = leaseID
-                current.firstAccount = UInt32(index)
+        for account in 0..<count {
+            let next = size(account)
+            if bytes > 0 && bytes + next > budget {
+                ranges.append(start..<account)
+                start = account
                 bytes = 0
             }
-            current.accounts.append(message(account))
-            bytes += size
+            bytes += next
         }
-        current.last = true
-        parts.append(current)
-        return parts
+        ranges.append(start..<count)
+        return ranges
+    }
+
+    /// A chunk summary as result parts of at most about `budget` bytes each.
+    public static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ChunkResultPart] {
+        let accounts = summary.accounts
+        let ranges = accountRanges(count: accounts.count, budget: budget) { account in
+            24 * accounts[account].tail.count + 4 * accounts[account].histogram.counts.count + 128
+        }
+        return ranges.map { range in
+            var part = Tailgrid_V1_ChunkResultPart()
+            part.leaseID = leaseID
+            part.firstAccount = UInt32(range.lowerBound)
+            part.accounts = accounts[range].map(message)
+            part.last = range.upperBound == accounts.count
+            return part
+        }
     }
 
     // MARK: Bytes
