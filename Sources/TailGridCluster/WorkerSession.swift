@@ -193,7 +193,7 @@ final class WorkerSession: Sendable {
             let unit: WorkUnits.Unit
             var bars: ReplayBars?
             do throws(EngineError) {
-                unit = try Self.unit(of: assignment, plan: plan)
+                unit = try Wire.unit(of: assignment, plan: plan)
                 if case .replay = unit { bars = try Wire.bars(of: assignment, plan: plan) }
             } catch {
                 state.withLock { _ = $0.active.removeValue(forKey: lease) }
@@ -211,26 +211,6 @@ final class WorkerSession: Sendable {
                     fail(lease: lease, error.message)
                 }
             }
-        }
-    }
-
-    /// What an assignment asks for. The coordinator is a peer like any other: a range or
-    /// floors that do not fit the job are reported, never computed.
-    static func unit(of assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) throws(EngineError) -> WorkUnits.Unit {
-        switch assignment.kind {
-        case .scenarios:
-            let range = try plan.chunks.checkedRange(first: assignment.firstScenario, end: assignment.endScenario)
-            guard assignment.floors.isEmpty || assignment.floors.count == plan.lossRowCount,
-                  !assignment.floors.contains(where: \.isNaN) else {
-                throw EngineError(.inconsistentSummary, "the assignment has \(assignment.floors.count) floors for \(plan.lossRowCount) loss rows, or a floor that is not a number")
-            }
-            return .scenarios(range)
-        case .stress:
-            return .stress(try plan.units.checkedStressRange(first: assignment.firstScenario, end: assignment.endScenario))
-        case .replay:
-            return .replay(try plan.chunks.checkedRange(first: assignment.firstScenario, end: assignment.endScenario))
-        case .UNRECOGNIZED(let value):
-            throw EngineError(.inconsistentSummary, "the assignment is of kind \(value), which this worker does not know")
         }
     }
 

@@ -1,10 +1,12 @@
 import Testing
 import TailGridCluster
 import TailGridEngine
+import TailGridProtocol
 
 /// Results split into parts by accounts so that no message exceeds the budget: every
 /// account once, in order, at least one per part, the last part marked, and the parts'
-/// contents together the whole.
+/// contents together the whole. And assignments, which a worker checks against its job
+/// like anything from a peer.
 @Suite struct WirePartsTests {
     @Test func stressBatchesSplitByAccounts() {
         let width = 54
@@ -40,5 +42,28 @@ import TailGridEngine
         #expect(next == 7)
         #expect(parts.flatMap(\.accounts) == whole[0].accounts)
         #expect(parts.flatMap(\.accounts).map(\.count) == Array(1...7).map(UInt64.init))
+    }
+
+    @Test func assignmentsThatDoNotFitTheJobAreRefused() throws {
+        let plan = try EnginePlan(try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096).engineJob)
+        func assignment(_ kind: Tailgrid_V1_ChunkAssignment.Kind, _ first: UInt64, _ end: UInt64,
+                        floors: [Double] = []) -> Tailgrid_V1_ChunkAssignment {
+            .with {
+                $0.kind = kind
+                $0.firstScenario = first
+                $0.endScenario = end
+                $0.floors = floors
+            }
+        }
+        #expect(try Wire.unit(of: assignment(.scenarios, 4096, 8192), plan: plan) == .scenarios(4096..<8192))
+        #expect(try Wire.unit(of: assignment(.stress, 256, 310), plan: plan) == .stress(256..<310))
+        #expect(try Wire.unit(of: assignment(.replay, 0, 4096), plan: plan) == .replay(0..<4096))
+        let rows = plan.lossRowCount
+        for bad in [assignment(.scenarios, 0, 8193), assignment(.scenarios, 5, 5), assignment(.scenarios, UInt64.max, 0),
+                    assignment(.scenarios, 0, 4096, floors: [1]), assignment(.scenarios, 0, 4096, floors: Array(repeating: .nan, count: rows)),
+                    assignment(.stress, 0, 310), assignment(.stress, 1, 257), assignment(.replay, 8192, 8193),
+                    assignment(.UNRECOGNIZED(7), 0, 4096)] {
+            #expect(throws: EngineError.self, "\(bad)") { try Wire.unit(of: bad, plan: plan) }
+        }
     }
 }
