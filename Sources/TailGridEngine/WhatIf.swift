@@ -40,30 +40,13 @@ public struct WhatIf: Sendable {
             self.sparse = plan.evaluator.positions.layout == .sparse
         }
 
-        /// The ranks of `account`'s instruments in the book holding it at `index` (with
-        /// trades, a book where the traded instruments appear there): an instrument the
-        /// accounts before it hold keeps the book's index; the account's others follow in
-        /// the order it holds them (collateral coins, then positions), as in the book's plan.
-        func rank(of account: Account, at index: Int, job: EngineJob) -> [String: Int] {
+        /// The ranks a plan of account `index` alone (with or without trades) orders its
+        /// instruments by: those the accounts before it hold keep the book's index, and
+        /// `EnginePlan` puts the account's others after them in the order the account
+        /// holds them, as the book's plan (with the trades, a book holding them there) does.
+        func rank(at index: Int) -> [String: Int] {
             let start = index < accountStarts.count ? accountStarts[index] : rank.count
-            var ranks: [String: Int] = [:]
-            var next = start
-            func see(_ name: String) {
-                guard ranks[name] == nil else { return }
-                if let known = rank[name], known < start {
-                    ranks[name] = known
-                } else {
-                    ranks[name] = next
-                    next += 1
-                }
-            }
-            if job.margin.collateral == .portfolio {
-                for collateral in account.collateral {
-                    if let coin = (try? job.market.collateralPrice(collateral.currency))?.underlying { see(coin) }
-                }
-            }
-            for position in account.positions { see(position.instrument.name) }
-            return ranks
+            return rank.filter { $0.value < start }
         }
     }
 
@@ -99,9 +82,8 @@ public struct WhatIf: Sendable {
         traded.accounts = [Account(id: holder.id, collateral: holder.collateral + cash, positions: holder.positions + trades,
                                    marginCoin: holder.marginCoin)]
         self.cashMoved = -cost
-        self.before = try LocalRunner(plan: try plan(alone, order?.rank(of: alone.accounts[0], at: index, job: job)),
-                                      threads: threads).run().accounts[0]
-        self.after = try LocalRunner(plan: try plan(traded, order?.rank(of: traded.accounts[0], at: index, job: job)),
-                                     threads: threads).run().accounts[0]
+        let rank = order?.rank(at: index)
+        self.before = try LocalRunner(plan: try plan(alone, rank), threads: threads).run().accounts[0]
+        self.after = try LocalRunner(plan: try plan(traded, rank), threads: threads).run().accounts[0]
     }
 }
