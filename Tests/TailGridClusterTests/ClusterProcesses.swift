@@ -86,13 +86,18 @@ enum ClusterProcesses {
     /// `tailgrid coordinator` on 127.0.0.1 with a free port (or on `listen`); returns it and
     /// its address.
     static func coordinator(_ scratch: Scratch, listen: String = "127.0.0.1:0", extra: [String] = []) async throws -> (Running, String) {
-        let running = try Running(["coordinator", "--listen", listen, "--token-file", scratch.tokenFile,
-                                   "--lease-timeout", "5"] + extra)
-        guard await running.wait(until: { running.standardOutput.contains("listening on ") }) else {
+        try await listening(["coordinator", "--listen", listen, "--token-file", scratch.tokenFile, "--lease-timeout", "5"] + extra)
+    }
+
+    /// A server command (`coordinator`, `serve`) started, once it printed its address;
+    /// returns it and that address.
+    static func listening(_ arguments: [String]) async throws -> (Running, String) {
+        let running = try Running(arguments)
+        guard await running.wait(until: { running.standardOutput.contains("listening on ") }),
+              let line = running.standardOutput.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) else {
             running.stop()
-            throw TestFailure("coordinator did not start: \(running.standardError)")
+            throw TestFailure("tailgrid \(arguments.first ?? "") did not start: \(running.standardError)")
         }
-        let line = running.standardOutput.split(separator: "\n").first { $0.hasPrefix("listening on ") }!
         return (running, String(line.dropFirst("listening on ".count)))
     }
 

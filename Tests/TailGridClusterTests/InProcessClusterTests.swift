@@ -34,14 +34,7 @@ struct InProcessClusterTests {
         let job = try ClusterJobs.stressed()
         #expect(job.engineJob.stress.scenarios.count == 310)
         #expect(try EnginePlan(job.engineJob).units.stressBatches == 2)
-        let cluster = InProcessCluster()
-        defer { cluster.stop() }
-        cluster.startWorker("w0")
-        cluster.startWorker("w1")
-        let id = try cluster.coordinator.submit(job).jobID
-        let final = try await cluster.waitForEnd(id)
-        #expect(final.state == .succeeded, "\(final.error)")
-        let result = try cluster.resultWithoutTiming(id)
+        let (final, result, _) = try await Self.onTwoWorkers(job)
         #expect(result == (try ClusterJobs.localResult(job)))
         #expect(result.contains("\"worst\" : \"crash\"") || result.contains("\"worst\" : \"grid"))
         #expect(result.contains("perfect_correlation_es"))
@@ -65,17 +58,10 @@ struct InProcessClusterTests {
         let plan = try EnginePlan(job.engineJob)
         let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
         let explanation = ExplanationDocument(plan: plan, explanations: local.explanations)
-        let cluster = InProcessCluster()
-        defer { cluster.stop() }
-        cluster.startWorker("w0")
-        cluster.startWorker("w1")
-        let id = try cluster.coordinator.submit(job, explain: true).jobID
-        let final = try await cluster.waitForEnd(id)
-        #expect(final.state == .succeeded, "\(final.error)")
-        let files = try cluster.coordinator.result(job: id)
+        let (final, result, files) = try await Self.onTwoWorkers(job, explain: true)
         #expect(files.explainJSON == (try explanation.jsonData()))
         #expect(files.contributionsCSV == explanation.csvData())
-        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        #expect(result == (try ClusterJobs.localResult(job)))
         #expect(explanation.accounts.count == 5 && explanation.accounts.allSatisfy { $0.lines.count >= 2 })
         // Each worker's first replay was audited by the other (besides its first chunk and
         // the stress batches).
@@ -112,22 +98,23 @@ struct InProcessClusterTests {
         let job = try JobFile.load(path: path)
         #expect(job.engineJob.lookbackFloor != nil)
         #expect(try EnginePlan(job.engineJob).lossRowCount == 2 * 4)
-        let result = try await Self.resultOnTwoWorkers(job)
+        let result = try await Self.onTwoWorkers(job).result
         #expect(result == (try ClusterJobs.localResult(job)))
         #expect(result.contains("\"apc_floor_margin\"") && result.contains("\"lookback_floor\""))
     }
 
-    /// `job` computed by two in-process workers: its result.json without timing, after
-    /// expecting it succeeded.
-    static func resultOnTwoWorkers(_ job: LoadedJob) async throws -> String {
+    /// `job` computed by two in-process workers (explaining with `explain`): its final
+    /// status, result.json without timing and result files, after expecting it succeeded.
+    static func onTwoWorkers(_ job: LoadedJob, explain: Bool = false) async throws
+        -> (final: Tailgrid_V1_JobStatus, result: String, files: ResultFiles) {
         let cluster = InProcessCluster()
         defer { cluster.stop() }
         cluster.startWorker("w0")
         cluster.startWorker("w1")
-        let id = try cluster.coordinator.submit(job).jobID
+        let id = try cluster.coordinator.submit(job, explain: explain).jobID
         let final = try await cluster.waitForEnd(id)
         #expect(final.state == .succeeded, "\(final.error)")
-        return try cluster.resultWithoutTiming(id)
+        return (final, try cluster.resultWithoutTiming(id), try cluster.coordinator.result(job: id))
     }
 
     /// Pilot floors far too high starve every account's tail: the coordinator sees it once

@@ -97,13 +97,9 @@ struct ProcessClusterTests {
     @Test func aServedWhatIfIsWhatIfByteForByte() async throws {
         let scratch = try P.Scratch()
         defer { scratch.remove() }
-        let serving = try P.Running(["serve", "jobs/quickstart.yaml", "--listen", "127.0.0.1:0", "--token-file", scratch.tokenFile])
+        let (serving, address) = try await P.listening(["serve", "jobs/quickstart.yaml", "--listen", "127.0.0.1:0",
+                                                        "--token-file", scratch.tokenFile])
         defer { serving.stop() }
-        guard await serving.wait(until: { serving.standardOutput.contains("listening on ") }) else {
-            throw TestFailure("serve did not start: \(serving.standardError)")
-        }
-        let line = serving.standardOutput.split(separator: "\n").first { $0.hasPrefix("listening on ") }!
-        let address = String(line.dropFirst("listening on ".count))
         let client = try P.client(scratch, address)
         for (account, trades) in [("alice", ["BTC-PERPETUAL:-20000", "BTC-28MAR25-100000-C:5"]), ("dave", ["ETH-28MAR25-3000-C:-4"])] {
             let response = try await client.withConnection { try await $0.whatIf(account: account, trades: trades) }
