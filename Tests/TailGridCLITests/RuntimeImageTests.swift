@@ -10,7 +10,7 @@ import TailGridTestSupport
     @Test func theRuntimeStageRunsAJobFromTheDerivedLibrariesAlone() async throws {
         let (status, output) = try await ScriptRun.run("/bin/bash", [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-runtime-image.sh").path,
                                                                TailGridExecutable.url.path])
-        print(output.split(separator: "\n").last ?? "")
+        print(output.split(separator: "\n").last.map { String($0) } ?? "")
         #expect(status == 0, "\(output)")
         #expect(output.contains("runtime-libs: ") && output.contains(" libraries covered by "), "\(output)")
         if getuid() == 0 {

@@ -9,7 +9,7 @@ import TailGridTestSupport
     @Test func theSbatchRunsUnderSlurm() async throws {
         let (status, output) = try await ScriptRun.run("/bin/bash", [TailGridExecutable.repositoryRoot.appendingPathComponent("cluster/test-slurm.sh").path,
                                                                TailGridExecutable.url.path])
-        print(output.split(separator: "\n").last ?? "")
+        print(output.split(separator: "\n").last.map { String($0) } ?? "")
         #expect(status == 0, "\(output)")
         #expect(output.contains("test-slurm: PASSED") || output.contains("test-slurm: SKIPPED: "), "\(output)")
         if getuid() == 0 { #expect(output.contains("test-slurm: PASSED"), "root can run Slurm here: \(output)") }
