@@ -39,7 +39,8 @@ public struct ClusterClient: Sendable {
             return try await withGRPCClient(transport: try address.clientTransport(tls: tls),
                                             interceptors: token.map { [BearerTokenClientInterceptor(token: $0)] } ?? []) { client in
                 try await body(Connection(jobs: Tailgrid_V1_JobService.Client(wrapping: client),
-                                          whatIfs: Tailgrid_V1_WhatIfService.Client(wrapping: client), limits: limits))
+                                          whatIfs: Tailgrid_V1_WhatIfService.Client(wrapping: client),
+                                          shards: Tailgrid_V1_ShardService.Client(wrapping: client), limits: limits))
             }
         } catch {
             throw Self.clusterError(error, address: address)
@@ -65,7 +66,14 @@ public struct ClusterClient: Sendable {
         let jobs: Tailgrid_V1_JobService.Client<HTTP2ClientTransport.Posix>
         /// A `tailgrid serve` server's what-if service.
         let whatIfs: Tailgrid_V1_WhatIfService.Client<HTTP2ClientTransport.Posix>
+        /// A `tailgrid serve --shard` server's shard service.
+        let shards: Tailgrid_V1_ShardService.Client<HTTP2ClientTransport.Posix>
         let limits: ClusterLimits
+
+        /// What a served book (a shard, or a whole book as shard 0/1) holds.
+        public func describeShard() async throws -> Tailgrid_V1_ShardDescription {
+            try await shards.describe(.with { $0.protocolVersion = Wire.protocolVersion })
+        }
 
         /// A served book's what-if for `account` with `trades` (INSTRUMENT:QUANTITY).
         public func whatIf(account: String, trades: [String]) async throws -> Tailgrid_V1_WhatIfResponse {

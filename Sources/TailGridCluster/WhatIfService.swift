@@ -5,21 +5,23 @@ import TailGridJob
 import TailGridMarket
 import TailGridProtocol
 
-/// tailgrid.v1.WhatIfService over a book held in memory (`ServedBook`): each request is
-/// checked like `tailgrid whatif`'s arguments (the account by id, each trade by
-/// `TradeArgument`) and computed on a thread of its own, off the cooperative pool.
+/// tailgrid.v1.WhatIfService over a served book: a book held whole (`ServedBook`) or the
+/// front of a sharded one (`ShardFront`). Each request is checked like `tailgrid whatif`'s
+/// arguments (the account by id, each trade by `TradeArgument`) and answered once `gate`
+/// admits it (a full queue answers UNAVAILABLE at once: busy, try again).
 struct WhatIfService: Tailgrid_V1_WhatIfService.SimpleServiceProtocol {
-    let book: ServedBook
+    let book: BookServer.Book
     /// The job's file name, for errors.
     let file: String
+    let gate: ComputeGate
     static let maxTrades = 1_000
 
-    func whatIf(request: Tailgrid_V1_WhatIfRequest, context: ServerContext) async throws -> Tailgrid_V1_WhatIfResponse {
+    /// The account's index and the trades a request names, or INVALID_ARGUMENT naming
+    /// what is wrong.
+    static func question(_ request: Tailgrid_V1_WhatIfRequest, job: EngineJob, file: String) throws -> (account: Int, trades: [Account.Position]) {
         try JobService.checkVersion(request.protocolVersion)
-        let started = ContinuousClock.now
-        let job = book.plan.job
-        guard (1...Self.maxTrades).contains(request.trades.count) else {
-            throw RPCError(code: .invalidArgument, message: "a what-if takes 1 to \(Self.maxTrades) trades, got \(request.trades.count)")
+        guard (1...maxTrades).contains(request.trades.count) else {
+            throw RPCError(code: .invalidArgument, message: "a what-if takes 1 to \(maxTrades) trades, got \(request.trades.count)")
         }
         guard let index = job.accounts.firstIndex(where: { $0.id == request.account }) else {
             throw RPCError(code: .invalidArgument, message: "no account '\(Wire.shown(request.account))' in \(file)")
@@ -32,15 +34,40 @@ struct WhatIfService: Tailgrid_V1_WhatIfService.SimpleServiceProtocol {
                 throw RPCError(code: .invalidArgument, message: error.description)
             }
         }
-        let book = self.book
-        let positions = trades
-        let result: Result<WhatIf, EngineError> = await Blocking.run {
-            do throws(EngineError) { return .success(try book.whatIf(account: index, trades: positions)) } catch { return .failure(error) }
+        return (index, trades)
+    }
+
+    /// `work` once `gate` admits it, on a thread of its own (off the cooperative pool).
+    static func admitted<T: Sendable>(_ gate: ComputeGate, _ work: @escaping @Sendable () -> Result<T, EngineError>) async throws -> T {
+        let result: Result<T, EngineError>
+        do {
+            result = try await gate.run { await Blocking.run(work) }
+        } catch ComputeGate.Refusal.busy(let waiting) {
+            throw RPCError(code: .unavailable, message: "busy: \(gate.maxRunning) what-ifs computing and \(waiting) waiting; try again")
+        } catch {
+            throw RPCError(code: .cancelled, message: "the what-if was cancelled while it waited")
         }
-        let whatIf: WhatIf
         switch result {
-        case .success(let computed): whatIf = computed
+        case .success(let value): return value
         case .failure(let error): throw RPCError(code: .invalidArgument, message: error.message)
+        }
+    }
+
+    func whatIf(request: Tailgrid_V1_WhatIfRequest, context: ServerContext) async throws -> Tailgrid_V1_WhatIfResponse {
+        let started = ContinuousClock.now
+        let job = book.job
+        let (index, trades) = try Self.question(request, job: job, file: file)
+        let whatIf: WhatIf
+        switch book {
+        case .held(let held, _):
+            guard held.shard.isWhole else {
+                throw RPCError(code: .failedPrecondition, message: "this server holds shard \(held.shard) of \(file)'s scenarios; ask the front that merges the shards")
+            }
+            whatIf = try await Self.admitted(gate) {
+                do throws(EngineError) { return .success(try held.whatIf(account: index, trades: trades)) } catch { return .failure(error) }
+            }
+        case .front(let front):
+            whatIf = try await front.whatIf(request, account: index, trades: trades, gate: gate)
         }
         let document = WhatIfDocument(job: job, whatIf: whatIf, trades: trades)
         var response = Tailgrid_V1_WhatIfResponse()

@@ -9,20 +9,36 @@ import Synchronization
 /// An instrument's P&L in scenario s depends only on the instrument, the market, the
 /// factors, the seed and s, never on the rest of the book, so a row read here is the bits
 /// the account's own plan would compute. Rows hold whole tiles (a multiple of 256), as an
-/// evaluator computes them. Immutable once built.
+/// evaluator computes them: all the job's, or a shard's range of them (`BookShard`).
+/// Immutable once built.
 public final class InstrumentProfits: @unchecked Sendable {
     /// Row of each instrument, by name.
     public let rows: [String: Int]
-    /// Scenarios held per row: the job's, rounded up to whole tiles.
+    /// The tiles held (of the job's tiles of 256 scenarios): all of them, or a shard's.
+    public let tiles: Range<Int>
+    /// Tiles held per row, in order: tile 0 first when `tiles` lacks it (a plan's
+    /// histogram pilot reads it: `EnginePlan`), then `tiles`.
+    let held: [Int]
+    /// Scenarios held per row: whole tiles.
     public let width: Int
     public let processes: Int
     private let profits: UnsafeMutableBufferPointer<Double>
     private let horizonSpots: UnsafeMutableBufferPointer<Double>
 
     /// Evaluates every tile of `evaluator` over `scenarios` scenarios on `threads`.
-    public init(evaluator: TileEvaluator, scenarios: Int, threads: Int) {
-        let tiles = (scenarios + ScenarioTile.size - 1) / ScenarioTile.size
-        let width = tiles * ScenarioTile.size
+    public convenience init(evaluator: TileEvaluator, scenarios: Int, threads: Int) {
+        self.init(evaluator: evaluator, tiles: 0..<Self.tileCount(scenarios: scenarios), threads: threads)
+    }
+
+    /// The tiles of 256 scenarios that cover `scenarios`.
+    public static func tileCount(scenarios: Int) -> Int { (scenarios + ScenarioTile.size - 1) / ScenarioTile.size }
+
+    /// Evaluates the tiles `tiles` of `evaluator`, and tile 0 (the pilot), on `threads`.
+    public init(evaluator: TileEvaluator, tiles: Range<Int>, threads: Int) {
+        let held = (tiles.contains(0) || tiles.isEmpty ? [] : [0]) + Array(tiles)
+        let width = held.count * ScenarioTile.size
+        self.tiles = tiles
+        self.held = held
         self.width = width
         self.processes = evaluator.prices.count
         var rows: [String: Int] = [:]
@@ -39,13 +55,13 @@ public final class InstrumentProfits: @unchecked Sendable {
         // Each thread writes the columns of its own tiles.
         nonisolated(unsafe) let target = profits
         nonisolated(unsafe) let spots = horizonSpots
-        EngineThreads.run(count: Swift.max(1, Swift.min(threads, tiles))) {
+        EngineThreads.run(count: Swift.max(1, Swift.min(threads, held.count))) {
             let workspace = evaluator.makeWorkspace(accountRows: false)
             while true {
-                let tile = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard tile < tiles else { break }
-                let start = tile * ScenarioTile.size
-                evaluator.evaluateInstruments(tileStart: UInt64(start), workspace: workspace)
+                let position = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard position < held.count else { break }
+                let start = position * ScenarioTile.size
+                evaluator.evaluateInstruments(tileStart: UInt64(held[position] * ScenarioTile.size), workspace: workspace)
                 for row in 0..<evaluator.instruments.count {
                     (target.baseAddress! + row * width + start)
                         .update(from: workspace.instrumentProfit.baseAddress! + row * ScenarioTile.size, count: ScenarioTile.size)
@@ -57,6 +73,12 @@ public final class InstrumentProfits: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Where tile `tile` starts in a row, if held.
+    func column(ofTile tile: Int) -> Int? {
+        if tiles.contains(tile) { return (tile - tiles.lowerBound + held.count - tiles.count) * ScenarioTile.size }
+        return tile == 0 && held.first == 0 ? 0 : nil
     }
 
     deinit {
@@ -71,9 +93,10 @@ public final class InstrumentProfits: @unchecked Sendable {
     /// the reading evaluator) into `workspace.instrumentProfit`, and each process's horizon
     /// spot into the last step of `workspace.pathSpots` (what a coin-margined account's
     /// restatement reads).
+    /// A tile not held is not read (a shard's plan evaluates only its own, and the pilot).
     func read(tileStart: UInt64, rows: [Int], steps: Int, into workspace: TileWorkspace) {
-        let start = Int(tileStart)
-        guard start + ScenarioTile.size <= width else { return }
+        guard tileStart % UInt64(ScenarioTile.size) == 0, tileStart / UInt64(ScenarioTile.size) < UInt64(Int.max),
+              let start = column(ofTile: Int(tileStart / UInt64(ScenarioTile.size))) else { return }
         for (index, row) in rows.enumerated() {
             (workspace.instrumentProfit.baseAddress! + index * ScenarioTile.size)
                 .update(from: profits.baseAddress! + row * width + start, count: ScenarioTile.size)

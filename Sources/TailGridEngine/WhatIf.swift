@@ -53,6 +53,52 @@ public struct WhatIf: Sendable {
     /// The trades' change in initial margin, after - before.
     public var initialMarginChange: Double { after.margin.initialMargin - before.margin.initialMargin }
 
+    /// The two one-account jobs a what-if compares (the account alone, as it is and with
+    /// the trades settled at mark), and the ranks their plans order instruments by.
+    public struct Question: Sendable {
+        public let before: EngineJob
+        public let after: EngineJob
+        public let rank: [String: Int]?
+        /// The USD the trades' settlement at mark moved: -sum q V.
+        public let cashMoved: Double
+
+        /// `trades` appended to the positions of account `index` of `job`, whose plan
+        /// orders instruments as `order` says (nil: the account's own order).
+        public init(job: EngineJob, account index: Int, trades: [Account.Position], order: BookOrder? = nil) throws(EngineError) {
+            guard job.accounts.indices.contains(index) else {
+                throw EngineError(.invalidJob, "no account at index \(index)")
+            }
+            var alone = job
+            alone.accounts = [job.accounts[index]]
+            if order?.sparse == true { alone.aggregation = .sparse }
+            var cost = 0.0
+            for trade in trades {
+                do {
+                    cost += trade.quantity * (try InstrumentPricer(instrument: trade.instrument, market: job.market,
+                                                                    horizonYears: job.horizonYears)).value
+                } catch {
+                    throw EngineError(.invalidJob, "what-if trade \(trade.instrument.name): \(error.message)")
+                }
+            }
+            let holder = job.accounts[index]
+            let cash = cost == 0 ? [] : [Account.Collateral(currency: "USD", amount: -cost)]
+            var traded = alone
+            traded.accounts = [Account(id: holder.id, collateral: holder.collateral + cash, positions: holder.positions + trades,
+                                       marginCoin: holder.marginCoin)]
+            self.before = alone
+            self.after = traded
+            self.rank = order?.rank(at: index)
+            self.cashMoved = -cost
+        }
+    }
+
+    /// The answer from both runs' risks.
+    public init(before: AccountRisk, after: AccountRisk, cashMoved: Double) {
+        self.before = before
+        self.after = after
+        self.cashMoved = cashMoved
+    }
+
     /// Computes both; `trades` are appended to the positions of account `index` of `job`,
     /// whose plan orders instruments as `order` says (nil: the account's own order). `plan`
     /// builds each one-account job's plan with an instrument rank (`ServedBook` gives
@@ -61,29 +107,9 @@ public struct WhatIf: Sendable {
                 plan: (EngineJob, [String: Int]?) throws(EngineError) -> EnginePlan = { job, rank throws(EngineError) in
                     try EnginePlan(job, instrumentRank: rank)
                 }) throws(EngineError) {
-        guard job.accounts.indices.contains(index) else {
-            throw EngineError(.invalidJob, "no account at index \(index)")
-        }
-        var alone = job
-        alone.accounts = [job.accounts[index]]
-        if order?.sparse == true { alone.aggregation = .sparse }
-        var cost = 0.0
-        for trade in trades {
-            do {
-                cost += trade.quantity * (try InstrumentPricer(instrument: trade.instrument, market: job.market,
-                                                                horizonYears: job.horizonYears)).value
-            } catch {
-                throw EngineError(.invalidJob, "what-if trade \(trade.instrument.name): \(error.message)")
-            }
-        }
-        let holder = job.accounts[index]
-        let cash = cost == 0 ? [] : [Account.Collateral(currency: "USD", amount: -cost)]
-        var traded = alone
-        traded.accounts = [Account(id: holder.id, collateral: holder.collateral + cash, positions: holder.positions + trades,
-                                   marginCoin: holder.marginCoin)]
-        self.cashMoved = -cost
-        let rank = order?.rank(at: index)
-        self.before = try LocalRunner(plan: try plan(alone, rank), threads: threads).run().accounts[0]
-        self.after = try LocalRunner(plan: try plan(traded, rank), threads: threads).run().accounts[0]
+        let question = try Question(job: job, account: index, trades: trades, order: order)
+        self.init(before: try LocalRunner(plan: try plan(question.before, question.rank), threads: threads).run().accounts[0],
+                  after: try LocalRunner(plan: try plan(question.after, question.rank), threads: threads).run().accounts[0],
+                  cashMoved: question.cashMoved)
     }
 }

@@ -48,6 +48,11 @@ import TailGridJob
         ["whatif", "jobs/quickstart.yaml", "--account", "alice"],
         ["whatif", "jobs/quickstart.yaml", "--account", "", "--add", "BTC-PERPETUAL:1"],
         ["whatif", "jobs/quickstart.yaml", "--account", "alice", "--add", "BTC-PERPETUAL:1", "--threads", "-3"],
+        ["whatif", "--account", "alice", "--add", "BTC-PERPETUAL:1"],
+        ["whatif", "jobs/quickstart.yaml", "--server", "127.0.0.1:1", "--account", "alice", "--add", "BTC-PERPETUAL:1"],
+        ["whatif", "--server", "no-port", "--account", "alice", "--add", "BTC-PERPETUAL:1"],
+        ["whatif", "--server", "127.0.0.1:1", "--account", "alice", "--add", "BTC-PERPETUAL:1", "--threads", "2"],
+        ["whatif", "jobs/quickstart.yaml", "--token-file", "/dev/null", "--account", "alice", "--add", "BTC-PERPETUAL:1"],
     ])
     func badRequestsExit64(arguments: [String]) async throws {
         let outcome = try await TailGridProcess.run(arguments)

@@ -93,7 +93,9 @@ struct ProcessClusterTests {
     /// `tailgrid serve`: the book held in memory answers what-if requests over gRPC with
     /// the document `tailgrid whatif --json` prints, byte for byte (trades in held
     /// instruments and in one the book does not hold); an unknown account or a malformed
-    /// trade is refused naming it; without the token nothing is answered.
+    /// trade is refused naming it; without the token nothing is answered. `tailgrid whatif
+    /// --server` prints the same document, and exits 65, 77 or 69 when refused, not
+    /// authenticated or not answered.
     @Test func aServedWhatIfIsWhatIfByteForByte() async throws {
         let scratch = try P.Scratch()
         defer { scratch.remove() }
@@ -107,7 +109,21 @@ struct ProcessClusterTests {
             #expect(local.status == 0, "\(local.errors)")
             #expect(String(decoding: response.documentJson, as: UTF8.self) == local.output, "\(account)")
             #expect(response.initialMarginAfter != response.initialMarginBefore && response.seconds > 0)
+            let asked = try await P.run(["whatif", "--server", address, "--token-file", scratch.tokenFile, "--account", account, "--json"]
+                                        + trades.flatMap { ["--add", $0] })
+            #expect(asked.status == 0 && asked.output == local.output, "\(account): \(asked.errors)")
         }
+        let table = try await P.run(["whatif", "--server", address, "--token-file", scratch.tokenFile, "--account", "alice",
+                                     "--add", "BTC-PERPETUAL:-20000"])
+        #expect(table.status == 0 && table.output.contains("initial margin") && table.output.contains("common random numbers"), "\(table.errors)")
+        // Refused by the server (65), without the token (77), and nobody listening (69).
+        let refused = try await P.run(["whatif", "--server", address, "--token-file", scratch.tokenFile, "--account", "mallory",
+                                       "--add", "BTC-PERPETUAL:1"])
+        #expect(refused.status == 65 && refused.errors.contains("mallory"), "\(refused.errors)")
+        let anonymous = try await P.run(["whatif", "--server", address, "--account", "alice", "--add", "BTC-PERPETUAL:1"])
+        #expect(anonymous.status == 77, "\(anonymous.errors)")
+        let nobody = try await P.run(["whatif", "--server", "127.0.0.1:1", "--account", "alice", "--add", "BTC-PERPETUAL:1"])
+        #expect(nobody.status == 69, "\(nobody.errors)")
         for (account, trades, named) in [("mallory", ["BTC-PERPETUAL:1"], "mallory"), ("alice", ["BTC-PERPETUAL:nan"], "trades"),
                                          ("alice", [], "1 to 1000 trades"), ("alice", ["XRP-PERPETUAL:1"], "trades")] {
             do {
@@ -124,6 +140,48 @@ struct ProcessClusterTests {
         } catch {
             #expect(error.code == .unauthenticated, "\(error)")
         }
+    }
+
+    /// `tailgrid serve --shard I/K` on two servers (shard 1 on two, a replica) and a front
+    /// (`--shards`): the front's what-if is the document `tailgrid whatif --json` prints,
+    /// byte for byte, each shard holding half the scenarios. A front whose shards do not
+    /// cover the book, or hold another job, refuses to start; a shard gone makes the
+    /// front answer UNAVAILABLE (exit 69), never a margin from the shards left.
+    @Test func aShardedBookAnswersAsTheWholeBook() async throws {
+        let scratch = try P.Scratch()
+        defer { scratch.remove() }
+        let token = ["--token-file", scratch.tokenFile]
+        var shards: [(P.Running, String)] = []
+        defer { shards.forEach { $0.0.stop() } }
+        for shard in ["0/2", "1/2", "1/2"] {
+            shards.append(try await P.listening(["serve", "jobs/quickstart.yaml", "--listen", "127.0.0.1:0", "--shard", shard] + token))
+        }
+        #expect(shards[0].0.standardError.contains("shard 0/2, scenarios 0..<49920"), "\(shards[0].0.standardError)")
+        let addresses = shards.map(\.1)
+        let (front, address) = try await P.listening(["serve", "jobs/quickstart.yaml", "--listen", "127.0.0.1:0", "--shards"] + addresses
+                                                     + ["--shard-token-file", scratch.tokenFile] + token)
+        defer { front.stop() }
+        for (account, trades) in [("alice", ["BTC-PERPETUAL:-20000", "BTC-28MAR25-100000-C:5"]), ("dave", ["ETH-28MAR25-3000-C:-4"])] {
+            let local = try await P.run(["whatif", "jobs/quickstart.yaml", "--account", account, "--json"] + trades.flatMap { ["--add", $0] })
+            let asked = try await P.run(["whatif", "--server", address, "--account", account, "--json"] + token + trades.flatMap { ["--add", $0] })
+            #expect(local.status == 0 && asked.status == 0 && asked.output == local.output, "\(account): \(asked.errors)")
+        }
+        // A shard server answers its front, not what-ifs.
+        let direct = try await P.run(["whatif", "--server", addresses[0], "--account", "alice", "--add", "BTC-PERPETUAL:1"] + token)
+        #expect(direct.status == 75 && direct.errors.contains("shard 0/2"), "\(direct.status) \(direct.errors)")
+        // Shards that do not cover the book, or of another job.
+        let partial = try await P.run(["serve", "jobs/quickstart.yaml", "--listen", "127.0.0.1:0", "--shards", addresses[0],
+                                       "--shard-token-file", scratch.tokenFile, "--shard-wait", "5"] + token)
+        #expect(partial.status == 65 && partial.errors.contains("no server holds shard 1/2"), "\(partial.errors)")
+        let other = scratch.path("other.yaml")
+        try BookFixture.yaml().write(toFile: other, atomically: true, encoding: .utf8)
+        let foreign = try await P.run(["serve", other, "--listen", "127.0.0.1:0", "--shards"] + addresses
+                                      + ["--shard-token-file", scratch.tokenFile, "--shard-wait", "5"] + token)
+        #expect(foreign.status == 76 && foreign.errors.contains("holds job"), "\(foreign.errors)")
+        // Shard 0 gone: no answer from half the book.
+        shards[0].0.stop()
+        let gone = try await P.run(["whatif", "--server", address, "--account", "alice", "--add", "BTC-PERPETUAL:1"] + token)
+        #expect(gone.status == 69 && gone.errors.contains("shard 0/2"), "\(gone.errors)")
     }
 
     /// SIGKILL a worker while it holds a chunk: the chunk is retried elsewhere and the

@@ -1818,6 +1818,598 @@ extension Tailgrid_V1_WhatIfService.ClientProtocol {
     }
 }
 
+// MARK: - tailgrid.v1.ShardService
+
+/// Namespace containing generated types for the "tailgrid.v1.ShardService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Tailgrid_V1_ShardService: Sendable {
+    /// Service descriptor for the "tailgrid.v1.ShardService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.ShardService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "Describe" metadata.
+        public enum Describe: Sendable {
+            /// Request type for "Describe".
+            public typealias Input = Tailgrid_V1_ShardDescribeRequest
+            /// Response type for "Describe".
+            public typealias Output = Tailgrid_V1_ShardDescription
+            /// Descriptor for "Describe".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.ShardService"),
+                method: "Describe",
+                type: .unary
+            )
+        }
+        /// Namespace for "Summarize" metadata.
+        public enum Summarize: Sendable {
+            /// Request type for "Summarize".
+            public typealias Input = Tailgrid_V1_WhatIfRequest
+            /// Response type for "Summarize".
+            public typealias Output = Tailgrid_V1_ShardSummaries
+            /// Descriptor for "Summarize".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.ShardService"),
+                method: "Summarize",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "tailgrid.v1.ShardService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            Describe.descriptor,
+            Summarize.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "tailgrid.v1.ShardService" service.
+    public static let tailgrid_v1_ShardService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "tailgrid.v1.ShardService")
+}
+
+// MARK: tailgrid.v1.ShardService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_ShardService {
+    /// Streaming variant of the service protocol for the "tailgrid.v1.ShardService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB --shard I/K`: one shard of a book held across several machines,
+    /// > scenarios [first_scenario, end_scenario) of every instrument's P&L. A front
+    /// > (`tailgrid serve JOB --shards ...`) asks every shard and merges their summaries
+    /// > exactly, so its answer is the bits of a book held whole. Needs the client role.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "Describe" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which job (input SHA-256) and which scenarios this shard holds.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tailgrid_V1_ShardDescribeRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tailgrid_V1_ShardDescription` messages.
+        func describe(
+            request: GRPCCore.StreamingServerRequest<Tailgrid_V1_ShardDescribeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_ShardDescription>
+
+        /// Handle the "Summarize" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The account's loss summaries over the shard's scenarios, before and after the trades:
+        /// > one per loss row of the one-account plan (the base, then each stress evaluator's).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tailgrid_V1_WhatIfRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tailgrid_V1_ShardSummaries` messages.
+        func summarize(
+            request: GRPCCore.StreamingServerRequest<Tailgrid_V1_WhatIfRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_ShardSummaries>
+    }
+
+    /// Service protocol for the "tailgrid.v1.ShardService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB --shard I/K`: one shard of a book held across several machines,
+    /// > scenarios [first_scenario, end_scenario) of every instrument's P&L. A front
+    /// > (`tailgrid serve JOB --shards ...`) asks every shard and merges their summaries
+    /// > exactly, so its answer is the bits of a book held whole. Needs the client role.
+    public protocol ServiceProtocol: Tailgrid_V1_ShardService.StreamingServiceProtocol {
+        /// Handle the "Describe" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which job (input SHA-256) and which scenarios this shard holds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_ShardDescribeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tailgrid_V1_ShardDescription` message.
+        func describe(
+            request: GRPCCore.ServerRequest<Tailgrid_V1_ShardDescribeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_ShardDescription>
+
+        /// Handle the "Summarize" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The account's loss summaries over the shard's scenarios, before and after the trades:
+        /// > one per loss row of the one-account plan (the base, then each stress evaluator's).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tailgrid_V1_ShardSummaries` message.
+        func summarize(
+            request: GRPCCore.ServerRequest<Tailgrid_V1_WhatIfRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_ShardSummaries>
+    }
+
+    /// Simple service protocol for the "tailgrid.v1.ShardService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB --shard I/K`: one shard of a book held across several machines,
+    /// > scenarios [first_scenario, end_scenario) of every instrument's P&L. A front
+    /// > (`tailgrid serve JOB --shards ...`) asks every shard and merges their summaries
+    /// > exactly, so its answer is the bits of a book held whole. Needs the client role.
+    public protocol SimpleServiceProtocol: Tailgrid_V1_ShardService.ServiceProtocol {
+        /// Handle the "Describe" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which job (input SHA-256) and which scenarios this shard holds.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tailgrid_V1_ShardDescribeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tailgrid_V1_ShardDescription` to respond with.
+        func describe(
+            request: Tailgrid_V1_ShardDescribeRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tailgrid_V1_ShardDescription
+
+        /// Handle the "Summarize" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The account's loss summaries over the shard's scenarios, before and after the trades:
+        /// > one per loss row of the one-account plan (the base, then each stress evaluator's).
+        ///
+        /// - Parameters:
+        ///   - request: A `Tailgrid_V1_WhatIfRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tailgrid_V1_ShardSummaries` to respond with.
+        func summarize(
+            request: Tailgrid_V1_WhatIfRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tailgrid_V1_ShardSummaries
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_ShardService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Tailgrid_V1_ShardService.Method.Describe.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_ShardDescribeRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_ShardDescription>(),
+            handler: { request, context in
+                try await self.describe(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Tailgrid_V1_ShardService.Method.Summarize.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_WhatIfRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_ShardSummaries>(),
+            handler: { request, context in
+                try await self.summarize(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_ShardService.ServiceProtocol {
+    public func describe(
+        request: GRPCCore.StreamingServerRequest<Tailgrid_V1_ShardDescribeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_ShardDescription> {
+        let response = try await self.describe(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func summarize(
+        request: GRPCCore.StreamingServerRequest<Tailgrid_V1_WhatIfRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tailgrid_V1_ShardSummaries> {
+        let response = try await self.summarize(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_ShardService.SimpleServiceProtocol {
+    public func describe(
+        request: GRPCCore.ServerRequest<Tailgrid_V1_ShardDescribeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_ShardDescription> {
+        return GRPCCore.ServerResponse<Tailgrid_V1_ShardDescription>(
+            message: try await self.describe(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func summarize(
+        request: GRPCCore.ServerRequest<Tailgrid_V1_WhatIfRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tailgrid_V1_ShardSummaries> {
+        return GRPCCore.ServerResponse<Tailgrid_V1_ShardSummaries>(
+            message: try await self.summarize(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: tailgrid.v1.ShardService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_ShardService {
+    /// Generated client protocol for the "tailgrid.v1.ShardService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB --shard I/K`: one shard of a book held across several machines,
+    /// > scenarios [first_scenario, end_scenario) of every instrument's P&L. A front
+    /// > (`tailgrid serve JOB --shards ...`) asks every shard and merges their summaries
+    /// > exactly, so its answer is the bits of a book held whole. Needs the client role.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "Describe" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which job (input SHA-256) and which scenarios this shard holds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_ShardDescribeRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_ShardDescribeRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_ShardDescription` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func describe<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_ShardDescribeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_ShardDescribeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_ShardDescription>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardDescription>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Summarize" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The account's loss summaries over the shard's scenarios, before and after the trades:
+        /// > one per loss row of the one-account plan (the base, then each stress evaluator's).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_WhatIfRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_ShardSummaries` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func summarize<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_WhatIfRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_ShardSummaries>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardSummaries>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "tailgrid.v1.ShardService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > `tailgrid serve JOB --shard I/K`: one shard of a book held across several machines,
+    /// > scenarios [first_scenario, end_scenario) of every instrument's P&L. A front
+    /// > (`tailgrid serve JOB --shards ...`) asks every shard and merges their summaries
+    /// > exactly, so its answer is the bits of a book held whole. Needs the client role.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "Describe" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Which job (input SHA-256) and which scenarios this shard holds.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_ShardDescribeRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_ShardDescribeRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_ShardDescription` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func describe<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_ShardDescribeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_ShardDescribeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_ShardDescription>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardDescription>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tailgrid_V1_ShardService.Method.Describe.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Summarize" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The account's loss summaries over the shard's scenarios, before and after the trades:
+        /// > one per loss row of the one-account plan (the base, then each stress evaluator's).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+        ///   - serializer: A serializer for `Tailgrid_V1_WhatIfRequest` messages.
+        ///   - deserializer: A deserializer for `Tailgrid_V1_ShardSummaries` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func summarize<Result>(
+            request: GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tailgrid_V1_WhatIfRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tailgrid_V1_ShardSummaries>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardSummaries>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tailgrid_V1_ShardService.Method.Summarize.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_ShardService.ClientProtocol {
+    /// Call the "Describe" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Which job (input SHA-256) and which scenarios this shard holds.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tailgrid_V1_ShardDescribeRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func describe<Result>(
+        request: GRPCCore.ClientRequest<Tailgrid_V1_ShardDescribeRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardDescription>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.describe(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_ShardDescribeRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_ShardDescription>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Summarize" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The account's loss summaries over the shard's scenarios, before and after the trades:
+    /// > one per loss row of the one-account plan (the base, then each stress evaluator's).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tailgrid_V1_WhatIfRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func summarize<Result>(
+        request: GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardSummaries>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.summarize(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tailgrid_V1_WhatIfRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tailgrid_V1_ShardSummaries>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Tailgrid_V1_ShardService.ClientProtocol {
+    /// Call the "Describe" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Which job (input SHA-256) and which scenarios this shard holds.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func describe<Result>(
+        _ message: Tailgrid_V1_ShardDescribeRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardDescription>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tailgrid_V1_ShardDescribeRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.describe(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Summarize" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The account's loss summaries over the shard's scenarios, before and after the trades:
+    /// > one per loss row of the one-account plan (the base, then each stress evaluator's).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func summarize<Result>(
+        _ message: Tailgrid_V1_WhatIfRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tailgrid_V1_ShardSummaries>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tailgrid_V1_WhatIfRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.summarize(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
 // MARK: - tailgrid.v1.WorkService
 
 /// Namespace containing generated types for the "tailgrid.v1.WorkService" service.

@@ -488,6 +488,63 @@ public nonisolated struct Tailgrid_V1_WhatIfResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Tailgrid_V1_ShardDescribeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var protocolVersion: Tailgrid_V1_ProtocolVersion = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Tailgrid_V1_ShardDescription: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobSha256: String = String()
+
+  public var shard: UInt32 = 0
+
+  public var shards: UInt32 = 0
+
+  public var firstScenario: UInt64 = 0
+
+  public var endScenario: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Tailgrid_V1_ShardSummaries: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var shard: Tailgrid_V1_ShardDescription {
+    get {_shard ?? Tailgrid_V1_ShardDescription()}
+    set {_shard = newValue}
+  }
+  /// Returns true if `shard` has been explicitly set.
+  public var hasShard: Bool {self._shard != nil}
+  /// Clears the value of `shard`. Subsequent reads from it will return its default value.
+  public mutating func clearShard() {self._shard = nil}
+
+  public var before: [Tailgrid_V1_AccountSummary] = []
+
+  public var after: [Tailgrid_V1_AccountSummary] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _shard: Tailgrid_V1_ShardDescription? = nil
+}
+
 public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1628,6 +1685,130 @@ nonisolated extension Tailgrid_V1_WhatIfResponse: SwiftProtobuf.Message, SwiftPr
     if lhs.initialMarginBefore != rhs.initialMarginBefore {return false}
     if lhs.initialMarginAfter != rhs.initialMarginAfter {return false}
     if lhs.seconds != rhs.seconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_ShardDescribeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ShardDescribeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.protocolVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.protocolVersion != .unspecified {
+      try visitor.visitSingularEnumField(value: self.protocolVersion, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_ShardDescribeRequest, rhs: Tailgrid_V1_ShardDescribeRequest) -> Bool {
+    if lhs.protocolVersion != rhs.protocolVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_ShardDescription: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ShardDescription"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_sha256\0\u{1}shard\0\u{1}shards\0\u{3}first_scenario\0\u{3}end_scenario\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobSha256) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.shard) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.shards) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.firstScenario) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.endScenario) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobSha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobSha256, fieldNumber: 1)
+    }
+    if self.shard != 0 {
+      try visitor.visitSingularUInt32Field(value: self.shard, fieldNumber: 2)
+    }
+    if self.shards != 0 {
+      try visitor.visitSingularUInt32Field(value: self.shards, fieldNumber: 3)
+    }
+    if self.firstScenario != 0 {
+      try visitor.visitSingularUInt64Field(value: self.firstScenario, fieldNumber: 4)
+    }
+    if self.endScenario != 0 {
+      try visitor.visitSingularUInt64Field(value: self.endScenario, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_ShardDescription, rhs: Tailgrid_V1_ShardDescription) -> Bool {
+    if lhs.jobSha256 != rhs.jobSha256 {return false}
+    if lhs.shard != rhs.shard {return false}
+    if lhs.shards != rhs.shards {return false}
+    if lhs.firstScenario != rhs.firstScenario {return false}
+    if lhs.endScenario != rhs.endScenario {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_ShardSummaries: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ShardSummaries"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}before\0\u{1}after\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._shard) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.before) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.after) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._shard {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.before.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.before, fieldNumber: 2)
+    }
+    if !self.after.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.after, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_ShardSummaries, rhs: Tailgrid_V1_ShardSummaries) -> Bool {
+    if lhs._shard != rhs._shard {return false}
+    if lhs.before != rhs.before {return false}
+    if lhs.after != rhs.after {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
