@@ -105,6 +105,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // 1 unit = one what-if on a book held in 2 shards: both shards' summaries (which two
+    // machines compute at once) and the front's plans and exact merge, in turn, on one thread.
+    Benchmark("What-if on a book in 2 shards: both answers and the front's merge, 20 positions, 100,000 scenarios, one thread",
+              configuration: .init(maxIterations: 200)) { benchmark in
+        let plan = try EnginePlan(try SyntheticBook.job(accounts: 200, strikes: 10, positionsPerAccount: 20))
+        let shards = try (0..<2).map { try ServedBook(plan: plan, threads: 2, shard: BookShard(index: $0, count: 2)!) }
+        let order = WhatIf.BookOrder(plan: plan)
+        let trade = plan.job.accounts[1].positions[0]
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let answers = try shards.map { try $0.summaries(account: 0, trades: [trade]) }
+            blackHole(try ShardedWhatIf(job: plan.job, account: 0, trades: [trade], order: order).combine(answers))
+        }
+    }
+
     // 1 unit = one loss added exactly.
     Benchmark("ExactSum.add, per addend", configuration: .init(scalingFactor: .mega)) { benchmark in
         var sum = ExactSum()
