@@ -104,22 +104,16 @@ public final class ShardFront: Sendable {
     /// every shard's answer, their merge, all within one admission of `gate`.
     func whatIf(_ request: Tailgrid_V1_WhatIfRequest, account index: Int, trades: [Account.Position], gate: ComputeGate) async throws -> WhatIf {
         let (plan, order, jobSHA256) = (self.plan, self.order, self.jobSHA256)
-        do {
-            return try await gate.run {
-                let what = try Self.value(await Blocking.run { () -> Result<ShardedWhatIf, EngineError> in
-                    do throws(EngineError) {
-                        return .success(try ShardedWhatIf(job: plan.job, account: index, trades: trades, order: order))
-                    } catch { return .failure(error) }
-                })
-                let answers = try await self.answers(request, what: what, jobSHA256: jobSHA256)
-                return try Self.value(await Blocking.run { () -> Result<WhatIf, EngineError> in
-                    do throws(EngineError) { return .success(try what.combine(answers)) } catch { return .failure(error) }
-                })
-            }
-        } catch ComputeGate.Refusal.busy(let waiting) {
-            throw RPCError(code: .unavailable, message: "busy: \(gate.maxRunning) what-ifs computing and \(waiting) waiting; try again")
-        } catch ComputeGate.Refusal.cancelled {
-            throw RPCError(code: .cancelled, message: "the what-if was cancelled while it waited")
+        return try await WhatIfService.gated(gate) {
+            let what = try Self.value(await Blocking.run { () -> Result<ShardedWhatIf, EngineError> in
+                do throws(EngineError) {
+                    return .success(try ShardedWhatIf(job: plan.job, account: index, trades: trades, order: order))
+                } catch { return .failure(error) }
+            })
+            let answers = try await self.answers(request, what: what, jobSHA256: jobSHA256)
+            return try Self.value(await Blocking.run { () -> Result<WhatIf, EngineError> in
+                do throws(EngineError) { return .success(try what.combine(answers)) } catch { return .failure(error) }
+            })
         }
     }
 

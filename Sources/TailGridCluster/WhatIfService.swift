@@ -37,16 +37,21 @@ struct WhatIfService: Tailgrid_V1_WhatIfService.SimpleServiceProtocol {
         return (index, trades)
     }
 
-    /// `work` once `gate` admits it, on a thread of its own (off the cooperative pool).
-    static func admitted<T: Sendable>(_ gate: ComputeGate, _ work: @escaping @Sendable () -> Result<T, EngineError>) async throws -> T {
-        let result: Result<T, EngineError>
+    /// `work` once `gate` admits it; a refusal as the status a client sees (busy:
+    /// UNAVAILABLE, try again).
+    static func gated<T: Sendable>(_ gate: ComputeGate, _ work: @Sendable () async throws -> T) async throws -> T {
         do {
-            result = try await gate.run { await Blocking.run(work) }
+            return try await gate.run(work)
         } catch ComputeGate.Refusal.busy(let waiting) {
             throw RPCError(code: .unavailable, message: "busy: \(gate.maxRunning) what-ifs computing and \(waiting) waiting; try again")
-        } catch {
+        } catch ComputeGate.Refusal.cancelled {
             throw RPCError(code: .cancelled, message: "the what-if was cancelled while it waited")
         }
+    }
+
+    /// `work` once `gate` admits it, on a thread of its own (off the cooperative pool).
+    static func admitted<T: Sendable>(_ gate: ComputeGate, _ work: @escaping @Sendable () -> Result<T, EngineError>) async throws -> T {
+        let result = try await gated(gate) { await Blocking.run(work) }
         switch result {
         case .success(let value): return value
         case .failure(let error): throw RPCError(code: .invalidArgument, message: error.message)
