@@ -60,3 +60,30 @@ import TailGridJob
         #expect(outcome.standardOutput.isEmpty)
     }
 }
+
+/// `tailgrid serve`'s options from outside: a shard that is not I/K with I < K <= 1024,
+/// a shard and a front at once, a front address that is not HOST:PORT, a wait that is not
+/// a number of seconds, admission limits out of range, a shard token without shards, and
+/// more shards than the job has tiles of 256 scenarios: each exits 64 before any book is
+/// held, naming the option.
+@Suite struct ServeOptionsTests {
+    @Test(arguments: [
+        (["--shard", "2/2"], "--shard"),
+        (["--shard", "nan/2"], "--shard"),
+        (["--shard", String(repeating: "9", count: 100_000) + "/2"], "--shard"),
+        (["--shard", "0/2", "--shards", "127.0.0.1:1"], "not both"),
+        (["--shards", "nowhere"], "--shards"),
+        (["--shards", "127.0.0.1:1", "--shard-wait", "nan"], "--shard-wait"),
+        (["--shards", "127.0.0.1:1", "--shard-wait", "1e308"], "--shard-wait"),
+        (["--shards", "127.0.0.1:1", "--shard-wait", "-1"], "--shard-wait"),
+        (["--max-computing", "0"], "--max-computing"),
+        (["--max-waiting", "-1"], "--max-waiting"),
+        (["--shard-token-file", "/dev/null"], "--shard-token-file"),
+        (["--shard", "0/1024"], "--shard"),
+    ])
+    func badServeOptionsExit64(options: [String], named: String) async throws {
+        let outcome = try await TailGridProcess.run(["serve", "jobs/quickstart.yaml", "--listen", "127.0.0.1:0"] + options)
+        #expect(outcome.status == 64 && outcome.standardError.contains(named), "\(options.map { $0.prefix(20) }): \(outcome.standardError.prefix(300))")
+        #expect(!outcome.standardOutput.contains("listening on"))
+    }
+}
