@@ -92,33 +92,44 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // The same what-if on a book held in memory (`tailgrid serve`): 200 accounts of 20
-    // positions over 341 instruments, every instrument's P&L computed once; the account's
-    // plans read it. Before and after, one thread; the bits of the what-if above.
+    // positions over 341 instruments, every instrument's P&L computed once (in setup, as a
+    // server does before its first request); the account's plans read it. Before and after,
+    // one thread; the bits of the what-if above. Measured as a server answers: one book,
+    // request after request.
     Benchmark("What-if on a served book: an account of 20 positions, 100,000 scenarios, one thread",
-              configuration: .init(maxIterations: 200)) { benchmark in
-        let plan = try EnginePlan(try SyntheticBook.job(accounts: 200, strikes: 10, positionsPerAccount: 20))
-        let book = ServedBook(plan: plan, threads: 2)
-        let trade = plan.job.accounts[1].positions[0]
-        benchmark.startMeasurement()
+              configuration: .init(maxIterations: 400), closure: { benchmark, served in
         for _ in benchmark.scaledIterations {
-            blackHole(try book.whatIf(account: 0, trades: [trade], threads: 1))
+            do { blackHole(try served.book.whatIf(account: 0, trades: [served.trade], threads: 1)) } catch {
+                benchmark.error("the what-if failed: \(error)")
+            }
         }
-    }
+    }, setup: { () throws -> (book: ServedBook, trade: Account.Position) in
+        let plan = try EnginePlan(try SyntheticBook.job(accounts: 200, strikes: 10, positionsPerAccount: 20))
+        return (ServedBook(plan: plan, threads: 2), plan.job.accounts[1].positions[0])
+    })
 
-    // 1 unit = one what-if on a book held in 2 shards: both shards' summaries (which two
-    // machines compute at once) and the front's plans and exact merge, in turn, on one thread.
+    // 1 unit = one what-if on the same book held in 2 shards: both shards' summaries (which
+    // two machines compute at once) and the front's plans and exact merge, in turn, on one
+    // thread; the bits of the served what-if above.
     Benchmark("What-if on a book in 2 shards: both answers and the front's merge, 20 positions, 100,000 scenarios, one thread",
-              configuration: .init(maxIterations: 200)) { benchmark in
-        let plan = try EnginePlan(try SyntheticBook.job(accounts: 200, strikes: 10, positionsPerAccount: 20))
-        let shards = try (0..<2).map { try ServedBook(plan: plan, threads: 2, shard: BookShard(index: $0, count: 2)!) }
-        let order = WhatIf.BookOrder(plan: plan)
-        let trade = plan.job.accounts[1].positions[0]
-        benchmark.startMeasurement()
+              configuration: .init(maxIterations: 400), closure: { benchmark, sharded in
         for _ in benchmark.scaledIterations {
-            let answers = try shards.map { try $0.summaries(account: 0, trades: [trade]) }
-            blackHole(try ShardedWhatIf(job: plan.job, account: 0, trades: [trade], order: order).combine(answers))
+            do {
+                let answers = try sharded.shards.map { try $0.summaries(account: 0, trades: [sharded.trade]) }
+                blackHole(try ShardedWhatIf(job: sharded.shards[0].plan.job, account: 0, trades: [sharded.trade],
+                                            order: sharded.shards[0].order).combine(answers))
+            } catch {
+                benchmark.error("the sharded what-if failed: \(error)")
+            }
         }
-    }
+    }, setup: { () throws -> (shards: [ServedBook], trade: Account.Position) in
+        let plan = try EnginePlan(try SyntheticBook.job(accounts: 200, strikes: 10, positionsPerAccount: 20))
+        let shards = try (0..<2).map { index in
+            guard let shard = BookShard(index: index, count: 2) else { throw EngineError(.invalidJob, "no shard \(index)/2") }
+            return try ServedBook(plan: plan, threads: 2, shard: shard)
+        }
+        return (shards, plan.job.accounts[1].positions[0])
+    })
 
     // 1 unit = one loss added exactly.
     Benchmark("ExactSum.add, per addend", configuration: .init(scalingFactor: .mega)) { benchmark in
