@@ -4,8 +4,15 @@ import TailGridMarket
 import TailGridNumerics
 
 let benchmarks: @Sendable () -> Void = {
+    // Thresholds/ holds each benchmark's p90 on the 2-core reference machine
+    // (`swift package --disable-sandbox benchmark thresholds update`); `thresholds check`
+    // fails when a p90 is worse than that by more than these margins (timing on a shared
+    // VM varies by about a fifth; allocations do not).
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
-                                           maxDuration: .seconds(3), maxIterations: 200)
+                                           maxDuration: .seconds(3), maxIterations: 200,
+                                           thresholds: [.wallClock: .init(relative: [.p90: 35]),
+                                                        .throughput: .init(relative: [.p90: 35]),
+                                                        .mallocCountTotal: .init(relative: [.p90: 10], absolute: [.p90: 64])])
     BLAS.setThreadCount(1)
 
     // 1 unit = one scenario of 6 correlated Student-t factors.
