@@ -105,15 +105,11 @@ public final class ShardFront: Sendable {
     func whatIf(_ request: Tailgrid_V1_WhatIfRequest, account index: Int, trades: [Account.Position], gate: ComputeGate) async throws -> WhatIf {
         let (plan, order, jobSHA256) = (self.plan, self.order, self.jobSHA256)
         return try await WhatIfService.gated(gate) {
-            let what = try Self.value(await Blocking.run { () -> Result<ShardedWhatIf, EngineError> in
-                do throws(EngineError) {
-                    return .success(try ShardedWhatIf(job: plan.job, account: index, trades: trades, order: order))
-                } catch { return .failure(error) }
+            let what = try Self.value(await WhatIfService.computed { () throws(EngineError) in
+                try ShardedWhatIf(job: plan.job, account: index, trades: trades, order: order)
             })
             let answers = try await self.answers(request, what: what, jobSHA256: jobSHA256)
-            return try Self.value(await Blocking.run { () -> Result<WhatIf, EngineError> in
-                do throws(EngineError) { return .success(try what.combine(answers)) } catch { return .failure(error) }
-            })
+            return try Self.value(await WhatIfService.computed { () throws(EngineError) in try what.combine(answers) })
         }
     }
 

@@ -20,9 +20,7 @@ struct ShardService: Tailgrid_V1_ShardService.SimpleServiceProtocol {
     func summarize(request: Tailgrid_V1_WhatIfRequest, context: ServerContext) async throws -> Tailgrid_V1_ShardSummaries {
         let (index, trades) = try WhatIfService.question(request, job: book.plan.job, file: file)
         let book = self.book
-        let answer = try await WhatIfService.admitted(gate) {
-            do throws(EngineError) { return .success(try book.summaries(account: index, trades: trades)) } catch { return .failure(error) }
-        }
+        let answer = try await WhatIfService.admitted(gate) { () throws(EngineError) in try book.summaries(account: index, trades: trades) }
         return Wire.message(answer, description: Wire.description(of: book, jobSHA256: jobSHA256))
     }
 }

@@ -49,9 +49,17 @@ struct WhatIfService: Tailgrid_V1_WhatIfService.SimpleServiceProtocol {
         }
     }
 
-    /// `work` once `gate` admits it, on a thread of its own (off the cooperative pool).
-    static func admitted<T: Sendable>(_ gate: ComputeGate, _ work: @escaping @Sendable () -> Result<T, EngineError>) async throws -> T {
-        let result = try await gated(gate) { await Blocking.run(work) }
+    /// `work` on a thread of its own (off the cooperative pool), its error kept typed.
+    static func computed<T: Sendable>(_ work: @escaping @Sendable () throws(EngineError) -> T) async -> Result<T, EngineError> {
+        await Blocking.run { () -> Result<T, EngineError> in
+            do throws(EngineError) { return .success(try work()) } catch { return .failure(error) }
+        }
+    }
+
+    /// `work` once `gate` admits it, on a thread of its own; an engine error is the
+    /// request's INVALID_ARGUMENT.
+    static func admitted<T: Sendable>(_ gate: ComputeGate, _ work: @escaping @Sendable () throws(EngineError) -> T) async throws -> T {
+        let result = try await gated(gate) { await computed(work) }
         switch result {
         case .success(let value): return value
         case .failure(let error): throw RPCError(code: .invalidArgument, message: error.message)
@@ -68,9 +76,7 @@ struct WhatIfService: Tailgrid_V1_WhatIfService.SimpleServiceProtocol {
             guard held.shard.isWhole else {
                 throw RPCError(code: .failedPrecondition, message: "this server holds shard \(held.shard) of \(file)'s scenarios; ask the front that merges the shards")
             }
-            whatIf = try await Self.admitted(gate) {
-                do throws(EngineError) { return .success(try held.whatIf(account: index, trades: trades)) } catch { return .failure(error) }
-            }
+            whatIf = try await Self.admitted(gate) { () throws(EngineError) in try held.whatIf(account: index, trades: trades) }
         case .front(let front):
             whatIf = try await front.whatIf(request, account: index, trades: trades, gate: gate)
         }
