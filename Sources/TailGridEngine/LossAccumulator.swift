@@ -9,9 +9,7 @@ public struct LossAccumulator: Sendable {
     @usableFromInline var sumOfSquares: ExactSum
     @usableFromInline let histogramLayout: LossHistogram.Layout
     /// The histogram's counts by `LossHistogram.Layout.slot(of:)` (the bins, then the
-    /// underflow and the overflow), twice: losses at even positions of a block count in
-    /// the first half, odd ones in the second, so two neighbours in one bin are two
-    /// independent increments rather than one waiting for the other's store.
+    /// underflow and the overflow).
     @usableFromInline var slotCounts: [Int]
     @usableFromInline var tail: TailSelector
 
@@ -21,7 +19,7 @@ public struct LossAccumulator: Sendable {
         sum = ExactSum()
         sumOfSquares = ExactSum()
         self.histogramLayout = histogramLayout
-        slotCounts = Array(repeating: 0, count: 2 * (histogramLayout.binCount + 2))
+        slotCounts = Array(repeating: 0, count: histogramLayout.binCount + 2)
         tail = TailSelector(capacity: tailCapacity, floor: floor)
     }
 
@@ -42,18 +40,30 @@ public struct LossAccumulator: Sendable {
     /// the same result as `add(loss:scenario:)` one by one, in blocks of 256.
     @inlinable
     public mutating func add(negatedProfits profits: UnsafePointer<Double>, count n: Int, firstScenario: UInt64) {
+        let copies = Self.countCopies * (histogramLayout.binCount + 2)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 512) { blocks in
             withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { slots in
-                var start = 0
-                while start < n {
-                    let size = Swift.min(256, n - start)
-                    addBlock(negatedProfits: profits + start, count: size, firstScenario: firstScenario + UInt64(start),
-                             losses: blocks.baseAddress!, squares: blocks.baseAddress! + 256, slots: slots.baseAddress!)
-                    start += size
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: copies) { blockCounts in
+                    var start = 0
+                    while start < n {
+                        let size = Swift.min(256, n - start)
+                        addBlock(negatedProfits: profits + start, count: size, firstScenario: firstScenario + UInt64(start),
+                                 losses: blocks.baseAddress!, squares: blocks.baseAddress! + 256, slots: slots.baseAddress!,
+                                 blockCounts: blockCounts.baseAddress!)
+                        start += size
+                    }
                 }
             }
         }
     }
+
+    /// A block's histogram slots are counted in this many copies (loss i in copy i mod 4),
+    /// on the stack, then added to the account's counts once: neighbours in one bin are
+    /// independent increments rather than each waiting for the other's store, and the
+    /// account's counts (one of 20,000 on a large book, rarely in cache) are read and
+    /// written once per block instead of once per loss. A copy counts at most 64 losses,
+    /// so 16 bits hold it.
+    @usableFromInline static let countCopies = 4
 
     /// One block of at most 256 losses in one vectorised pass: each loss and its square
     /// are written out for the exact sums with their largest exponents (which also tell
@@ -63,7 +73,7 @@ public struct LossAccumulator: Sendable {
     @inlinable
     mutating func addBlock(negatedProfits profits: UnsafePointer<Double>, count n: Int, firstScenario: UInt64,
                            losses: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>,
-                           slots: UnsafeMutablePointer<Int>) {
+                           slots: UnsafeMutablePointer<Int>, blockCounts: UnsafeMutablePointer<UInt16>) {
         let (highestLoss, highestSquare) = LossBlock.prepare(
             negatedProfits: profits, count: n, layout: histogramLayout, losses: losses, squares: squares, slots: slots)
         guard highestLoss < 0x7FF else {
@@ -73,17 +83,25 @@ public struct LossAccumulator: Sendable {
         count &+= n
         sum.add(block: losses, count: n, highestBiasedExponent: highestLoss)
         sumOfSquares.add(block: squares, count: n, highestBiasedExponent: highestSquare)
-        let half = histogramLayout.binCount + 2
+        let slotCount = histogramLayout.binCount + 2
+        blockCounts.update(repeating: 0, count: Self.countCopies * slotCount)
+        var index = 0
+        while index + 4 <= n {
+            blockCounts[slots[index]] &+= 1
+            blockCounts[slotCount + slots[index + 1]] &+= 1
+            blockCounts[2 * slotCount + slots[index + 2]] &+= 1
+            blockCounts[3 * slotCount + slots[index + 3]] &+= 1
+            index += 4
+        }
+        while index < n {
+            blockCounts[slots[index]] &+= 1
+            index += 1
+        }
         slotCounts.withUnsafeMutableBufferPointer { counts in
-            let even = counts.baseAddress!
-            let odd = even + half
-            var index = 0
-            while index + 2 <= n {
-                even[slots[index]] &+= 1
-                odd[slots[index + 1]] &+= 1
-                index += 2
+            for slot in 0..<slotCount {
+                counts[slot] &+= Int(blockCounts[slot]) &+ Int(blockCounts[slotCount + slot])
+                    &+ Int(blockCounts[2 * slotCount + slot]) &+ Int(blockCounts[3 * slotCount + slot])
             }
-            if index < n { even[slots[index]] &+= 1 }
         }
         var bar = tail.admissionLoss
         for index in 0..<n where -profits[index] >= bar {
@@ -96,11 +114,7 @@ public struct LossAccumulator: Sendable {
     /// chunk never holds both its accounts' buffers and their summaries.
     public mutating func takeSummary() -> AccountLossSummary {
         var histogram = LossHistogram(layout: histogramLayout)
-        let half = histogramLayout.binCount + 2
-        slotCounts.withUnsafeBufferPointer { counts in
-            histogram.add(slotCounts: UnsafeBufferPointer(rebasing: counts[0..<half]))
-            histogram.add(slotCounts: UnsafeBufferPointer(rebasing: counts[half...]))
-        }
+        slotCounts.withUnsafeBufferPointer { histogram.add(slotCounts: $0) }
         return AccountLossSummary(count: count, sum: sum, sumOfSquares: sumOfSquares, histogram: histogram,
                                   tail: tail.takeRankedTail(), nonFiniteCount: nonFiniteCount)
     }

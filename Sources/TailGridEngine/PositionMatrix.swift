@@ -92,16 +92,46 @@ public struct PositionMatrix: Sendable {
         }
     }
 
-    /// One account's row of `accumulate` (sparse layout): the same sums in the same
-    /// order, so the same bits, into a row the caller keeps in cache.
+    /// One account's row of `accumulate` (sparse layout), into a row the caller keeps in
+    /// cache. Column by column the sum is 0 + q1 x1 + q2 x2 + ... in the row's order (never
+    /// fused), so the bits are those of the plain loop; the row is built 32 columns at a
+    /// time in registers, so each position reads its instrument's P&L once and the row is
+    /// written once instead of once per position.
     @inline(__always)
     func accumulate(account: Int, instrumentProfit: UnsafePointer<Double>, into target: UnsafeMutablePointer<Double>,
                     width: Int) {
-        target.update(repeating: 0, count: width)
-        for entry in rowStarts[account]..<rowStarts[account + 1] {
-            let source = instrumentProfit + columns[entry] * width
-            let quantity = values[entry]
-            for column in 0..<width { target[column] += quantity * source[column] }
+        let entries = rowStarts[account]..<rowStarts[account + 1]
+        columns.withUnsafeBufferPointer { columns in
+            values.withUnsafeBufferPointer { values in
+                var column = 0
+                while column + Self.block <= width {
+                    var a0 = SIMD8<Double>(), a1 = SIMD8<Double>(), a2 = SIMD8<Double>(), a3 = SIMD8<Double>()
+                    for entry in entries {
+                        let source = UnsafeRawPointer(instrumentProfit + columns[entry] * width + column)
+                        let quantity = SIMD8<Double>(repeating: values[entry])
+                        a0 = a0 + quantity * source.loadUnaligned(fromByteOffset: 0, as: SIMD8<Double>.self)
+                        a1 = a1 + quantity * source.loadUnaligned(fromByteOffset: 64, as: SIMD8<Double>.self)
+                        a2 = a2 + quantity * source.loadUnaligned(fromByteOffset: 128, as: SIMD8<Double>.self)
+                        a3 = a3 + quantity * source.loadUnaligned(fromByteOffset: 192, as: SIMD8<Double>.self)
+                    }
+                    let row = UnsafeMutableRawPointer(target + column)
+                    row.storeBytes(of: a0, toByteOffset: 0, as: SIMD8<Double>.self)
+                    row.storeBytes(of: a1, toByteOffset: 64, as: SIMD8<Double>.self)
+                    row.storeBytes(of: a2, toByteOffset: 128, as: SIMD8<Double>.self)
+                    row.storeBytes(of: a3, toByteOffset: 192, as: SIMD8<Double>.self)
+                    column += Self.block
+                }
+                guard column < width else { return }
+                (target + column).update(repeating: 0, count: width - column)
+                for entry in entries {
+                    let source = instrumentProfit + columns[entry] * width
+                    let quantity = values[entry]
+                    for rest in column..<width { target[rest] += quantity * source[rest] }
+                }
+            }
         }
     }
+
+    /// Columns a sparse row is built in registers at a time (four 8-wide vectors).
+    static let block = 32
 }
