@@ -75,13 +75,14 @@ public struct EnginePlan: Sendable {
             instrumentIndex[instrument.name] = pricers.count - 1
             return pricers.count - 1
         }
-        var holdings: [[Int: Double]] = []
+        var holdings: [PositionMatrix.Row] = []
+        var entries: [(instrument: Int, quantity: Double)] = []
         var equity: [Double] = []
         var coinMargins: [TileEvaluator.CoinMargin] = []
         var accountStarts: [Int] = []
         for account in job.accounts {
             accountStarts.append(pricers.count)
-            var row: [Int: Double] = [:]
+            entries.removeAll(keepingCapacity: true)
             var value = 0.0
             var marketValue = 0.0
             for collateral in account.collateral {
@@ -97,12 +98,12 @@ public struct EnginePlan: Sendable {
                 value += MarginPolicy.collateralValue(amount: collateral.amount, price: price.price, haircut: haircut)
                 marketValue += collateral.amount * price.price
                 if let coin = price.underlying, job.margin.collateral == .portfolio {
-                    row[try index(of: Instrument(name: coin, underlying: coin, kind: .spot)), default: 0] += collateral.amount
+                    entries.append((try index(of: Instrument(name: coin, underlying: coin, kind: .spot)), collateral.amount))
                 }
             }
             for position in account.positions {
                 let i = try index(of: position.instrument)
-                row[i, default: 0] += position.quantity
+                entries.append((i, position.quantity))
                 value += position.quantity * pricers[i].value
                 marketValue += position.quantity * pricers[i].value
             }
@@ -114,7 +115,7 @@ public struct EnginePlan: Sendable {
                 coinMargins.append(TileEvaluator.CoinMargin(account: equity.count, process: process, value: marketValue,
                                                             spot: job.market.underlyings[process].spot))
             }
-            holdings.append(row)
+            holdings.append(PositionMatrix.row(combining: entries))
             equity.append(value)
         }
         self.equity = equity
@@ -126,9 +127,9 @@ public struct EnginePlan: Sendable {
             var moved = [Int](repeating: 0, count: order.count)
             for (new, old) in order.enumerated() { moved[old] = new }
             pricers = order.map { pricers[$0] }
-            holdings = holdings.map { row in Dictionary(uniqueKeysWithValues: row.map { (moved[$0.key], $0.value) }) }
+            holdings = holdings.map { row in row.map { (moved[$0.instrument], $0.quantity) }.sorted { $0.instrument < $1.instrument } }
         }
-        let positions = PositionMatrix(holdings: holdings, instrumentCount: pricers.count, mode: job.aggregation)
+        let positions = PositionMatrix(rows: holdings, instrumentCount: pricers.count, mode: job.aggregation)
         /// An evaluator of this book; the lookback floor's has its own factors and market.
         func evaluator(_ generator: ScenarioGenerator, factors: [RiskFactor] = factors,
                        market: MarketData = job.market) -> TileEvaluator {

@@ -30,10 +30,19 @@ public struct PositionMatrix: Sendable {
     let columns: [Int]
     let values: [Double]
 
+    /// One account's holdings: instruments ascending, each once.
+    public typealias Row = [(instrument: Int, quantity: Double)]
+
     /// `holdings[a]` maps instrument index to quantity for account a.
     public init(holdings: [[Int: Double]], instrumentCount: Int, mode: Mode) {
-        let accountCount = holdings.count
-        let nonZero = holdings.reduce(0) { $0 + $1.values.filter { $0 != 0 }.count }
+        self.init(rows: holdings.map { row in row.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } },
+                  instrumentCount: instrumentCount, mode: mode)
+    }
+
+    /// From each account's row (instruments ascending, each once).
+    public init(rows: [Row], instrumentCount: Int, mode: Mode) {
+        let accountCount = rows.count
+        let nonZero = rows.reduce(0) { count, row in row.reduce(count) { $1.quantity != 0 ? $0 + 1 : $0 } }
         let density = Double(nonZero) / Double(Swift.max(1, accountCount * instrumentCount))
         let layout: Layout = switch mode {
         case .dense: .dense
@@ -46,7 +55,7 @@ public struct PositionMatrix: Sendable {
         switch layout {
         case .dense:
             var dense = [Double](repeating: 0, count: accountCount * instrumentCount)
-            for (account, row) in holdings.enumerated() {
+            for (account, row) in rows.enumerated() {
                 for (instrument, quantity) in row { dense[account * instrumentCount + instrument] = quantity }
             }
             self.dense = dense
@@ -57,8 +66,11 @@ public struct PositionMatrix: Sendable {
             var rowStarts = [0]
             var columns: [Int] = []
             var values: [Double] = []
-            for row in holdings {
-                for (instrument, quantity) in row.sorted(by: { $0.key < $1.key }) where quantity != 0 {
+            rowStarts.reserveCapacity(accountCount + 1)
+            columns.reserveCapacity(nonZero)
+            values.reserveCapacity(nonZero)
+            for row in rows {
+                for (instrument, quantity) in row where quantity != 0 {
                     columns.append(instrument)
                     values.append(quantity)
                 }
@@ -69,6 +81,24 @@ public struct PositionMatrix: Sendable {
             self.columns = columns
             self.values = values
         }
+    }
+
+    /// An account's holdings in the order they were written (an instrument any number
+    /// of times) as a row: instruments ascending, each instrument's quantities added in
+    /// the order written, from 0 (0 + q1 + q2 ..., as a dictionary's `+=` did).
+    public static func row(combining entries: [(instrument: Int, quantity: Double)]) -> Row {
+        let order = entries.indices.sorted { (entries[$0].instrument, $0) < (entries[$1].instrument, $1) }
+        var row: Row = []
+        row.reserveCapacity(entries.count)
+        for index in order {
+            let (instrument, quantity) = entries[index]
+            if let last = row.last, last.instrument == instrument {
+                row[row.count - 1].quantity = last.quantity + quantity
+            } else {
+                row.append((instrument, 0 + quantity))
+            }
+        }
+        return row
     }
 
     /// accountProfit (accounts x width) = Q (accounts x instruments) x instrumentProfit

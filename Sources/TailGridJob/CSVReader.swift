@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Works on bytes and streams: each record is handed to the caller as it is read, in one
 /// fields array reused from record to record, and an unquoted field (nearly all of them)
-/// becomes a string straight from its bytes. A 400,000-row positions file is read without
+/// is the file's own bytes until a caller asks for its string. A 400,000-row positions file is read without
 /// a copy of itself as records.
 struct CSVReader {
     struct Record {
@@ -22,18 +22,46 @@ struct CSVReader {
         return records
     }
 
+    /// A field as read: an unquoted one (nearly all) as the file's own UTF-8 bytes, valid
+    /// only while the record is handed over; a quoted one as its text.
+    enum Field {
+        case plain(UnsafeBufferPointer<UInt8>)
+        case quoted(String)
+
+        var string: String {
+            switch self {
+            case .plain(let bytes): String(decoding: bytes, as: UTF8.self)
+            case .quoted(let text): text
+            }
+        }
+    }
+
     /// Calls `body` with each record of a file's bytes in order (blank lines skipped),
     /// after refusing text that is not UTF-8; malformed CSV is refused with the file and
     /// line, once the records before it have been handed over.
     static func forEachRecord(of bytes: Data, file: String,
                               _ body: (Record) throws(JobError) -> Void) throws(JobError) {
+        var strings: [String] = []
+        try forEachRawRecord(of: bytes, file: file) { (line: Int, fields: [Field]) throws(JobError) in
+            strings.removeAll(keepingCapacity: true)
+            for field in fields { strings.append(field.string) }
+            try body(Record(line: line, fields: strings))
+        }
+    }
+
+    /// `forEachRecord` with the fields as read, for a reader that looks at most of them
+    /// as bytes (a 400,000-row positions file) rather than as strings: the record's line
+    /// and its fields, in one array reused from record to record.
+    static func forEachRawRecord(of bytes: Data, file: String,
+                                 _ body: (_ line: Int, _ fields: [Field]) throws(JobError) -> Void) throws(JobError) {
         let buffer = Array(bytes)
         guard String(validating: buffer, as: UTF8.self) != nil else {
             throw JobError(.data, file: file, "is not UTF-8 text")
         }
         try buffer.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(JobError) in
             var scanner = Scanner(bytes: bytes, file: file)
-            while let record = try scanner.next() { try body(record) }
+            var fields: [Field] = []
+            while let line = try scanner.next(into: &fields) { try body(line, fields) }
         }
     }
 
@@ -52,11 +80,12 @@ struct CSVReader {
             self.file = file
         }
 
-        /// The next record that has content, or nil at the end.
-        mutating func next() throws(JobError) -> Record? {
+        /// The next record that has content, its fields in `fields` (emptied first, its
+        /// storage kept when no one else holds it); the record's line, or nil at the end.
+        mutating func next(into fields: inout [Field]) throws(JobError) -> Int? {
             while index < bytes.count {
                 let recordLine = line
-                var fields: [String] = []
+                fields.removeAll(keepingCapacity: true)
                 var hasContent = false
                 var atEnd = false
                 while !atEnd {
@@ -65,7 +94,7 @@ struct CSVReader {
                     hasContent = hasContent || content
                     atEnd = ended
                 }
-                if hasContent { return Record(line: recordLine, fields: fields) }
+                if hasContent { return recordLine }
             }
             return nil
         }
@@ -73,13 +102,13 @@ struct CSVReader {
         /// Reads one field and the separator after it; `ended` when a newline or the end of
         /// the bytes closed the record. `content` when the field holds more than blanks
         /// (or a separator follows it, which makes the record non-blank).
-        mutating func readField(line recordLine: Int) throws(JobError) -> (field: String, content: Bool, ended: Bool) {
+        mutating func readField(line recordLine: Int) throws(JobError) -> (field: Field, content: Bool, ended: Bool) {
             let start = index
             var content = false
             // Leading spaces, then either a quoted field or the plain bytes to a separator.
             while index < bytes.count && bytes[index] == Self.space { index += 1 }
             if index < bytes.count && bytes[index] == Self.quote {
-                let field = try readQuoted(recordLine: recordLine)
+                let field = Field.quoted(try readQuoted(recordLine: recordLine))
                 while index < bytes.count {
                     let byte = bytes[index]
                     if byte == Self.comma { index += 1; return (field, true, false) }
@@ -107,7 +136,7 @@ struct CSVReader {
             if end < bytes.count && bytes[end] == Self.newline && fieldEnd > start && bytes[fieldEnd - 1] == Self.cr {
                 fieldEnd -= 1
             }
-            let field = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<fieldEnd]), as: UTF8.self)
+            let field = Field.plain(UnsafeBufferPointer(rebasing: bytes[start..<fieldEnd]))
             guard end < bytes.count else {
                 index = end
                 return (field, content, true)

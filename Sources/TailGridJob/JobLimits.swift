@@ -16,7 +16,13 @@ public enum JobLimits {
 
     /// Why a position is too large, or nil.
     static func positionProblem(quantity: Double, instrument: Instrument, market: MarketData) -> String? {
-        guard let spot = market.underlying(instrument.underlying)?.spot else { return nil }
+        positionProblem(quantity: quantity, instrument: instrument, spot: market.underlying(instrument.underlying)?.spot)
+    }
+
+    /// `positionProblem(quantity:instrument:market:)` with the underlying's spot looked up
+    /// already (nil: not an underlying of the market, which is checked elsewhere).
+    static func positionProblem(quantity: Double, instrument: Instrument, spot: Double?) -> String? {
+        guard let spot else { return nil }
         let notional: Double
         switch instrument.kind {
         case .perpetual(.inverse), .future(_, .inverse):
@@ -43,6 +49,8 @@ public enum JobLimits {
 
     /// Why an account id cannot be used, or nil.
     static func accountIDProblem(_ id: String) -> String? {
+        // Printable ASCII (nearly every id) has no control or format character.
+        if id.utf8.count <= 200, id.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return nil }
         guard id.count <= 200 else { return "an account id has at most 200 characters" }
         guard !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
                                                     || $0 == "\u{2028}" || $0 == "\u{2029}" }) else {

@@ -11,39 +11,59 @@ enum PositionsFile {
     static func apply(_ bytes: Data, file: String, to accounts: [Account], market: MarketData) throws(JobError) -> [Account] {
         let indexOfAccount = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.id, $0) })
         var added = [[Account.Position]](repeating: [], count: accounts.count)
-        var instruments: [String: Instrument] = [:]
+        // Each instrument name is parsed once, with its underlying's spot for the limit,
+        // and found again by its bytes (no string is made for a name seen before).
+        var instruments = NameTable<(instrument: Instrument, spot: Double?)>()
+        var lastAccount: (id: [UInt8], index: Int)?
         var headerSeen = false
-        try CSVReader.forEachRecord(of: bytes, file: file) { (record: CSVReader.Record) throws(JobError) in
-            let fields = record.fields.map(trimmed)
-            if fields.first?.hasPrefix("#") == true { return }
+        try CSVReader.forEachRawRecord(of: bytes, file: file) { (line: Int, fields: [CSVReader.Field]) throws(JobError) in
             func fail(_ message: String) -> JobError {
-                JobError(.data, file: file, line: record.line, message)
+                JobError(.data, file: file, line: line, message)
             }
+            if let first = fields.first, isComment(first) { return }
             guard headerSeen else {
-                guard fields == header else { throw fail(headerProblem(record.fields)) }
+                guard fields.map({ trimmed($0.string) }) == header else { throw fail(headerProblem(fields.map(\.string))) }
                 headerSeen = true
                 return
             }
             guard fields.count == 3 else {
                 throw fail("expected 3 fields (account,instrument,quantity), got \(fields.count)")
             }
-            guard let account = indexOfAccount[fields[0]] else {
-                throw fail("account '\(JobError.shown(fields[0]))' is not declared under accounts in the job file")
-            }
-            let instrument: Instrument
-            if let known = instruments[fields[1]] {
-                instrument = known
+            // Rows come grouped by account: the last one is compared before the dictionary.
+            let account: Int
+            if let last = lastAccount, let id = plainBytes(fields[0]), last.id.elementsEqual(id) {
+                account = last.index
             } else {
-                instrument = try JobDecoder.instrument(fields[1], market: market) { fail($0) }
-                instruments[fields[1]] = instrument
+                let id = trimmed(fields[0].string)
+                guard let index = indexOfAccount[id] else {
+                    throw fail("account '\(JobError.shown(id))' is not declared under accounts in the job file")
+                }
+                account = index
+                lastAccount = (Array(id.utf8), index)
             }
-            guard let quantity = Double(fields[2]), quantity.isFinite else {
-                throw fail("quantity '\(JobError.shown(fields[2]))' is not a number")
+            let known: (instrument: Instrument, spot: Double?)
+            if let name = plainBytes(fields[1]), let cached = instruments[name] {
+                known = cached
+            } else {
+                let name = trimmed(fields[1].string)
+                let instrument = try JobDecoder.instrument(name, market: market) { fail($0) }
+                known = (instrument, market.underlying(instrument.underlying)?.spot)
+                if let bytes = plainBytes(fields[1]) { instruments.insert(known, for: bytes) }
             }
-            if let problem = JobLimits.positionProblem(quantity: quantity, instrument: instrument, market: market) {
+            let quantity: Double
+            if let text = plainBytes(fields[2]), let value = DecimalText.fastPath(text) {
+                quantity = value
+            } else {
+                let text = trimmed(fields[2].string)
+                guard let value = Double(text), value.isFinite else {
+                    throw fail("quantity '\(JobError.shown(text))' is not a number")
+                }
+                quantity = value
+            }
+            if let problem = JobLimits.positionProblem(quantity: quantity, instrument: known.instrument, spot: known.spot) {
                 throw fail(problem)
             }
-            added[account].append(Account.Position(instrument: instrument, quantity: quantity))
+            added[account].append(Account.Position(instrument: known.instrument, quantity: quantity))
         }
         guard headerSeen else {
             throw JobError(.data, file: file, "has no header; expected 'account,instrument,quantity'")
@@ -51,6 +71,20 @@ enum PositionsFile {
         return accounts.enumerated().map { index, account in
             account.adding(added[index])
         }
+    }
+
+    /// A field's bytes when trimming would leave it as it is (unquoted, first and last
+    /// bytes printable ASCII), so they are its text; nil when its string must be read.
+    static func plainBytes(_ field: CSVReader.Field) -> UnsafeBufferPointer<UInt8>? {
+        guard case .plain(let bytes) = field, let first = bytes.first, let last = bytes.last,
+              first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F else { return nil }
+        return bytes
+    }
+
+    /// Whether a record is a comment: its first field, trimmed, starts with `#`.
+    static func isComment(_ field: CSVReader.Field) -> Bool {
+        if let bytes = plainBytes(field) { return bytes[0] == UInt8(ascii: "#") }
+        return trimmed(field.string).hasPrefix("#")
     }
 
     /// The field without the whitespace (`CharacterSet.whitespaces`) at its ends. Most

@@ -3,8 +3,42 @@ import Yams
 /// A node of a job file with the path that leads to it, so every error can say where.
 struct YAMLField {
     let node: Node
-    let path: String
+    let location: Location
     let file: String
+
+    /// Where a field sits: kept as links to its parent and spelled out ("accounts[12].id")
+    /// only when a message needs it. A book's file has hundreds of thousands of fields,
+    /// and formatting each one's path was a sixth of loading it.
+    indirect enum Location {
+        case named(String)
+        case key(Location, String)
+        case index(Location, Int)
+
+        var path: String {
+            switch self {
+            case .named(let name): name
+            case .key(let parent, let key):
+                switch parent.path {
+                case "": key
+                case let parentPath: "\(parentPath).\(key)"
+                }
+            case .index(let parent, let index): "\(parent.path)[\(index)]"
+            }
+        }
+    }
+
+    init(node: Node, path: String, file: String) {
+        self.init(node: node, location: .named(path), file: file)
+    }
+
+    init(node: Node, location: Location, file: String) {
+        self.node = node
+        self.location = location
+        self.file = file
+    }
+
+    /// The path from the top of the file ("accounts[12].collateral.USD"); empty at the top.
+    var path: String { location.path }
 
     var line: Int? { node.mark.map { $0.line } }
 
@@ -13,11 +47,11 @@ struct YAMLField {
     }
 
     func child(_ key: String, _ node: Node) -> YAMLField {
-        YAMLField(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file)
+        YAMLField(node: node, location: .key(location, key), file: file)
     }
 
     func element(_ index: Int, _ node: Node) -> YAMLField {
-        YAMLField(node: node, path: "\(path)[\(index)]", file: file)
+        YAMLField(node: node, location: .index(location, index), file: file)
     }
 
     /// What the node is, for messages: "a mapping", "the list [...]", "'abc'".
@@ -39,8 +73,16 @@ struct YAMLField {
         return scalar.string
     }
 
+    /// A scalar's text with YAML's digit separators ("1_000_000") taken out; nil for a
+    /// list or a mapping. Most numbers have none, and a book has hundreds of thousands.
+    private var numeral: String? {
+        guard case .scalar(let scalar) = node else { return nil }
+        guard scalar.string.utf8.contains(UInt8(ascii: "_")) else { return scalar.string }
+        return scalar.string.replacingOccurrences(of: "_", with: "")
+    }
+
     func double() throws(JobError) -> Double {
-        guard case .scalar(let scalar) = node, let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")),
+        guard let numeral, let value = DecimalText.double(numeral),
               value.isFinite else {
             throw error("expected a number, got \(shown)")
         }
@@ -55,7 +97,7 @@ struct YAMLField {
     }
 
     func integer() throws(JobError) -> Int {
-        guard case .scalar(let scalar) = node, let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+        guard let numeral, let value = Int(numeral) else {
             throw error("expected a whole number, got \(shown)")
         }
         return value
@@ -82,7 +124,7 @@ struct YAMLField {
     }
 
     func unsigned64() throws(JobError) -> UInt64 {
-        guard case .scalar(let scalar) = node, let value = UInt64(scalar.string.replacingOccurrences(of: "_", with: "")) else {
+        guard let numeral, let value = UInt64(numeral) else {
             throw error("expected a whole number from 0 to \(UInt64.max), got \(shown)")
         }
         return value

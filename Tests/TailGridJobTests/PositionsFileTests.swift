@@ -61,4 +61,41 @@ struct PositionsFileTests {
             #expect(error.field == "positions_file")
         }
     }
+
+    /// Quantities are read by an exact fast path when they are plain decimals, and by
+    /// `Double(_:)` otherwise: either way the bits `Double(_:)` gives for the text. Names
+    /// and ids in quotes, with blanks around them or after a row of another account take
+    /// the string paths; every row lands where it says, in order.
+    @Test func quantitiesAndNamesReadAsTheirText() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "7", "-12.5", "0.25", "000.0100", "123456789012345", "-999999999999999",
+                     "12345678901234.5", "1234567890123456", "0.1234567890123456", "1e3", "2E-2", "+5", ".5", "5.",
+                     "  42", "3.  ", "0.000000000000001", "-0.000000000000000001", "1_0"]
+        for _ in 0..<300 {
+            let digits = Int.random(in: 1...17, using: &generator)
+            var text = String((0..<digits).map { _ in "0123456789".randomElement(using: &generator)! })
+            if Bool.random(using: &generator) { text.insert(".", at: text.index(text.startIndex, offsetBy: Int.random(in: 0...digits, using: &generator))) }
+            if Bool.random(using: &generator) { text = "-" + text }
+            texts.append(text)
+        }
+        let readable = texts.filter { Double($0.trimmingCharacters(in: .whitespaces)).map { $0.isFinite && abs($0) < 1e9 } ?? false }
+        #expect(readable.count > 200)
+        let spellings = ["bob", "\"bob\"", " bob ", "bob"]
+        let instruments = ["ETH-28MAR25-2500-P", "\"ETH-28MAR25-2500-P\"", "ETH-28MAR25-2500-P "]
+        var csv = "account,instrument,quantity\n"
+        for (index, text) in readable.enumerated() {
+            csv += "\(spellings[index % 4]),\(index % 5 == 0 ? "ETH" : instruments[index % 3]),\(text.contains(" ") ? "\"\(text)\"" : text)\n"
+            if index % 50 == 0 { csv += "alice,ETH,1\n# a comment\n" }
+        }
+        let (folder, path) = try job(with: csv)
+        defer { folder.remove() }
+        let bob = try JobFile.load(path: path).engineJob.accounts[1]
+        let added = Array(bob.positions.dropFirst())
+        #expect(added.count == readable.count)
+        for (position, text) in zip(added, readable) {
+            let expected = Double(text.trimmingCharacters(in: .whitespaces))!
+            #expect(position.quantity.bitPattern == expected.bitPattern, "'\(text)' read as \(position.quantity)")
+        }
+        #expect(added.enumerated().allSatisfy { $1.instrument.name == ($0 % 5 == 0 ? "ETH" : "ETH-28MAR25-2500-P") })
+    }
 }
