@@ -17,8 +17,12 @@ public struct PositionMatrix: Sendable {
         case sparse
     }
 
-    /// Fraction of non-zero entries at or below which `automatic` goes sparse.
-    public static let sparseDensity = 0.1
+    /// Fraction of non-zero entries at or below which `automatic` goes sparse. Measured on
+    /// synthetic books of 500 accounts over 210 instruments (100,000 scenarios, 2 threads,
+    /// whole runs): sparse rows took 0.70x dgemm's time at 9.5% density, 0.77x at 19%,
+    /// 1.04x at 45% and 1.26x at 71%. Sparse rows are the same bits on every machine, and
+    /// an account's row alone (a what-if) is the bits of the whole book's.
+    public static let sparseDensity = 0.5
 
     public let accountCount: Int
     public let instrumentCount: Int
