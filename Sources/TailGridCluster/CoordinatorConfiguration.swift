@@ -33,6 +33,10 @@ public struct CoordinatorConfiguration: Sendable {
     /// or given floors (used when they have one per account of the job; tests give floors
     /// that are too high, to exercise the recomputation without them).
     public var pilotFloors: PilotFloors.Source = .pilot
+    /// Leases a worker holds beyond its slots: the next chunk waits on the worker while
+    /// one computes, and starts the moment it ends instead of a round trip later (the
+    /// worker computes at most `slots` at once). 0 turns prefetch off.
+    public var prefetch: Int = 2
 
     public init(limits: ClusterLimits = ClusterLimits(), heartbeatInterval: Duration = .seconds(1),
                 leaseTimeout: Duration = .seconds(10), maxAttempts: Int = 3, poisonWorkers: Int = 2,

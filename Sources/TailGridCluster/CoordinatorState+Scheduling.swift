@@ -6,7 +6,9 @@ import TailGridProtocol
 /// Which unit (scenario chunk or stress batch, `WorkUnits`) goes to which worker: pending
 /// units of the first schedulable job (retried ones first, never back to the worker that
 /// just failed them while another is live), then audits, then speculative copies of slow
-/// units. Each step costs O(jobs + retries + running units), never O(units of a job).
+/// units. A worker takes its slots and `prefetch` more pending units (queued on it); an
+/// idle slot also takes audits, a unit still queued on another worker, and speculative
+/// copies. Each step costs O(jobs + retries + running units), never O(units of a job).
 extension CoordinatorState {
     struct Pick {
         let job: String
@@ -17,7 +19,8 @@ extension CoordinatorState {
     /// Gives free worker slots the next chunks.
     mutating func dispatch(now: ContinuousClock.Instant) {
         for workerID in workers.keys.sorted() {
-            while let worker = workers[workerID], worker.freeSlots > 0, let pick = nextChunk(for: worker, now: now) {
+            while let worker = workers[workerID], worker.freeSlots(prefetch: Swift.max(0, configuration.prefetch)) > 0,
+                  let pick = nextChunk(for: worker, now: now) {
                 assign(job: pick.job, chunk: pick.chunk, kind: pick.kind, to: workerID, now: now)
             }
         }
@@ -31,9 +34,19 @@ extension CoordinatorState {
                 return Pick(job: id, chunk: chunk, kind: .compute)
             }
         }
+        guard worker.hasIdleSlot else { return nil }
         for id in order {
             if let job = jobs[id], let chunk = auditChunk(in: job, for: worker) {
                 return Pick(job: id, chunk: chunk, kind: .audit)
+            }
+        }
+        if let queued = queuedLease(stealableBy: worker) {
+            // An idle worker takes a unit that waits behind another worker's running ones
+            // (at the end of a job, a prefetched unit would otherwise wait a unit's time).
+            removeLease(queued.id)
+            revoke(queued.id, worker: queued.worker)
+            if let chunk = takePending(job: queued.job, for: worker.id, othersLive: false) {
+                return Pick(job: queued.job, chunk: chunk, kind: .compute)
             }
         }
         for id in order {
@@ -44,6 +57,23 @@ extension CoordinatorState {
                 guard case .running(let holders) = job.chunks[chunk], holders.count == 1, let holder = holders.first,
                       let lease = leases[holder], lease.worker != worker.id, (now - lease.started).seconds > threshold else { continue }
                 return Pick(job: id, chunk: chunk, kind: .speculative)
+            }
+        }
+        return nil
+    }
+
+    /// A compute lease another worker holds but has not started: a worker runs its leases
+    /// in the order given, `slots` at once, so one with `slots` older leases on its worker
+    /// still waits. (One whose predecessor's result is on its way may have started; then
+    /// its revoked result is dropped, which costs a unit's work and nothing else.)
+    func queuedLease(stealableBy thief: Worker) -> Lease? {
+        for id in schedulingOrder {
+            guard let job = jobs[id] else { continue }
+            for chunk in job.running {
+                guard case .running(let holders) = job.chunks[chunk], holders.count == 1, let holder = holders.first,
+                      let lease = leases[holder], case .compute = lease.kind, lease.worker != thief.id,
+                      let owner = workers[lease.worker] else { continue }
+                if owner.leases.lazy.filter({ $0 < lease.id }).count >= owner.slots { return lease }
             }
         }
         return nil

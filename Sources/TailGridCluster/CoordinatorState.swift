@@ -170,7 +170,11 @@ struct CoordinatorState {
         var payloadRequests: [String: Int] = [:]
 
         var label: String { "\(name)#\(id)" }
-        var freeSlots: Int { draining ? 0 : slots - leases.count }
+        /// Leases it can take now: its slots and `prefetch` more queued on it.
+        func freeSlots(prefetch: Int) -> Int { draining ? 0 : slots + prefetch - leases.count }
+        /// Whether a slot is idle (not only a prefetch place): audits and speculative
+        /// copies, which are about time, go only there.
+        var hasIdleSlot: Bool { !draining && leases.count < slots }
     }
 
     enum LeaseKind: Sendable {

@@ -43,7 +43,7 @@ public struct WorkerService: Service {
 
     public func run() async throws {
         BLAS.setThreadCount(1)
-        let session = WorkerSession(logger: logger, onReadiness: onReadiness)
+        let session = WorkerSession(logger: logger, slots: slots, onReadiness: onReadiness)
         try await withGracefulShutdownHandler {
             var delay = Duration.milliseconds(100)
             while !session.isDraining && !Task.isCancelled {

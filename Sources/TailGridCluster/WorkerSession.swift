@@ -27,13 +27,19 @@ final class WorkerSession: Sendable {
         /// Plans by job, most recently used last; a few are kept (a cache: a missing one
         /// is asked for again).
         var plans: [(job: String, plan: Result<EnginePlan, ClusterError>)] = []
-        /// Leases being computed, and whether they were revoked.
+        /// Leases being computed or queued, and whether they were revoked.
         var active: [UInt64: Bool] = [:]
         var partBytes = ClusterLimits().partBytes
+        /// Computations running, at most `slots`; the leases sent ahead of them (the
+        /// coordinator's prefetch) wait here, oldest first.
+        var computing = 0
+        var queued: [(lease: UInt64, work: @Sendable () -> Void)] = []
     }
 
     let logger: Logger
     let state = Mutex(State())
+    /// Chunks computed at once, each on a thread of its own.
+    let slots: Int
     /// Told true when the coordinator welcomes this worker, false when the connection
     /// ends or the worker drains: its readiness (`tailgrid worker --health-listen`).
     let onReadiness: @Sendable (Bool) -> Void
@@ -42,8 +48,9 @@ final class WorkerSession: Sendable {
     /// positions files together).
     static let maxPayloadBytes = 1 << 30
 
-    init(logger: Logger, onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
+    init(logger: Logger, slots: Int = 1, onReadiness: @escaping @Sendable (Bool) -> Void = { _ in }) {
         self.logger = logger
+        self.slots = max(1, slots)
         self.onReadiness = onReadiness
     }
 
@@ -64,10 +71,19 @@ final class WorkerSession: Sendable {
         onReadiness(false)
     }
 
-    /// Graceful shutdown: take no new chunks, finish the running ones, then close.
+    /// Graceful shutdown: take no new chunks, finish the running ones, hand the queued
+    /// ones back (another worker takes them at once), then close.
     func drain() {
         state.withLock { state in
             state.draining = true
+            for (lease, _) in state.queued where state.active.removeValue(forKey: lease) == false {
+                var message = Tailgrid_V1_WorkerMessage()
+                message.failure.leaseID = lease
+                message.failure.message = "worker is shutting down"
+                message.failure.returned = true
+                state.outbound?.yield(message)
+            }
+            state.queued.removeAll()
             // Say so first: the coordinator assigns nothing more, and does not count what
             // is in flight against its chunks.
             var message = Tailgrid_V1_WorkerMessage()
@@ -203,12 +219,47 @@ final class WorkerSession: Sendable {
             logger.debug("computing \(plan.units.describe(Int(assignment.chunkIndex))) of job \(assignment.jobID) (lease \(lease))",
                          metadata: ["job": .string(assignment.jobID), "chunk": .stringConvertible(Int(assignment.chunkIndex))])
             let floors = assignment.floors.isEmpty ? nil : assignment.floors
-            Blocking.detach { [self, bars] in
+            schedule(lease: lease) { [self, bars] in
                 do throws(EngineError) {
                     deliver(lease: lease, result: try plan.compute(unit, floors: floors, bars: bars))
                 } catch {
                     state.withLock { _ = $0.active.removeValue(forKey: lease) }
                     fail(lease: lease, error.message)
+                }
+            }
+        }
+    }
+
+    /// Starts a lease's computation on a thread of its own when fewer than `slots` run;
+    /// otherwise it waits for the next to finish.
+    func schedule(lease: UInt64, _ work: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            guard state.computing < slots else {
+                state.queued.append((lease, work))
+                return false
+            }
+            state.computing += 1
+            return true
+        }
+        if now { launch(work) }
+    }
+
+    /// Runs `work`, then the oldest queued computation whose lease is still wanted (a
+    /// lease revoked, or lost with its connection, while it waited is dropped uncomputed).
+    private func launch(_ work: @escaping @Sendable () -> Void) {
+        Blocking.detach { [self] in
+            var next: (@Sendable () -> Void)? = work
+            while let current = next {
+                current()
+                next = state.withLock { state -> (@Sendable () -> Void)? in
+                    while !state.queued.isEmpty {
+                        let (lease, queued) = state.queued.removeFirst()
+                        if state.active[lease] == false { return queued }
+                        state.active.removeValue(forKey: lease)
+                    }
+                    state.computing -= 1
+                    if state.draining && state.active.isEmpty { state.outbound?.finish() }
+                    return nil
                 }
             }
         }
