@@ -77,11 +77,7 @@ final class WorkerSession: Sendable {
         state.withLock { state in
             state.draining = true
             for (lease, _) in state.queued where state.active.removeValue(forKey: lease) == false {
-                var message = Tailgrid_V1_WorkerMessage()
-                message.failure.leaseID = lease
-                message.failure.message = "worker is shutting down"
-                message.failure.returned = true
-                state.outbound?.yield(message)
+                state.outbound?.yield(Self.handBackMessage(lease: lease, payloadMissing: false))
             }
             state.queued.removeAll()
             // Say so first: the coordinator assigns nothing more, and does not count what
@@ -182,11 +178,7 @@ final class WorkerSession: Sendable {
         let lease = assignment.leaseID
         let plan: Result<EnginePlan, ClusterError>?? = state.withLock { state in
             if state.draining {
-                var message = Tailgrid_V1_WorkerMessage()
-                message.failure.leaseID = lease
-                message.failure.message = "worker is shutting down"
-                message.failure.returned = true
-                state.outbound?.yield(message)
+                state.outbound?.yield(Self.handBackMessage(lease: lease, payloadMissing: false))
                 return nil
             }
             guard let index = state.plans.lastIndex(where: { $0.job == assignment.jobID }) else {
@@ -276,13 +268,19 @@ final class WorkerSession: Sendable {
 
     func handBack(lease: UInt64, payloadMissing: Bool) {
         state.withLock { state in
-            var message = Tailgrid_V1_WorkerMessage()
-            message.failure.leaseID = lease
-            message.failure.returned = !payloadMissing
-            message.failure.payloadMissing = payloadMissing
-            message.failure.message = payloadMissing ? "no payload held for this job" : "worker is shutting down"
-            state.outbound?.yield(message)
+            state.outbound?.yield(Self.handBackMessage(lease: lease, payloadMissing: payloadMissing))
         }
+    }
+
+    /// A lease given back uncomputed: the worker is leaving (`returned`), or it lacks the
+    /// job's payload and asks for it again. Neither costs the chunk an attempt.
+    static func handBackMessage(lease: UInt64, payloadMissing: Bool) -> Tailgrid_V1_WorkerMessage {
+        var message = Tailgrid_V1_WorkerMessage()
+        message.failure.leaseID = lease
+        message.failure.returned = !payloadMissing
+        message.failure.payloadMissing = payloadMissing
+        message.failure.message = payloadMissing ? "no payload held for this job" : "worker is shutting down"
+        return message
     }
 
     func deliver(lease: UInt64, result: WorkUnitResult) {
