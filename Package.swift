@@ -53,6 +53,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
+        // glibc's malloc.h: the engine hands freed memory back before a run's tails fill.
+        .systemLibrary(name: "CMalloc"),
         // Pure numerics: random numbers, linear algebra, tail statistics. No I/O.
         .target(name: "TailGridNumerics", dependencies: ["CLapack"], swiftSettings: kernelSettings),
         // Instruments, market data, pricing, accounts.
@@ -67,7 +69,7 @@ let package = Package(
         // Synthetic Deribit-like books of any size (tailgrid synth), deterministic by seed.
         .target(name: "TailGridSynth", dependencies: ["TailGridNumerics"]),
         // Scenarios, revaluation, chunk summaries, merge, margin.
-        .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration"],
+        .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration", "CMalloc"],
                 swiftSettings: kernelSettings),
         // YAML job files and result files.
         .target(

@@ -5,10 +5,13 @@ import TailGridNumerics
 public final class ChunkComputer {
     public let plan: EnginePlan
     let rows: TileRows
+    /// The most histogram bins of a loss row: the block scratch space's size.
+    let binCount: Int
 
     public init(plan: EnginePlan) {
         self.plan = plan
         self.rows = TileRows(plan: plan)
+        self.binCount = plan.histogramLayouts.map(\.binCount).max() ?? 0
     }
 
     /// The summary of the scenarios in `range`, one per loss row (each account, and each
@@ -25,20 +28,72 @@ public final class ChunkComputer {
             LossAccumulator(histogramLayout: plan.histogramLayouts[$0], tailCapacity: capacity,
                             floor: floors?[$0] ?? -.infinity)
         }
-        var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
-        while tileStart < range.upperBound {
-            rows.evaluate(tileStart: tileStart)
-            let first = Swift.max(tileStart, range.lowerBound)
-            let end = Swift.min(tileStart + width, range.upperBound)
-            accumulators.withUnsafeMutableBufferPointer { accumulators in
-                for account in 0..<accounts {
-                    let row = rows.profits(account) + Int(first - tileStart)
-                    accumulators[account].add(negatedProfits: row, count: Int(end - first), firstScenario: first)
+        LossBlock.withScratch(binCount: binCount) { scratch in
+            var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
+            while tileStart < range.upperBound {
+                rows.evaluate(tileStart: tileStart)
+                let first = Swift.max(tileStart, range.lowerBound)
+                let end = Swift.min(tileStart + width, range.upperBound)
+                accumulators.withUnsafeMutableBufferPointer { accumulators in
+                    for account in 0..<accounts {
+                        let row = rows.profits(account) + Int(first - tileStart)
+                        accumulators[account].add(negatedProfits: row, count: Int(end - first), firstScenario: first,
+                                                  scratch: scratch)
+                    }
                 }
+                tileStart += width
             }
-            tileStart += width
         }
         let summaries = (0..<accounts).map { accumulators[$0].takeSummary() }
         return ChunkSummary(scenarios: range, accounts: summaries)
+    }
+
+    /// Adds the losses of the scenarios in `range` to `moments` (this thread's, one per
+    /// loss row) and offers each row's tail candidates to the run's shared `tails`. A loss
+    /// is a candidate when it reaches `bars[row]`, this thread's copy of the row's
+    /// admission loss, which each offer brings up to date.
+    func accumulate(_ range: Range<UInt64>, into moments: UnsafeMutableBufferPointer<LossMoments>, tails: SharedTails,
+                    bars: UnsafeMutableBufferPointer<Double>) {
+        precondition(moments.count == rows.count && bars.count == rows.count)
+        let width = UInt64(ScenarioTile.size)
+        LossBlock.withScratch(binCount: binCount) { scratch in
+            withUnsafeTemporaryAllocation(of: TailLoss.self, capacity: LossBlock.size) { candidates in
+                let candidates = candidates.baseAddress!
+                var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
+                while tileStart < range.upperBound {
+                    rows.evaluate(tileStart: tileStart)
+                    let tileFirst = Swift.max(tileStart, range.lowerBound)
+                    let tileEnd = Swift.min(tileStart + width, range.upperBound)
+                    for row in 0..<rows.count {
+                        let profits = rows.profits(row) + Int(tileFirst - tileStart)
+                        var start = 0
+                        let count = Int(tileEnd - tileFirst)
+                        while start < count {
+                            let size = Swift.min(LossBlock.size, count - start)
+                            let block = profits + start
+                            let first = tileFirst + UInt64(start)
+                            let bar = bars[row]
+                            var found = 0
+                            if moments[row].add(negatedProfits: block, count: size, scratch: scratch) {
+                                for index in 0..<size where -block[index] >= bar {
+                                    candidates[found] = TailLoss(loss: -block[index], scenario: first + UInt64(index))
+                                    found += 1
+                                }
+                            } else {
+                                for index in 0..<size {
+                                    let loss = -block[index]
+                                    guard moments[row].add(loss: loss), loss >= bar else { continue }
+                                    candidates[found] = TailLoss(loss: loss, scenario: first + UInt64(index))
+                                    found += 1
+                                }
+                            }
+                            if found > 0 { bars[row] = tails.offer(row: row, candidates, count: found) }
+                            start += size
+                        }
+                    }
+                    tileStart += width
+                }
+            }
+        }
     }
 }

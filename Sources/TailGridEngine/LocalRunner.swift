@@ -2,8 +2,10 @@ import Foundation
 import Synchronization
 import TailGridNumerics
 
-/// Runs a plan on this machine: `threads` threads pull chunks from a shared queue, and
-/// the summaries are merged exactly, so the result is the same bits for any thread count.
+/// Runs a plan on this machine: `threads` threads pull chunks from a shared queue, each
+/// adding to its own exact moments and offering tail candidates to tails they share
+/// (`SharedTails`), so the result is the same bits for any thread count, and the same as
+/// a cluster's merge of chunk summaries.
 public struct LocalRunner: Sendable {
     public let plan: EnginePlan
     public let threads: Int
@@ -17,15 +19,14 @@ public struct LocalRunner: Sendable {
         self.pilotFloors = pilotFloors
     }
 
-    /// Computes every chunk and merges each as it finishes; `progress` is called after each
-    /// chunk with the number done, from the computing thread.
+    /// Computes every chunk; `progress` is called after each chunk with the number done,
+    /// from the computing thread.
     ///
-    /// Each chunk starts with the merge's current admission floors (see
-    /// `SummaryMerger.admissionFloors`), the pilot's (`PilotFloors`) until the merged
-    /// tails are full, so every chunk ships only losses that can still enter the tails.
-    /// The floors depend on timing, the result does not: a loss below a floor could never
-    /// be in the final tail. Should a pilot floor prove too high (a chance below 1e-12 per
-    /// account), the job is computed again without pilot floors.
+    /// The shared tails admit from the pilot's floors (`PilotFloors`), then from their
+    /// own bar (the k-th largest loss offered so far). Which losses are offered depends on
+    /// timing, the result does not: a loss below the bar could never be in the final tail.
+    /// Should a pilot floor prove too high (a chance below 1e-12 per account), the job is
+    /// computed again without pilot floors.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> EngineResult {
         try EngineResult(plan: plan, summaries: summaries(progress: progress))
     }
@@ -53,105 +54,90 @@ public struct LocalRunner: Sendable {
         Array(summaries.prefix(plan.job.accounts.count).map(\.tail))
     }
 
-    /// Every loss row's summary of the complete merge, taken from the merger (no copy of
-    /// the tails).
+    /// Every loss row's summary: every scenario computed from the pilot floors, or again
+    /// without them if one did not hold.
     func summaries(progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> [AccountLossSummary] {
-        var merger = try mergeAll(progress: progress)
-        guard merger.isComplete else {
-            throw EngineError(.inconsistentSummary, "only \(merger.mergedChunks.count) of \(plan.chunks.chunkCount) chunks merged")
-        }
-        return merger.takeSummaries()
-    }
-
-    /// Every chunk merged, from the pilot floors, or without them if they did not hold.
-    func mergeAll(progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> SummaryMerger {
         BLAS.setThreadCount(1)
-        let merger = try merge(pilotFloors: pilotFloors.floors(for: plan), progress: progress)
-        if merger.pilotFloorsHeld { return merger }
-        return try merge(pilotFloors: nil, progress: progress)
+        let floors = pilotFloors.floors(for: plan)
+        FreedMemory.returnToSystem()
+        if let summaries = compute(pilotFloors: floors, progress: progress) { return summaries }
+        return compute(pilotFloors: nil, progress: progress) ?? []
     }
 
-    /// Computes and merges every chunk, starting from `pilotFloors`; the last chunks may
-    /// be computed in pieces (`LocalWorkPieces`).
-    func merge(pilotFloors: [Double]?, progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> SummaryMerger {
+    /// Computes every scenario: each thread takes pieces of work (`LocalWorkPieces`), adds
+    /// their losses to its own moments and offers tail candidates to tails all threads
+    /// share (`SharedTails`), which start from `pilotFloors`; the threads' moments are
+    /// merged at the end. Moments and tails are exact, so the result is the same bits for
+    /// any thread count and timing, and the same as a cluster's merge of chunk summaries.
+    /// Nil when some row's pilot floor proved above its k-th largest loss: its tail then
+    /// holds fewer than min(k, count) losses (see `SummaryMerger.pilotFloorsHeld`).
+    func compute(pilotFloors: [Double]?, progress: (@Sendable (Int, Int) -> Void)?) -> [AccountLossSummary]? {
         let plan = self.plan
+        let rowCount = plan.lossRowCount
         let chunkCount = plan.chunks.chunkCount
+        let capacity = Swift.max(1, Swift.min(plan.tailCapacity, plan.job.scenarios))
+        let tails = SharedTails(rows: rowCount, capacity: capacity, floors: pilotFloors)
         let work = LocalWorkPieces(chunks: plan.chunks, threads: Swift.min(threads, chunkCount))
-        // Summaries are checked outside the lock by a copy of the empty merger (the rules
-        // read only the plan; the copy shares its storage), so the lock holds only merges.
-        let checker = SummaryMerger(plan: plan, pilotFloors: pilotFloors)
-        let state = Mutex(RunState(next: 0, done: 0, merger: checker, failure: nil))
+        let state = Mutex(RunState())
         EngineThreads.run(count: Swift.min(threads, work.pieces.count)) {
             let computer = ChunkComputer(plan: plan)
+            var moments = plan.histogramLayouts.map { LossMoments(histogramLayout: $0) }
+            var bars = pilotFloors ?? Array(repeating: -.infinity, count: rowCount)
             while true {
-                let next: (piece: LocalWorkPieces.Piece, floors: [Double])? = state.withLock { state in
-                    guard state.next < work.pieces.count, state.failure == nil else { return nil }
-                    let piece = work.pieces[state.next]
+                let piece: LocalWorkPieces.Piece? = state.withLock { state in
+                    guard state.next < work.pieces.count else { return nil }
                     state.next += 1
-                    guard work.piecesPerCutChunk[piece.chunk] != nil else { return (piece, state.merger.admissionFloors) }
-                    // Every piece of a cut chunk is computed with the floors its first one got.
-                    let floors = state.cutChunkFloors[piece.chunk] ?? state.merger.admissionFloors
-                    state.cutChunkFloors[piece.chunk] = floors
-                    return (piece, floors)
+                    return work.pieces[state.next - 1]
                 }
-                guard let next else { break }
-                let part = computer.summarize(next.piece.range, floors: next.floors)
-                var problem: EngineError?
-                var summary: ChunkSummary? = part
-                if let pieceCount = work.piecesPerCutChunk[next.piece.chunk] {
-                    let parts: [Int: ChunkSummary]? = state.withLock { state in
-                        state.cutChunkParts[next.piece.chunk, default: [:]][next.piece.index] = part
-                        guard state.cutChunkParts[next.piece.chunk]?.count == pieceCount else { return nil }
-                        return state.cutChunkParts.removeValue(forKey: next.piece.chunk)
-                    }
-                    summary = parts.flatMap { Self.join($0, count: pieceCount, tailCapacity: plan.tailCapacity) }
-                    if parts != nil, summary == nil {
-                        problem = EngineError(.inconsistentSummary, "the pieces of chunk \(next.piece.chunk) do not join")
-                    }
-                }
-                guard summary != nil || problem != nil else { continue }
-                if let summary {
-                    do throws(EngineError) {
-                        try checker.check(chunk: next.piece.chunk, summary, floors: next.floors)
-                    } catch {
-                        problem = error
+                guard let piece else { break }
+                moments.withUnsafeMutableBufferPointer { moments in
+                    bars.withUnsafeMutableBufferPointer { bars in
+                        computer.accumulate(piece.range, into: moments, tails: tails, bars: bars)
                     }
                 }
                 let done: Int? = state.withLock { state in
-                    if let problem {
-                        state.failure = problem
-                        return nil
+                    if let pieceCount = work.piecesPerCutChunk[piece.chunk] {
+                        state.piecesDone[piece.chunk, default: 0] += 1
+                        guard state.piecesDone[piece.chunk] == pieceCount else { return nil }
                     }
-                    guard let summary else { return nil }
-                    state.merger.mergeChecked(chunk: next.piece.chunk, summary)
-                    state.done += 1
-                    return state.done
+                    state.chunksDone += 1
+                    return state.chunksDone
                 }
                 if let done { progress?(done, chunkCount) }
             }
+            state.withLock { $0.moments.append(moments) }
         }
-        let (merger, failure) = state.withLock { ($0.merger, $0.failure) }
-        if let failure { throw failure }
-        return merger
-    }
-
-    /// The pieces 0..<count of one chunk, joined in order.
-    static func join(_ parts: [Int: ChunkSummary], count: Int, tailCapacity: Int) -> ChunkSummary? {
-        guard var joined = parts[0] else { return nil }
-        for index in 1..<Swift.max(1, count) {
-            guard let part = parts[index], let next = joined.followed(by: part, tailCapacity: tailCapacity) else { return nil }
-            joined = next
+        // Into the first thread's moments, each other thread's freed once merged (taken out
+        // of the state, so none is shared and nothing is copied).
+        var threadMoments = state.withLock { state in
+            var taken: [[LossMoments]] = []
+            swap(&taken, &state.moments)
+            return taken
         }
-        return joined
+        var moments = threadMoments.popLast() ?? plan.histogramLayouts.map { LossMoments(histogramLayout: $0) }
+        while let other = threadMoments.popLast() {
+            for row in 0..<rowCount { moments[row].merge(other[row]) }
+        }
+        let ranked = tails.takeRankedTails()
+        var summaries: [AccountLossSummary] = []
+        summaries.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            let summary = moments[row].summary(tail: ranked[row])
+            if let floor = pilotFloors?[row], floor > -.infinity, summary.tail.count < Swift.min(capacity, summary.count) {
+                return nil
+            }
+            summaries.append(summary)
+        }
+        return summaries
     }
 
     struct RunState: ~Copyable {
-        var next: Int
-        var done: Int
-        var merger: SummaryMerger
-        var failure: EngineError?
-        /// The floors of each cut chunk, and its pieces summarised so far.
-        var cutChunkFloors: [Int: [Double]] = [:]
-        var cutChunkParts: [Int: [Int: ChunkSummary]] = [:]
+        /// The next piece to hand out.
+        var next = 0
+        /// Chunks whose every piece is done, and pieces done of each cut chunk.
+        var chunksDone = 0
+        var piecesDone: [Int: Int] = [:]
+        /// Each finished thread's moments.
+        var moments: [[LossMoments]] = []
     }
 }

@@ -2,9 +2,9 @@
 /// when the chunks do not divide evenly among the threads, each of the last
 /// (chunks mod threads) chunks is cut at tile boundaries into one piece per thread, so
 /// that no thread computes a last chunk alone while the others wait (13 chunks on 2
-/// threads: 6 whole chunks and a half each). The pieces of a chunk are summarised with
-/// the same floors and joined in order (`ChunkSummary.followed(by:tailCapacity:)`) before
-/// the merge, which sees the chunk as one: the result is the same bits.
+/// threads: 6 whole chunks and a half each). A chunk counts as done (for progress) when
+/// its every piece is; the moments and tails its pieces add to are exact, so the cut does
+/// not change a bit.
 struct LocalWorkPieces: Sendable {
     struct Piece: Sendable {
         let chunk: Int

@@ -1,8 +1,46 @@
-/// The one pass over a block of losses that `LossAccumulator` makes before anything is
+/// The one pass over a block of losses that `LossMoments` makes before anything is
 /// summed or counted: branch-free, so the compiler vectorises it (4 losses per AVX2
 /// instruction on the kernel build).
-@usableFromInline
-enum LossBlock {
+public enum LossBlock {
+    /// The most losses in one block.
+    public static let size = 256
+
+    /// A block's histogram slots are counted in this many copies on the stack
+    /// (`LossMoments.add(negatedProfits:count:scratch:)`). A copy counts at most 64 losses,
+    /// so 16 bits hold it.
+    @usableFromInline static let countCopies = 4
+
+    /// Working space for one block, on the stack of whoever calls `withScratch`.
+    public struct Scratch {
+        @usableFromInline let losses: UnsafeMutablePointer<Double>
+        @usableFromInline let squares: UnsafeMutablePointer<Double>
+        @usableFromInline let slots: UnsafeMutablePointer<Int>
+        @usableFromInline let blockCounts: UnsafeMutablePointer<UInt16>
+
+        @usableFromInline
+        init(losses: UnsafeMutablePointer<Double>, squares: UnsafeMutablePointer<Double>, slots: UnsafeMutablePointer<Int>,
+             blockCounts: UnsafeMutablePointer<UInt16>) {
+            self.losses = losses
+            self.squares = squares
+            self.slots = slots
+            self.blockCounts = blockCounts
+        }
+    }
+
+    /// Calls `body` with scratch space for blocks of losses binned in at most `binCount`
+    /// bins.
+    @inlinable
+    public static func withScratch<Result>(binCount: Int, _ body: (Scratch) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * size) { values in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: size) { slots in
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: countCopies * (binCount + 2)) { counts in
+                    body(Scratch(losses: values.baseAddress!, squares: values.baseAddress! + size,
+                                 slots: slots.baseAddress!, blockCounts: counts.baseAddress!))
+                }
+            }
+        }
+    }
+
     /// Writes loss = -profit and loss^2 of each of the `count` profits to `losses` and
     /// `squares`, and the loss's histogram slot (`LossHistogram.Layout.slot(of:)`) to
     /// `slots`; returns the largest biased exponent of the losses (0x7FF when one is NaN

@@ -18,16 +18,24 @@ public struct TailSelector: Sendable {
     public let capacity: Int
     public let floor: Double
     @usableFromInline let bufferLimit: Int
+    /// The buffer takes its whole room at the first admission instead of growing.
+    @usableFromInline let reservesAtOnce: Bool
     @usableFromInline var buffer: [TailLoss]
     /// Once the buffer was first cut to `capacity`: the last kept entry; a candidate must
     /// rank before it.
     @usableFromInline var bar: TailLoss?
 
-    public init(capacity: Int, floor: Double = -.infinity) {
+    /// A selector of the `capacity` largest losses at or above `floor`. `slack` is the room
+    /// beyond `capacity` (default: a quarter of it, at least 256): each cut costs the
+    /// buffer, so a smaller slack cuts more often for less memory. With `reservesAtOnce`
+    /// the buffer is allocated whole at the first admission, for a selector that will
+    /// fill (no intermediate buffers to free and fragment the heap).
+    public init(capacity: Int, floor: Double = -.infinity, slack: Int? = nil, reservesAtOnce: Bool = false) {
         precondition(capacity > 0, "a tail keeps at least one loss")
         self.capacity = capacity
         self.floor = floor
-        self.bufferLimit = capacity + Swift.max(256, capacity / 4)
+        self.bufferLimit = capacity + Swift.max(1, slack ?? Swift.max(256, capacity / 4))
+        self.reservesAtOnce = reservesAtOnce
         self.buffer = []
         self.bar = nil
     }
@@ -52,6 +60,10 @@ public struct TailSelector: Sendable {
     /// would double it, and a chunk of 20,000 accounts would carry the unused half.
     @usableFromInline
     mutating func grow() {
+        if reservesAtOnce {
+            buffer.reserveCapacity(bufferLimit)
+            return
+        }
         buffer.reserveCapacity(Swift.min(bufferLimit, Swift.max(32, buffer.count + buffer.count / 2)))
     }
 
@@ -66,6 +78,19 @@ public struct TailSelector: Sendable {
             return Array(top)
         }
         buffer = []
+        return ranked
+    }
+
+    /// `takeRankedTail()` ranked in the buffer itself, which is handed over with its room:
+    /// no copy, for a tail kept to the end of a run rather than shipped.
+    public mutating func takeRankedTailInPlace() -> [TailLoss] {
+        buffer.withUnsafeMutableBufferPointer { entries in
+            if entries.count > capacity { Self.select(entries, count: capacity) }
+            Self.sort(UnsafeMutableBufferPointer(rebasing: entries.prefix(Swift.min(capacity, entries.count))))
+        }
+        if buffer.count > capacity { buffer.removeLast(buffer.count - capacity) }
+        var ranked: [TailLoss] = []
+        swap(&ranked, &buffer)
         return ranked
     }
 

@@ -1,0 +1,73 @@
+import Synchronization
+import TailGridNumerics
+
+/// Every loss row's tail in a local run, shared by the run's threads.
+///
+/// A thread offers a block's candidates for a row under the row's lock (one of
+/// `stripeCount`, by row) and keeps the row's admission loss to filter its next block
+/// without the lock: the shared bar only rises, so a stale copy lets more through, never
+/// less. What is kept is the top k of every loss offered under a total order
+/// (`TailLoss.ranksBefore`), so it is the same whatever the threads' timing, and the same
+/// as chunk tails merged by a `SummaryMerger`.
+///
+/// Memory: one buffer of k + slack entries per row (slack k/8, at least 64), taken whole
+/// at the row's first admission and handed over ranked at the end, never copied: 18 KB a
+/// row at k = 1,010, 364 MB for 20,000 rows. Chunk tails merged by a `SummaryMerger` held
+/// the merged tails (16 KB a row) and, besides, the tails of every chunk in flight (about
+/// 4.4 KB a row each on the large book).
+final class SharedTails: @unchecked Sendable {
+    /// One lock; a class so that an array can hold it.
+    final class Stripe: Sendable {
+        let lock = Mutex(())
+    }
+
+    /// Locks rows share (row mod count): two threads rarely want one at the same moment.
+    static let stripeCount = 64
+
+    let rowCount: Int
+    /// Selectors, each touched only under its row's stripe lock (hence `@unchecked`).
+    private let selectors: UnsafeMutablePointer<TailSelector>
+    private let stripes: [Stripe]
+
+    /// Tails of `capacity` for `rows` loss rows, each admitting from its floor in `floors`
+    /// (nil: none).
+    init(rows: Int, capacity: Int, floors: [Double]?) {
+        precondition(floors == nil || floors?.count == rows, "one floor per row")
+        rowCount = rows
+        selectors = .allocate(capacity: Swift.max(1, rows))
+        for row in 0..<rows {
+            (selectors + row).initialize(to: TailSelector(capacity: capacity, floor: floors?[row] ?? -.infinity,
+                                                          slack: Swift.max(64, capacity / 8), reservesAtOnce: true))
+        }
+        stripes = (0..<Self.stripeCount).map { _ in Stripe() }
+    }
+
+    deinit {
+        selectors.deinitialize(count: rowCount)
+        selectors.deallocate()
+    }
+
+    /// The loss a candidate for `row` must reach now.
+    func admissionLoss(row: Int) -> Double {
+        stripes[row % Self.stripeCount].lock.withLock { _ in selectors[row].admissionLoss }
+    }
+
+    /// Offers `count` candidates for `row`; returns the row's admission loss after them.
+    func offer(row: Int, _ candidates: UnsafePointer<TailLoss>, count: Int) -> Double {
+        let selector = selectors + row
+        return stripes[row % Self.stripeCount].lock.withLock { _ in
+            for index in 0..<count {
+                selector.pointee.offer(loss: candidates[index].loss, scenario: candidates[index].scenario)
+            }
+            return selector.pointee.admissionLoss
+        }
+    }
+
+    /// Each row's tail, ranked largest first, in the buffer it was kept in; the selectors
+    /// are left empty. For when every thread is done.
+    func takeRankedTails() -> [[TailLoss]] {
+        (0..<rowCount).map { row in
+            stripes[row % Self.stripeCount].lock.withLock { _ in selectors[row].takeRankedTailInPlace() }
+        }
+    }
+}
