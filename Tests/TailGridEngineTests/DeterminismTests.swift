@@ -26,6 +26,27 @@ struct DeterminismTests {
         #expect(result.accounts.map(\.bitSignature) == Self.reference)
     }
 
+    /// Tied losses are ranked by scenario. An account of cash alone loses exactly 0 in
+    /// every scenario, so its tail is the first k scenarios: a local run's shared tails,
+    /// offered to by any number of threads, keep the same entries in the same order as
+    /// chunk summaries merged in reverse.
+    @Test func tiedLossesKeepTheSameTailForAnyThreadCount() throws {
+        var job = try Fixtures.mixedJob(scenarios: 12_000, chunkSize: 1000)
+        job.accounts.append(Account(id: "cash", collateral: [.init(currency: "USD", amount: 1_000)], positions: []))
+        let plan = try EnginePlan(job)
+        var merger = SummaryMerger(plan: plan)
+        let computer = ChunkComputer(plan: plan)
+        for chunk in (0..<plan.chunks.chunkCount).reversed() {
+            try merger.merge(chunk: chunk, computer.summarize(plan.chunks.range(ofChunk: chunk)))
+        }
+        let merged = Array(merger.summaries().prefix(job.accounts.count).map(\.tail))
+        #expect(merged.last?.allSatisfy { $0.loss == 0 } == true)
+        #expect(merged.last?.map(\.scenario) == Array(0..<UInt64(plan.tailCapacity)))
+        for threads in [1, 2, 5] {
+            #expect(try LocalRunner(plan: plan, threads: threads).tails() == merged, "\(threads) threads")
+        }
+    }
+
     /// Merging chunk summaries in reverse or shuffled order, with duplicates, changes nothing.
     @Test func anyMergeOrder() throws {
         let plan = try EnginePlan(try Fixtures.mixedJob(chunkSize: 3000))
