@@ -144,6 +144,12 @@ public struct TailSelector: Sendable {
 
     /// Partitions `entries[low...high]` around a median-of-three pivot (Lomuto, by rank)
     /// and returns the pivot's final index: entries before it rank before it.
+    ///
+    /// Branch-free: every step moves the entry at `store` to `index` and the entry at
+    /// `index` to `store`, and `store` advances by the comparison's outcome (0 or 1).
+    /// Which side an entry falls is unpredictable (half the time in a random tail), and a
+    /// branch on it mispredicted about as often; the cut that calls this was a tenth of a
+    /// large book's CPU.
     static func partition(_ entries: UnsafeMutableBufferPointer<TailLoss>, _ low: Int, _ high: Int) -> Int {
         let middle = low + (high - low) / 2
         if entries[middle].ranksBefore(entries[low]) { entries.swapAt(middle, low) }
@@ -151,10 +157,15 @@ public struct TailSelector: Sendable {
         if entries[high].ranksBefore(entries[middle]) { entries.swapAt(high, middle) }
         entries.swapAt(middle, high)
         let pivot = entries[high]
+        let base = entries.baseAddress!
         var store = low
-        for index in low..<high where entries[index].ranksBefore(pivot) {
-            entries.swapAt(index, store)
-            store += 1
+        for index in low..<high {
+            let entry = base[index]
+            let greater = entry.loss > pivot.loss
+            let tiedEarlier = entry.loss == pivot.loss && entry.scenario < pivot.scenario
+            base[index] = base[store]
+            base[store] = entry
+            store &+= (greater ? 1 : 0) | (tiedEarlier ? 1 : 0)
         }
         entries.swapAt(store, high)
         return store
