@@ -51,11 +51,14 @@ public final class ChunkComputer {
     /// Adds the losses of the scenarios in `range` to `moments` (this thread's, one per
     /// loss row) and offers each row's tail candidates to the run's shared `tails`. A loss
     /// is a candidate when it reaches `bars[row]`, this thread's copy of the row's
-    /// admission loss, which each offer brings up to date.
+    /// admission loss, which each offer brings up to date. A row whose lock another thread
+    /// holds keeps its candidates aside until the tile's other rows are done.
     func accumulate(_ range: Range<UInt64>, into moments: UnsafeMutableBufferPointer<LossMoments>, tails: SharedTails,
                     bars: UnsafeMutableBufferPointer<Double>) {
         precondition(moments.count == rows.count && bars.count == rows.count)
         let width = UInt64(ScenarioTile.size)
+        var waiting: [TailLoss] = []
+        var waitingRows: [(row: Int, start: Int, count: Int)] = []
         LossBlock.withScratch(binCount: binCount) { scratch in
             withUnsafeTemporaryAllocation(of: TailLoss.self, capacity: LossBlock.size) { candidates in
                 let candidates = candidates.baseAddress!
@@ -87,10 +90,24 @@ public final class ChunkComputer {
                                     found += 1
                                 }
                             }
-                            if found > 0 { bars[row] = tails.offer(row: row, candidates, count: found) }
+                            if found > 0 {
+                                if let admission = tails.offerIfFree(row: row, candidates, count: found) {
+                                    bars[row] = admission
+                                } else {
+                                    waitingRows.append((row, waiting.count, found))
+                                    waiting.append(contentsOf: UnsafeBufferPointer(start: candidates, count: found))
+                                }
+                            }
                             start += size
                         }
                     }
+                    waiting.withUnsafeBufferPointer { waiting in
+                        for (row, start, count) in waitingRows {
+                            bars[row] = tails.offer(row: row, waiting.baseAddress! + start, count: count)
+                        }
+                    }
+                    waiting.removeAll(keepingCapacity: true)
+                    waitingRows.removeAll(keepingCapacity: true)
                     tileStart += width
                 }
             }

@@ -63,6 +63,20 @@ final class SharedTails: @unchecked Sendable {
         }
     }
 
+    /// `offer(row:_:count:)` if the row's lock is free at once; nil (nothing offered) when
+    /// another thread holds it, so that the caller can go on with other rows instead of
+    /// waiting: two threads that wait for each other once would otherwise walk the rows
+    /// in step and meet at every lock.
+    func offerIfFree(row: Int, _ candidates: UnsafePointer<TailLoss>, count: Int) -> Double? {
+        let selector = selectors + row
+        return stripes[row % Self.stripeCount].lock.withLockIfAvailable { _ in
+            for index in 0..<count {
+                selector.pointee.offer(loss: candidates[index].loss, scenario: candidates[index].scenario)
+            }
+            return selector.pointee.admissionLoss
+        }
+    }
+
     /// Each row's tail, ranked largest first, in the buffer it was kept in; the selectors
     /// are left empty. For when every thread is done.
     func takeRankedTails() -> [[TailLoss]] {
