@@ -78,7 +78,7 @@ public final class ChunkComputer {
                             let bar = bars[row]
                             var found = 0
                             if moments[row].add(negatedProfits: block, count: size, scratch: scratch) {
-                                for index in 0..<size where -block[index] >= bar {
+                                LossBlock.forEachLoss(reaching: bar, negatedProfits: block, count: size) { index in
                                     candidates[found] = TailLoss(loss: -block[index], scenario: first + UInt64(index))
                                     found += 1
                                 }

@@ -36,11 +36,10 @@ public struct LossAccumulator: Sendable {
             let block = profits + start
             let first = firstScenario + UInt64(start)
             if moments.add(negatedProfits: block, count: size, scratch: scratch) {
-                // Only losses at or above the tail's admission bar are offered.
-                var bar = tail.admissionLoss
-                for index in 0..<size where -block[index] >= bar {
+                // Only losses at or above the tail's admission bar are offered (the bar
+                // rises as they are; `offer` checks each against the bar of its moment).
+                LossBlock.forEachLoss(reaching: tail.admissionLoss, negatedProfits: block, count: size) { index in
                     tail.offer(loss: -block[index], scenario: first + UInt64(index))
-                    bar = tail.admissionLoss
                 }
             } else {
                 for index in 0..<size { add(loss: -block[index], scenario: first + UInt64(index)) }

@@ -41,6 +41,31 @@ public enum LossBlock {
         }
     }
 
+    /// Calls `body` with each index below `count` whose loss -profits[index] reaches
+    /// `bar`, in order, comparing 8 at a time: at a tail's bar (about 1% of losses) most
+    /// groups of 8 hold none, and one vector comparison dismisses them where a loop paid a
+    /// compare and a branch per loss (a quarter of the per-loss time on the 2,000-account
+    /// book). -p >= bar exactly when p <= -bar (negation is exact); a NaN reaches no bar.
+    /// (The profits, not the block's losses: the exact sums take those apart.)
+    @inlinable
+    public static func forEachLoss(reaching bar: Double, negatedProfits profits: UnsafePointer<Double>, count: Int,
+                                   _ body: (Int) -> Void) {
+        let limit = -bar
+        let limits = SIMD8<Double>(repeating: limit)
+        var index = 0
+        while index &+ 8 <= count {
+            let reaching = UnsafeRawPointer(profits + index).loadUnaligned(as: SIMD8<Double>.self) .<= limits
+            if any(reaching) {
+                for lane in 0..<8 where reaching[lane] { body(index &+ lane) }
+            }
+            index &+= 8
+        }
+        while index < count {
+            if profits[index] <= limit { body(index) }
+            index &+= 1
+        }
+    }
+
     /// Writes loss = -profit and loss^2 of each of the `count` profits to `losses` and
     /// `squares`, and the loss's histogram slot (`LossHistogram.Layout.slot(of:)`) to
     /// `slots`; returns the largest biased exponent of the losses (0x7FF when one is NaN

@@ -60,12 +60,12 @@ public struct LossMoments: Sendable {
         let slotCount = histogramLayout.binCount + 2
         blockCounts.update(repeating: 0, count: LossBlock.countCopies * slotCount)
         var index = 0
-        while index + 4 <= n {
+        while index &+ 4 <= n {
             blockCounts[slots[index]] &+= 1
-            blockCounts[slotCount + slots[index + 1]] &+= 1
-            blockCounts[2 * slotCount + slots[index + 2]] &+= 1
-            blockCounts[3 * slotCount + slots[index + 3]] &+= 1
-            index += 4
+            blockCounts[slotCount &+ slots[index &+ 1]] &+= 1
+            blockCounts[2 &* slotCount &+ slots[index &+ 2]] &+= 1
+            blockCounts[3 &* slotCount &+ slots[index &+ 3]] &+= 1
+            index &+= 4
         }
         while index < n {
             blockCounts[slots[index]] &+= 1
