@@ -109,7 +109,15 @@ extension CoordinatorState {
     /// A unit's result arrived: checked against every rule (a summary also against the
     /// floors it was computed with), merged, and perhaps chosen for audit.
     mutating func complete(lease: Lease, result: WorkUnitResult, bytes: Int, now: ContinuousClock.Instant) {
-        guard let job = jobs[lease.job], job.work != nil, lease.generation == job.generation else { return }
+        // Read in a scope of its own: a copy of the job held across the merge would share
+        // the merger's buffers, and the merge would copy all of them (every account's
+        // histogram and tail) to write one chunk.
+        let holders: Set<UInt64>? = {
+            guard let job = jobs[lease.job], job.work != nil, lease.generation == job.generation else { return nil }
+            if case .running(let current) = job.chunks[lease.chunk] { return current }
+            return []
+        }()
+        guard let holders else { return }
         let mergeStart = ContinuousClock.now
         let merged: Result<Bool, EngineError> = withJob(lease.job) { job in
             do throws(EngineError) {
@@ -127,8 +135,6 @@ extension CoordinatorState {
                       cause: .malformed, now: now)
             return
         }
-        let holders: Set<UInt64>
-        if case .running(let current) = job.chunks[lease.chunk] { holders = current } else { holders = [] }
         let workerName = workers[lease.worker]?.name ?? "?"
         let machine = workers[lease.worker]?.machine
         let scenarios: Int
