@@ -59,7 +59,10 @@ public struct LocalRunner: Sendable {
     func summaries(progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> [AccountLossSummary] {
         BLAS.setThreadCount(1)
         let floors = pilotFloors.floors(for: plan)
-        FreedMemory.returnToSystem()
+        // Worth a walk of the heap only when the tails will be large (a what-if's one
+        // account or a backtest's daily book would pay it for nothing).
+        let tailBytes = plan.lossRowCount * Swift.min(plan.tailCapacity, plan.job.scenarios) * MemoryLayout<TailLoss>.stride
+        if tailBytes >= FreedMemory.worthReturningBefore { FreedMemory.returnToSystem() }
         if let summaries = compute(pilotFloors: floors, progress: progress) { return summaries }
         return compute(pilotFloors: nil, progress: progress) ?? []
     }
