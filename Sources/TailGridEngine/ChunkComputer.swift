@@ -49,67 +49,42 @@ public final class ChunkComputer {
     }
 
     /// Adds the losses of the scenarios in `range` to `moments` (this thread's, one per
-    /// loss row) and offers each row's tail candidates to the run's shared `tails`. A loss
-    /// is a candidate when it reaches `bars[row]`, this thread's copy of the row's
-    /// admission loss, which each offer brings up to date. A row whose lock another thread
-    /// holds keeps its candidates aside until the tile's other rows are done.
+    /// loss row) and hands each row's tail candidates (the losses reaching the row's bar
+    /// in `held`) to `held`, which offers them to the run's shared `tails` in batches.
     func accumulate(_ range: Range<UInt64>, into moments: UnsafeMutableBufferPointer<LossMoments>, tails: SharedTails,
-                    bars: UnsafeMutableBufferPointer<Double>) {
-        precondition(moments.count == rows.count && bars.count == rows.count)
+                    held: HeldCandidates) {
+        precondition(moments.count == rows.count && held.rowCount == rows.count)
         let width = UInt64(ScenarioTile.size)
-        var waiting: [TailLoss] = []
-        var waitingRows: [(row: Int, start: Int, count: Int)] = []
         LossBlock.withScratch(binCount: binCount) { scratch in
-            withUnsafeTemporaryAllocation(of: TailLoss.self, capacity: LossBlock.size) { candidates in
-                let candidates = candidates.baseAddress!
-                var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
-                while tileStart < range.upperBound {
-                    rows.evaluate(tileStart: tileStart)
-                    let tileFirst = Swift.max(tileStart, range.lowerBound)
-                    let tileEnd = Swift.min(tileStart + width, range.upperBound)
-                    for row in 0..<rows.count {
-                        let profits = rows.profits(row) + Int(tileFirst - tileStart)
-                        var start = 0
-                        let count = Int(tileEnd - tileFirst)
-                        while start < count {
-                            let size = Swift.min(LossBlock.size, count - start)
-                            let block = profits + start
-                            let first = tileFirst + UInt64(start)
-                            let bar = bars[row]
-                            var found = 0
-                            if moments[row].add(negatedProfits: block, count: size, scratch: scratch) {
-                                LossBlock.forEachLoss(reaching: bar, negatedProfits: block, count: size) { index in
-                                    candidates[found] = TailLoss(loss: -block[index], scenario: first + UInt64(index))
-                                    found += 1
-                                }
-                            } else {
-                                for index in 0..<size {
-                                    let loss = -block[index]
-                                    guard moments[row].add(loss: loss), loss >= bar else { continue }
-                                    candidates[found] = TailLoss(loss: loss, scenario: first + UInt64(index))
-                                    found += 1
-                                }
+            var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
+            while tileStart < range.upperBound {
+                rows.evaluate(tileStart: tileStart)
+                let tileFirst = Swift.max(tileStart, range.lowerBound)
+                let tileEnd = Swift.min(tileStart + width, range.upperBound)
+                for row in 0..<rows.count {
+                    let profits = rows.profits(row) + Int(tileFirst - tileStart)
+                    var start = 0
+                    let count = Int(tileEnd - tileFirst)
+                    while start < count {
+                        let size = Swift.min(LossBlock.size, count - start)
+                        let block = profits + start
+                        let first = tileFirst + UInt64(start)
+                        let bar = held.bar(row)
+                        if moments[row].add(negatedProfits: block, count: size, scratch: scratch) {
+                            LossBlock.forEachLoss(reaching: bar, negatedProfits: block, count: size) { index in
+                                held.hold(TailLoss(loss: -block[index], scenario: first + UInt64(index)), row: row, tails: tails)
                             }
-                            if found > 0 {
-                                if let admission = tails.offerIfFree(row: row, candidates, count: found) {
-                                    bars[row] = admission
-                                } else {
-                                    waitingRows.append((row, waiting.count, found))
-                                    waiting.append(contentsOf: UnsafeBufferPointer(start: candidates, count: found))
-                                }
+                        } else {
+                            for index in 0..<size {
+                                let loss = -block[index]
+                                guard moments[row].add(loss: loss), loss >= bar else { continue }
+                                held.hold(TailLoss(loss: loss, scenario: first + UInt64(index)), row: row, tails: tails)
                             }
-                            start += size
                         }
+                        start += size
                     }
-                    waiting.withUnsafeBufferPointer { waiting in
-                        for (row, start, count) in waitingRows {
-                            bars[row] = tails.offer(row: row, waiting.baseAddress! + start, count: count)
-                        }
-                    }
-                    waiting.removeAll(keepingCapacity: true)
-                    waitingRows.removeAll(keepingCapacity: true)
-                    tileStart += width
                 }
+                tileStart += width
             }
         }
     }

@@ -3,10 +3,10 @@ import TailGridNumerics
 
 /// Every loss row's tail in a local run, shared by the run's threads.
 ///
-/// A thread offers a block's candidates for a row under the row's lock (one of
-/// `stripeCount`, by row) and keeps the row's admission loss to filter its next block
-/// without the lock: the shared bar only rises, so a stale copy lets more through, never
-/// less. What is kept is the top k of every loss offered under a total order
+/// A thread offers a batch of candidates for a row under the row's lock (one of
+/// `stripeCount`, by row) and keeps the row's admission loss to filter what follows
+/// without the lock (`HeldCandidates`): the shared bar only rises, so a stale copy lets
+/// more through, never less. What is kept is the top k of every loss offered under a total order
 /// (`TailLoss.ranksBefore`), so it is the same whatever the threads' timing, and the same
 /// as chunk tails merged by a `SummaryMerger`.
 ///
@@ -56,20 +56,6 @@ final class SharedTails: @unchecked Sendable {
     func offer(row: Int, _ candidates: UnsafePointer<TailLoss>, count: Int) -> Double {
         let selector = selectors + row
         return stripes[row % Self.stripeCount].lock.withLock { _ in
-            for index in 0..<count {
-                selector.pointee.offer(loss: candidates[index].loss, scenario: candidates[index].scenario)
-            }
-            return selector.pointee.admissionLoss
-        }
-    }
-
-    /// `offer(row:_:count:)` if the row's lock is free at once; nil (nothing offered) when
-    /// another thread holds it, so that the caller can go on with other rows instead of
-    /// waiting: two threads that wait for each other once would otherwise walk the rows
-    /// in step and meet at every lock.
-    func offerIfFree(row: Int, _ candidates: UnsafePointer<TailLoss>, count: Int) -> Double? {
-        let selector = selectors + row
-        return stripes[row % Self.stripeCount].lock.withLockIfAvailable { _ in
             for index in 0..<count {
                 selector.pointee.offer(loss: candidates[index].loss, scenario: candidates[index].scenario)
             }
