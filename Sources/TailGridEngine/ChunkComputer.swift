@@ -22,26 +22,19 @@ public final class ChunkComputer {
     public func summarize(_ range: Range<UInt64>, floors: [Double]? = nil) -> ChunkSummary {
         let accounts = rows.count
         precondition(floors == nil || floors!.count == accounts)
-        let width = UInt64(ScenarioTile.size)
         let capacity = Swift.max(1, Swift.min(plan.tailCapacity, range.count))
         var accumulators = (0..<accounts).map {
             LossAccumulator(histogramLayout: plan.histogramLayouts[$0], tailCapacity: capacity,
                             floor: floors?[$0] ?? -.infinity)
         }
         LossBlock.withScratch(binCount: binCount) { scratch in
-            var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
-            while tileStart < range.upperBound {
-                rows.evaluate(tileStart: tileStart)
-                let first = Swift.max(tileStart, range.lowerBound)
-                let end = Swift.min(tileStart + width, range.upperBound)
+            forEachTile(in: range) { first, count, offset in
                 accumulators.withUnsafeMutableBufferPointer { accumulators in
                     for account in 0..<accounts {
-                        let row = rows.profits(account) + Int(first - tileStart)
-                        accumulators[account].add(negatedProfits: row, count: Int(end - first), firstScenario: first,
-                                                  scratch: scratch)
+                        accumulators[account].add(negatedProfits: rows.profits(account) + offset, count: count,
+                                                  firstScenario: first, scratch: scratch)
                     }
                 }
-                tileStart += width
             }
         }
         let summaries = (0..<accounts).map { accumulators[$0].takeSummary() }
@@ -54,19 +47,13 @@ public final class ChunkComputer {
     func accumulate(_ range: Range<UInt64>, into moments: UnsafeMutableBufferPointer<LossMoments>, tails: SharedTails,
                     held: HeldCandidates) {
         precondition(moments.count == rows.count && held.rowCount == rows.count)
-        let width = UInt64(ScenarioTile.size)
         LossBlock.withScratch(binCount: binCount) { scratch in
-            var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
-            while tileStart < range.upperBound {
-                rows.evaluate(tileStart: tileStart)
-                let tileFirst = Swift.max(tileStart, range.lowerBound)
-                let tileEnd = Swift.min(tileStart + width, range.upperBound)
+            forEachTile(in: range) { tileFirst, tileCount, offset in
                 for row in 0..<rows.count {
-                    let profits = rows.profits(row) + Int(tileFirst - tileStart)
+                    let profits = rows.profits(row) + offset
                     var start = 0
-                    let count = Int(tileEnd - tileFirst)
-                    while start < count {
-                        let size = Swift.min(LossBlock.size, count - start)
+                    while start < tileCount {
+                        let size = Swift.min(LossBlock.size, tileCount - start)
                         let block = profits + start
                         let first = tileFirst + UInt64(start)
                         let bar = held.bar(row)
@@ -84,8 +71,21 @@ public final class ChunkComputer {
                         start += size
                     }
                 }
-                tileStart += width
             }
+        }
+    }
+
+    /// Evaluates each tile that overlaps `range` and calls `body` with the part of it
+    /// inside the range: its first scenario, how many, and their offset in the tile's rows.
+    private func forEachTile(in range: Range<UInt64>, _ body: (_ first: UInt64, _ count: Int, _ offset: Int) -> Void) {
+        let width = UInt64(ScenarioTile.size)
+        var tileStart = range.isEmpty ? range.upperBound : ScenarioTile.start(of: range.lowerBound)
+        while tileStart < range.upperBound {
+            rows.evaluate(tileStart: tileStart)
+            let first = Swift.max(tileStart, range.lowerBound)
+            let end = Swift.min(tileStart + width, range.upperBound)
+            body(first, Int(end - first), Int(first - tileStart))
+            tileStart += width
         }
     }
 }
