@@ -43,33 +43,17 @@ public final class ChunkComputer {
 
     /// Adds the losses of the scenarios in `range` to `moments` (this thread's, one per
     /// loss row) and hands each row's tail candidates (the losses reaching the row's bar
-    /// in `held`) to `held`, which offers them to the run's shared `tails` in batches.
-    func accumulate(_ range: Range<UInt64>, into moments: UnsafeMutableBufferPointer<LossMoments>, tails: SharedTails,
+    /// in `held`) to `held`, which offers them to the run's shared tails in batches.
+    func accumulate(_ range: Range<UInt64>, into moments: UnsafeMutableBufferPointer<LossMoments>,
                     held: HeldCandidates) {
         precondition(moments.count == rows.count && held.rowCount == rows.count)
+        var held = held
         LossBlock.withScratch(binCount: binCount) { scratch in
-            forEachTile(in: range) { tileFirst, tileCount, offset in
+            forEachTile(in: range) { first, count, offset in
                 for row in 0..<rows.count {
-                    let profits = rows.profits(row) + offset
-                    var start = 0
-                    while start < tileCount {
-                        let size = Swift.min(LossBlock.size, tileCount - start)
-                        let block = profits + start
-                        let first = tileFirst + UInt64(start)
-                        let bar = held.bar(row)
-                        if moments[row].add(negatedProfits: block, count: size, scratch: scratch) {
-                            LossBlock.forEachLoss(reaching: bar, negatedProfits: block, count: size) { index in
-                                held.hold(TailLoss(loss: -block[index], scenario: first + UInt64(index)), row: row, tails: tails)
-                            }
-                        } else {
-                            for index in 0..<size {
-                                let loss = -block[index]
-                                guard moments[row].add(loss: loss), loss >= bar else { continue }
-                                held.hold(TailLoss(loss: loss, scenario: first + UInt64(index)), row: row, tails: tails)
-                            }
-                        }
-                        start += size
-                    }
+                    held.row = row
+                    moments[row].add(negatedProfits: rows.profits(row) + offset, count: count, firstScenario: first,
+                                     scratch: scratch, offeringTo: &held)
                 }
             }
         }

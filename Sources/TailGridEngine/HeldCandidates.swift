@@ -10,19 +10,27 @@ import TailGridNumerics
 /// row's admission loss, brought up to date at each offer: the shared bar only rises, so
 /// a stale copy lets more through, never less. Held entries must all be offered
 /// (`offerAll`) before the tails are read.
-final class HeldCandidates {
+final class HeldCandidates: TailCandidates {
     /// Candidates held per row before they are offered.
     static let perRow = 32
 
     let rowCount: Int
+    /// The tails held candidates go to.
+    let tails: SharedTails
+    /// The row `admissionLoss` and `offer(loss:scenario:)` are about: whoever adds a row's
+    /// losses sets it first (a field, not a value made per row and tile: one holding these
+    /// objects' references cost two retains and releases each time, 2% of a large book's
+    /// CPU).
+    var row = 0
     private let entries: UnsafeMutablePointer<TailLoss>
     private let counts: UnsafeMutablePointer<Int>
     private let bars: UnsafeMutablePointer<Double>
 
-    /// Nothing held, each row's bar at its floor in `floors` (nil: none).
-    init(rows: Int, floors: [Double]?) {
+    /// Nothing held for `tails`, each row's bar at its floor in `floors` (nil: none).
+    init(rows: Int, floors: [Double]?, tails: SharedTails) {
         precondition(floors == nil || floors?.count == rows, "one floor per row")
         rowCount = rows
+        self.tails = tails
         entries = .allocate(capacity: Swift.max(1, rows * Self.perRow))
         counts = .allocate(capacity: Swift.max(1, rows))
         counts.initialize(repeating: 0, count: Swift.max(1, rows))
@@ -38,19 +46,20 @@ final class HeldCandidates {
 
     /// The loss a candidate for `row` must reach.
     @inline(__always)
-    func bar(_ row: Int) -> Double { bars[row] }
+    var admissionLoss: Double { bars[row] }
 
-    /// Holds a candidate for `row`, offering the row's batch when it is full.
+    /// Holds a loss of `row` that reaches its bar, offering the row's batch when it is full.
     @inline(__always)
-    func hold(_ candidate: TailLoss, row: Int, tails: SharedTails) {
+    func offer(loss: Double, scenario: UInt64) {
+        guard loss >= bars[row] else { return }
         let count = counts[row]
-        (entries + row * Self.perRow + count).initialize(to: candidate)
+        (entries + row * Self.perRow + count).initialize(to: TailLoss(loss: loss, scenario: scenario))
         counts[row] = count + 1
-        if count + 1 == Self.perRow { offer(row: row, tails: tails) }
+        if count + 1 == Self.perRow { offerHeld(row: row) }
     }
 
     /// Offers the candidates held for `row`, and takes its admission loss after them.
-    func offer(row: Int, tails: SharedTails) {
+    func offerHeld(row: Int) {
         let count = counts[row]
         guard count > 0 else { return }
         bars[row] = tails.offer(row: row, entries + row * Self.perRow, count: count)
@@ -58,7 +67,7 @@ final class HeldCandidates {
     }
 
     /// Offers every row's held candidates.
-    func offerAll(tails: SharedTails) {
-        for row in 0..<rowCount { offer(row: row, tails: tails) }
+    func offerAll() {
+        for row in 0..<rowCount { offerHeld(row: row) }
     }
 }

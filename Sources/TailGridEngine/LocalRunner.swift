@@ -85,7 +85,7 @@ public struct LocalRunner: Sendable {
         EngineThreads.run(count: Swift.min(threads, work.pieces.count)) {
             let computer = ChunkComputer(plan: plan)
             var moments = plan.histogramLayouts.map { LossMoments(histogramLayout: $0) }
-            let held = HeldCandidates(rows: rowCount, floors: pilotFloors)
+            let held = HeldCandidates(rows: rowCount, floors: pilotFloors, tails: tails)
             while true {
                 let piece: LocalWorkPieces.Piece? = state.withLock { state in
                     guard state.next < work.pieces.count else { return nil }
@@ -94,7 +94,7 @@ public struct LocalRunner: Sendable {
                 }
                 guard let piece else { break }
                 moments.withUnsafeMutableBufferPointer { moments in
-                    computer.accumulate(piece.range, into: moments, tails: tails, held: held)
+                    computer.accumulate(piece.range, into: moments, held: held)
                 }
                 let done: Int? = state.withLock { state in
                     if let pieceCount = work.piecesPerCutChunk[piece.chunk] {
@@ -106,7 +106,7 @@ public struct LocalRunner: Sendable {
                 }
                 if let done { progress?(done, chunkCount) }
             }
-            held.offerAll(tails: tails)
+            held.offerAll()
             state.withLock { $0.moments.append(moments) }
         }
         // Into the first thread's moments, each other thread's freed once merged (taken out

@@ -30,22 +30,7 @@ public struct LossAccumulator: Sendable {
     @inlinable
     public mutating func add(negatedProfits profits: UnsafePointer<Double>, count n: Int, firstScenario: UInt64,
                              scratch: LossBlock.Scratch) {
-        var start = 0
-        while start < n {
-            let size = Swift.min(LossBlock.size, n - start)
-            let block = profits + start
-            let first = firstScenario + UInt64(start)
-            if moments.add(negatedProfits: block, count: size, scratch: scratch) {
-                // Only losses at or above the tail's admission bar are offered (the bar
-                // rises as they are; `offer` checks each against the bar of its moment).
-                LossBlock.forEachLoss(reaching: tail.admissionLoss, negatedProfits: block, count: size) { index in
-                    tail.offer(loss: -block[index], scenario: first + UInt64(index))
-                }
-            } else {
-                for index in 0..<size { add(loss: -block[index], scenario: first + UInt64(index)) }
-            }
-            start += size
-        }
+        moments.add(negatedProfits: profits, count: n, firstScenario: firstScenario, scratch: scratch, offeringTo: &tail)
     }
 
     /// The summary of what was added; the tail's buffer is handed over and freed, so a

@@ -80,6 +80,33 @@ public struct LossMoments: Sendable {
         return true
     }
 
+    /// Adds the losses -profits[0..<n] of scenarios firstScenario, firstScenario + 1, ...
+    /// in blocks of `LossBlock.size`, and offers `tail` each one reaching its admission
+    /// loss (read once per block, found 8 at a time); a block holding a NaN or an infinity
+    /// goes one loss at a time, and only its finite losses are offered. The same result as
+    /// `add(loss:)` and an offer of each finite loss, one by one.
+    @inlinable
+    public mutating func add<Tail: TailCandidates>(negatedProfits profits: UnsafePointer<Double>, count n: Int,
+                                                   firstScenario: UInt64, scratch: LossBlock.Scratch,
+                                                   offeringTo tail: inout Tail) {
+        var start = 0
+        while start < n {
+            let size = Swift.min(LossBlock.size, n - start)
+            let block = profits + start
+            let first = firstScenario + UInt64(start)
+            if add(negatedProfits: block, count: size, scratch: scratch) {
+                LossBlock.forEachLoss(reaching: tail.admissionLoss, negatedProfits: block, count: size) { index in
+                    tail.offer(loss: -block[index], scenario: first + UInt64(index))
+                }
+            } else {
+                for index in 0..<size where add(loss: -block[index]) {
+                    tail.offer(loss: -block[index], scenario: first + UInt64(index))
+                }
+            }
+            start += size
+        }
+    }
+
     /// Adds `other`'s moments (same layout: both come from one plan).
     public mutating func merge(_ other: LossMoments) {
         count += other.count
