@@ -47,11 +47,6 @@ final class SharedTails: @unchecked Sendable {
         selectors.deallocate()
     }
 
-    /// The loss a candidate for `row` must reach now.
-    func admissionLoss(row: Int) -> Double {
-        stripes[row % Self.stripeCount].lock.withLock { _ in selectors[row].admissionLoss }
-    }
-
     /// Offers `count` candidates for `row`; returns the row's admission loss after them.
     func offer(row: Int, _ candidates: UnsafePointer<TailLoss>, count: Int) -> Double {
         let selector = selectors + row

@@ -70,15 +70,7 @@ public struct TailSelector: Sendable {
     /// The kept losses, ranked largest first, in an array of exactly their size; the
     /// selector is left empty (its buffer freed), its bar and floor as they were.
     public mutating func takeRankedTail() -> [TailLoss] {
-        let kept = Swift.min(capacity, buffer.count)
-        let ranked = buffer.withUnsafeMutableBufferPointer { entries in
-            if entries.count > capacity { Self.select(entries, count: capacity) }
-            let top = UnsafeMutableBufferPointer(rebasing: entries.prefix(kept))
-            Self.sort(top)
-            return Array(top)
-        }
-        buffer = []
-        return ranked
+        Array(takeRankedTailInPlace()[...])
     }
 
     /// `takeRankedTail()` ranked in the buffer itself, which is handed over with its room:
