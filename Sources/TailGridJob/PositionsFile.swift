@@ -77,9 +77,13 @@ enum PositionsFile {
     /// bytes printable ASCII), so they are its text; nil when its string must be read.
     static func plainBytes(_ field: CSVReader.Field) -> UnsafeBufferPointer<UInt8>? {
         guard case .plain(let bytes) = field, let first = bytes.first, let last = bytes.last,
-              first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F else { return nil }
+              isVisibleASCII(first) && isVisibleASCII(last) else { return nil }
         return bytes
     }
+
+    /// A printable ASCII byte other than the space: a field that starts and ends with one
+    /// has nothing to trim.
+    static func isVisibleASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 
     /// Whether a record is a comment: its first field, trimmed, starts with `#`.
     static func isComment(_ field: CSVReader.Field) -> Bool {
@@ -93,8 +97,7 @@ enum PositionsFile {
     static func trimmed(_ field: String) -> String {
         let utf8 = field.utf8
         guard let first = utf8.first, let last = utf8.last else { return field }
-        func plain(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
-        return plain(first) && plain(last) ? field : field.trimmingCharacters(in: .whitespaces)
+        return isVisibleASCII(first) && isVisibleASCII(last) ? field : field.trimmingCharacters(in: .whitespaces)
     }
 
     /// What to say of a first line that is not the header. It is quoted only when it looks
