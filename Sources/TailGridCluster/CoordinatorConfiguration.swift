@@ -35,7 +35,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var pilotFloors: PilotFloors.Source = .pilot
     /// Leases a worker holds beyond its slots: the next chunk waits on the worker while
     /// one computes, and starts the moment it ends instead of a round trip later (the
-    /// worker computes at most `slots` at once). 0 turns prefetch off.
+    /// worker computes at most `slots` at once). 0 turns prefetch off; more than 1,024 is
+    /// taken as 1,024 (as a worker's slots are).
     public var prefetch: Int = 2
 
     public init(limits: ClusterLimits = ClusterLimits(), heartbeatInterval: Duration = .seconds(1),

@@ -19,7 +19,7 @@ extension CoordinatorState {
     /// Gives free worker slots the next chunks.
     mutating func dispatch(now: ContinuousClock.Instant) {
         for workerID in workers.keys.sorted() {
-            while let worker = workers[workerID], worker.freeSlots(prefetch: Swift.max(0, configuration.prefetch)) > 0,
+            while let worker = workers[workerID], worker.freeSlots(prefetch: Swift.min(Swift.max(0, configuration.prefetch), 1024)) > 0,
                   let pick = nextChunk(for: worker, now: now) {
                 assign(job: pick.job, chunk: pick.chunk, kind: pick.kind, to: workerID, now: now)
             }
