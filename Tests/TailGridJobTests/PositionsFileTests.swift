@@ -36,6 +36,11 @@ struct PositionsFileTests {
         ("account,instrument,quantity\nbob,ETH-28MAR25,nan\n", 2, "not a number"),
         ("account,instrument,quantity\nbob,ETH-28MAR25,inf\n", 2, "not a number"),
         ("account,instrument,quantity\r\nbob,ETH-28MAR25,1e300\r\n", 2, "beyond the limit"),
+        // The fast decimal path's edges: nothing, a sign alone, a negative beyond the bounds.
+        ("account,instrument,quantity\nbob,ETH-28MAR25,\n", 2, "not a number"),
+        ("account,instrument,quantity\nbob,ETH-28MAR25,-\n", 2, "not a number"),
+        ("account,instrument,quantity\nbob,ETH-28MAR25,-1e308\n", 2, "beyond the limit"),
+        ("account,instrument,quantity\nbob,ETH-28MAR25,-NaN\n", 2, "not a number"),
     ])
     func badRowNamesFileAndLine(csv: String, line: Int, says: String) throws {
         let (folder, path) = try job(with: csv)
@@ -47,6 +52,21 @@ struct PositionsFileTests {
             #expect(error.code == .data)
             #expect(error.description.hasPrefix("positions.csv:\(line): "), "\(error)")
             #expect(error.description.contains(says), "\(error)")
+        }
+    }
+
+    /// A 100 MB quantity (past the fast path's 15 digits, then read by `Double(_:)` as
+    /// infinity) is refused as data at its line, and the message quotes at most 60 of its
+    /// characters.
+    @Test func aHundredMegabyteQuantityIsRefusedWithoutBeingEchoed() throws {
+        let (folder, path) = try job(with: "account,instrument,quantity\nbob,ETH-28MAR25," + String(repeating: "9", count: 100 << 20) + "\n")
+        defer { folder.remove() }
+        #expect {
+            try JobFile.load(path: path)
+        } throws: { error in
+            guard let error = error as? JobError else { return false }
+            return error.exitCode == 65 && error.description.hasPrefix("positions.csv:2: ") && error.description.contains("is not a number")
+                && error.description.count < 200
         }
     }
 
