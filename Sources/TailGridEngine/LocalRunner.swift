@@ -61,8 +61,7 @@ public struct LocalRunner: Sendable {
         let floors = pilotFloors.floors(for: plan)
         // Worth a walk of the heap only when the tails will be large (a what-if's one
         // account or a backtest's daily book would pay it for nothing).
-        let tailBytes = plan.lossRowCount * Swift.min(plan.tailCapacity, plan.job.scenarios) * MemoryLayout<TailLoss>.stride
-        if tailBytes >= FreedMemory.worthReturningBefore { FreedMemory.returnToSystem() }
+        if SharedTails.bytes(for: plan) >= FreedMemory.worthReturningBefore { FreedMemory.returnToSystem() }
         if let summaries = compute(pilotFloors: floors, progress: progress) { return summaries }
         return compute(pilotFloors: nil, progress: progress) ?? []
     }
@@ -78,8 +77,8 @@ public struct LocalRunner: Sendable {
         let plan = self.plan
         let rowCount = plan.lossRowCount
         let chunkCount = plan.chunks.chunkCount
-        let capacity = Swift.max(1, Swift.min(plan.tailCapacity, plan.job.scenarios))
-        let tails = SharedTails(rows: rowCount, capacity: capacity, floors: pilotFloors)
+        let capacity = SharedTails.capacity(for: plan)
+        let tails = SharedTails(plan: plan, floors: pilotFloors)
         let work = LocalWorkPieces(chunks: plan.chunks, threads: Swift.min(threads, chunkCount))
         let state = Mutex(RunState())
         EngineThreads.run(count: Swift.min(threads, work.pieces.count)) {

@@ -29,6 +29,12 @@ final class SharedTails: @unchecked Sendable {
     private let selectors: UnsafeMutablePointer<TailSelector>
     private let stripes: [Stripe]
 
+    /// The tails of `plan`'s loss rows, each admitting from its floor in `floors` (nil:
+    /// none).
+    convenience init(plan: EnginePlan, floors: [Double]?) {
+        self.init(rows: plan.lossRowCount, capacity: Self.capacity(for: plan), floors: floors)
+    }
+
     /// Tails of `capacity` for `rows` loss rows, each admitting from its floor in `floors`
     /// (nil: none).
     init(rows: Int, capacity: Int, floors: [Double]?) {
@@ -37,9 +43,23 @@ final class SharedTails: @unchecked Sendable {
         selectors = .allocate(capacity: Swift.max(1, rows))
         for row in 0..<rows {
             (selectors + row).initialize(to: TailSelector(capacity: capacity, floor: floors?[row] ?? -.infinity,
-                                                          slack: Swift.max(64, capacity / 8), reservesAtOnce: true))
+                                                          slack: Self.slack(capacity: capacity), reservesAtOnce: true))
         }
         stripes = (0..<Self.stripeCount).map { _ in Stripe() }
+    }
+
+    /// A row's tail length for `plan`: k, or every scenario when there are fewer.
+    static func capacity(for plan: EnginePlan) -> Int {
+        Swift.max(1, Swift.min(plan.tailCapacity, plan.job.scenarios))
+    }
+
+    /// The room a row's buffer has beyond its capacity.
+    static func slack(capacity: Int) -> Int { Swift.max(64, capacity / 8) }
+
+    /// The bytes `plan`'s shared tails take once every row has admitted a loss.
+    static func bytes(for plan: EnginePlan) -> Int {
+        let capacity = capacity(for: plan)
+        return plan.lossRowCount * (capacity + slack(capacity: capacity)) * MemoryLayout<TailLoss>.stride
     }
 
     deinit {
