@@ -34,7 +34,7 @@ public struct EnginePlan: Sendable {
     /// reads its instruments' P&L from its store when the store has them all. With
     /// `instrumentRank`, the instruments are ordered by their rank there (those without
     /// one after, in order of first appearance): a plan of part of a book sums each
-    /// account's positions in the book's order, so its sparse rows are the book's bits.
+    /// account's positions in the book's order, so its rows are the book's bits.
     public init(_ job: EngineJob, reading stores: [InstrumentProfits] = [],
                 instrumentRank: [String: Int]? = nil) throws(EngineError) {
         try Self.check(job)

@@ -2,8 +2,10 @@ import TailGridNumerics
 
 /// Quantities of every instrument held by every account (collateral coins included),
 /// turning instrument P&L (instruments x scenarios) into account P&L (accounts x
-/// scenarios): dense through one BLAS dgemm, or sparse (compressed rows) when accounts
-/// hold few of the instruments.
+/// scenarios): dense (every account x every instrument, `accumulateDense`) or sparse
+/// (compressed rows) when accounts hold few of the instruments. Both sum each entry as
+/// 0 + q1 x1 + q2 x2 + ... in instrument order, never fused, so they give the same bits,
+/// on every machine, and an account's row alone (a what-if) is the bits of the book's.
 public struct PositionMatrix: Sendable {
     public enum Layout: String, Sendable, Hashable {
         case dense
@@ -17,11 +19,12 @@ public struct PositionMatrix: Sendable {
         case sparse
     }
 
-    /// Fraction of non-zero entries at or below which `automatic` goes sparse. Measured on
-    /// synthetic books of 500 accounts over 210 instruments (100,000 scenarios, 2 threads,
-    /// whole runs): sparse rows took 0.70x dgemm's time at 9.5% density, 0.77x at 19%,
-    /// 1.04x at 45% and 1.26x at 71%. Sparse rows are the same bits on every machine, and
-    /// an account's row alone (a what-if) is the bits of the whole book's.
+    /// Fraction of non-zero entries at or below which `automatic` goes sparse: a choice of
+    /// speed only, since both layouts give the same bits. Measured on synthetic books of
+    /// 500 accounts over 210 instruments (100,000 scenarios, 2 threads, whole runs):
+    /// sparse rows took 0.70x a BLAS dgemm's time at 9.5% density, 0.77x at 19%, 1.04x at
+    /// 45% and 1.26x at 71%; the dense layout's own kernel runs whole books as fast as
+    /// that dgemm did.
     public static let sparseDensity = 0.5
 
     public let accountCount: Int
@@ -115,8 +118,7 @@ public struct PositionMatrix: Sendable {
         switch layout {
         case .dense:
             dense.withUnsafeBufferPointer { q in
-                BLAS.multiply(q.baseAddress!, instrumentProfit, into: accountProfit,
-                              m: accountCount, n: width, k: instrumentCount)
+                accumulateDense(q: q.baseAddress!, instrumentProfit: instrumentProfit, into: accountProfit, width: width)
             }
         case .sparse:
             for account in 0..<accountCount {

@@ -8,8 +8,8 @@ import TailGridMarket
 /// after the trades) with evaluators that read the held P&L instead of generating and
 /// pricing the scenarios, then aggregates, summarises and margins them as any run does:
 /// the answer is the bits of `WhatIf` (the account alone with the trades, run from
-/// scratch, in the book's order: on a sparse book, the full run's figures, and a full
-/// rerun's with the trades). A trade in an instrument the book does not hold has no row:
+/// scratch, in the book's order: the full run's figures, and a full rerun's with the
+/// trades). A trade in an instrument the book does not hold has no row:
 /// that plan prices as usual, and costs what a run of the account costs.
 ///
 /// A shard of a book (`BookShard`) holds a range of its scenarios and answers the account's

@@ -205,7 +205,8 @@ public struct TileEvaluator: Sendable {
 
     /// One account's P&L across the tile into `target` (a tile of doubles), from the
     /// instruments' in `workspace`: the same bits as its row of `aggregateAccounts`, with
-    /// the row kept in cache for what reads it next. Sparse position matrices only.
+    /// the row kept in cache for what reads it next. Sparse position matrices only (a
+    /// dense one sums its accounts together, `aggregateAccounts`).
     func accountProfit(_ account: Int, workspace: TileWorkspace, into target: UnsafeMutablePointer<Double>) {
         positions.accumulate(account: account, instrumentProfit: workspace.instrumentProfit.baseAddress!, into: target,
                              width: ScenarioTile.size)

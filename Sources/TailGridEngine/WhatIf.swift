@@ -8,10 +8,9 @@ import TailGridMarket
 /// the same market move in both: the difference is the trades' effect, not Monte Carlo
 /// noise. The "after" run is exactly a run of the job holding only the account with the
 /// trades added. Given the book's order (`BookOrder`), the account's plans sum its
-/// positions in the book's instrument order and, on a book aggregated sparsely, sparsely
-/// too: then "before" is the full run's figures for the account bit for bit, and "after"
-/// a full run's with the trades added. A dense book (dgemm over every account) agrees to
-/// the rounding of the aggregation.
+/// positions in the book's instrument order (dense and sparse layouts sum alike): then
+/// "before" is the full run's figures for the account bit for bit, and "after" a full
+/// run's with the trades added, whatever the book's density.
 ///
 /// The trades settle at their mark (the pricer's value now) in USD cash, as an order filled
 /// at mark would: the account's USD balance moves by -sum q V, so equity is unchanged and
@@ -22,13 +21,11 @@ public struct WhatIf: Sendable {
     /// The USD the trades' settlement at mark moved: -sum q V.
     public let cashMoved: Double
 
-    /// How a book orders and sums its instruments: each instrument's index in the book's
-    /// plan (first appearance), where each account's own new instruments start, and
-    /// whether the plan's rows are sparse.
+    /// How a book orders its instruments: each instrument's index in the book's plan
+    /// (first appearance), and where each account's own new instruments start.
     public struct BookOrder: Sendable {
         public let rank: [String: Int]
         public let accountStarts: [Int]
-        public let sparse: Bool
 
         public init(plan: EnginePlan) {
             var rank: [String: Int] = [:]
@@ -37,7 +34,6 @@ public struct WhatIf: Sendable {
             }
             self.rank = rank
             self.accountStarts = plan.accountStarts
-            self.sparse = plan.evaluator.positions.layout == .sparse
         }
 
         /// The ranks a plan of account `index` alone (with or without trades) orders its
@@ -70,7 +66,6 @@ public struct WhatIf: Sendable {
             }
             var alone = job
             alone.accounts = [job.accounts[index]]
-            if order?.sparse == true { alone.aggregation = .sparse }
             var cost = 0.0
             for trade in trades {
                 do {

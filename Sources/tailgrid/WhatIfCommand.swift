@@ -81,7 +81,7 @@ struct WhatIfCommand: AsyncParsableCommand {
             }
             let whatIf: WhatIf
             do {
-                // The book's own order: on a sparse book "before" is the full run's figures.
+                // The book's own order: "before" is the full run's figures, bit for bit.
                 whatIf = try WhatIf(job: engineJob, account: index, trades: trades,
                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                     order: WhatIf.BookOrder(plan: try EnginePlan(engineJob)))

@@ -8,7 +8,7 @@ import TailGridMarket
 /// dependence stress (three evaluators, three stores), stress scenarios and a
 /// coin-margined account.
 @Suite struct ServedBookTests {
-    static func plan(sparse: Bool = false) throws -> EnginePlan {
+    static func plan(aggregation: PositionMatrix.Mode = .automatic) throws -> EnginePlan {
         let grid = StressGrid(spotRange: 0.2, spotSteps: 4, volUp: 0.3, volDown: 0.2, dtePower: 0.5,
                               extended: [-0.66], extendedWeight: 0.33)
         var job = try Fixtures.job(accounts: [
@@ -19,7 +19,7 @@ import TailGridMarket
         ], scenarios: 6000, chunkSize: 1024)
         job.stress = StressTest(scenarios: grid.scenarios(symbols: ["BTC", "ETH"]))
         job.dependence = DependenceStress(confidence: 0.995)  // portfolio collateral is the default
-        if sparse { job.aggregation = .sparse }
+        job.aggregation = aggregation
         return try EnginePlan(job)
     }
 
@@ -55,13 +55,15 @@ import TailGridMarket
         #expect(try EnginePlan(alone, reading: book.stores).evaluators.allSatisfy { !$0.readsStoredProfits })
     }
 
-    /// On a book aggregated sparsely, the served what-if is the full run's: "before" is
+    /// The served what-if is the full run's, whichever layout sums the book: "before" is
     /// the account's figures in a run of the whole book, and "after" its figures in a
     /// run of the whole book with the trades added (settled at mark in USD cash), bit for
-    /// bit: the account's plans sum its positions in the book's instrument order.
-    @Test func onASparseBookItIsTheFullRerun() throws {
-        let plan = try Self.plan(sparse: true)
-        #expect(plan.evaluator.positions.layout == .sparse)
+    /// bit: the account's plans sum its positions in the book's instrument order, and the
+    /// dense layout sums as the sparse rows do.
+    @Test(arguments: [PositionMatrix.Mode.sparse, .dense])
+    func itIsTheFullRerun(aggregation: PositionMatrix.Mode) throws {
+        let plan = try Self.plan(aggregation: aggregation)
+        #expect(plan.evaluator.positions.layout == (aggregation == .dense ? .dense : .sparse))
         let book = ServedBook(plan: plan, threads: 2)
         let full = try LocalRunner(plan: plan, threads: 2).run()
         let trades = [try Fixtures.position("BTC-28MAR25-130000-C", -1), try Fixtures.position("BTC-28MAR25-110000-C", 2),

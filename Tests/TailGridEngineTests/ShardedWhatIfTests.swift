@@ -13,7 +13,7 @@ import TailGridMarket
 
     @Test(arguments: [false, true])
     func shardsMergedAreTheWholeBook(sparse: Bool) throws {
-        let plan = try ServedBookTests.plan(sparse: sparse)
+        let plan = try ServedBookTests.plan(aggregation: sparse ? .sparse : .dense)
         let whole = ServedBook(plan: plan, threads: 2)
         for count in [1, 2, 3, 7] {
             let shards = try (0..<count).map { index in

@@ -17,9 +17,9 @@ import TailGridNumerics
     }
 
     /// "before" (in the book's instrument order, as `tailgrid whatif` runs it) is the
-    /// account's figure in the full book: bit for bit when the book is aggregated by sparse
-    /// rows (`automatic` on this book, about a quarter dense, since the threshold is 50%),
-    /// to the rounding of the aggregation under dgemm.
+    /// account's figure in the full book bit for bit, whichever layout sums the book:
+    /// `automatic` (this book is about a quarter dense, so sparse rows) or dense. The
+    /// one-account plans are about half dense or more, so they may take either layout too.
     @Test(arguments: [PositionMatrix.Mode.automatic, .dense])
     func beforeIsTheFullBooksFigure(aggregation: PositionMatrix.Mode) throws {
         let job = try Fixtures.mixedJob(scenarios: 20_000, aggregation: aggregation)
@@ -29,11 +29,7 @@ import TailGridNumerics
         for index in job.accounts.indices {
             let whatIf = try WhatIf(job: job, account: index, trades: [try Fixtures.position("ETH-PERPETUAL", 1_000)], threads: 2,
                                     order: WhatIf.BookOrder(plan: plan))
-            let reported = full.accounts[index].margin.initialMargin
-            #expect(abs(whatIf.before.margin.initialMargin - reported) <= 1e-12 * abs(reported), "\(job.accounts[index].id)")
-            if aggregation == .automatic {
-                #expect(whatIf.before.bitSignature == full.accounts[index].bitSignature, "\(job.accounts[index].id)")
-            }
+            #expect(whatIf.before.bitSignature == full.accounts[index].bitSignature, "\(job.accounts[index].id)")
         }
     }
 
