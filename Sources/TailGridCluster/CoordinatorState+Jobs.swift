@@ -171,7 +171,7 @@ extension CoordinatorState {
             if let replay = work.replay {
                 let attribution = TailAttribution(plan: work.plan)
                 let explanations = try attribution.explanations(replay.total, bars: replay.bars, tails: replay.tails, stress: stress)
-                let explanation = ExplanationDocument(plan: work.plan, explanations: explanations)
+                let explanation = ExplanationDocument(plan: work.plan, explanations: explanations, risks: result.accounts)
                 files.explainJSON = try explanation.jsonData()
                 files.contributionsCSV = explanation.csvData()
             }

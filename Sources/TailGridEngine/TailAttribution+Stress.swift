@@ -5,8 +5,9 @@ extension TailAttribution {
     /// with the stress test's own writing of the tile and the tile's revaluation, and split
     /// by the account's lines: line i's loss is its loss in that scenario times the
     /// scenario's weight. The lines are summed exactly and must give the stress loss the
-    /// result used, to 1e-9 of the gross line losses (the book may sum an account by dgemm
-    /// in another order), or the breakdown is refused as inconsistent.
+    /// result used, to 1e-9 of the gross line losses (the book sums an account's
+    /// instruments in the plan's order, the lines follow the account's), or the breakdown
+    /// is refused as inconsistent.
     func stressBreakdowns(accounts: [Int], lines: [[PlannedLine]], stress: StressLosses) throws(EngineError) -> [AccountExplanation.StressBreakdown?] {
         guard !stress.scenarios.isEmpty else { return accounts.map { _ in nil } }
         let evaluator = plan.evaluator

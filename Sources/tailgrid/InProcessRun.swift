@@ -43,7 +43,7 @@ struct InProcessRun {
         }
         seconds = started.duration(to: .now) / .seconds(1)
         document = ResultDocument(job: loaded, result: result, elapsedSeconds: seconds)
-        explanation = explanations.map { [plan] in ExplanationDocument(plan: plan, explanations: $0) }
+        explanation = explanations.map { [plan] in ExplanationDocument(plan: plan, explanations: $0, risks: result.accounts) }
     }
 
     /// Writes the result folder and prints the tables.

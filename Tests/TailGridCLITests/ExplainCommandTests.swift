@@ -34,10 +34,17 @@ import TailGridJob
             #expect(abs(account.contributionSum - account.expectedShortfall) <= 1e-12 * gross)
             #expect(account.worstScenarios.count == 10)
             #expect(account.worstScenarios.first?.loss ?? 0 >= account.valueAtRisk)
+            // IM by line: the quickstart margins ES alone, so every line's part is its ES
+            // contribution (IM = max(0, ES)), nothing is left unsplit, and the parts add up to
+            // the result's IM.
+            let margin = try #require(account.margin)
+            #expect(margin.initialMargin == reported.initialMargin && margin.unsplit.isEmpty)
+            #expect(abs(margin.linesTotal - reported.initialMargin) <= 1e-12 * gross)
+            #expect(account.lines.allSatisfy { $0.margin?.base == $0.contribution && $0.margin?.total == $0.contribution })
         }
         let csv = try String(contentsOf: out.appendingPathComponent("contributions.csv"), encoding: .utf8)
         let rows = csv.split(separator: "\n")
-        #expect(rows.first == "account,currency,kind,instrument,underlying,quantity,contribution,share,stress_loss")
+        #expect(rows.first == "account,currency,kind,instrument,underlying,quantity,contribution,share,stress_loss,margin")
         #expect(rows.count == 1 + explanation.accounts.reduce(0) { $0 + $1.lines.count })
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
                 == ["accounts.csv", "contributions.csv", "explain.json", "report.html", "result.json"])

@@ -146,7 +146,7 @@ struct HostileWorkerTests {
         #expect(final.state == .succeeded, "\(final.error)")
         let plan = try EnginePlan(job.engineJob)
         let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
-        #expect(try cluster.coordinator.result(job: id).explainJSON == (try ExplanationDocument(plan: plan, explanations: local.explanations).jsonData()))
+        #expect(try cluster.coordinator.result(job: id).explainJSON == (try ExplanationDocument(plan: plan, explanations: local.explanations, risks: local.result.accounts).jsonData()))
         #expect(final.quarantinedWorkers == ["replay-forger"])
     }
 

@@ -57,7 +57,7 @@ struct InProcessClusterTests {
         #expect(job.engineJob.accounts.contains { $0.marginCoin == "BTC" })
         let plan = try EnginePlan(job.engineJob)
         let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
-        let explanation = ExplanationDocument(plan: plan, explanations: local.explanations)
+        let explanation = ExplanationDocument(plan: plan, explanations: local.explanations, risks: local.result.accounts)
         let (final, result, files) = try await Self.onTwoWorkers(job, explain: true)
         #expect(files.explainJSON == (try explanation.jsonData()))
         #expect(files.contributionsCSV == explanation.csvData())

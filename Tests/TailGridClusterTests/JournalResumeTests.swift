@@ -89,7 +89,7 @@ import TailGridProtocol
         #expect(job.engineJob.scenarios == 6144)
         let plan = try EnginePlan(job.engineJob)
         let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
-        let explanation = ExplanationDocument(plan: plan, explanations: local.explanations)
+        let explanation = ExplanationDocument(plan: plan, explanations: local.explanations, risks: local.result.accounts)
         let id: String
         do {
             let journal = try Journal(folder: folder)
