@@ -48,8 +48,16 @@ public struct MarginAttribution: Sendable, Hashable {
     public let lines: [Line]
     public let unsplit: [Unsplit]
 
-    /// The split of `risk`'s IM over `explanation`'s lines, for account `index` of `plan`.
-    public init(plan: EnginePlan, account index: Int, risk: AccountRisk, explanation: AccountExplanation) {
+    /// The plan's pricers by instrument name, which the liquidity split reads: build them
+    /// once when splitting many accounts.
+    public static func pricers(of plan: EnginePlan) -> [String: InstrumentPricer] {
+        Dictionary(plan.evaluator.instruments.map { ($0.instrument.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The split of `risk`'s IM over `explanation`'s lines, for account `index` of `plan`
+    /// (`pricers`: `pricers(of: plan)`, built here when not given).
+    public init(plan: EnginePlan, account index: Int, risk: AccountRisk, explanation: AccountExplanation,
+                pricers: [String: InstrumentPricer]? = nil) {
         let job = plan.job
         let policy = job.margin
         let components = risk.margin.components
@@ -104,7 +112,8 @@ public struct MarginAttribution: Sendable, Hashable {
             liquidity = [Double](repeating: 0, count: count)
         } else if let addOn = policy.liquidity {
             let perUSD = Self.perUSD(of: job.accounts[index], market: job.market)
-            liquidity = Self.liquidityShares(explanation.lines, addOn: addOn, plan: plan).map { $0 * perUSD }
+            liquidity = Self.liquidityShares(explanation.lines, addOn: addOn, plan: plan,
+                                             pricers: pricers ?? Self.pricers(of: plan)).map { $0 * perUSD }
         } else {
             liquidity = leave("liquidity_add_on", components.liquidityAddOn, "no liquidity policy")
         }
@@ -158,9 +167,9 @@ public struct MarginAttribution: Sendable, Hashable {
     }
 
     /// Each line's Euler share of the liquidity add-on, USD (see the type's comment).
-    static func liquidityShares(_ lines: [AccountExplanation.Line], addOn: LiquidityAddOn, plan: EnginePlan) -> [Double] {
+    static func liquidityShares(_ lines: [AccountExplanation.Line], addOn: LiquidityAddOn, plan: EnginePlan,
+                                pricers: [String: InstrumentPricer]) -> [Double] {
         let market = plan.job.market
-        let pricers = Dictionary(plan.evaluator.instruments.map { ($0.instrument.name, $0) }, uniquingKeysWith: { first, _ in first })
         let portfolio = plan.job.margin.collateral == .portfolio
         // Per line: delta in coins, and the vega terms (V, E) where the underlying has a traded vega.
         let deltas = lines.map { line -> Double in

@@ -150,12 +150,14 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
                        uniquingKeysWith: { first, _ in first })
         }
         let indices = Dictionary(job.accounts.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let pricers = risks.map { _ in MarginAttribution.pricers(of: plan) }
         self.accounts = explanations.map { explanation in
             let es = explanation.expectedShortfall
             let attribution = indices[explanation.id].flatMap { index in
                 risks.flatMap { risks in
                     risks.indices.contains(index) && risks[index].id == explanation.id
-                        ? MarginAttribution(plan: plan, account: index, risk: risks[index], explanation: explanation) : nil
+                        ? MarginAttribution(plan: plan, account: index, risk: risks[index], explanation: explanation, pricers: pricers)
+                        : nil
                 }
             }
             return Account(
