@@ -50,13 +50,18 @@ public struct LiquidityAddOn: Sendable, Hashable {
             let symbol = position.instrument.underlying
             guard vegaVolume[symbol] != nil, let nu = market.underlying(symbol)?.volOfVol,
                   let pricer = pricers[position.instrument.name] else { continue }
-            let vega = position.quantity * pricer.vegaPerVolPoint(rate: market.rate)
-            guard vega != 0 else { continue }
-            vegas[symbol, default: Vega(perVolPoint: 0, dailyMove: 0)].perVolPoint += vega
-            vegas[symbol, default: Vega(perVolPoint: 0, dailyMove: 0)].dailyMove
-                += 100 * vega * pricer.vol * pricer.volShockWeight * nu / 365.0.squareRoot()
+            let vega = Self.vega(of: position.quantity, pricer: pricer, volOfVol: nu, rate: market.rate)
+            guard vega.perVolPoint != 0 else { continue }
+            vegas[symbol, default: Vega(perVolPoint: 0, dailyMove: 0)].perVolPoint += vega.perVolPoint
+            vegas[symbol, default: Vega(perVolPoint: 0, dailyMove: 0)].dailyMove += vega.dailyMove
         }
         return vegas
+    }
+
+    /// One position's vega: V = q dP/dsigma / 100 and E = 100 V sigma_K w nu / sqrt(365).
+    public static func vega(of quantity: Double, pricer: InstrumentPricer, volOfVol nu: Double, rate: Double) -> Vega {
+        let vega = quantity * pricer.vegaPerVolPoint(rate: rate)
+        return Vega(perVolPoint: vega, dailyMove: 100 * vega * pricer.vol * pricer.volShockWeight * nu / 365.0.squareRoot())
     }
 
     /// The vega part of the add-on, USD.

@@ -179,11 +179,12 @@ public struct MarginAttribution: Sendable, Hashable {
             case .coinRestatement: 0
             }
         }
-        let vegas = lines.map { line -> (perVolPoint: Double, dailyMove: Double) in
+        let vegas = lines.map { line -> LiquidityAddOn.Vega in
             guard line.kind == .position, addOn.vegaVolume[line.underlying] != nil,
-                  let nu = market.underlying(line.underlying)?.volOfVol, let pricer = pricers[line.instrument] else { return (0, 0) }
-            let vega = line.quantity * pricer.vegaPerVolPoint(rate: market.rate)
-            return (vega, 100 * vega * pricer.vol * pricer.volShockWeight * nu / 365.0.squareRoot())
+                  let nu = market.underlying(line.underlying)?.volOfVol, let pricer = pricers[line.instrument] else {
+                return LiquidityAddOn.Vega(perVolPoint: 0, dailyMove: 0)
+            }
+            return LiquidityAddOn.vega(of: line.quantity, pricer: pricer, volOfVol: nu, rate: market.rate)
         }
         var shares = [Double](repeating: 0, count: lines.count)
         for symbol in Set(lines.map(\.underlying)) {
