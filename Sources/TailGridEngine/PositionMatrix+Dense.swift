@@ -63,6 +63,7 @@ extension PositionMatrix {
             }
         }
     }
+
     /// Four accounts (rows `instruments` apart from `q`) x 8 columns.
     @inline(__always)
     static func denseGroupOfFour(q: UnsafePointer<Double>, instruments: Int, strip: UnsafePointer<SIMD8<Double>>,
