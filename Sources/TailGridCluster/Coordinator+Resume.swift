@@ -108,6 +108,8 @@ extension Coordinator {
         if !useChunks { entries.append(.restarted(job: row.id, pilotFloors: pilotFloors)) }
         var merger = SummaryMerger(plan: plan, pilotFloors: pilotFloors)
         var stress = StressMerger(plan: plan)
+        let units = plan.units(explaining: row.explain)
+        var replays: [Int: Data] = [:]
         if useChunks {
             // Refused when decoded or checked, and (returned) failing their SHA-256.
             var discarded: [Int] = []
@@ -115,7 +117,10 @@ extension Coordinator {
             do {
                 damaged = try journal.chunks(of: row.id) { chunk in
                     do throws(ClusterError) {
-                        if plan.units.isStress(chunk.index) {
+                        if units.isReplay(chunk.index) && chunk.index < units.count {
+                            // Checked once the merge is complete and the bars are known.
+                            replays[chunk.index] = chunk.summary
+                        } else if plan.units.isStress(chunk.index) {
                             let batch = try Wire.journaledStressBatch(chunk.summary, unit: chunk.index, plan: plan)
                             do throws(EngineError) { try stress.merge(unit: chunk.index, batch) } catch {
                                 throw ClusterError(.protocolViolation, error.message)
@@ -138,9 +143,10 @@ extension Coordinator {
             report.chunksRestored += merger.mergedChunks.count
             report.stressBatchesRestored += stress.mergedUnits.count
         }
-        try? transition { [merger, stress] state, now in
+        try? transition { [merger, stress, replays] state, now in
             for entry in entries { state.record(entry) }
-            state.restoreActive(row, loaded: loaded, plan: plan, pilotFloors: pilotFloors, merger: merger, stress: stress, now: now)
+            state.restoreActive(row, loaded: loaded, plan: plan, pilotFloors: pilotFloors, merger: merger, stress: stress,
+                                replays: replays, now: now)
         }
     }
 }

@@ -58,9 +58,50 @@ extension CoordinatorState {
                 job.chunks[index] = .pending
             }
         }
-        log("job \(id): merge complete; replaying the tails of \(accounts) accounts in \(job.chunkPlan.chunkCount) chunks", job: id)
+        let restored = mergeJournaledReplays(job: id)
+        log("job \(id): merge complete; replaying the tails of \(accounts) accounts in \(job.chunkPlan.chunkCount - restored) chunks\(restored > 0 ? " (\(restored) replays from the journal)" : "")", job: id)
         dispatch(now: now)
         publish(job: id, now: now)
+        // Every replay may have come from the journal.
+        if restored > 0 { finishIfDone(job: id, now: now) }
+    }
+
+    /// Merges the replays a resumed job found in the journal, each decoded and checked
+    /// against the tails as one from a worker (`merge(_:unit:into:)`); one that fails is
+    /// discarded from the journal and computed again. Returns how many were merged.
+    mutating func mergeJournaledReplays(job id: String) -> Int {
+        guard let job = jobs[id], let work = job.work, let shape = work.replay?.shape, !work.journaledReplays.isEmpty else {
+            return 0
+        }
+        var merged: [Int] = []
+        var refused: [(Int, String)] = []
+        withJob(id) { job in
+            for (index, bytes) in work.journaledReplays.sorted(by: { $0.key < $1.key }) {
+                guard job.units.isReplay(index), index < job.units.count, job.chunks[index].isPending,
+                      case .replay(let range) = job.units.unit(index) else {
+                    refused.append((index, "not a replay unit of this job"))
+                    continue
+                }
+                do throws(ClusterError) {
+                    let part = try Wire.journaledReplay(bytes, range: range, shape: shape)
+                    do throws(EngineError) {
+                        guard try Self.merge(part, unit: index, into: &job.work!) else { continue }
+                    } catch {
+                        throw ClusterError(.protocolViolation, error.message)
+                    }
+                    job.chunks[index] = .done
+                    merged.append(index)
+                } catch {
+                    refused.append((index, error.message))
+                }
+            }
+            job.work?.journaledReplays = [:]
+        }
+        for (index, reason) in refused {
+            log("job \(id): journaled \(job.units.describe(index)) is refused (\(reason)); computing it again", job: id)
+            record(.chunkDiscarded(job: id, index: index))
+        }
+        return merged.count
     }
 
     mutating func cancel(job id: String, reason: String, now: ContinuousClock.Instant) {

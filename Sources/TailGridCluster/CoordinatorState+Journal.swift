@@ -69,9 +69,12 @@ extension CoordinatorState {
     }
 
     /// An unfinished job from the journal, planned again, with the chunks and stress
-    /// batches merged from it; the others are computed as for a new job.
+    /// batches merged from it, and its journaled replays (bytes by unit) kept until its
+    /// merge is complete (`startReplay` checks and merges them); the others are computed
+    /// as for a new job.
     mutating func restoreActive(_ row: JournaledJob, loaded: LoadedJob, plan: EnginePlan, pilotFloors: [Double]?,
-                                merger: SummaryMerger, stress: StressMerger, now: ContinuousClock.Instant) {
+                                merger: SummaryMerger, stress: StressMerger, replays: [Int: Data] = [:],
+                                now: ContinuousClock.Instant) {
         let units = plan.units(explaining: row.explain)
         var chunks = Self.freshStates(units)
         var scenariosDone: UInt64 = 0
@@ -82,7 +85,8 @@ extension CoordinatorState {
         for unit in stress.mergedUnits { chunks[unit] = .done }
         var job = Job(id: row.id, sequence: row.sequence, priority: row.priority, name: row.name, inputSHA256: row.inputSHA256,
                       units: units, accountCount: loaded.engineJob.accounts.count,
-                      work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, merger: merger, stress: stress),
+                      work: Work(loaded: loaded, plan: plan, pilotFloors: pilotFloors, merger: merger, stress: stress,
+                                 journaledReplays: replays),
                       chunks: chunks, submitted: Self.instant(of: row.submittedAt, now: now), submittedAt: row.submittedAt)
         job.doneChunks = merger.mergedChunks.count
         job.scenariosDone = scenariosDone
@@ -92,7 +96,7 @@ extension CoordinatorState {
         job.idempotencyKey = row.idempotencyKey
         jobs[row.id] = job
         sequence = Swift.max(sequence, row.sequence)
-        log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(plan.chunks.chunkCount) chunks and \(stress.mergedUnits.count) of \(plan.units.stressBatches) stress batches done", job: row.id)
+        log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(plan.chunks.chunkCount) chunks and \(stress.mergedUnits.count) of \(plan.units.stressBatches) stress batches done\(replays.isEmpty ? "" : ", \(replays.count) replays kept")", job: row.id)
         // A job whose every unit was journaled but that had not finished ends now.
         finishIfDone(job: row.id, now: now)
     }
@@ -107,6 +111,29 @@ extension Wire {
         // Encoding a message without required fields cannot fail; empty bytes would be
         // refused when resuming, and the chunk computed again.
         return (try? part.serializedBytes()) ?? Data()
+    }
+
+    /// A replay as the journal keeps it: one result part holding every account.
+    static func journalBytes(_ replay: TailReplay) -> Data {
+        var part = Tailgrid_V1_ReplayResultPart()
+        part.accounts = (0..<replay.counts.count).map { message(replay, slot: $0) }
+        part.last = true
+        return (try? part.serializedBytes()) ?? Data()
+    }
+
+    /// A journaled replay of the scenarios `range`, decoded into `shape` (the job's empty
+    /// replay) like one from the wire; the caller checks it against the tails.
+    static func journaledReplay(_ bytes: Data, range: Range<UInt64>, shape: TailReplay) throws(ClusterError) -> TailReplay {
+        let part: Tailgrid_V1_ReplayResultPart
+        do { part = try Tailgrid_V1_ReplayResultPart(serializedBytes: bytes) } catch {
+            throw ClusterError(.protocolViolation, "not a replay: \(error)")
+        }
+        guard part.accounts.count == shape.counts.count else {
+            throw ClusterError(.protocolViolation, "a replay of \(part.accounts.count) accounts, the job \(shape.counts.count)")
+        }
+        var replay = shape
+        for (slot, message) in part.accounts.enumerated() { try decode(message, slot: slot, into: &replay, range: range) }
+        return replay
     }
 
     /// A journaled chunk summary, decoded and checked like one from the wire.

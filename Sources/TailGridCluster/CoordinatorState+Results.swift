@@ -176,9 +176,8 @@ extension CoordinatorState {
                 record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(summary) }))
             case .stress(let batch):
                 record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(batch) }))
-            case .replay:
-                // Not journaled: a resumed job replays again after its merge.
-                break
+            case .replay(let part):
+                record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(part) }))
             }
             sampleForAudit(job: lease.job, chunk: lease.chunk, worker: lease.worker, name: workerName,
                            result: result, floors: lease.floors)

@@ -44,6 +44,10 @@ struct CoordinatorState {
         var isWaiting: Bool {
             if case .waiting = self { true } else { false }
         }
+
+        var isPending: Bool {
+            if case .pending = self { true } else { false }
+        }
     }
 
     /// A job that explains, once its merge is complete: the tails, the bars sent with each
@@ -71,6 +75,9 @@ struct CoordinatorState {
         var stress: StressMerger
         /// Set when the merge of a job that explains is complete.
         var replay: Replay?
+        /// Replays a resumed job found in the journal (bytes by unit), checked and merged
+        /// when its merge is complete (`startReplay`).
+        var journaledReplays: [Int: Data] = [:]
 
         var isComplete: Bool { merger.isComplete && stress.isComplete }
     }

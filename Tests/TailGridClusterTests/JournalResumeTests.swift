@@ -77,6 +77,67 @@ import TailGridProtocol
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// Replays are journaled as units after the stress batches. An explaining job whose
+    /// chunks, stress batches and replays were all journaled resumes to its result with
+    /// no worker at all: its replays wait until the merge is complete, are checked against
+    /// the tails like a worker's, and merged. A replay journaled for the wrong scenarios
+    /// (chunk 0's sums under chunk 1's unit) is refused and a worker computes it again. The
+    /// explanation is the in-process one both times.
+    @Test(arguments: [false, true])
+    func journaledReplaysResume(oneForged: Bool) async throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = try ClusterJobs.stressed(scenarios: 8192, chunkSize: 4096)
+        let plan = try EnginePlan(job.engineJob)
+        let units = plan.units(explaining: true)
+        #expect(units.count == 6 && units.firstReplay == 4)
+        let local = try LocalRunner(plan: plan, threads: 2).run(explaining: nil)
+        let explanation = ExplanationDocument(plan: plan, explanations: local.explanations, risks: local.result.accounts)
+        // Every unit's bytes as the coordinator journals them: one part holding every account.
+        let computer = ChunkComputer(plan: plan)
+        let attribution = TailAttribution(plan: plan)
+        let tails = try LocalRunner(plan: plan, threads: 2).tails()
+        let bars = try attribution.bars(accounts: Array(plan.job.accounts.indices), tails: tails)
+        var entries: [(Int, Data)] = []
+        for index in 0..<units.count {
+            let bytes: Data
+            switch units.unit(index) {
+            case .scenarios(let range):
+                bytes = try #require(Wire.resultParts(computer.summarize(range), leaseID: 0, budget: .max).first).serializedBytes()
+            case .stress(let range):
+                bytes = try #require(Wire.stressParts(job.engineJob.stress.batch(range, plan: plan), leaseID: 0, budget: .max).first)
+                    .serializedBytes()
+            case .replay(let range):
+                let replayed = oneForged && index == 5 ? plan.chunks.range(ofChunk: 0) : range
+                bytes = try #require(Wire.replayParts(try attribution.replay(replayed, bars: bars), leaseID: 0, budget: .max).first)
+                    .serializedBytes()
+            }
+            entries.append((index, bytes))
+        }
+        let id: String
+        do {
+            let journal = try Journal(folder: folder)
+            id = try Coordinator(journal: journal).submit(job, explain: true).jobID
+            try journal.write(entries.map { index, bytes in .chunk(job: id, index: index, summary: { bytes }) })
+        }
+        let cluster = InProcessCluster(journal: try Journal(folder: folder))
+        defer { cluster.stop() }
+        let report = try cluster.coordinator.resume()
+        #expect(report.jobsResumed == 1 && report.chunksRestored == 2 && report.stressBatchesRestored == 2 && report.chunksDiscarded == 0)
+        // With every unit journaled nothing is left to compute: the job ended in the resume.
+        // The refused replay is computed by a worker (started too if the first case fails,
+        // so a failure cannot leave the test waiting).
+        let resumed = try cluster.coordinator.status(job: id).state
+        #expect(oneForged ? resumed != .succeeded : resumed == .succeeded, "\(resumed)")
+        if resumed != .succeeded { cluster.startWorker("w0") }
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        let files = try cluster.coordinator.result(job: id)
+        #expect(files.explainJSON == (try explanation.jsonData()))
+        #expect(files.contributionsCSV == explanation.csvData())
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
     /// A job submitted with explain, as a variant of 6,144 of its 8,192 scenarios, and
     /// interrupted before any chunk resumes explaining that variant; once it succeeded, a
     /// coordinator opening the journal again still serves its explain.json and
