@@ -70,7 +70,7 @@ public struct EngineResult: Sendable {
             // A coin-margined account's losses are in its coin already (`TileEvaluator.CoinMargin`);
             // its USD figures are restated at today's spot.
             let coin = job.accounts[index].marginCoin
-            let perUSD = 1 / (coin.flatMap { job.market.underlying($0)?.spot } ?? 1)
+            let perUSD = job.market.perUSD(of: job.accounts[index])
             let minimum = job.margin.shortOptionMinimum.map {
                 $0.requirement(for: job.accounts[index], market: job.market) * perUSD
             }

@@ -99,9 +99,13 @@ public struct MarginAttribution: Sendable, Hashable {
         if components.shortOptionUplift == 0 {
             shortOptionUplift = [Double](repeating: 0, count: count)
         } else if let base, let stressUplift, let minimum = policy.shortOptionMinimum {
-            let perUSD = Self.perUSD(of: job.accounts[index], market: job.market)
-            let minimums = Self.shortOptionMinimums(explanation.lines, rule: minimum, market: job.market).map { $0 * perUSD }
-            shortOptionUplift = (0..<count).map { minimums[$0] - (base[$0] + stressUplift[$0]) }
+            let perUSD = job.market.perUSD(of: job.accounts[index])
+            let options = minimum.optionMinimums(for: job.accounts[index], market: job.market)
+            shortOptionUplift = explanation.lines.enumerated().map { line, held in
+                // A line of an option the account is net short of takes its quantity's share.
+                let share = held.kind == .position ? options[held.instrument].map { $0.minimum * (held.quantity / $0.net) } ?? 0 : 0
+                return share * perUSD - (base[line] + stressUplift[line])
+            }
         } else {
             shortOptionUplift = leave("short_option_uplift", components.shortOptionUplift, "the core margin it tops up is not split")
         }
@@ -111,7 +115,7 @@ public struct MarginAttribution: Sendable, Hashable {
         if components.liquidityAddOn == 0 {
             liquidity = [Double](repeating: 0, count: count)
         } else if let addOn = policy.liquidity {
-            let perUSD = Self.perUSD(of: job.accounts[index], market: job.market)
+            let perUSD = job.market.perUSD(of: job.accounts[index])
             liquidity = Self.liquidityShares(explanation.lines, addOn: addOn, plan: plan,
                                              pricers: pricers ?? Self.pricers(of: plan)).map { $0 * perUSD }
         } else {
@@ -141,29 +145,6 @@ public struct MarginAttribution: Sendable, Hashable {
     /// The lines' margins plus the unsplit amounts: IM to rounding.
     public var total: Double {
         lines.reduce(0) { $0 + $1.total } + unsplit.reduce(0) { $0 + $1.amount }
-    }
-
-    /// 1 / today's spot of a coin-margined account's coin, else 1 (its figures are in the coin).
-    static func perUSD(of account: Account, market: MarketData) -> Double {
-        1 / (account.marginCoin.flatMap { market.underlying($0)?.spot } ?? 1)
-    }
-
-    /// Each line's share of the short-option minimum, USD: a line of an option the
-    /// account is net short of takes (its quantity / the net quantity) of the option's
-    /// minimum; other lines 0.
-    static func shortOptionMinimums(_ lines: [AccountExplanation.Line], rule: ShortOptionMinimum,
-                                    market: MarketData) -> [Double] {
-        var net: [String: Double] = [:]
-        for line in lines where line.kind == .position { net[line.instrument, default: 0] += line.quantity }
-        return lines.map { line in
-            guard line.kind == .position, let quantity = net[line.instrument], quantity < 0,
-                  let instrument = try? Instrument(parsing: line.instrument),
-                  case .option(_, let strike, let right, _) = instrument.kind,
-                  let spot = market.underlying(instrument.underlying)?.spot else { return 0 }
-            let perContract = rule.perContract(strike: strike, right: right, spot: spot,
-                                               parameters: rule.perUnderlying[instrument.underlying] ?? rule.defaults)
-            return -quantity * perContract * (line.quantity / quantity)
-        }
     }
 
     /// Each line's Euler share of the liquidity add-on, USD (see the type's comment).

@@ -34,22 +34,28 @@ public struct ShortOptionMinimum: Sendable, Hashable {
         self.perUnderlying = perUnderlying
     }
 
-    /// The minimum for one account's positions, USD.
+    /// The minimum for one account's positions, USD: the options' minimums summed by name,
+    /// so the sum's rounding does not depend on a dictionary's order.
     public func requirement(for account: Account, market: MarketData) -> Double {
+        optionMinimums(for: account, market: market).sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value.minimum }
+    }
+
+    /// Per option the account is net short of, by name: its net quantity q < 0 and its
+    /// minimum |q| max(a - OTM / S, b) S, USD. Positions in one option net first.
+    public func optionMinimums(for account: Account, market: MarketData) -> [String: (net: Double, minimum: Double)] {
         var net: [String: (instrument: Instrument, quantity: Double)] = [:]
         for position in account.positions {
             guard case .option = position.instrument.kind else { continue }
             net[position.instrument.name, default: (position.instrument, 0)].quantity += position.quantity
         }
-        var total = 0.0
-        // By name, so the sum's rounding does not depend on the dictionary's order.
-        for (_, (instrument, quantity)) in net.sorted(by: { $0.key < $1.key }) {
+        var minimums: [String: (net: Double, minimum: Double)] = [:]
+        for (name, (instrument, quantity)) in net {
             guard quantity < 0, case .option(_, let strike, let right, _) = instrument.kind,
                   let spot = market.underlying(instrument.underlying)?.spot else { continue }
-            total += -quantity * perContract(strike: strike, right: right, spot: spot,
-                                             parameters: perUnderlying[instrument.underlying] ?? defaults)
+            minimums[name] = (quantity, -quantity * perContract(strike: strike, right: right, spot: spot,
+                                                                parameters: perUnderlying[instrument.underlying] ?? defaults))
         }
-        return total
+        return minimums
     }
 
     /// max(a - OTM / S, b) S for one contract on one coin.
