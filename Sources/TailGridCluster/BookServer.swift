@@ -76,7 +76,7 @@ public struct BookServer: Service {
         let front: ShardFront? = if case .front(let front) = book { front } else { nil }
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await server.serve()
+                try await server.serveAbandonably()
                 return true
             }
             if let front {
@@ -88,8 +88,7 @@ public struct BookServer: Service {
             group.addTask {
                 guard (try? await gracefulShutdown()) != nil else { return false }
                 health.setServing(false)
-                server.beginGracefulShutdown()
-                return false
+                return await server.closeWithinGrace()
             }
             try await server.reportListening(onListening)
             defer {

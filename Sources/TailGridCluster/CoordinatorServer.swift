@@ -9,7 +9,8 @@ import TailGridProtocol
 /// NOT_SERVING at once and refuses new jobs, lets queued and running jobs finish for up
 /// to `drainTime` (workers keep computing), then closes worker and watcher streams and
 /// stops the server: unfinished jobs stay in the journal when there is one, and are
-/// interrupted otherwise.
+/// interrupted otherwise. Connections then get `GRPCServer.closeGrace` to close; the
+/// service ends after it even if a peer hangs (a frozen worker never closes its stream).
 public struct CoordinatorServer: Service {
     public let coordinator: Coordinator
     public let host: String
@@ -72,10 +73,11 @@ public struct CoordinatorServer: Service {
         let health = self.health
         let drainTime = self.drainTime
         let logger = self.logger
-        // Tasks say whether they are the server, whose end ends the service.
+        // Tasks say whether their end ends the service: the server's, or the shutdown's
+        // once its grace has passed.
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await server.serve()
+                try await server.serveAbandonably()
                 return true
             }
             group.addTask {
@@ -94,8 +96,9 @@ public struct CoordinatorServer: Service {
                     logger.warning("the drain time ended with \(coordinator.unfinishedJobs) unfinished jobs")
                 }
                 coordinator.shutdown()
-                server.beginGracefulShutdown()
-                return false
+                guard await server.closeWithinGrace() else { return false }
+                logger.warning("connections still open \(GRPCServer<HTTP2ServerTransport.Posix>.closeGrace) after the drain: stopping without their peers")
+                return true
             }
             try await server.reportListening(onListening)
             defer { group.cancelAll() }

@@ -23,28 +23,20 @@ public struct HealthServer: Service {
         let address: GRPCNIOTransportCore.SocketAddress = host.contains(":")
             ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let server = GRPCServer(transport: .http2NIOPosix(address: address, transportSecurity: .plaintext), services: [health])
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.serve() }
-                try await server.reportListening(onListening)
-                try await group.next()
+        let health = self.health
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await server.serveAbandonably()
+                return true
             }
-        } onGracefulShutdown: {
-            health.setServing(false)
-            server.beginGracefulShutdown()
-        }
-    }
-}
-
-extension GRPCServer {
-    /// Calls `onListening` with the host and port the server bound (port 0 picks one)
-    /// once it listens: what `coordinator` and `worker --health-listen` print.
-    func reportListening(_ onListening: @Sendable (String, Int) -> Void) async throws {
-        guard let listening = try await listeningAddress else { return }
-        if let ipv4 = listening.ipv4 {
-            onListening(ipv4.host, ipv4.port)
-        } else if let ipv6 = listening.ipv6 {
-            onListening(ipv6.host, ipv6.port)
+            group.addTask {
+                guard (try? await gracefulShutdown()) != nil else { return false }
+                health.setServing(false)
+                return await server.closeWithinGrace()
+            }
+            try await server.reportListening(onListening)
+            defer { group.cancelAll() }
+            while let ends = try await group.next(), !ends {}
         }
     }
 }

@@ -29,19 +29,32 @@ import TailGridTestSupport
         let line = try #require(coordinator.standardOutput.split(separator: "\n").first { $0.hasPrefix("metrics on ") })
         let metrics = try #require(URL(string: "http://" + line.dropFirst("metrics on ".count) + "/metrics"))
         let worker = try P.worker(scratch, address: address, name: "w")
-        defer { worker.stop() }
+        defer { worker.signal(SIGCONT); worker.stop() }
+
+        /// Scrapes until a sample has a value (the gauges follow the 500 ms timer).
+        func scrape(until sample: String, is value: Double) async throws -> String {
+            var body = ""
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                body = try await Self.scrape(metrics).body
+                if Self.value(body, sample) == value { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return body
+        }
+        // The worker has joined; it is frozen (SIGSTOP) before the job is submitted, so the
+        // job is still running at the tick that sees it, however slowly the submit process
+        // starts on a loaded machine. Its leases stay its own: it is silent for far less
+        // than the lease timeout.
+        let joined = try await scrape(until: "tailgrid_workers_live", is: 1)
+        #expect(Self.value(joined, "tailgrid_workers_live") == 1, "\(joined)")
+        worker.signal(SIGSTOP)
         let submitted = try await P.run(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile])
         let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
 
         // During the job: one running, a live worker, chunks counted as they merge.
-        var during = ""
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            during = try await Self.scrape(metrics).body
-            // The gauges follow the 500 ms timer: wait for the tick that sees the job running.
-            if Self.value(during, #"tailgrid_jobs{state="running"}"#) == 1 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let during = try await scrape(until: #"tailgrid_jobs{state="running"}"#, is: 1)
+        worker.signal(SIGCONT)
         #expect(Self.value(during, #"tailgrid_jobs{state="running"}"#) == 1, "\(during)")
         #expect(Self.value(during, "tailgrid_workers_live") == 1, "\(during)")
         #expect(during.contains("# TYPE tailgrid_chunks_done_total counter"), "\(during)")

@@ -41,6 +41,23 @@ import TailGridTestSupport
         }
     }
 
+    /// Polls the job with its only worker frozen (SIGSTOP) during each reading, until
+    /// `chunks` are done; returns that status with the worker still frozen. The job cannot
+    /// end between the reading and what the caller does next (only results already on the
+    /// wire can still merge), however slowly a loaded machine runs the caller.
+    static func frozen(_ worker: P.Running, after chunks: Int, _ scratch: P.Scratch, _ address: String, _ job: String,
+                       upTo timeout: Duration = .seconds(240)) async throws -> Tailgrid_V1_JobStatus {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            worker.signal(SIGSTOP)
+            let status = try await status(scratch, address, job)
+            if status.chunksDone >= chunks { return status }
+            worker.signal(SIGCONT)
+            guard ContinuousClock.now < deadline else { throw TestFailure("job \(job) did not reach \(chunks) chunks in \(timeout)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     @Test func aCoordinatorKilledMidJobResumesFromItsJournal() async throws {
         let scratch = try P.Scratch()
         defer { scratch.remove() }
@@ -51,8 +68,6 @@ import TailGridTestSupport
         let state = scratch.path("state")
         let (first, address) = try await P.coordinator(scratch, extra: ["--state", state])
         defer { first.stop() }
-        let worker = try P.worker(scratch, address: address, name: "w")
-        defer { worker.stop() }
         let submitted = try await P.run(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile])
         #expect(submitted.status == 0, "\(submitted.errors)")
         let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -66,15 +81,16 @@ import TailGridTestSupport
         // A waiting client across the restart.
         let waiting = try P.Running(["wait", id, "--coordinator", address, "--token-file", scratch.tokenFile, "--quiet",
                                      "--out", scratch.path("waited")])
-        var doneBeforeKill = 0
-        while doneBeforeKill < 12 {
-            let status = try await Self.status(scratch, address, id)
-            #expect(status.state == .running || status.state == .queued)
-            doneBeforeKill = Int(status.chunksDone)
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // The worker joins only now, so the checks above saw the job unfinished however
+        // slowly their processes started.
+        let worker = try P.worker(scratch, address: address, name: "w")
+        defer { worker.signal(SIGCONT); worker.stop() }
+        let beforeKill = try await Self.frozen(worker, after: 12, scratch, address, id)
+        #expect(beforeKill.state == .running, "\(beforeKill.state) after \(beforeKill.chunksDone) done")
+        let doneBeforeKill = Int(beforeKill.chunksDone)
         first.signal(SIGKILL)
         _ = await first.waitForExit(upTo: .seconds(30))
+        worker.signal(SIGCONT)
         try await Task.sleep(for: .milliseconds(300))
         let computedBeforeRestart = Self.chunksComputed(by: worker)
 
@@ -144,7 +160,7 @@ import TailGridTestSupport
             let submitted = try await P.run(["submit", job, "--coordinator", address, "--token-file", scratch.tokenFile])
             #expect(submitted.status == 0, "\(submitted.errors)")
             let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
-            while try await Self.status(scratch, address, id).chunksDone < 12 { try await Task.sleep(for: .milliseconds(20)) }
+            _ = try await Self.frozen(worker, after: 12, scratch, address, id)
             // The worker goes first, so the job cannot finish before the coordinator is
             // killed however slow a loaded machine makes the status calls.
             worker.stop()
@@ -174,7 +190,8 @@ import TailGridTestSupport
 
     /// SIGTERM drains: NOT_SERVING and no new jobs at once, the running job completes, then
     /// exit 0. A job longer than the drain stays in the journal and completes after a
-    /// restart, with the result of a run that never stopped.
+    /// restart, with the result of a run that never stopped; a hung worker does not keep
+    /// the stopped coordinator from exiting.
     @Test func sigtermDrainsAndALongerJobResumesAfterARestart() async throws {
         let scratch = try P.Scratch()
         defer { scratch.remove() }
@@ -188,7 +205,7 @@ import TailGridTestSupport
         let (first, address) = try await P.coordinator(scratch, extra: ["--state", state, "--drain-seconds", "120"])
         defer { first.stop() }
         let worker = try P.worker(scratch, address: address, name: "w")
-        defer { worker.stop() }
+        defer { worker.signal(SIGCONT); worker.stop() }
         let waiting = try P.Running(["submit", short, "--coordinator", address, "--token-file", scratch.tokenFile, "--wait", "--quiet",
                                      "--out", scratch.path("short-out")])
         #expect(await worker.wait { worker.standardError.contains("computing chunk") })
@@ -206,9 +223,13 @@ import TailGridTestSupport
         defer { second.stop() }
         let submitted = try await P.run(["submit", long, "--coordinator", address, "--token-file", scratch.tokenFile])
         let id = submitted.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        while try await Self.status(scratch, address, id).chunksDone < 5 { try await Task.sleep(for: .milliseconds(20)) }
+        // The worker stays frozen through the shutdown, as a hung one would: it never
+        // closes its stream, and the coordinator exits once the close grace has passed.
+        _ = try await Self.frozen(worker, after: 5, scratch, address, id)
         second.signal(SIGTERM)
         #expect(await second.waitForExit(upTo: .seconds(30)) == 0, "\(second.standardError)")
+        #expect(second.standardError.contains("stopping without their peers"), "\(second.standardError)")
+        worker.signal(SIGCONT)
         #expect(second.standardError.contains("1 unfinished jobs stay in the journal"), "\(second.standardError)")
 
         let (third, _) = try await P.coordinator(scratch, listen: address, extra: ["--state", state])
