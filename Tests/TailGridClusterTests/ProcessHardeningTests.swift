@@ -139,10 +139,12 @@ struct ProcessHardeningTests {
         // The coordinator shuts down while a job waits: the client hears "interrupted", 80.
         worker.signal(SIGTERM)
         #expect(await worker.waitForExit(upTo: .seconds(30)) == 0)
+        // Without --quiet it prints a line per status: its first says it is watching, so
+        // the shutdown finds its stream open however slowly a loaded machine starts it.
         let interrupted = try P.Running(["submit", "jobs/quickstart.yaml", "--coordinator", address, "--token-file", scratch.tokenFile,
-                                         "--wait", "--quiet", "--force-new"])
-        #expect(await interrupted.wait { interrupted.standardOutput.hasPrefix("job-") })
-        try await Task.sleep(for: .milliseconds(300))
+                                         "--wait", "--force-new"])
+        #expect(await interrupted.wait { interrupted.standardOutput.hasPrefix("job-") && interrupted.standardError.contains(" queued: ") },
+                "\(interrupted.standardError)")
         coordinator.signal(SIGTERM)
         #expect(await interrupted.waitForExit(upTo: .seconds(30)) == 80, "\(interrupted.standardError)")
         #expect(interrupted.standardError.contains("interrupted"), "\(interrupted.standardError)")
