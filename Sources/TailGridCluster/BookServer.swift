@@ -74,28 +74,19 @@ public struct BookServer: Service {
             interceptors: CoordinatorServer.interceptors(access: access))
         let health = self.health
         let front: ShardFront? = if case .front(let front) = book { front } else { nil }
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await server.serveAbandonably()
-                return true
-            }
-            if let front {
-                group.addTask {
+        var alongside: (@Sendable () async throws -> Void)?
+        if let front {
+            // The front's connections to its shards close when the service ends.
+            alongside = {
+                try await withTaskCancellationHandler {
                     try await front.run()
-                    return false
+                } onCancel: {
+                    front.shutdown()
                 }
             }
-            group.addTask {
-                guard (try? await gracefulShutdown()) != nil else { return false }
-                health.setServing(false)
-                return await server.closeWithinGrace()
-            }
-            try await server.reportListening(onListening)
-            defer {
-                front?.shutdown()
-                group.cancelAll()
-            }
-            while let isServer = try await group.next(), !isServer {}
+        }
+        try await server.serve(onListening: onListening, alongside: alongside) {
+            health.setServing(false)
         }
     }
 }

@@ -73,36 +73,16 @@ public struct CoordinatorServer: Service {
         let health = self.health
         let drainTime = self.drainTime
         let logger = self.logger
-        // Tasks say whether their end ends the service: the server's, or the shutdown's
-        // once its grace has passed.
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await server.serveAbandonably()
-                return true
+        try await server.serve(onListening: onListening, logger: logger, alongside: { await coordinator.runTimers() }) {
+            health.setServing(false)
+            let unfinished = coordinator.unfinishedJobs
+            if unfinished > 0 {
+                logger.info("SIGTERM: draining \(unfinished) unfinished jobs for up to \(drainTime)")
             }
-            group.addTask {
-                await coordinator.runTimers()
-                return false
+            if await coordinator.drain(upTo: drainTime) == false {
+                logger.warning("the drain time ended with \(coordinator.unfinishedJobs) unfinished jobs")
             }
-            group.addTask {
-                // Throws when the service is cancelled instead: then nothing drains.
-                guard (try? await gracefulShutdown()) != nil else { return false }
-                health.setServing(false)
-                let unfinished = coordinator.unfinishedJobs
-                if unfinished > 0 {
-                    logger.info("SIGTERM: draining \(unfinished) unfinished jobs for up to \(drainTime)")
-                }
-                if await coordinator.drain(upTo: drainTime) == false {
-                    logger.warning("the drain time ended with \(coordinator.unfinishedJobs) unfinished jobs")
-                }
-                coordinator.shutdown()
-                guard await server.closeWithinGrace() else { return false }
-                logger.warning("connections still open \(GRPCServer<HTTP2ServerTransport.Posix>.closeGrace) after the drain: stopping without their peers")
-                return true
-            }
-            try await server.reportListening(onListening)
-            defer { group.cancelAll() }
-            while let isServer = try await group.next(), !isServer {}
+            coordinator.shutdown()
         }
     }
 }

@@ -1,9 +1,45 @@
 import GRPCCore
+import Logging
+import ServiceLifecycle
 
 extension GRPCServer {
     /// How long a server waits after its graceful shutdown begins for connections to
     /// close, before it stops waiting for their peers.
     static var closeGrace: Duration { .seconds(5) }
+
+    /// A service's life: serves (with `alongside`, a timer or a client, running beside it)
+    /// until the service's graceful shutdown, which runs `beforeClosing` (health
+    /// NOT_SERVING, a drain), then begins the server's own and ends once the server has
+    /// stopped or `closeGrace` has passed (logged on `logger`).
+    func serve(onListening: @Sendable (String, Int) -> Void, logger: Logger? = nil,
+               alongside: (@Sendable () async throws -> Void)? = nil,
+               beforeClosing: @escaping @Sendable () async -> Void) async throws {
+        // Tasks say whether their end ends the service: the server's, or the shutdown's
+        // once its grace has passed.
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await self.serveAbandonably()
+                return true
+            }
+            if let alongside {
+                group.addTask {
+                    try await alongside()
+                    return false
+                }
+            }
+            group.addTask {
+                // Throws when the service is cancelled instead: then nothing drains.
+                guard (try? await gracefulShutdown()) != nil else { return false }
+                await beforeClosing()
+                guard await self.closeWithinGrace() else { return false }
+                logger?.warning("connections still open \(Self.closeGrace) after the shutdown began: stopping without their peers")
+                return true
+            }
+            try await reportListening(onListening)
+            defer { group.cancelAll() }
+            while let ends = try await group.next(), !ends {}
+        }
+    }
 
     /// `serve()`, awaited so that cancelling the caller ends the wait.
     ///

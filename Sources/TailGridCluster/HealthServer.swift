@@ -24,19 +24,8 @@ public struct HealthServer: Service {
             ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let server = GRPCServer(transport: .http2NIOPosix(address: address, transportSecurity: .plaintext), services: [health])
         let health = self.health
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await server.serveAbandonably()
-                return true
-            }
-            group.addTask {
-                guard (try? await gracefulShutdown()) != nil else { return false }
-                health.setServing(false)
-                return await server.closeWithinGrace()
-            }
-            try await server.reportListening(onListening)
-            defer { group.cancelAll() }
-            while let ends = try await group.next(), !ends {}
+        try await server.serve(onListening: onListening) {
+            health.setServing(false)
         }
     }
 }
