@@ -119,7 +119,7 @@ public struct LocalRunner: Sendable {
         while let other = threadMoments.popLast() {
             for row in 0..<rowCount { moments[row].merge(other[row]) }
         }
-        let ranked = tails.takeRankedTails()
+        let ranked = tails.takeRankedTails(threads: threads)
         var summaries: [AccountLossSummary] = []
         summaries.reserveCapacity(rowCount)
         for row in 0..<rowCount {

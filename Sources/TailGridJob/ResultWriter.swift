@@ -10,10 +10,8 @@ public enum ResultWriter {
     /// Any output document as TailGrid writes JSON: pretty, keys sorted, slashes plain,
     /// a final newline. `name` says what failed to encode.
     static func jsonData(_ value: some Encodable, name: String) throws(JobError) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            var data = try encoder.encode(value)
+            var data = Data(try PrettyJSON.encode(value))
             data.append(0x0A)
             return data
         } catch {

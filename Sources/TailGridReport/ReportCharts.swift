@@ -1,4 +1,5 @@
 import Foundation
+import TailGridJob
 
 /// The geometry of the report's SVG charts, computed in Swift and drawn by the template:
 /// every coordinate is a finite number formatted to one decimal, whatever the result
@@ -25,7 +26,7 @@ enum ReportCharts {
     }
 
     static func coordinate(_ value: Double) -> String {
-        String(format: "%.1f", value.isFinite ? Swift.min(Swift.max(value, -1e6), 1e6) : 0)
+        MoneyFormat.fixed(value.isFinite ? Swift.min(Swift.max(value, -1e6), 1e6) : 0, decimals: 1)
     }
 
     /// value / scale clamped to [0, 1], 0 when either is not a usable number.

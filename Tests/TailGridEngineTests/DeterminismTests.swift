@@ -47,6 +47,30 @@ struct DeterminismTests {
         }
     }
 
+    /// A book of 150 accounts (many rows, so the threads rank the tails between them, a
+    /// few dozen rows at a time): any thread count keeps the tails that chunk summaries
+    /// merged in reverse keep, entry for entry.
+    @Test func manyAccountsKeepTheSameTailsForAnyThreadCount() throws {
+        let mixed = try Fixtures.mixedJob(scenarios: 12_000, chunkSize: 1000)
+        let accounts = (0..<150).map { index in
+            let base = mixed.accounts[index % mixed.accounts.count]
+            return Account(id: "\(base.id)-\(index)", collateral: base.collateral,
+                           positions: base.positions.map { .init(instrument: $0.instrument, quantity: $0.quantity * Double(1 + index % 7)) })
+        }
+        let plan = try EnginePlan(try Fixtures.job(accounts: accounts, scenarios: 12_000, chunkSize: 1000, model: mixed.model,
+                                                   market: mixed.market, correlation: mixed.correlation))
+        var merger = SummaryMerger(plan: plan)
+        let computer = ChunkComputer(plan: plan)
+        for chunk in (0..<plan.chunks.chunkCount).reversed() {
+            try merger.merge(chunk: chunk, computer.summarize(plan.chunks.range(ofChunk: chunk)))
+        }
+        let merged = Array(merger.summaries().prefix(accounts.count).map(\.tail))
+        #expect(merged.count == 150 && merged.allSatisfy { $0.count == plan.tailCapacity })
+        for threads in [1, 2, 3] {
+            #expect(try LocalRunner(plan: plan, threads: threads).tails() == merged, "\(threads) threads")
+        }
+    }
+
     /// Merging chunk summaries in reverse or shuffled order, with duplicates, changes nothing.
     @Test func anyMergeOrder() throws {
         let plan = try EnginePlan(try Fixtures.mixedJob(chunkSize: 3000))
