@@ -58,7 +58,7 @@ public struct LocalRunner: Sendable {
     /// without them if one did not hold.
     func summaries(progress: (@Sendable (Int, Int) -> Void)?) throws(EngineError) -> [AccountLossSummary] {
         BLAS.setThreadCount(1)
-        let floors = pilotFloors.floors(for: plan)
+        let floors = pilotFloors.floors(for: plan, threads: threads)
         // Worth a walk of the heap only when the tails will be large (a what-if's one
         // account or a backtest's daily book would pay it for nothing).
         if SharedTails.bytes(for: plan) >= FreedMemory.worthReturningBefore { FreedMemory.returnToSystem() }

@@ -49,6 +49,20 @@ struct PilotFloorsTests {
         #expect(PilotFloors.floorRank(pilot: 256, scenarios: 1024, tailCapacity: 1000) == nil)
     }
 
+    /// An account's floor is its r-th largest loss among the pilot's scenarios, whatever
+    /// the number of threads sharing the pilot's tiles (the r-th entry of a chunk
+    /// summary of those scenarios is the oracle).
+    @Test(arguments: [1, 2, 3, 8])
+    func floorsAreTheRthLargestPilotLoss(threads: Int) throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(scenarios: 40_000, chunkSize: 4096))
+        let m = PilotFloors.pilotScenarios(scenarios: plan.job.scenarios)
+        let rank = try #require(PilotFloors.floorRank(pilot: m, scenarios: plan.job.scenarios, tailCapacity: plan.tailCapacity))
+        #expect(m == PilotFloors.maxPilotScenarios && rank > 1 && rank <= plan.tailCapacity)
+        let pilot = ChunkComputer(plan: plan).summarize(0..<UInt64(m))
+        let expected = pilot.accounts.prefix(plan.lossRowCount).map { $0.tail[rank - 1].loss }
+        #expect(PilotFloors.floors(for: plan, threads: threads) == expected)
+    }
+
     /// With the pilot's floors, without them, and with floors far too high (nothing
     /// shipped, so the job runs again without them): the same bits.
     @Test func resultIsTheSameWithAndWithoutPilotFloors() throws {
