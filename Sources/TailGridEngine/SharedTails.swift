@@ -118,21 +118,25 @@ final class SharedTails: @unchecked Sendable {
     /// thread (hence `@unchecked`).
     private final class RankedRows: @unchecked Sendable {
         let rows: UnsafeMutableBufferPointer<[TailLoss]>
+        private var taken = false
 
         init(count: Int) {
             rows = .allocate(capacity: count)
             rows.initialize(repeating: [])
         }
 
-        /// The rows, moved out.
+        /// The rows, moved out (once).
         func take() -> [[TailLoss]] {
-            Array(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
+            guard !taken else { return [] }
+            taken = true
+            return Array(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
                 _ = buffer.moveInitialize(fromContentsOf: rows)
                 initialized = rows.count
             }
         }
 
         deinit {
+            if !taken { rows.deinitialize() }
             rows.deallocate()
         }
     }
