@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The engine's own threads: `count` threads with 8 MiB stacks (the pricing kernels keep
 /// tile-sized scratch on the stack), each running `body`, joined before returning. The
@@ -16,5 +17,31 @@ enum EngineThreads {
             thread.start()
         }
         group.wait()
+    }
+
+    /// `(0..<count).map(transform)` on up to `threads` of these threads, each taking the
+    /// next index (the instrument tiles', the replay's and the local runner's way of
+    /// sharing work); the results in index order. With one thread or one index it runs on
+    /// the caller's thread.
+    static func map<Result: Sendable>(_ count: Int, threads: Int, _ transform: @escaping @Sendable (Int) -> Result) -> [Result] {
+        let threads = Swift.max(1, Swift.min(threads, count))
+        guard threads > 1 else { return (0..<count).map(transform) }
+        let results = UnsafeMutableBufferPointer<Result?>.allocate(capacity: count)
+        results.initialize(repeating: nil)
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
+        // Each index is written by the one thread that took it.
+        nonisolated(unsafe) let slots = results
+        let next = Atomic<Int>(0)
+        run(count: threads) {
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < count else { return }
+                slots[index] = transform(index)
+            }
+        }
+        return results.compactMap { $0 }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TailGridNumerics
 
 /// Admission floors from a pilot, sent with a job's first chunks so that even they ship
@@ -89,17 +88,9 @@ public enum PilotFloors {
         }
         let tiles = m / ScenarioTile.size
         let threads = Swift.max(1, Swift.min(threads, tiles))
-        let parts = Parts(count: threads)
-        let next = Mutex(0)
-        let work = { @Sendable in
-            let part = next.withLock { next in
-                defer { next += 1 }
-                return next
-            }
-            parts.parts[part] = Self.pilot(plan, tiles: Array(stride(from: part, to: tiles, by: threads)), rank: rank)
+        let pieces = EngineThreads.map(threads, threads: threads) { part in
+            Self.pilot(plan, tiles: Array(stride(from: part, to: tiles, by: threads)), rank: rank)
         }
-        if threads == 1 { work() } else { EngineThreads.run(count: threads, work) }
-        let pieces = parts.take()
         return (0..<accounts).map { account in
             var selector = TailSelector(capacity: rank)
             var finite = 0
@@ -117,7 +108,7 @@ public enum PilotFloors {
 
     /// One thread's share of a pilot: each account's top `rank` losses of `tiles`, ranked,
     /// and how many of its losses there were finite.
-    struct Piece {
+    struct Piece: Sendable {
         var tails: [[TailLoss]]
         var finiteCounts: [Int]
     }
@@ -145,25 +136,5 @@ public enum PilotFloors {
             }
         }
         return Piece(tails: (0..<accounts).map { selectors[$0].takeRankedTail() }, finiteCounts: finiteCounts)
-    }
-
-    /// The pieces the threads of `floors(for:threads:)` fill, each by one thread (hence
-    /// `@unchecked`).
-    private final class Parts: @unchecked Sendable {
-        let parts: UnsafeMutableBufferPointer<Piece?>
-
-        init(count: Int) {
-            parts = .allocate(capacity: count)
-            parts.initialize(repeating: nil)
-        }
-
-        func take() -> [Piece] {
-            parts.compactMap { $0 }
-        }
-
-        deinit {
-            parts.deinitialize()
-            parts.deallocate()
-        }
     }
 }

@@ -79,65 +79,20 @@ final class SharedTails: @unchecked Sendable {
     }
 
     /// Each row's tail, ranked largest first, in the buffer it was kept in; the selectors
-    /// are left empty. For when every thread is done.
-    func takeRankedTails() -> [[TailLoss]] {
-        (0..<rowCount).map(takeRankedTail(row:))
-    }
-
-    /// `takeRankedTails()` on `threads` threads, which take rows `rowsPerTake` at a
-    /// time: ranking a row's tail (a selection and a sort of k entries) has no order
-    /// between rows, and on one thread it left the other cores idle at the end of every
-    /// run (a tenth of the 2,000-account book's wall time).
+    /// are left empty. For when every thread is done. On `threads` threads, which take
+    /// rows `rowsPerTake` at a time: ranking a row's tail (a selection and a sort of k
+    /// entries) has no order between rows, and on one thread it left the other cores idle
+    /// at the end of every run (a tenth of the 2,000-account book's wall time).
     func takeRankedTails(threads: Int) -> [[TailLoss]] {
-        let threads = Swift.min(threads, (rowCount + Self.rowsPerTake - 1) / Self.rowsPerTake)
-        guard threads > 1 else { return takeRankedTails() }
-        let ranked = RankedRows(count: rowCount)
-        let next = Mutex(0)
-        EngineThreads.run(count: threads) {
-            while true {
-                let start = next.withLock { next in
-                    defer { next += Self.rowsPerTake }
-                    return next
-                }
-                guard start < self.rowCount else { return }
-                for row in start..<Swift.min(start + Self.rowsPerTake, self.rowCount) {
-                    ranked.rows[row] = self.takeRankedTail(row: row)
-                }
-            }
-        }
-        return ranked.take()
+        let blocks = (rowCount + Self.rowsPerTake - 1) / Self.rowsPerTake
+        return Array(EngineThreads.map(blocks, threads: threads) { block in
+            (block * Self.rowsPerTake..<Swift.min((block + 1) * Self.rowsPerTake, self.rowCount)).map(self.takeRankedTail(row:))
+        }.joined())
     }
 
     static let rowsPerTake = 32
 
     private func takeRankedTail(row: Int) -> [TailLoss] {
         stripes[row % Self.stripeCount].lock.withLock { _ in selectors[row].takeRankedTailInPlace() }
-    }
-
-    /// The ranked tails the threads of `takeRankedTails(threads:)` fill, each row by one
-    /// thread (hence `@unchecked`).
-    private final class RankedRows: @unchecked Sendable {
-        let rows: UnsafeMutableBufferPointer<[TailLoss]>
-        private var taken = false
-
-        init(count: Int) {
-            rows = .allocate(capacity: count)
-            rows.initialize(repeating: [])
-        }
-
-        /// The rows, moved out (once).
-        func take() -> [[TailLoss]] {
-            guard !taken else { return [] }
-            taken = true
-            return Array(unsafeUninitializedCapacity: rows.count) { buffer, initialized in
-                _ = buffer.moveInitialize(fromContentsOf: rows)
-                initialized = rows.count
-            }
-        }
-
-        deinit {
-            if !taken { rows.deinitialize() }
-            rows.deallocate()
-        }
     }
 }
