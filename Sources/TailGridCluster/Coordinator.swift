@@ -213,7 +213,7 @@ public final class Coordinator: Sendable {
 
     /// The job's status now and on every change, ending when the job ends. Dropping the
     /// stream does not affect the job, and removes the watcher.
-    public func watch(job id: String) throws(ClusterError) -> AsyncStream<Tailgrid_V1_JobStatus> {
+    public func watch(job id: String) throws(ClusterError) -> JobWatch {
         let (stream, continuation) = AsyncStream<Tailgrid_V1_JobStatus>.makeStream(bufferingPolicy: .bufferingNewest(64))
         let watcher: UInt64 = try transition { state, now throws(ClusterError) in
             guard let status = state.status(of: id, now: now), let job = state.jobs[id] else {
@@ -240,7 +240,7 @@ public final class Coordinator: Sendable {
             guard watcher != 0 else { return }
             Task { self?.state.withLock { state in _ = state.jobs[id]?.watchers.removeValue(forKey: watcher) } }
         }
-        return stream
+        return JobWatch(statuses: stream, continuation: continuation)
     }
 
     /// Watchers registered on all jobs (for tests of memory bounds).

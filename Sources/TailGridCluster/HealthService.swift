@@ -55,10 +55,8 @@ public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, S
             return state.nextWatcher
         }
         defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
-        try await ServerCall.untilCancelled {
-            for await value in changes {
-                try await response.write(.with { $0.status = value ? .serving : .notServing })
-            }
+        try await ServerCall.forward(changes, end: { continuation.finish() }) { value in
+            try await response.write(.with { $0.status = value ? .serving : .notServing })
         }
     }
 }

@@ -77,11 +77,9 @@ struct JobService: Tailgrid_V1_JobService.SimpleServiceProtocol {
 
     func watch(request: Tailgrid_V1_JobRequest, response: RPCWriter<Tailgrid_V1_JobStatus>, context: ServerContext) async throws {
         try Self.checkVersion(request.protocolVersion)
-        let stream: AsyncStream<Tailgrid_V1_JobStatus>
-        do { stream = try coordinator.watch(job: request.jobID) } catch { throw error.rpcError }
-        try await ServerCall.untilCancelled {
-            for await status in stream { try await response.write(status) }
-        }
+        let watch: JobWatch
+        do { watch = try coordinator.watch(job: request.jobID) } catch { throw error.rpcError }
+        try await ServerCall.forward(watch, end: watch.end) { status in try await response.write(status) }
     }
 
     func getStatus(request: Tailgrid_V1_JobRequest, context: ServerContext) async throws -> Tailgrid_V1_JobStatus {

@@ -343,15 +343,6 @@ struct HostileWorkerTests {
         server.beginGracefulShutdown()
     }
 
-    func wait(upTo timeout: Duration, until condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
     /// Finished jobs are forgotten beyond the retention count.
     @Test func finishedJobsAreEvictedBeyondTheRetention() async throws {
         let cluster = InProcessCluster(configuration: CoordinatorConfiguration(retainJobs: 2))
