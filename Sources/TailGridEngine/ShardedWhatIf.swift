@@ -39,10 +39,11 @@ public struct ShardedWhatIf: Sendable {
             guard part.scenarios == range, part.accounts.count == plan.lossRowCount else {
                 throw EngineError(.inconsistentSummary, "shard \(shard) answered scenarios \(part.scenarios) in \(part.accounts.count) loss rows, not \(range) in \(plan.lossRowCount)")
             }
+            var scratch = SummaryCheck.Scratch()
             for (row, summary) in part.accounts.enumerated() {
                 do throws(EngineError) {
                     try SummaryCheck.check(summary, scenarios: range, layout: plan.histogramLayouts[row],
-                                           tailCapacity: plan.tailCapacity, floor: -.infinity)
+                                           tailCapacity: plan.tailCapacity, floor: -.infinity, scratch: &scratch)
                 } catch {
                     throw EngineError(.inconsistentSummary, "shard \(shard), loss row \(row): \(error.message)")
                 }

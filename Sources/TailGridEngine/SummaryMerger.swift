@@ -143,10 +143,11 @@ public struct SummaryMerger: Sendable {
         guard floors == nil || floors?.count == merged.count else {
             throw EngineError(.inconsistentSummary, "\(floors?.count ?? 0) floors for \(merged.count) accounts")
         }
+        var scratch = SummaryCheck.Scratch()
         for (account, part) in summary.accounts.enumerated() {
             do throws(EngineError) {
                 try SummaryCheck.check(part, scenarios: summary.scenarios, layout: merged[account].histogram.layout,
-                                       tailCapacity: tailCapacity, floor: floors?[account] ?? -.infinity)
+                                       tailCapacity: tailCapacity, floor: floors?[account] ?? -.infinity, scratch: &scratch)
             } catch {
                 throw EngineError(.inconsistentSummary, "summary of chunk \(index), account \(account): \(error.message)")
             }

@@ -123,6 +123,41 @@ struct SummaryCheckTests {
         #expect(refused > 500, "mutations are refused: \(refused)")
     }
 
+    /// One `SummaryCheck.Scratch` serves every account of a chunk, refusals included (its
+    /// bits of seen scenarios are cleared on every way out): over random mutations, each
+    /// account's verdict through the shared scratch is the verdict of a fresh one.
+    @Test func aSharedScratchGivesEveryAccountTheVerdictOfAFreshOne() throws {
+        var random = SplitMix64(seed: 77)
+        var refusals = 0
+        let layouts = Self.plan.histogramLayouts
+        for case_ in 0..<400 {
+            let (honest, floors) = Self.honest[case_ % Self.honest.count]
+            var summary = honest
+            for _ in 0..<4 { Self.mutate(&summary, &random) }
+            // A duplicate late in some tail, after its other scenarios were marked.
+            if let account = summary.accounts.indices.randomElement(using: &random), summary.accounts[account].tail.count > 2 {
+                let tail = summary.accounts[account].tail
+                summary.accounts[account].tail[tail.count - 1].scenario = tail[0].scenario
+            }
+            var shared = SummaryCheck.Scratch()
+            for (account, part) in summary.accounts.enumerated() {
+                let viaShared: Bool
+                do {
+                    try SummaryCheck.check(part, scenarios: summary.scenarios, layout: layouts[account], tailCapacity: Self.plan.tailCapacity,
+                                           floor: floors[account], scratch: &shared)
+                    viaShared = true
+                } catch {
+                    viaShared = false
+                }
+                let viaFresh = (try? SummaryCheck.check(part, scenarios: summary.scenarios, layout: layouts[account],
+                                                        tailCapacity: Self.plan.tailCapacity, floor: floors[account])) != nil
+                #expect(viaShared == viaFresh, "case \(case_), account \(account)")
+                if !viaFresh { refusals += 1 }
+            }
+        }
+        #expect(refusals > 400, "mutations are refused: \(refusals)")
+    }
+
     static func mutate(_ summary: inout ChunkSummary, _ random: inout SplitMix64) {
         let account = Int(random.next() % UInt64(summary.accounts.count))
         var target = summary.accounts[account]
