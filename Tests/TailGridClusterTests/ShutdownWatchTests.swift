@@ -22,20 +22,10 @@ struct ShutdownWatchTests {
     @Test func aCancelledWatchStillWritesWhatWasBuffered() async throws {
         let health = HealthService()
         let writer = GatedWriter()
-        let handles = Mutex<ServerContext.RPCCancellationHandle?>(nil)
-        let call = Task {
-            try await withServerContextRPCCancellationHandle { handle in
-                handles.withLock { $0 = handle }
-                let context = ServerContext(descriptor: Grpc_Health_V1_Health.Method.Watch.descriptor, remotePeer: "test",
-                                            localPeer: "test", cancellation: handle)
-                try await health.watch(request: .with { $0.service = "" }, response: RPCWriter(wrapping: writer), context: context)
-            }
-        }
-        try #require(await wait(upTo: .seconds(30)) { health.watcherCount == 1 })
+        let (call, handle) = try await Self.watch(health, writingTo: writer)
         health.setServing(false)
         try #require(await wait(upTo: .seconds(30)) { writer.statuses.count == 2 }) // the second write waits at the gate
         health.setServing(true) // buffered behind it
-        let handle = try #require(handles.withLock { $0 })
         handle.cancel()
         writer.open()
         try await call.value
@@ -48,6 +38,17 @@ struct ShutdownWatchTests {
     @Test func aCancelledIdleWatchEnds() async throws {
         let health = HealthService()
         let writer = GatedWriter(gateAt: 0)
+        let (call, handle) = try await Self.watch(health, writingTo: writer)
+        handle.cancel()
+        try await call.value
+        #expect(writer.statuses == [.serving])
+        #expect(health.watcherCount == 0)
+    }
+
+    /// Opens a health watch on the server's side, as gRPC calls it, once its watcher is
+    /// registered: the call, and the handle that cancels its RPC.
+    static func watch(_ health: HealthService, writingTo writer: GatedWriter)
+        async throws -> (call: Task<Void, any Error>, handle: ServerContext.RPCCancellationHandle) {
         let handles = Mutex<ServerContext.RPCCancellationHandle?>(nil)
         let call = Task {
             try await withServerContextRPCCancellationHandle { handle in
@@ -58,10 +59,7 @@ struct ShutdownWatchTests {
             }
         }
         try #require(await wait(upTo: .seconds(30)) { health.watcherCount == 1 })
-        try #require(handles.withLock { $0 }).cancel()
-        try await call.value
-        #expect(writer.statuses == [.serving])
-        #expect(health.watcherCount == 0)
+        return (call, try #require(handles.withLock { $0 }))
     }
 
     /// The coordinator's own sequence over real HTTP/2 on loopback: `shutdown()` hands
@@ -107,7 +105,7 @@ private final class Heard: Sendable {
 
 /// Records the statuses written; the write numbered `gateAt` (from 1) waits until `open`.
 /// A write in a cancelled task throws, as the transport's writer does.
-private final class GatedWriter: RPCWriterProtocol, Sendable {
+final class GatedWriter: RPCWriterProtocol, Sendable {
     typealias Element = Grpc_Health_V1_HealthCheckResponse
     private let written = Mutex<[Grpc_Health_V1_HealthCheckResponse.ServingStatus]>([])
     private let gate: AsyncStream<Void>
