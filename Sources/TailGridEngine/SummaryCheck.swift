@@ -19,8 +19,9 @@ import TailGridNumerics
 public enum SummaryCheck {
     /// Working space for checking the accounts of one chunk in turn: a bit per scenario of
     /// the chunk (a tail's scenarios must be unique) and the tail's count per histogram
-    /// bin. A coordinator checks every account of every chunk on its request path; a hash
-    /// set per account was a sixth of its CPU there.
+    /// bin. A coordinator checks every account of every chunk on its request path: the
+    /// check was a sixth of its CPU while workers computed, most of it a hash set of
+    /// scenarios per account.
     public struct Scratch: Sendable {
         /// Bit i of word i / 64: scenario lowerBound + i seen in the tail being checked.
         /// All zero between checks.
