@@ -90,33 +90,27 @@ struct PrettyJSONTests {
                     default: try container.encode(element)
                     }
                 }
-            case .string(let text):
-                var container = encoder.singleValueContainer()
-                try container.encode(text)
-            case .double(let number):
-                var container = encoder.singleValueContainer()
-                try container.encode(number)
-            case .float(let number):
-                var container = encoder.singleValueContainer()
-                try container.encode(number)
-            case .int(let number):
-                var container = encoder.singleValueContainer()
-                try container.encode(number)
-            case .int8(let number):
-                var container = encoder.singleValueContainer()
-                try container.encode(number)
-            case .uint64(let number):
-                var container = encoder.singleValueContainer()
-                try container.encode(number)
-            case .bool(let flag):
-                var container = encoder.singleValueContainer()
-                try container.encode(flag)
             case .null:
                 var container = encoder.singleValueContainer()
                 try container.encodeNil()
-            case .optional(let inner):
+            case .string, .double, .float, .int, .int8, .uint64, .bool, .optional:
                 var container = encoder.singleValueContainer()
-                try container.encode(inner)
+                try container.encode(singleValue) // opened: encoded as its own type
+            }
+        }
+
+        /// The payload of a single-value case.
+        var singleValue: any Encodable {
+            switch self {
+            case .string(let text): text
+            case .double(let number): number
+            case .float(let number): number
+            case .int(let number): number
+            case .int8(let number): number
+            case .uint64(let number): number
+            case .bool(let flag): flag
+            case .optional(let inner): inner
+            case .object, .array, .null: Optional<Node>.none
             }
         }
     }
