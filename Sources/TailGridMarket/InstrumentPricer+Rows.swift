@@ -54,8 +54,10 @@ extension InstrumentPricer {
         }
     }
 
-    /// Black-76 after the horizon in three passes over the row: forwards and
-    /// log-moneyness, the smile's vols segment by segment, then the price,
+    /// Black-76 after the horizon in passes over the row: forwards and log-moneyness, the
+    /// smile's vols segment by segment, sign d1 and sign d2 (over the moneyness and vols,
+    /// no longer needed) with the deviation in `out`, Phi of each row (`FastMath`'s row
+    /// form evaluates one of erfc's intervals for 8 scenarios in one), then the price,
     /// sign (F Phi(sign d1) - K Phi(sign d2)) D with sign +1 for a call and -1 for a put.
     @inlinable
     func optionProfitAndLoss(_ row: RevaluationRow, strike: Double, sign: Double, into out: UnsafeMutablePointer<Double>) {
@@ -80,6 +82,8 @@ extension InstrumentPricer {
         let root = rootTimeAfterHorizon
         let discount = discountAfterHorizon
         let floor = Self.minimumVol
+        let firstProbabilities = vols
+        let secondProbabilities = moneyness
         for c in 0..<n {
             let k = moneyness[c]
             let skew = row.skewShifts[c]
@@ -88,10 +92,17 @@ extension InstrumentPricer {
             let deviation = sigma * root
             let d1 = (0.5 * deviation * deviation - k) / deviation
             let d2 = d1 - deviation
+            firstProbabilities[c] = sign * d1
+            secondProbabilities[c] = sign * d2
+            out[c] = deviation
+        }
+        FastMath.normalCDF(firstProbabilities, count: n)
+        FastMath.normalCDF(secondProbabilities, count: n)
+        for c in 0..<n {
             let forward = forwards[c]
-            let price = discount * sign * (forward * FastMath.normalCDF(sign * d1) - strike * FastMath.normalCDF(sign * d2))
+            let price = discount * sign * (forward * firstProbabilities[c] - strike * secondProbabilities[c])
             let intrinsic = discount * Swift.max(sign * (forward - strike), 0)
-            out[c] = (deviation > 0 ? price : intrinsic) - value
+            out[c] = (out[c] > 0 ? price : intrinsic) - value
         }
     }
 

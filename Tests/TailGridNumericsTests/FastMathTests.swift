@@ -103,6 +103,37 @@ struct FastMathTests {
         #expect(worst <= 3e-15, "Phi: relative error \(worst)")
     }
 
+    /// The row form of Phi gives the bits of the scalar form, in groups of 8 that lie
+    /// wholly in one of erfc's intervals (|x| / sqrt 2 up to 0.46875, up to 4, beyond),
+    /// groups that straddle them, at the intervals' edges, and with NaN, infinities, -0
+    /// and a group shorter than 8 at the end.
+    @Test func normalCDFRowEqualsScalar() {
+        var random = SplitMix64(seed: 5)
+        func uniform(_ range: ClosedRange<Double>) -> Double {
+            range.lowerBound + (range.upperBound - range.lowerBound) * Double(random.next() >> 11) * 0x1p-53
+        }
+        let edges = [0.46875, 4, 27].flatMap { edge -> [Double] in
+            let x = edge * 2.0.squareRoot()
+            return [x.nextDown, x, x.nextUp, -x.nextDown, -x, -x.nextUp]
+        }
+        var row: [Double] = []
+        for group in 0..<6_000 {
+            let ranges: [ClosedRange<Double>] = switch group % 5 {
+            case 0: [-0.66...0.66]
+            case 1: [0.67...5.6]
+            case 2: [-5.6 ... -0.67]
+            case 3: [-40 ... -5.7, 5.7...40]
+            default: [-40...40]
+            }
+            row += (0..<8).map { _ in uniform(ranges[Int(random.next() % UInt64(ranges.count))]) }
+        }
+        row += edges + [0, -0.0, .nan, .infinity, -.infinity, 1e-300, -1e-300, 1e300] + [-0.3, 0.2, 1.5]
+        let inputs = row
+        row.withUnsafeMutableBufferPointer { FastMath.normalCDF($0.baseAddress!, count: $0.count) }
+        let differing = zip(row, inputs).filter { $0.bitPattern != FastMath.normalCDF($1).bitPattern }
+        #expect(differing.count == 0, "values differ, the first at \(differing.first.map { $0.1 } ?? 0)")
+    }
+
     /// The row form of the quantile gives the same bits as the scalar form.
     @Test func quantileRowEqualsScalar() {
         var row = (0..<4099).map { (Double($0) + 0.5) / 4099 }

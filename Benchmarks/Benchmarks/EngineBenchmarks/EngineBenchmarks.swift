@@ -1,3 +1,4 @@
+import Foundation
 import Benchmark
 import TailGridEngine
 import TailGridMarket
@@ -41,6 +42,56 @@ let benchmarks: @Sendable () -> Void = {
         for index in benchmark.scaledIterations {
             let spot = 80_000 + Double(index & 0xFFFF) * 0.5
             sum += pricer.profitAndLoss(spot: spot, volMultiplier: 1.1)
+        }
+        blackHole(sum)
+    }
+
+    // 1 unit = one option revalued in one scenario by the engine's kernel
+    // (`InstrumentPricer.profitAndLoss(_:into:)` over rows of 256, as a tile calls it):
+    // 640 options (4 coins x 4 expiries x 20 strikes, calls and puts, flat smiles) over
+    // rows of horizon spots drawn from each coin's 2-day moves, vol multipliers, and
+    // carry and skew shifts for BTC and ETH.
+    Benchmark("Option revaluation: Black-76 rows of 256, per instrument-scenario",
+              configuration: .init(scalingFactor: .mega)) { benchmark in
+        let market = try SyntheticBook.market()
+        let width = ScenarioTile.size
+        let coins = market.underlyings.map(\.symbol)
+        let horizon = 2.0 / 365
+        // Per coin: spots, log-returns, vol multipliers, carry shifts, skew shifts.
+        let rows = UnsafeMutablePointer<Double>.allocate(capacity: coins.count * 5 * width)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * width)
+        let out = UnsafeMutablePointer<Double>.allocate(capacity: width)
+        defer { rows.deallocate(); scratch.deallocate(); out.deallocate() }
+        var random = SplitMix64(seed: 11)
+        func normal() -> Double { NormalDistribution.quantile((Double(random.next() >> 11) + 0.5) * 0x1p-53) }
+        for (u, underlying) in market.underlyings.enumerated() {
+            let row = rows + u * 5 * width
+            let withFactors = u < 2
+            for c in 0..<width {
+                let logReturn = underlying.vol * horizon.squareRoot() * normal()
+                row[c] = underlying.spot * Foundation.exp(logReturn)
+                row[width + c] = logReturn
+                row[2 * width + c] = Foundation.exp(0.2 * normal() - 0.02)
+                row[3 * width + c] = withFactors ? 0.02 * normal() : 0
+                row[4 * width + c] = withFactors ? 0.05 * normal() : 0
+            }
+        }
+        let pricers = try SyntheticBook.instruments(strikes: 20).filter { $0.hasSuffix("-C") || $0.hasSuffix("-P") }.map { name in
+            let instrument = try Instrument(parsing: name)
+            let u = coins.firstIndex(of: instrument.underlying)!
+            let row = rows + u * 5 * width
+            let revaluation = RevaluationRow(spots: row, logReturns: row + width, settlementSpots: row,
+                                             volMultipliers: row + 2 * width, carryShifts: u < 2 ? row + 3 * width : nil,
+                                             skewShifts: row + 4 * width, scratch: scratch, count: width)
+            return (try InstrumentPricer(instrument: instrument, market: market, horizonYears: horizon), revaluation)
+        }
+        var sum = 0.0
+        benchmark.startMeasurement()
+        for _ in 0..<Swift.max(1, benchmark.scaledIterations.count / (pricers.count * width)) {
+            for (pricer, row) in pricers {
+                pricer.profitAndLoss(row, into: out)
+                sum += out[0]
+            }
         }
         blackHole(sum)
     }
