@@ -29,6 +29,29 @@ public enum SummaryCheck {
         var binsInTail: [Int] = []
 
         public init() {}
+
+        /// Room for the scenarios of a chunk of `count`, every bit clear.
+        mutating func prepare(scenarios count: Int, bins: Int) {
+            let words = (count + 63) / 64
+            if seen.count < words { seen = [UInt64](repeating: 0, count: words) }
+            binsInTail.removeAll(keepingCapacity: true)
+            binsInTail.append(contentsOf: repeatElement(0, count: bins))
+        }
+
+        /// Sets the bit of the scenario at `offset` in the chunk (inside the room
+        /// `prepare` made); false when it was set already.
+        mutating func mark(_ offset: UInt64) -> Bool {
+            let word = Int(truncatingIfNeeded: offset >> 6)
+            let bit: UInt64 = 1 << (offset & 63)
+            guard seen[word] & bit == 0 else { return false }
+            seen[word] |= bit
+            return true
+        }
+
+        /// Clears the word holding the bit of the scenario at `offset`.
+        mutating func clear(_ offset: UInt64) {
+            seen[Int(truncatingIfNeeded: offset >> 6)] = 0
+        }
     }
 
     /// Checks one account's summary; the error says which rule broke.
@@ -63,34 +86,23 @@ public enum SummaryCheck {
         }
         // The chunk's range comes from the job's own plan, so the bits number at most its
         // chunk size; the tail (from the wire) only sets bits inside it.
-        let words = (n + 63) / 64
-        if scratch.seen.count < words { scratch.seen = [UInt64](repeating: 0, count: words) }
-        scratch.binsInTail.removeAll(keepingCapacity: true)
-        scratch.binsInTail.append(contentsOf: repeatElement(0, count: layout.binCount))
+        scratch.prepare(scenarios: n, bins: layout.binCount)
         var underflowInTail = 0
         var overflowInTail = 0
         // Entries whose bits are set: cleared on every way out, so the next check starts
         // from zero.
         var marked = 0
         defer {
-            for entry in tail.prefix(marked) {
-                scratch.seen[Int(truncatingIfNeeded: (entry.scenario &- scenarios.lowerBound) >> 6)] = 0
-            }
+            for entry in tail.prefix(marked) { scratch.clear(entry.scenario &- scenarios.lowerBound) }
         }
         for (index, entry) in tail.enumerated() {
             guard entry.loss.isFinite, entry.loss >= floor else {
                 throw fail("tail entry \(index) (\(entry.loss)) is not finite or lies below the floor \(floor) it was sent")
             }
-            guard scenarios.contains(entry.scenario) else {
+            // The range check comes first, so the bit lies inside the chunk's room.
+            guard scenarios.contains(entry.scenario), scratch.mark(entry.scenario &- scenarios.lowerBound) else {
                 throw fail("tail entry \(index) names scenario \(entry.scenario), outside the chunk or twice")
             }
-            let offset = entry.scenario &- scenarios.lowerBound
-            let word = Int(truncatingIfNeeded: offset >> 6)
-            let bit: UInt64 = 1 << (offset & 63)
-            guard scratch.seen[word] & bit == 0 else {
-                throw fail("tail entry \(index) names scenario \(entry.scenario), outside the chunk or twice")
-            }
-            scratch.seen[word] |= bit
             marked = index + 1
             if index > 0 && !tail[index - 1].ranksBefore(entry) {
                 throw fail("the tail is not ranked at entry \(index)")
