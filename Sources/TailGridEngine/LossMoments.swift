@@ -71,10 +71,15 @@ public struct LossMoments: Sendable {
             blockCounts[slots[index]] &+= 1
             index += 1
         }
+        // Each copy through its own base, with wrapping index arithmetic: no overflow
+        // checks, so the fold is vector loads and adds rather than a scalar loop.
+        let copy1 = blockCounts + slotCount
+        let copy2 = copy1 + slotCount
+        let copy3 = copy2 + slotCount
         slotCounts.withUnsafeMutableBufferPointer { counts in
+            let base = counts.baseAddress!
             for slot in 0..<slotCount {
-                counts[slot] &+= Int(blockCounts[slot]) &+ Int(blockCounts[slotCount + slot])
-                    &+ Int(blockCounts[2 * slotCount + slot]) &+ Int(blockCounts[3 * slotCount + slot])
+                base[slot] &+= Int(blockCounts[slot]) &+ Int(copy1[slot]) &+ Int(copy2[slot]) &+ Int(copy3[slot])
             }
         }
         return true

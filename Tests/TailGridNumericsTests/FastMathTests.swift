@@ -105,7 +105,7 @@ struct FastMathTests {
 
     /// The row form of Phi gives the bits of the scalar form, in groups of 8 that lie
     /// wholly in one of erfc's intervals (|x| / sqrt 2 up to 0.46875, up to 4, beyond),
-    /// groups that straddle them, at the intervals' edges, and with NaN, infinities, -0
+    /// groups that span two neighbouring intervals or all three, at the intervals' edges, and with NaN, infinities, -0
     /// and a group shorter than 8 at the end.
     @Test func normalCDFRowEqualsScalar() {
         var random = SplitMix64(seed: 5)
@@ -118,11 +118,14 @@ struct FastMathTests {
         }
         var row: [Double] = []
         for group in 0..<6_000 {
-            let ranges: [ClosedRange<Double>] = switch group % 5 {
+            let ranges: [ClosedRange<Double>] = switch group % 7 {
             case 0: [-0.66...0.66]
             case 1: [0.67...5.6]
             case 2: [-5.6 ... -0.67]
             case 3: [-40 ... -5.7, 5.7...40]
+            // Two neighbouring intervals: the first two, the last two.
+            case 4: [-0.66...0.66, 0.67...5.6, -5.6 ... -0.67]
+            case 5: [0.67...5.6, -40 ... -5.7, 5.7...40]
             default: [-40...40]
             }
             row += (0..<8).map { _ in uniform(ranges[Int(random.next() % UInt64(ranges.count))]) }

@@ -42,6 +42,29 @@ struct TailSelectorTests {
         }
     }
 
+    /// A cut's first pivot comes from entries sampled at even strides of the buffer. Here
+    /// the sampled positions of the first cut (capacity 1,000, slack 125: a stride of 35
+    /// from entry 17) hold the smallest losses, so the pivot ranks after the entry sought,
+    /// or the largest, so it ranks far before it; the kept set is the top 1,000 either way.
+    @Test(arguments: [true, false])
+    func keepsTheTopWhenTheSampleMisleads(sampledSmallest: Bool) {
+        let capacity = 1_000, slack = 125
+        let sampled = Set(stride(from: 17, to: capacity + slack, by: 35))
+        var generator = SplitMix64(seed: 7)
+        let losses = (0..<3_000).map { index in
+            let base = generator.openUnit() * 1_000
+            guard index < capacity + slack, sampled.contains(index) else { return base }
+            return sampledSmallest ? -base : 10_000 + base
+        }
+        var selector = TailSelector(capacity: capacity, slack: slack)
+        for (index, loss) in losses.enumerated() { selector.offer(loss: loss, scenario: UInt64(index)) }
+        let expected = losses.enumerated().map { TailLoss(loss: $0.element, scenario: UInt64($0.offset)) }
+            .sorted { $0.ranksBefore($1) }.prefix(capacity)
+        let kept = selector.takeRankedTail()
+        let keptTheTop = kept == Array(expected)
+        #expect(keptTheTop, "kept \(kept.count) entries, the top \(capacity) wanted")
+    }
+
     /// The admission bar only rises and never passes the k-th largest loss offered.
     @Test func barStaysAtOrBelowTheKthLoss() {
         var generator = SplitMix64(seed: 42)
