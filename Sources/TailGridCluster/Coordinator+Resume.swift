@@ -126,8 +126,8 @@ extension Coordinator {
                                 throw ClusterError(.protocolViolation, error.message)
                             }
                         } else {
-                            let summary = try Wire.journaledSummary(chunk.summary, chunk: chunk.index, plan: plan)
-                            merger.mergeChecked(chunk: chunk.index, summary)
+                            let journaled = try Wire.journaledSummary(chunk.summary, chunk: chunk.index, plan: plan)
+                            merger.mergeChecked(chunk: chunk.index, journaled.summary, floors: journaled.floors)
                         }
                     } catch {
                         logger.error("job \(row.id): journaled unit \(chunk.index) is refused (\(error.message)); computing it again")

@@ -155,8 +155,8 @@ extension CoordinatorState {
     }
 
     /// Starts a job's computation again from nothing: a forged summary was merged (its
-    /// losses may have raised the floors every later chunk was computed with), or a pilot
-    /// floor proved too high (then `work.pilotFloors` is nil first).
+    /// losses may have raised the floors every later chunk was computed with), or a
+    /// speculative floor proved too high (then `work.pilotFloors` is nil first).
     mutating func restart(job id: String, reason: String, now: ContinuousClock.Instant) {
         guard let job = jobs[id], job.isSchedulable, let work = job.work else { return }
         revokeLeases(ofJob: id)
@@ -190,9 +190,9 @@ extension CoordinatorState {
     /// are settled; starts the replay of a job that explains once its merge is complete.
     mutating func finishIfDone(job id: String, now: ContinuousClock.Instant) {
         guard let job = jobs[id], job.isSchedulable, let work = job.work, work.isComplete, let stress = work.stress.losses else { return }
-        guard work.merger.pilotFloorsHeld else {
+        guard work.merger.floorsHeld else {
             withJob(id) { $0.work?.pilotFloors = nil }
-            restart(job: id, reason: "a pilot floor proved above an account's k-th largest loss (a chance below 1e-12 per account)", now: now)
+            restart(job: id, reason: "a speculative floor (the pilot's or the merge's) proved above an account's k-th largest loss (a chance below 2e-12 per account)", now: now)
             dispatch(now: now)
             return
         }

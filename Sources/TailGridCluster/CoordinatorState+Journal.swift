@@ -104,9 +104,12 @@ extension CoordinatorState {
 
 extension Wire {
     /// A chunk summary as the journal keeps it: one result part holding every account.
-    static func journalBytes(_ summary: ChunkSummary) -> Data {
+    /// A chunk summary as the journal keeps it: one result part holding every account, and
+    /// the floors its lease was computed with (`SummaryMerger.floorsHeld` needs them).
+    static func journalBytes(_ summary: ChunkSummary, floors: [Double]) -> Data {
         var part = Tailgrid_V1_ChunkResultPart()
         part.accounts = summary.accounts.map(message)
+        part.floors = floors
         part.last = true
         // Encoding a message without required fields cannot fail; empty bytes would be
         // refused when resuming, and the chunk computed again.
@@ -136,8 +139,11 @@ extension Wire {
         return replay
     }
 
-    /// A journaled chunk summary, decoded and checked like one from the wire.
-    static func journaledSummary(_ bytes: Data, chunk: Int, plan: EnginePlan) throws(ClusterError) -> ChunkSummary {
+    /// A journaled chunk summary, decoded and checked like one from the wire, and the floors
+    /// it was computed with (nil when it was journaled without them: then at most the
+    /// pilot's and exact ones, the only floors sent before).
+    static func journaledSummary(_ bytes: Data, chunk: Int, plan: EnginePlan) throws(ClusterError)
+        -> (summary: ChunkSummary, floors: [Double]?) {
         let part: Tailgrid_V1_ChunkResultPart
         do { part = try Tailgrid_V1_ChunkResultPart(serializedBytes: bytes) } catch {
             throw ClusterError(.protocolViolation, "chunk \(chunk) is not a summary in the journal: \(error)")
@@ -148,8 +154,12 @@ extension Wire {
         }
         var accounts: [AccountLossSummary] = []
         accounts.reserveCapacity(layouts.count)
+        guard part.floors.isEmpty || part.floors.count == layouts.count else {
+            throw ClusterError(.protocolViolation, "chunk \(chunk) of the journal holds \(part.floors.count) floors, the job \(layouts.count) accounts")
+        }
         for (message, layout) in zip(part.accounts, layouts) { accounts.append(try summary(message, layout: layout)) }
-        return ChunkSummary(scenarios: plan.chunks.range(ofChunk: chunk), accounts: accounts)
+        return (ChunkSummary(scenarios: plan.chunks.range(ofChunk: chunk), accounts: accounts),
+                part.floors.isEmpty ? nil : part.floors)
     }
 }
 

@@ -173,7 +173,7 @@ extension CoordinatorState {
                 metrics.chunksDone.increment()
                 metrics.scenariosDone.increment(by: Int64(scenarios))
                 scenariosMerged += UInt64(scenarios)
-                record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(summary) }))
+                record(.chunk(job: lease.job, index: lease.chunk, summary: { [floors = lease.floors] in Wire.journalBytes(summary, floors: floors) }))
             case .stress(let batch):
                 record(.chunk(job: lease.job, index: lease.chunk, summary: { Wire.journalBytes(batch) }))
             case .replay(let part):

@@ -16,6 +16,9 @@ public struct EngineResult: Sendable {
         guard merged.isComplete else {
             throw EngineError(.inconsistentSummary, "only \(merged.mergedChunks.count) of \(plan.chunks.chunkCount) chunks merged")
         }
+        guard merged.floorsHeld else {
+            throw EngineError(.inconsistentSummary, "a chunk's admission floor lay above an account's k-th largest loss: its tail may lack losses")
+        }
         try self.init(plan: plan, summaries: merged.summaries(), stress: stress)
     }
 

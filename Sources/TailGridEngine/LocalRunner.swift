@@ -72,7 +72,7 @@ public struct LocalRunner: Sendable {
     /// merged at the end. Moments and tails are exact, so the result is the same bits for
     /// any thread count and timing, and the same as a cluster's merge of chunk summaries.
     /// Nil when some row's pilot floor proved above its k-th largest loss: its tail then
-    /// holds fewer than min(k, count) losses (see `SummaryMerger.pilotFloorsHeld`).
+    /// holds fewer than min(k, count) losses (see `SummaryMerger.floorsHeld`).
     func compute(pilotFloors: [Double]?, progress: (@Sendable (Int, Int) -> Void)?) -> [AccountLossSummary]? {
         let plan = self.plan
         let rowCount = plan.lossRowCount

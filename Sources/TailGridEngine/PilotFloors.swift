@@ -22,7 +22,7 @@ import TailGridNumerics
 ///
 /// The floors are speculative and the merge does not trust them: once every chunk is
 /// merged, an account whose tail holds fewer than min(k, count) losses had a floor above
-/// its k-th loss (`SummaryMerger.pilotFloorsHeld`), and the job is computed again without
+/// its k-th loss (`SummaryMerger.floorsHeld`), and the job is computed again without
 /// pilot floors. The result is the same bits with or without them.
 public enum PilotFloors {
     /// The largest chance, per account, that a pilot floor is too high.
@@ -59,11 +59,14 @@ public enum PilotFloors {
     }
 
     /// The rank r of the pilot loss used as the floor, for a pilot of m of the job's N
-    /// scenarios and a tail of k; nil when no rank within the pilot meets the bound.
-    public static func floorRank(pilot m: Int, scenarios n: Int, tailCapacity k: Int) -> Int? {
-        guard m > 0, n > 0, k > 0, m < n else { return nil }
+    /// scenarios and a tail of k, so that P(X >= r) is at most `bound`; nil when no rank
+    /// within the pilot meets the bound. (Any m scenarios chosen without looking at their
+    /// losses will do: `SummaryMerger` ranks the chunks merged so far the same way.)
+    public static func floorRank(pilot m: Int, scenarios n: Int, tailCapacity k: Int,
+                                 bound: Double = failureBound) -> Int? {
+        guard m > 0, n > 0, k > 0, m < n, bound > 0, bound < 1 else { return nil }
         let mean = Double(m) * Double(k) / Double(n)
-        let logBound = Foundation.log(failureBound)
+        let logBound = Foundation.log(bound)
         var rank = Swift.max(1, Int(mean.rounded(.down)) + 1)
         while rank <= m {
             let r = Double(rank)

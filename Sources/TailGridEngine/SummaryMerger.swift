@@ -22,8 +22,16 @@ public struct SummaryMerger: Sendable {
     /// The buffer tails merge through (one for all accounts).
     var scratch: [TailLoss] = []
     public private(set) var mergedChunks: Set<Int>
-    /// Speculative first floors (see `PilotFloors`), nil when none are used.
+    /// Speculative first floors (see `PilotFloors`), nil when none are used; without them
+    /// the merge speculates on nothing (`admissionFloors` are exact).
     public let pilotFloors: [Double]?
+    /// The job's scenario count (N of the floors' bound).
+    let scenarioCount: Int
+    /// Scenarios of the chunks merged so far.
+    public private(set) var mergedScenarios = 0
+    /// Per account, the highest floor a merged chunk was computed with: the merge is exact
+    /// only if none lies above the account's k-th largest loss (`floorsHeld`).
+    var highestFloors: [Double]
 
     /// A merger for `plan`, whose admission floors start at `pilotFloors` (one per
     /// account) when given.
@@ -31,6 +39,8 @@ public struct SummaryMerger: Sendable {
         precondition(pilotFloors == nil || pilotFloors?.count == plan.histogramLayouts.count, "one pilot floor per account")
         self.plan = plan.chunks
         self.pilotFloors = pilotFloors
+        self.scenarioCount = plan.job.scenarios
+        self.highestFloors = pilotFloors ?? Array(repeating: -.infinity, count: plan.histogramLayouts.count)
         self.tailCapacity = plan.tailCapacity
         self.merged = plan.histogramLayouts.map { AccountLossSummary(histogramLayout: $0) }
         self.pending = Array(repeating: [], count: plan.histogramLayouts.count)
@@ -83,14 +93,22 @@ public struct SummaryMerger: Sendable {
     @discardableResult
     public mutating func merge(chunk index: Int, _ summary: ChunkSummary, floors: [Double]? = nil) throws(EngineError) -> Bool {
         try check(chunk: index, summary, floors: floors)
-        return mergeChecked(chunk: index, summary)
+        return mergeChecked(chunk: index, summary, floors: floors)
     }
 
     /// Merges a summary that `check(chunk:_:floors:)` has passed (a caller may check it
-    /// outside a lock it merges under); false if that chunk was merged already.
+    /// outside a lock it merges under), computed with `floors` (nil: none, or, for a chunk
+    /// journaled before floors were, at most the pilot's and exact ones); false if that
+    /// chunk was merged already.
     @discardableResult
-    public mutating func mergeChecked(chunk index: Int, _ summary: ChunkSummary) -> Bool {
+    public mutating func mergeChecked(chunk index: Int, _ summary: ChunkSummary, floors: [Double]? = nil) -> Bool {
         guard mergedChunks.insert(index).inserted else { return false }
+        mergedScenarios += summary.scenarios.count
+        if let floors, floors.count == highestFloors.count {
+            for account in highestFloors.indices where floors[account] > highestFloors[account] {
+                highestFloors[account] = floors[account]
+            }
+        }
         for (account, part) in summary.accounts.enumerated() {
             merged[account].mergeMoments(part)
             let tail = merged[account].tail
@@ -155,29 +173,4 @@ public struct SummaryMerger: Sendable {
     }
 
     public var isComplete: Bool { mergedChunks.count == plan.chunkCount }
-
-    /// Per account, the loss a new tail entry must reach to matter: the smallest kept loss
-    /// once the tail is full, -infinity before, or the pilot floor when that is higher. It
-    /// only rises as chunks merge (pending entries raise it when they are merged: until
-    /// then it is a lower, still safe, bar).
-    public var admissionFloors: [Double] {
-        merged.indices.map { account in
-            let tail = merged[account].tail
-            let exact = tail.count >= tailCapacity ? tail[tailCapacity - 1].loss : -.infinity
-            return Swift.max(exact, pilotFloors?[account] ?? -.infinity)
-        }
-    }
-
-    /// False when some account's pilot floor turned out above its k-th largest loss: its
-    /// tail holds fewer than min(k, count) losses, every one of them at or above the floor,
-    /// so losses that belong in it were never shipped. The job must then be computed
-    /// again without pilot floors. Meaningful once the merge is complete.
-    public var pilotFloorsHeld: Bool {
-        guard let pilotFloors else { return true }
-        for account in merged.indices where pilotFloors[account] > -.infinity {
-            let kept = merged[account].tail.count + pending[account].count
-            if kept < Swift.min(tailCapacity, merged[account].count) { return false }
-        }
-        return true
-    }
 }

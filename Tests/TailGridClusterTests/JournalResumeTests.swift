@@ -77,6 +77,45 @@ import TailGridProtocol
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// A chunk is journaled with the floors its lease was computed with. One journaled with
+    /// a floor above an account's (k/2)-th largest loss (so that loss was never shipped) is
+    /// merged on resume with its floors: once the other chunks are in, the merge's check
+    /// sees the floor above the k-th, and the job is computed again without speculative
+    /// floors, to the in-process result. Read without its floors, the chunk would leave a
+    /// full tail lacking that loss, and a wrong margin.
+    @Test func journaledFloorsAreCheckedOnResume() async throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = try ClusterJobs.load(BookFixture.yaml(accounts: 20, scenarios: 20_000, chunkSize: 4096))
+        let plan = try EnginePlan(job.engineJob)
+        let computer = ChunkComputer(plan: plan)
+        var truth = SummaryMerger(plan: plan)
+        for chunk in 0..<plan.chunks.chunkCount { try truth.merge(chunk: chunk, computer.summarize(plan.chunks.range(ofChunk: chunk))) }
+        let missing = truth.summaries()[0].tail[plan.tailCapacity / 2]
+        let holding = try #require((0..<plan.chunks.chunkCount).first { plan.chunks.range(ofChunk: $0).contains(missing.scenario) })
+        var floors = Array(repeating: -Double.infinity, count: plan.lossRowCount)
+        floors[0] = missing.loss.nextUp
+        var part = try #require(Wire.resultParts(computer.summarize(plan.chunks.range(ofChunk: holding), floors: floors),
+                                                 leaseID: 0, budget: .max).first)
+        part.floors = floors
+        let bytes: Data = try part.serializedBytes()
+        let id: String
+        do {
+            let journal = try Journal(folder: folder)
+            id = try Coordinator(journal: journal).submit(job).jobID
+            try journal.write([.chunk(job: id, index: holding, summary: { bytes })])
+        }
+        let cluster = InProcessCluster(journal: try Journal(folder: folder))
+        defer { cluster.stop() }
+        let report = try cluster.coordinator.resume()
+        #expect(report.jobsResumed == 1 && report.chunksRestored == 1 && report.chunksDiscarded == 0)
+        cluster.startWorker("w0")
+        cluster.startWorker("w1")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
     /// Replays are journaled as units after the stress batches. An explaining job whose
     /// chunks, stress batches and replays were all journaled resumes to its result with
     /// no worker at all: its replays wait until the merge is complete, are checked against

@@ -103,7 +103,7 @@ struct PilotFloorsTests {
             let sent = merger.admissionFloors
             try merger.merge(chunk: chunk, computer.summarize(plan.chunks.range(ofChunk: chunk), floors: sent), floors: sent)
         }
-        #expect(!merger.pilotFloorsHeld)
+        #expect(!merger.floorsHeld)
         #expect(throws: EngineError.self) { _ = try EngineResult(plan: plan, merged: merger) }
     }
 }

@@ -675,6 +675,10 @@ public nonisolated struct Tailgrid_V1_ChunkResultPart: Sendable {
 
   public var last: Bool = false
 
+  /// Only in the coordinator's journal, which keeps a chunk as one part: the admission
+  /// floors (one per account) its lease was computed with. A worker's are ignored.
+  public var floors: [Double] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2046,7 +2050,7 @@ nonisolated extension Tailgrid_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChunkResultPart"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}first_account\0\u{1}accounts\0\u{1}last\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}first_account\0\u{1}accounts\0\u{1}last\0\u{1}floors\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2058,6 +2062,7 @@ nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftP
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.firstAccount) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.accounts) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.last) }()
+      case 5: try { try decoder.decodeRepeatedDoubleField(value: &self.floors) }()
       default: break
       }
     }
@@ -2076,6 +2081,9 @@ nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftP
     if self.last != false {
       try visitor.visitSingularBoolField(value: self.last, fieldNumber: 4)
     }
+    if !self.floors.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.floors, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2084,6 +2092,7 @@ nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftP
     if lhs.firstAccount != rhs.firstAccount {return false}
     if lhs.accounts != rhs.accounts {return false}
     if lhs.last != rhs.last {return false}
+    if lhs.floors != rhs.floors {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,77 @@
+import TailGridNumerics
+
+/// The floors a merge sends with the next chunks, and the check that none was too high.
+///
+/// A chunk ships only the losses at or above its floor. Three floors, the highest wins:
+/// - exact: the k-th largest loss merged so far (once the tail is full), never above the
+///   job's k-th largest;
+/// - the pilot's (`PilotFloors`), for the first chunks;
+/// - the merge's own speculation, when pilot floors are used: the r-th largest loss of
+///   the m scenarios merged so far, r = `PilotFloors.floorRank(pilot: m, ...)` with a
+///   bound of 1e-12 / chunks. The chunks merged are chosen by when they finished, not by
+///   their losses, so they are exchangeable like the pilot's scenarios, and the pilot's
+///   argument holds for them: the r-th largest lies above the job's k-th largest with
+///   chance at most the bound. The merged tail is a subset of those m losses, so its
+///   r-th entry is no higher than their r-th largest. Summed over the chunks, the merge's
+///   floors add at most 1e-12 to the pilot's chance that an account's floor was too high.
+///
+/// The exact floor is the k/m quantile of what is merged (the 3% quantile after 33,000
+/// scenarios of 100,000, k = 1,010); the speculative one is near the 2% quantile after
+/// one chunk of 8,192 and nears the 1% the tail needs as m grows (1.5% at m = 33,000,
+/// 1.3% at 65,000), so every later chunk ships fewer losses.
+///
+/// Nothing is trusted: `floorsHeld` checks at the end that no chunk's floor lay above its
+/// account's k-th largest merged loss. If one did, losses above that k-th may not have been
+/// shipped, and the job is computed again without speculation (pilot floors off, which
+/// turns the merge's speculation off too); with exact floors alone it always holds.
+extension SummaryMerger {
+    /// Per account, the loss a new tail entry must reach to be shipped: the highest of the
+    /// exact floor, the pilot's and the merge's speculative floor (see above). It rises as
+    /// chunks merge (pending entries raise the exact floor when they are merged: until then
+    /// it is a lower, still safe, bar).
+    public var admissionFloors: [Double] {
+        let rank = speculativeRank
+        return merged.indices.map { account in
+            let summary = merged[account]
+            let tail = summary.tail
+            var floor = tail.count >= tailCapacity ? tail[tailCapacity - 1].loss : -.infinity
+            if let pilotFloors { floor = Swift.max(floor, pilotFloors[account]) }
+            // Only an account whose every merged loss was finite: the bound counts scenarios.
+            if let rank, rank <= tail.count, summary.count == mergedScenarios {
+                floor = Swift.max(floor, tail[rank - 1].loss)
+            }
+            return floor
+        }
+    }
+
+    /// The rank of the merge's speculative floor among the losses merged so far; nil when
+    /// it speculates on nothing (no pilot floors, nothing merged yet, or every chunk).
+    var speculativeRank: Int? {
+        guard pilotFloors != nil, mergedScenarios > 0, mergedScenarios < scenarioCount else { return nil }
+        return PilotFloors.floorRank(pilot: mergedScenarios, scenarios: scenarioCount, tailCapacity: tailCapacity,
+                                     bound: PilotFloors.failureBound / Double(Swift.max(1, plan.chunkCount)))
+    }
+
+    /// False when some account's merged tail may lack losses that belong in it: it holds
+    /// fewer than min(k, count) losses, or its k-th largest lies below the highest floor a
+    /// merged chunk was computed with (that chunk did not ship the losses between the
+    /// two). A chunk whose floor f is at most the merged k-th v shipped every loss of
+    /// the job's top k (each is at least v), so the merged top k is the job's. The job
+    /// must then be computed again without speculative floors. Meaningful once the merge
+    /// is complete.
+    public var floorsHeld: Bool {
+        for account in merged.indices where highestFloors[account] > -.infinity {
+            let summary = merged[account]
+            let kept = summary.tail.count + pending[account].count
+            let needed = Swift.min(tailCapacity, summary.count)
+            if kept < needed { return false }
+            // Fewer finite losses than k: every one of them is kept.
+            guard needed == tailCapacity else { continue }
+            // The tail without its pending entries: its k-th is a lower bound of the k-th.
+            if summary.tail.count >= tailCapacity, summary.tail[tailCapacity - 1].loss >= highestFloors[account] { continue }
+            guard let kth = tails(rows: account..<account + 1).first?[tailCapacity - 1],
+                  kth.loss >= highestFloors[account] else { return false }
+        }
+        return true
+    }
+}
