@@ -67,14 +67,22 @@ public enum PilotFloors {
         guard m > 0, n > 0, k > 0, m < n, bound > 0, bound < 1 else { return nil }
         let mean = Double(m) * Double(k) / Double(n)
         let logBound = Foundation.log(bound)
-        var rank = Swift.max(1, Int(mean.rounded(.down)) + 1)
-        while rank <= m {
+        // log of e^-mu (e mu / r)^r, strictly decreasing in r above mu (its derivative is
+        // log(mu / r)): the smallest rank meeting the bound by bisection, in about
+        // log2(m) steps (a coordinator asks again after every chunk it merges: a scan up
+        // from mu took thousands of logarithms each time on a job of 10M scenarios).
+        func meetsBound(_ rank: Int) -> Bool {
             let r = Double(rank)
-            // log of e^-mu (e mu / r)^r
-            if -mean + r * (1 + Foundation.log(mean / r)) <= logBound { return rank }
-            rank += 1
+            return -mean + r * (1 + Foundation.log(mean / r)) <= logBound
         }
-        return nil
+        var low = Swift.max(1, Int(mean.rounded(.down)) + 1)
+        var high = m
+        guard low <= high, meetsBound(high) else { return nil }
+        while low < high {
+            let middle = low + (high - low) / 2
+            if meetsBound(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     /// The pilot floor of each account of `plan` (-infinity where none applies), the

@@ -24,15 +24,19 @@ struct PilotFloorsTests {
         return largest + log(terms.reduce(0) { $0 + exp($1 - largest) })
     }
 
-    /// For the pilot sizes and tails of real jobs, the chance that the floor's rank is
-    /// reached by pilot scenarios inside the top k is at most 1e-12 (exactly computed),
-    /// and the rank below it does not meet the Chernoff bound (the rank is the smallest).
-    @Test(arguments: [(2048, 100_000, 1062), (1024, 10_000, 120), (2048, 1_000_000, 10_196), (256, 4_000, 52)])
+    /// For the pilot sizes and tails of real jobs (and what a merge has merged: 65,536 of
+    /// 100,000 scenarios, half of 10M), the chance that the floor's rank is reached by
+    /// pilot scenarios inside the top k is at most 1e-12 (exactly computed), and the rank
+    /// below it does not meet the Chernoff bound (the rank is the smallest).
+    @Test(arguments: [(2048, 100_000, 1062), (1024, 10_000, 120), (2048, 1_000_000, 10_196), (256, 4_000, 52),
+                      (65_536, 100_000, 1010), (5_000_000, 10_000_000, 100_010)])
     func rankMeetsTheBound(m: Int, n: Int, k: Int) throws {
         let rank = try #require(PilotFloors.floorRank(pilot: m, scenarios: n, tailCapacity: k))
         let exact = Self.logHypergeometricTail(atLeast: rank, population: n, successes: k, draws: m)
         #expect(exact <= log(PilotFloors.failureBound), "P(X >= \(rank)) = e^\(exact)")
         let mean = Double(m * k) / Double(n)
+        let r = Double(rank)
+        #expect(-mean + r * (1 + log(mean / r)) <= log(PilotFloors.failureBound))
         let previous = Double(rank - 1)
         if previous > mean {
             #expect(-mean + previous * (1 + log(mean / previous)) > log(PilotFloors.failureBound))
