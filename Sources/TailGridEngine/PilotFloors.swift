@@ -14,11 +14,9 @@ import TailGridNumerics
 /// Let v be the job's k-th largest loss; fewer than k scenarios lie strictly above it.
 /// The floor is above v only if at least r pilot scenarios are among those. Scenarios are
 /// exchangeable (independent draws, a pure function of seed and index), so that count X
-/// is hypergeometric (N, at most k - 1, m), with mean at most mu = m k / N. Hoeffding
-/// (1963) bounds its tail by the binomial's, and Chernoff's bound gives
-/// P(X >= r) <= e^-mu (e mu / r)^r; r is the smallest integer above mu making that at most
-/// 1e-12 (ties between equal losses do not change the argument: it counts losses
-/// strictly above v).
+/// is hypergeometric (N, at most k - 1, m), and r is the smallest rank with
+/// P(X >= r) <= 1e-12 (`floorRank`; ties between equal losses do not change the argument:
+/// it counts losses strictly above v).
 ///
 /// The floors are speculative and the merge does not trust them: once every chunk is
 /// merged, an account whose tail holds fewer than min(k, count) losses had a floor above
@@ -56,33 +54,6 @@ public enum PilotFloors {
     public static func pilotScenarios(scenarios: Int) -> Int {
         let tiles = Swift.min(maxPilotScenarios, scenarios / 4) / ScenarioTile.size
         return tiles * ScenarioTile.size
-    }
-
-    /// The rank r of the pilot loss used as the floor, for a pilot of m of the job's N
-    /// scenarios and a tail of k, so that P(X >= r) is at most `bound`; nil when no rank
-    /// within the pilot meets the bound. (Any m scenarios chosen without looking at their
-    /// losses will do: `SummaryMerger` ranks the chunks merged so far the same way.)
-    public static func floorRank(pilot m: Int, scenarios n: Int, tailCapacity k: Int,
-                                 bound: Double = failureBound) -> Int? {
-        guard m > 0, n > 0, k > 0, m < n, bound > 0, bound < 1 else { return nil }
-        let mean = Double(m) * Double(k) / Double(n)
-        let logBound = Foundation.log(bound)
-        // log of e^-mu (e mu / r)^r, strictly decreasing in r above mu (its derivative is
-        // log(mu / r)): the smallest rank meeting the bound by bisection, in about
-        // log2(m) steps (a coordinator asks again after every chunk it merges: a scan up
-        // from mu took thousands of logarithms each time on a job of 10M scenarios).
-        func meetsBound(_ rank: Int) -> Bool {
-            let r = Double(rank)
-            return -mean + r * (1 + Foundation.log(mean / r)) <= logBound
-        }
-        var low = Swift.max(1, Int(mean.rounded(.down)) + 1)
-        var high = m
-        guard low <= high, meetsBound(high) else { return nil }
-        while low < high {
-            let middle = low + (high - low) / 2
-            if meetsBound(middle) { high = middle } else { low = middle + 1 }
-        }
-        return low
     }
 
     /// The pilot floor of each account of `plan` (-infinity where none applies), the

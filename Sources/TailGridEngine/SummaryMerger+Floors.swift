@@ -16,9 +16,9 @@ import TailGridNumerics
 ///   floors add at most 1e-12 to the pilot's chance that an account's floor was too high.
 ///
 /// The exact floor is the k/m quantile of what is merged (the 3% quantile after 33,000
-/// scenarios of 100,000, k = 1,010); the speculative one is near the 2% quantile after
-/// one chunk of 8,192 and nears the 1% the tail needs as m grows (1.5% at m = 33,000,
-/// 1.3% at 65,000), so every later chunk ships fewer losses.
+/// scenarios of 100,000, k = 1,010); the speculative one is the 1.9% quantile after one
+/// chunk of 8,192 and nears the 1% the tail needs as m grows (1.35% at m = 33,000, 1.2%
+/// at 65,000), so every later chunk ships fewer losses.
 ///
 /// Nothing is trusted: `floorsHeld` checks at the end that no chunk's floor lay above its
 /// account's k-th largest merged loss. If one did, losses above that k-th may not have been

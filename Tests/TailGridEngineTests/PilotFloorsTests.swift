@@ -26,23 +26,31 @@ struct PilotFloorsTests {
 
     /// For the pilot sizes and tails of real jobs (and what a merge has merged: 65,536 of
     /// 100,000 scenarios, half of 10M), the chance that the floor's rank is reached by
-    /// pilot scenarios inside the top k is at most 1e-12 (exactly computed), and the rank
-    /// below it does not meet the Chernoff bound (the rank is the smallest).
+    /// scenarios among the k - 1 above the k-th largest is at most 1e-12, and at the rank
+    /// below it is not (the rank is the smallest), both computed term by term in log space;
+    /// the rank is at most the one Chernoff's bound gives (found here by a scan).
     @Test(arguments: [(2048, 100_000, 1062), (1024, 10_000, 120), (2048, 1_000_000, 10_196), (256, 4_000, 52),
-                      (65_536, 100_000, 1010), (5_000_000, 10_000_000, 100_010)])
+                      (8192, 100_000, 1010), (65_536, 100_000, 1010), (5_000_000, 10_000_000, 100_010)])
     func rankMeetsTheBound(m: Int, n: Int, k: Int) throws {
         let rank = try #require(PilotFloors.floorRank(pilot: m, scenarios: n, tailCapacity: k))
-        let exact = Self.logHypergeometricTail(atLeast: rank, population: n, successes: k, draws: m)
-        #expect(exact <= log(PilotFloors.failureBound), "P(X >= \(rank)) = e^\(exact)")
+        let bound = log(PilotFloors.failureBound)
+        let exact = Self.logHypergeometricTail(atLeast: rank, population: n, successes: k - 1, draws: m)
+        #expect(exact <= bound, "P(X >= \(rank)) = e^\(exact)")
+        let below = Self.logHypergeometricTail(atLeast: rank - 1, population: n, successes: k - 1, draws: m)
+        #expect(below > log(PilotFloors.failureBound * (1 - 1e-5)), "P(X >= \(rank - 1)) = e^\(below)")
         let mean = Double(m * k) / Double(n)
-        let r = Double(rank)
-        #expect(-mean + r * (1 + log(mean / r)) <= log(PilotFloors.failureBound))
-        let previous = Double(rank - 1)
-        if previous > mean {
-            #expect(-mean + previous * (1 + log(mean / previous)) > log(PilotFloors.failureBound))
-        }
+        var chernoff = Int(mean) + 1
+        while -mean + Double(chernoff) * (1 + log(mean / Double(chernoff))) > bound { chernoff += 1 }
+        #expect(rank <= chernoff && rank > Int(mean), "rank \(rank), Chernoff's \(chernoff)")
         // Useful: the floor admits a few per cent of losses, not most of them.
         #expect(Double(rank) / Double(m) < 0.25)
+    }
+
+    /// The exact tail's rank, against Chernoff's, on the pilot and the first merges of a
+    /// job of 100,000 scenarios and k = 1,010 (the figures the documentation gives).
+    @Test func exactRankIsTighterThanChernoffs() throws {
+        #expect(PilotFloors.floorRank(pilot: 8192, scenarios: 100_000, tailCapacity: 1010, bound: 1e-12 / 13) == 154)
+        #expect(PilotFloors.floorRank(pilot: 2048, scenarios: 100_000, tailCapacity: 1010, bound: 1e-12) == 60)
     }
 
     @Test func noPilotWhenItCannotHelp() {
