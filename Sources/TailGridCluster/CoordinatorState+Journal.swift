@@ -103,7 +103,6 @@ extension CoordinatorState {
 }
 
 extension Wire {
-    /// A chunk summary as the journal keeps it: one result part holding every account.
     /// A chunk summary as the journal keeps it: one result part holding every account, and
     /// the floors its lease was computed with (`SummaryMerger.floorsHeld` needs them).
     static func journalBytes(_ summary: ChunkSummary, floors: [Double]) -> Data {
@@ -152,11 +151,11 @@ extension Wire {
         guard chunk >= 0, chunk < plan.chunks.chunkCount, part.accounts.count == layouts.count else {
             throw ClusterError(.protocolViolation, "chunk \(chunk) of the journal holds \(part.accounts.count) accounts, the job \(layouts.count)")
         }
-        var accounts: [AccountLossSummary] = []
-        accounts.reserveCapacity(layouts.count)
         guard part.floors.isEmpty || part.floors.count == layouts.count else {
             throw ClusterError(.protocolViolation, "chunk \(chunk) of the journal holds \(part.floors.count) floors, the job \(layouts.count) accounts")
         }
+        var accounts: [AccountLossSummary] = []
+        accounts.reserveCapacity(layouts.count)
         for (message, layout) in zip(part.accounts, layouts) { accounts.append(try summary(message, layout: layout)) }
         return (ChunkSummary(scenarios: plan.chunks.range(ofChunk: chunk), accounts: accounts),
                 part.floors.isEmpty ? nil : part.floors)

@@ -116,6 +116,41 @@ import TailGridProtocol
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// The floors a journaled chunk carries are checked like the rest of it: a count that is
+    /// not one per account discards the chunk (computed again); NaN floors are no floor;
+    /// floors of 1e308 (no loss reaches them) make the end's check fail, and the job is
+    /// computed again without speculation. Each way the result is the in-process one.
+    @Test(arguments: ["count", "nan", "huge"])
+    func damagedJournaledFloorsAreRefusedOrHarmless(damage: String) async throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-resume-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let job = try ClusterJobs.load(BookFixture.yaml(accounts: 20, scenarios: 20_000, chunkSize: 4096))
+        let plan = try EnginePlan(job.engineJob)
+        let floors: [Double] = switch damage {
+        case "count": Array(repeating: 0, count: plan.lossRowCount + 1)
+        case "nan": Array(repeating: .nan, count: plan.lossRowCount)
+        default: Array(repeating: 1e308, count: plan.lossRowCount)
+        }
+        var part = try #require(Wire.resultParts(ChunkComputer(plan: plan).summarize(plan.chunks.range(ofChunk: 1)),
+                                                 leaseID: 0, budget: .max).first)
+        part.floors = floors
+        let bytes: Data = try part.serializedBytes()
+        let id: String
+        do {
+            let journal = try Journal(folder: folder)
+            id = try Coordinator(journal: journal).submit(job).jobID
+            try journal.write([.chunk(job: id, index: 1, summary: { bytes })])
+        }
+        let cluster = InProcessCluster(journal: try Journal(folder: folder))
+        defer { cluster.stop() }
+        let report = try cluster.coordinator.resume()
+        #expect(report.chunksRestored == (damage == "count" ? 0 : 1) && report.chunksDiscarded == (damage == "count" ? 1 : 0))
+        cluster.startWorker("w0")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
     /// Replays are journaled as units after the stress batches. An explaining job whose
     /// chunks, stress batches and replays were all journaled resumes to its result with
     /// no worker at all: its replays wait until the merge is complete, are checked against
