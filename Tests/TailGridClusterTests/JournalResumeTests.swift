@@ -77,6 +77,23 @@ import TailGridProtocol
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// `job` submitted to a coordinator journaling in `folder`, `summary` journaled as chunk
+    /// `chunk` with `floors`, and a cluster on that journal resumed (no worker yet).
+    static func resumed(_ job: LoadedJob, folder: String, chunk: Int, floors: [Double], summary: ChunkSummary) throws
+        -> (cluster: InProcessCluster, id: String, report: Coordinator.ResumeReport) {
+        var part = try #require(Wire.resultParts(summary, leaseID: 0, budget: .max).first)
+        part.floors = floors
+        let bytes: Data = try part.serializedBytes()
+        let id: String
+        do {
+            let journal = try Journal(folder: folder)
+            id = try Coordinator(journal: journal).submit(job).jobID
+            try journal.write([.chunk(job: id, index: chunk, summary: { bytes })])
+        }
+        let cluster = InProcessCluster(journal: try Journal(folder: folder))
+        return (cluster, id, try cluster.coordinator.resume())
+    }
+
     /// A chunk is journaled with the floors its lease was computed with. One journaled with
     /// a floor above an account's (k/2)-th largest loss (so that loss was never shipped) is
     /// merged on resume with its floors: once the other chunks are in, the merge's check
@@ -95,19 +112,9 @@ import TailGridProtocol
         let holding = try #require((0..<plan.chunks.chunkCount).first { plan.chunks.range(ofChunk: $0).contains(missing.scenario) })
         var floors = Array(repeating: -Double.infinity, count: plan.lossRowCount)
         floors[0] = missing.loss.nextUp
-        var part = try #require(Wire.resultParts(computer.summarize(plan.chunks.range(ofChunk: holding), floors: floors),
-                                                 leaseID: 0, budget: .max).first)
-        part.floors = floors
-        let bytes: Data = try part.serializedBytes()
-        let id: String
-        do {
-            let journal = try Journal(folder: folder)
-            id = try Coordinator(journal: journal).submit(job).jobID
-            try journal.write([.chunk(job: id, index: holding, summary: { bytes })])
-        }
-        let cluster = InProcessCluster(journal: try Journal(folder: folder))
+        let (cluster, id, report) = try Self.resumed(job, folder: folder, chunk: holding, floors: floors,
+                                                     summary: computer.summarize(plan.chunks.range(ofChunk: holding), floors: floors))
         defer { cluster.stop() }
-        let report = try cluster.coordinator.resume()
         #expect(report.jobsResumed == 1 && report.chunksRestored == 1 && report.chunksDiscarded == 0)
         cluster.startWorker("w0")
         cluster.startWorker("w1")
@@ -131,19 +138,9 @@ import TailGridProtocol
         case "nan": Array(repeating: .nan, count: plan.lossRowCount)
         default: Array(repeating: 1e308, count: plan.lossRowCount)
         }
-        var part = try #require(Wire.resultParts(ChunkComputer(plan: plan).summarize(plan.chunks.range(ofChunk: 1)),
-                                                 leaseID: 0, budget: .max).first)
-        part.floors = floors
-        let bytes: Data = try part.serializedBytes()
-        let id: String
-        do {
-            let journal = try Journal(folder: folder)
-            id = try Coordinator(journal: journal).submit(job).jobID
-            try journal.write([.chunk(job: id, index: 1, summary: { bytes })])
-        }
-        let cluster = InProcessCluster(journal: try Journal(folder: folder))
+        let (cluster, id, report) = try Self.resumed(job, folder: folder, chunk: 1, floors: floors,
+                                                     summary: ChunkComputer(plan: plan).summarize(plan.chunks.range(ofChunk: 1)))
         defer { cluster.stop() }
-        let report = try cluster.coordinator.resume()
         #expect(report.chunksRestored == (damage == "count" ? 0 : 1) && report.chunksDiscarded == (damage == "count" ? 1 : 0))
         cluster.startWorker("w0")
         let final = try await cluster.waitForEnd(id)
