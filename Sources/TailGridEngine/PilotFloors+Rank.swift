@@ -40,10 +40,10 @@ extension PilotFloors {
         var tail = 0.0
         var term = atStart
         var x = start
-        while x <= highest, term > 0 {
+        while term > 0 {
             tail += term
-            if term < tail * 1e-18 { break }
-            if x < highest { term *= upRatio(x) } else { break }
+            if term < tail * 1e-18 || x == highest { break }
+            term *= upRatio(x)
             x += 1
         }
         let limit = bound * (1 - 1e-6)

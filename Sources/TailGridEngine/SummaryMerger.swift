@@ -30,7 +30,9 @@ public struct SummaryMerger: Sendable {
     /// Scenarios of the chunks merged so far.
     public private(set) var mergedScenarios = 0
     /// Per account, the highest floor a merged chunk was computed with: the merge is exact
-    /// only if none lies above the account's k-th largest loss (`floorsHeld`).
+    /// only if none lies above the account's k-th largest loss (`floorsHeld`). It starts at
+    /// the pilot's floors: a chunk journaled without its floors was sent no higher
+    /// speculative floor (its other floor, the exact one, never lies above the k-th).
     var highestFloors: [Double]
 
     /// A merger for `plan`, whose admission floors start at `pilotFloors` (one per
