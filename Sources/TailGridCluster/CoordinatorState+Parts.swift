@@ -14,14 +14,17 @@ extension CoordinatorState {
     }
 
     /// Receives a part of lease `id`'s result from `workerID`; `add` decodes it onto what
-    /// came before (nil for the first part). A part of a revoked or expired lease is not
-    /// needed and is dropped.
+    /// came before (nil for the first part), which it takes (`take()`): held nowhere else,
+    /// the arrays grow in place, where a copy left in `partials` made every part copy all
+    /// the accounts before it. A part of a revoked or expired lease is not needed and is
+    /// dropped.
     mutating func receivePart(lease id: UInt64, from workerID: UInt64, bytes: Int, now: ContinuousClock.Instant,
-                              _ add: (Job, WorkUnits.Unit, PartialResult?) throws(ClusterError) -> PartOutcome) {
+                              _ add: (Job, WorkUnits.Unit, inout PartialResult?) throws(ClusterError) -> PartOutcome) {
         guard let lease = leases[id], lease.worker == workerID, let job = jobs[lease.job], job.work != nil,
               lease.chunk < job.units.count else { return }
+        var before = workers[workerID]?.partials.removeValue(forKey: id)
         do throws(ClusterError) {
-            switch try add(job, job.units.unit(lease.chunk), workers[workerID]?.partials[id]) {
+            switch try add(job, job.units.unit(lease.chunk), &before) {
             case .more(let partial):
                 workers[workerID]?.partials[id] = partial
                 workers[workerID]?.partialBytes[id, default: 0] += bytes
@@ -41,7 +44,8 @@ extension CoordinatorState {
                 throw ClusterError(.protocolViolation, "a chunk summary answers another kind of unit")
             }
             var accounts: [AccountLossSummary] = []
-            if case .summaries(let received) = partial { accounts = received }
+            if case .summaries(let received)? = partial.take() { accounts = received }
+            accounts.reserveCapacity(layouts.count)
             guard Int(part.firstAccount) == accounts.count else {
                 throw ClusterError(.protocolViolation, "result part starts at account \(part.firstAccount), expected \(accounts.count)")
             }
@@ -62,7 +66,7 @@ extension CoordinatorState {
                 throw ClusterError(.protocolViolation, "stress losses answer another kind of unit")
             }
             var losses: [Double] = []
-            if case .stress(let received) = partial { losses = received }
+            if case .stress(let received)? = partial.take() { losses = received }
             try Wire.appendStressPart(part, to: &losses, width: range.count, accounts: job.accountCount)
             return part.last ? .whole(.stress(StressBatch(scenarios: range, losses: losses))) : .more(.stress(losses))
         }
@@ -77,7 +81,7 @@ extension CoordinatorState {
             }
             var replay = shape
             var filled = 0
-            if case .replay(let received, let count) = partial {
+            if case .replay(let received, let count)? = partial.take() {
                 replay = received
                 filled = count
             }

@@ -1,7 +1,7 @@
 import GRPCCore
 import TailGridJob
 import Synchronization
-import SwiftProtobuf
+import GRPCProtobuf
 import TailGridProtocol
 
 /// tailgrid.v1.WorkService: one bidirectional stream per worker. A writer task forwards
@@ -9,10 +9,25 @@ import TailGridProtocol
 /// to the coordinator. Whichever ends first ends the call: the worker left, or the
 /// coordinator closed its stream (shutdown, quarantine). Either way the worker is
 /// unregistered and its leases go back to the queue.
-struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
+///
+/// Registered by hand rather than through the generated protocol: its requests are read
+/// with their sizes on the wire (`SizedMessage`), which the limit and the job's summary
+/// bytes use.
+struct WorkService: RegistrableRPCService {
     let coordinator: Coordinator
 
-    func work(request: RPCAsyncSequence<Tailgrid_V1_WorkerMessage, any Error>,
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        router.registerHandler(forMethod: Tailgrid_V1_WorkService.Method.Work.descriptor,
+                               deserializer: SizedProtobufDeserializer<Tailgrid_V1_WorkerMessage>(),
+                               serializer: ProtobufSerializer<Tailgrid_V1_CoordinatorMessage>()) { request, context in
+            StreamingServerResponse { response in
+                try await self.work(request: request.messages, response: response, context: context)
+                return [:]
+            }
+        }
+    }
+
+    func work(request: RPCAsyncSequence<SizedMessage<Tailgrid_V1_WorkerMessage>, any Error>,
               response: RPCWriter<Tailgrid_V1_CoordinatorMessage>, context: ServerContext) async throws {
         let (outbound, continuation) = AsyncStream<Tailgrid_V1_CoordinatorMessage>.makeStream()
         let registered = Registration()
@@ -31,8 +46,9 @@ struct WorkService: Tailgrid_V1_WorkService.SimpleServiceProtocol {
             group.addTask {
                 var worker: UInt64?
                 let limit = coordinator.configuration.limits.maxMessageBytes
-                for try await message in request {
-                    let bytes = (try? message.serializedBytes() as [UInt8])?.count ?? 0
+                for try await sized in request {
+                    let message = sized.message
+                    let bytes = sized.bytes
                     guard bytes <= limit else {
                         throw RPCError(code: .resourceExhausted, message: "a message of \(bytes) bytes exceeds this coordinator's limit of \(limit) bytes per message")
                     }

@@ -63,6 +63,25 @@ enum FakeWorker {
         }
     }
 
+    /// Says hello, then sends `message`; returns the coordinator's refusal, nil if it read
+    /// the message and went on.
+    static func send(_ message: Tailgrid_V1_WorkerMessage, over transport: InProcessTransport.Client) async throws -> RPCError? {
+        try await withGRPCClient(transport: transport) { client in
+            let work = Tailgrid_V1_WorkService.Client(wrapping: client)
+            do {
+                try await work.work(requestProducer: { writer in
+                    try await writer.write(hello(name: "talker"))
+                    try await writer.write(message)
+                }, onResponse: { response in
+                    for try await _ in response.messages {}
+                })
+                return nil
+            } catch let error as RPCError {
+                return error
+            }
+        }
+    }
+
     /// Says hello with another protocol or engine version; returns the coordinator's refusal.
     static func helloWithVersion(_ version: Int, engine: String = EngineVersion.current,
                                  over transport: InProcessTransport.Client) async throws -> RPCError? {

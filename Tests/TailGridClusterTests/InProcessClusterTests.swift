@@ -191,13 +191,14 @@ struct InProcessClusterTests {
     }
 
     /// A worker that stops sending heartbeats loses its lease after the timeout. Live
-    /// workers heartbeat every 100 ms, 30 times inside the 3 s timeout even on a loaded
+    /// workers heartbeat every 100 ms, 60 times inside the 6 s timeout even on a loaded
     /// machine (with 1 s heartbeats a live worker whose chunk took over 0.4 s lost its
-    /// lease; with a 0.6 s timeout one lost it while CI rendered a report in Chromium).
+    /// lease; with a 0.6 s timeout one lost it while CI rendered a report in Chromium; with
+    /// 3 s one lost it while the whole suite ran at a load of 6 on 2 cores).
     /// Speculation waits a minute, so only the expired lease can bring the chunk back.
     @Test func silentWorkerLosesItsLease() async throws {
         let cluster = InProcessCluster(configuration: CoordinatorConfiguration(
-            heartbeatInterval: .milliseconds(100), leaseTimeout: .seconds(3), minimumSpeculationDelay: .seconds(60)))
+            heartbeatInterval: .milliseconds(100), leaseTimeout: .seconds(6), minimumSpeculationDelay: .seconds(60)))
         defer { cluster.stop() }
         let timers = Task { await cluster.coordinator.runTimers() }
         defer { timers.cancel() }
@@ -232,6 +233,29 @@ struct InProcessClusterTests {
         #expect(refusal?.code == .failedPrecondition)
         #expect(refusal?.message.contains("protocol version 99 is not supported") == true)
         #expect(cluster.coordinator.liveWorkers == 0)
+    }
+
+    /// A worker message over the coordinator's limit is refused with RESOURCE_EXHAUSTED,
+    /// naming its size on the wire exactly (the size the transport read, not an encoding
+    /// of it again); one just under the limit is read. (The in-process transport has no
+    /// payload limit of its own, so only the service stands between them here.)
+    @Test func aWorkerMessageOverTheLimitIsRefusedWithItsSize() async throws {
+        var configuration = CoordinatorConfiguration()
+        configuration.limits.maxMessageBytes = 64 * 1024
+        let cluster = InProcessCluster(configuration: configuration)
+        defer { cluster.stop() }
+        func failure(padding: Int) -> Tailgrid_V1_WorkerMessage {
+            .with { $0.failure.message = String(repeating: "x", count: padding) }
+        }
+        let over = failure(padding: 70_000)
+        let overBytes = try over.serializedBytes() as [UInt8]
+        let refusal = try await FakeWorker.send(over, over: cluster.connection())
+        #expect(refusal?.code == .resourceExhausted)
+        #expect(refusal?.message.contains("a message of \(overBytes.count) bytes exceeds this coordinator's limit of 65536 bytes") == true,
+                "\(refusal?.message ?? "none")")
+        let under = failure(padding: 60_000)
+        let answer = try await FakeWorker.send(under, over: cluster.connection())
+        #expect(answer?.code != .resourceExhausted, "\(answer?.message ?? "none")")
     }
 
     /// A worker of another engine version (a half-done rolling upgrade), or one that does

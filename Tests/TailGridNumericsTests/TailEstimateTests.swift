@@ -46,6 +46,43 @@ struct TailEstimateTests {
         #expect(merged == Array(sorted.prefix(capacity)))
     }
 
+    /// Merging ranked batches into a tail keeps the first `capacity` of everything sorted
+    /// together, wherever a batch lands (above all, across, just above the bar, past a
+    /// full tail), with ties of equal losses broken by scenario, filling or full, and a
+    /// full tail keeps its storage.
+    @Test(arguments: 0..<8)
+    func batchMergesEqualAFullSort(seed: UInt64) {
+        var generator = SplitMix64(seed: 1_000 + seed)
+        let capacity = 50 + Int(generator.next() % 300)
+        var tail: [TailLoss] = []
+        var all: [TailLoss] = []
+        var scratch: [TailLoss] = []
+        var scenario: UInt64 = 0
+        for batch in 0..<60 {
+            // Losses on a coarse grid (many ties) around a level that moves per batch: far
+            // above the tail, across it, just above its bar or below it all.
+            let level = [100.0, 50, 10, -100][batch % 4] + (generator.openUnit() * 20).rounded()
+            let size = Int(generator.next() % 40)
+            var entries: [TailLoss] = (0..<size).map { _ in
+                scenario += 1 + generator.next() % 3
+                return TailLoss(loss: level + (generator.openUnit() * 10).rounded(), scenario: scenario)
+            }
+            // Some entries reuse an earlier scenario's place in the order: same loss, lower index.
+            if let first = entries.first, batch % 3 == 0 {
+                entries.append(TailLoss(loss: first.loss, scenario: UInt64(batch)))
+            }
+            entries.sortByRank()
+            let storage = tail.withUnsafeBufferPointer { $0.baseAddress }
+            let hadCapacity = tail.capacity >= capacity
+            tail.mergeRanked(entries, capacity: capacity, scratch: &scratch)
+            all += entries
+            let expected = Array(all.sorted { $0.ranksBefore($1) }.prefix(capacity))
+            #expect(tail == expected, "batch \(batch)")
+            if hadCapacity { #expect(tail.withUnsafeBufferPointer { $0.baseAddress } == storage, "batch \(batch) reallocated") }
+        }
+        #expect(tail.count == capacity)
+    }
+
     @Test func floorDropsOnlyLossesBelowIt() {
         var selector = TailSelector(capacity: 3, floor: 5)
         for (index, loss) in [1.0, 9, 5, 4, 7, 8].enumerated() { selector.offer(loss: loss, scenario: UInt64(index)) }
