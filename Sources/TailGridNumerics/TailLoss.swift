@@ -26,6 +26,26 @@ extension Array where Element == TailLoss {
         withUnsafeMutableBufferPointer { TailSelector.sort($0) }
     }
 
+    /// Sorts by rank, in place, entries that are ranked runs end to end (tails appended one
+    /// after another, as a merge collects chunks' tails). Runs of a few hundred merge 4-5x
+    /// faster as runs, by the standard library's sort (a merge of natural runs), than
+    /// `sortByRank`'s quicksort sorts them; thousands of runs of a few entries (a
+    /// 10M-scenario job's late chunks) sort faster by quicksort (a coordinator's merge took
+    /// 0.7 s against 1.1 s). An entry starts a run where it does not rank after the one
+    /// before it.
+    public mutating func sortRankedRuns() {
+        var runs = 1
+        for index in indices.dropFirst() where !self[index - 1].ranksBefore(self[index]) { runs += 1 }
+        if count >= Self.longRun * runs {
+            sort { $0.ranksBefore($1) }
+        } else {
+            sortByRank()
+        }
+    }
+
+    /// The mean run length from which `sortRankedRuns` merges runs rather than quicksorting.
+    static var longRun: Int { 32 }
+
     /// Merges `other` (ranked largest first) into this ranked tail, keeping the first
     /// `capacity`, through `scratch`, a buffer the caller reuses: this array's storage is
     /// reused and never holds more than it keeps, and nothing is allocated once both have

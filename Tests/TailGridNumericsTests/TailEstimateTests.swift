@@ -83,6 +83,26 @@ struct TailEstimateTests {
         #expect(tail.count == capacity)
     }
 
+    /// Ranked runs end to end sort to the full sort's order, whether few and long (merged
+    /// as runs) or many and short (quicksorted), with ties across runs broken by scenario.
+    @Test(arguments: [1, 3, 8, 40, 300])
+    func rankedRunsSortLikeAFullSort(runLength: Int) {
+        var generator = SplitMix64(seed: UInt64(runLength))
+        var entries: [TailLoss] = []
+        var scenario: UInt64 = 0
+        while entries.count < 3_000 {
+            var run: [TailLoss] = (0..<runLength).map { _ in
+                scenario += 1
+                return TailLoss(loss: (generator.openUnit() * 100).rounded(), scenario: scenario)
+            }
+            run.sortByRank()
+            entries += run
+        }
+        var sorted = entries
+        sorted.sortRankedRuns()
+        #expect(sorted == entries.sorted { $0.ranksBefore($1) })
+    }
+
     @Test func floorDropsOnlyLossesBelowIt() {
         var selector = TailSelector(capacity: 3, floor: 5)
         for (index, loss) in [1.0, 9, 5, 4, 7, 8].enumerated() { selector.offer(loss: loss, scenario: UInt64(index)) }
