@@ -17,10 +17,11 @@ public struct SummaryMerger: Sendable {
     var merged: [AccountLossSummary]
     /// Per account, admitted entries not yet merged into its tail (unordered).
     var pending: [[TailLoss]]
-    /// How many pending entries of one account trigger their merge: a quarter of the tail.
-    /// A merge moves the whole tail, so each entry costs k / limit moves; at k / 16 the
-    /// merges were a quarter of a coordinator's CPU on the 2,000-account book (about half
-    /// that now). The price is memory: up to a quarter of a tail more per account.
+    /// How many pending entries of one account trigger their merge: a sixteenth of the
+    /// tail. A merge moves the whole tail, so each entry costs k / limit moves; but the bar
+    /// (and the exact floor sent with each lease) moves only at a merge: with a quarter,
+    /// a 10M-scenario job's workers sent 10.6 MB instead of 9.0 MB and its merge took 3x
+    /// as long.
     let pendingLimit: Int
     /// The buffer tails merge through (one for all accounts).
     var scratch: [TailLoss] = []
