@@ -15,7 +15,8 @@ public struct SummaryMerger: Sendable {
     public let tailCapacity: Int
     /// Counts, sums and histograms complete; tails without the pending entries.
     var merged: [AccountLossSummary]
-    /// Per account, admitted entries not yet merged into its tail (unordered).
+    /// Per account, admitted entries not yet merged into its tail: ranked runs end to end,
+    /// one per chunk since the last merge (`sortRankedRuns` ranks them).
     var pending: [[TailLoss]]
     /// How many pending entries of one account trigger their merge: a sixteenth of the
     /// tail. A merge moves the whole tail, so each entry costs k / limit moves; but the bar

@@ -66,30 +66,24 @@ enum FakeWorker {
     /// Says hello, then sends `message`; returns the coordinator's refusal, nil if it read
     /// the message and went on.
     static func send(_ message: Tailgrid_V1_WorkerMessage, over transport: InProcessTransport.Client) async throws -> RPCError? {
-        try await withGRPCClient(transport: transport) { client in
-            let work = Tailgrid_V1_WorkService.Client(wrapping: client)
-            do {
-                try await work.work(requestProducer: { writer in
-                    try await writer.write(hello(name: "talker"))
-                    try await writer.write(message)
-                }, onResponse: { response in
-                    for try await _ in response.messages {}
-                })
-                return nil
-            } catch let error as RPCError {
-                return error
-            }
-        }
+        try await exchange([hello(name: "talker"), message], over: transport)
     }
 
     /// Says hello with another protocol or engine version; returns the coordinator's refusal.
     static func helloWithVersion(_ version: Int, engine: String = EngineVersion.current,
                                  over transport: InProcessTransport.Client) async throws -> RPCError? {
+        try await exchange([hello(version: Tailgrid_V1_ProtocolVersion(rawValue: version)!, name: "future", engine: engine)],
+                           over: transport)
+    }
+
+    /// Opens a Work stream, writes `messages`, closes its side and reads every answer;
+    /// returns the coordinator's refusal, nil if the stream ended without one.
+    static func exchange(_ messages: [Tailgrid_V1_WorkerMessage], over transport: InProcessTransport.Client) async throws -> RPCError? {
         try await withGRPCClient(transport: transport) { client in
             let work = Tailgrid_V1_WorkService.Client(wrapping: client)
             do {
                 try await work.work(requestProducer: { writer in
-                    try await writer.write(hello(version: Tailgrid_V1_ProtocolVersion(rawValue: version)!, name: "future", engine: engine))
+                    for message in messages { try await writer.write(message) }
                 }, onResponse: { response in
                     for try await _ in response.messages {}
                 })
