@@ -46,10 +46,15 @@ extension CoordinatorState {
     mutating func auditResult(lease: Lease, result: WorkUnitResult, now: ContinuousClock.Instant) {
         leases[lease.id] = nil
         workers[lease.worker]?.leases.remove(lease.id)
-        guard let job = jobs[lease.job], job.isSchedulable, job.generation == lease.generation,
-              let check = job.audit.checks[lease.chunk], check.lease == lease.id else { return }
+        // Read in a closure of its own: a copy of the job alive in `finishIfDone` below
+        // would share the merge's summaries that it takes in place.
+        let audited: (unit: String, check: AuditBook.Check)? = {
+            guard let job = jobs[lease.job], job.isSchedulable, job.generation == lease.generation,
+                  let check = job.audit.checks[lease.chunk], check.lease == lease.id else { return nil }
+            return (job.units.describe(lease.chunk), check)
+        }()
+        guard let (unit, check) = audited else { return }
         let auditor = workers[lease.worker]?.name ?? "?"
-        let unit = job.units.describe(lease.chunk)
         if result == check.result {
             withJob(lease.job) { job in
                 job.audit.chunksChecked += 1

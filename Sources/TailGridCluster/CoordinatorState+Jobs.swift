@@ -186,65 +186,6 @@ extension CoordinatorState {
         publish(job: id, now: now)
     }
 
-    /// Ends a job whose merge (and, if it explains, replay) is complete and whose audits
-    /// are settled; starts the replay of a job that explains once its merge is complete.
-    mutating func finishIfDone(job id: String, now: ContinuousClock.Instant) {
-        guard let job = jobs[id], job.isSchedulable, let work = job.work, work.isComplete, let stress = work.stress.losses else { return }
-        guard work.merger.floorsHeld else {
-            withJob(id) { $0.work?.pilotFloors = nil }
-            restart(job: id, reason: "a speculative floor (the pilot's or the merge's) proved above an account's k-th largest loss (a chance below 2e-12 per account)", now: now)
-            dispatch(now: now)
-            return
-        }
-        if job.units.replays && work.replay == nil {
-            startReplay(job: id, now: now)
-            return
-        }
-        guard job.audit.checks.isEmpty else {
-            recomputeUnplaceableAudits(job: id, now: now)
-            return
-        }
-        if job.units.replays && (work.replay?.merged.count ?? 0) < job.chunkPlan.chunkCount { return }
-        let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds
-        do {
-            let result = try EngineResult(plan: work.plan, merged: work.merger, stress: stress)
-            var files = ResultFiles(json: Data(), csv: Data())
-            if let replay = work.replay {
-                let attribution = TailAttribution(plan: work.plan)
-                let explanations = try attribution.explanations(replay.total, bars: replay.bars, tails: replay.tails, stress: stress)
-                let explanation = ExplanationDocument(plan: work.plan, explanations: explanations, risks: result.accounts)
-                files.explainJSON = try explanation.jsonData()
-                files.contributionsCSV = explanation.csvData()
-            }
-            var document = ResultDocument(job: work.loaded, result: result, elapsedSeconds: elapsed)
-            document.audit = ResultDocument.Audit(chunksChecked: job.audit.chunksChecked, mismatches: job.audit.mismatches,
-                                                  quarantinedWorkers: job.audit.quarantinedWorkers)
-            document.computedBy.workers = job.chunksByMachine
-                .map { ResultDocument.WorkerShare(host: $0.host, engineVersion: $0.engineVersion, openblasCore: $0.openblasCore,
-                                                  openblasConfig: $0.openblasConfig, chunks: $1) }
-                .sorted { ($0.host, $0.openblasCore, $0.openblasConfig) < ($1.host, $1.openblasCore, $1.openblasConfig) }
-            files = ResultFiles(json: try ResultWriter.jsonData(document),
-                                csv: ResultWriter.csvData(document, labels: work.loaded.confidenceLabels),
-                                explainJSON: files.explainJSON, contributionsCSV: files.contributionsCSV)
-            let finishedAt = Date()
-            withJob(id) { job in
-                job.phase = .succeeded(files)
-                job.finished = now
-                job.finishedAt = finishedAt
-                job.work = nil
-                job.resultAwaited = !job.watchers.isEmpty
-            }
-            let explanation = files.explainJSON.map { json in (json: json, csv: files.contributionsCSV ?? Data()) }
-            record(.finished(job: id, state: .succeeded, reason: nil, at: finishedAt, json: files.json, csv: files.csv,
-                             auditedChunks: job.audit.chunksChecked, auditMismatches: job.audit.mismatches,
-                             explanation: explanation))
-            log("job \(id) succeeded in \(String(format: "%.2f", elapsed)) s: \(job.chunkPlan.chunkCount) chunks, \(job.retriedChunks) retried, \(job.speculativeChunks) speculative, \(job.audit.chunksChecked) audited (\(job.audit.mismatches) mismatches), \(job.summaryBytes) summary bytes", job: id)
-            publish(job: id, now: now)
-        } catch {
-            fail(job: id, reason: "\(error)", now: now)
-        }
-    }
-
     /// The coordinator shuts down: every unfinished job is interrupted (not failed), and
     /// watchers hear it.
     mutating func interruptAll(now: ContinuousClock.Instant) {

@@ -20,20 +20,32 @@ extension CoordinatorState {
     /// dropped.
     mutating func receivePart(lease id: UInt64, from workerID: UInt64, bytes: Int, now: ContinuousClock.Instant,
                               _ add: (Job, WorkUnits.Unit, inout PartialResult?) throws(ClusterError) -> PartOutcome) {
-        guard let lease = leases[id], lease.worker == workerID, let job = jobs[lease.job], job.work != nil,
-              lease.chunk < job.units.count else { return }
-        var before = workers[workerID]?.partials.removeValue(forKey: id)
-        do throws(ClusterError) {
-            switch try add(job, job.units.unit(lease.chunk), &before) {
-            case .more(let partial):
-                workers[workerID]?.partials[id] = partial
-                workers[workerID]?.partialBytes[id, default: 0] += bytes
-            case .whole(let result):
-                deliver(lease: lease, result, bytes: bytes, now: now)
-            }
-        } catch {
+        guard let lease = leases[id], lease.worker == workerID, let outcome = decodePart(of: lease, add) else { return }
+        switch outcome {
+        case .success(.more(let partial)):
+            workers[workerID]?.partials[id] = partial
+            workers[workerID]?.partialBytes[id, default: 0] += bytes
+        case .success(.whole(let result)):
+            deliver(lease: lease, result, bytes: bytes, now: now)
+        case .failure(let error):
             failLease(id, reason: "rejected a malformed result from worker \(workerID): \(error.message)", cause: .malformed, now: now)
             dispatch(now: now)
+        }
+    }
+
+    /// Decodes a part of `lease`'s result onto the parts before it (taken out of
+    /// `partials`); nil when the lease's job no longer has the unit. A function of its
+    /// own: the copy of the job it reads ends when it returns. Held across `deliver`, that
+    /// copy shared the merger's storage with the merge, which then copied every account's
+    /// summary and gave every tail it merged new memory, for every chunk.
+    private mutating func decodePart(of lease: Lease, _ add: (Job, WorkUnits.Unit, inout PartialResult?) throws(ClusterError) -> PartOutcome)
+        -> Result<PartOutcome, ClusterError>? {
+        guard let job = jobs[lease.job], job.work != nil, lease.chunk < job.units.count else { return nil }
+        var before = workers[lease.worker]?.partials.removeValue(forKey: lease.id)
+        do throws(ClusterError) {
+            return .success(try add(job, job.units.unit(lease.chunk), &before))
+        } catch {
+            return .failure(error)
         }
     }
 

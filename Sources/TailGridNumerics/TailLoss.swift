@@ -47,13 +47,19 @@ extension Array where Element == TailLoss {
     static var longRun: Int { 32 }
 
     /// Merges `other` (ranked largest first) into this ranked tail, keeping the first
-    /// `capacity`, through `scratch`, a buffer the caller reuses: this array's storage is
-    /// reused and never holds more than it keeps, and nothing is allocated once both have
-    /// grown to their working size. O(count + other.count).
+    /// `capacity`, through `scratch`, a buffer the caller reuses: the merge is written
+    /// into the scratch buffer, which then becomes this tail's storage, and this tail's
+    /// old storage becomes the scratch buffer (a swap, not a copy back). Buffers only
+    /// change hands, so nothing is allocated once they have grown to their working size;
+    /// a scratch buffer too small grows geometrically (up to `capacity`), not by each
+    /// batch. A caller whose tails all fill gives the scratch buffer the whole capacity
+    /// up front (`SummaryMerger`). O(count + other.count).
     public mutating func mergeRanked(_ other: [TailLoss], capacity: Int, scratch: inout [TailLoss]) {
         let total = Swift.min(capacity, count + other.count)
         scratch.removeAll(keepingCapacity: true)
-        scratch.reserveCapacity(total)
+        if scratch.capacity < total {
+            scratch.reserveCapacity(Swift.min(capacity, Swift.max(total, 2 * self.capacity)))
+        }
         var i = 0
         var j = 0
         while scratch.count < total {
@@ -65,10 +71,7 @@ extension Array where Element == TailLoss {
                 j += 1
             }
         }
-        removeAll(keepingCapacity: true)
-        // A tail still filling grows geometrically (up to `capacity`), not by each batch.
-        if self.capacity < total { reserveCapacity(Swift.min(capacity, Swift.max(total, 2 * self.capacity))) }
-        append(contentsOf: scratch)
+        swap(&self, &scratch)
     }
 
     /// Merges two tails, each ranked largest first, keeping the first `capacity`.
