@@ -102,15 +102,19 @@ extension CoordinatorState {
 
     /// The coordinator's own result of an audited unit: the verdict.
     mutating func recomputed(job id: String, chunk: Int, generation: Int, result: WorkUnitResult, now: ContinuousClock.Instant) {
-        guard let job = jobs[id], job.isSchedulable, job.generation == generation,
-              let check = job.audit.checks[chunk], check.recomputing else { return }
+        // Read in a closure of its own, as in `auditResult`.
+        let audited: (unit: String, check: AuditBook.Check)? = {
+            guard let job = jobs[id], job.isSchedulable, job.generation == generation,
+                  let check = job.audit.checks[chunk], check.recomputing else { return nil }
+            return (job.units.describe(chunk), check)
+        }()
+        guard let (unit, check) = audited else { return }
         if let lease = check.lease {
             // A slow audit lease the coordinator overtook: it is no longer needed.
             if let holder = leases[lease]?.worker { revoke(lease, worker: holder) }
             removeLease(lease)
         }
         let deliveredWrong = result != check.result
-        let unit = job.units.describe(chunk)
         metrics.auditedChunks.increment()
         if deliveredWrong && check.disagreement == nil { metrics.auditMismatches.increment() }
         withJob(id) { job in
