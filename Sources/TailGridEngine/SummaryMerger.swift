@@ -118,10 +118,9 @@ public struct SummaryMerger: Sendable {
         }
         for (account, part) in summary.accounts.enumerated() {
             merged[account].mergeMoments(part)
-            // The bar is read in place: a local copy of the tail would share its storage
-            // until `flush` below, and the merge would then allocate a new tail instead of
-            // reusing it (a tail's worth of fresh memory per flush: most of a coordinator's
-            // page faults on the 2,000-account book).
+            // The bar is read in place, not through a local copy of the tail: a copy still
+            // alive at `flush` below would share the tail's storage, and the merge would
+            // give the tail new memory instead of reusing its buffers.
             if merged[account].tail.count >= tailCapacity {
                 let bar = merged[account].tail[tailCapacity - 1]
                 // The part's tail is ranked: the first entry behind the bar ends it.
