@@ -42,18 +42,23 @@ extension CoordinatorState {
         }?.chunk
     }
 
+    /// The audit check of `chunk` in job `id` that `matches`, with the unit's description,
+    /// while the job is schedulable in `generation`. A function of its own: the copy of the
+    /// job it reads ends when it returns, so none is alive when its caller finishes the
+    /// job (`finish` takes the merge's summaries in place, which a copy would share).
+    func openCheck(job id: String, chunk: Int, generation: Int,
+                   where matches: (AuditBook.Check) -> Bool) -> (unit: String, check: AuditBook.Check)? {
+        guard let job = jobs[id], job.isSchedulable, job.generation == generation,
+              let check = job.audit.checks[chunk], matches(check) else { return nil }
+        return (job.units.describe(chunk), check)
+    }
+
     /// A worker's recomputation of an audited chunk arrived.
     mutating func auditResult(lease: Lease, result: WorkUnitResult, now: ContinuousClock.Instant) {
         leases[lease.id] = nil
         workers[lease.worker]?.leases.remove(lease.id)
-        // Read in a closure of its own: a copy of the job alive in `finishIfDone` below
-        // would share the merge's summaries that it takes in place.
-        let audited: (unit: String, check: AuditBook.Check)? = {
-            guard let job = jobs[lease.job], job.isSchedulable, job.generation == lease.generation,
-                  let check = job.audit.checks[lease.chunk], check.lease == lease.id else { return nil }
-            return (job.units.describe(lease.chunk), check)
-        }()
-        guard let (unit, check) = audited else { return }
+        guard let (unit, check) = openCheck(job: lease.job, chunk: lease.chunk, generation: lease.generation,
+                                            where: { $0.lease == lease.id }) else { return }
         let auditor = workers[lease.worker]?.name ?? "?"
         if result == check.result {
             withJob(lease.job) { job in
@@ -102,13 +107,7 @@ extension CoordinatorState {
 
     /// The coordinator's own result of an audited unit: the verdict.
     mutating func recomputed(job id: String, chunk: Int, generation: Int, result: WorkUnitResult, now: ContinuousClock.Instant) {
-        // Read in a closure of its own, as in `auditResult`.
-        let audited: (unit: String, check: AuditBook.Check)? = {
-            guard let job = jobs[id], job.isSchedulable, job.generation == generation,
-                  let check = job.audit.checks[chunk], check.recomputing else { return nil }
-            return (job.units.describe(chunk), check)
-        }()
-        guard let (unit, check) = audited else { return }
+        guard let (unit, check) = openCheck(job: id, chunk: chunk, generation: generation, where: \.recomputing) else { return }
         if let lease = check.lease {
             // A slow audit lease the coordinator overtook: it is no longer needed.
             if let holder = leases[lease]?.worker { revoke(lease, worker: holder) }

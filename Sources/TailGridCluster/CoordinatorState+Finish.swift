@@ -54,7 +54,9 @@ extension CoordinatorState {
     /// merge (its tails are 16 KB an account, 320 MB on a 20,000-account book) would
     /// double the coordinator's memory at the end of every job.
     mutating func finish(job id: String, now: ContinuousClock.Instant) {
-        guard let summaries = withJob(id, { $0.work?.merger.takeSummaries() }) ?? nil,
+        // The stress losses first: the summaries are taken only when the job can end.
+        guard jobs[id]?.work?.stress.losses != nil,
+              let summaries = withJob(id, { $0.work?.merger.takeSummaries() }) ?? nil,
               let job = jobs[id], let work = job.work, let stress = work.stress.losses else { return }
         let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds
         do {
