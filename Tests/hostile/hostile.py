@@ -10,6 +10,7 @@ finding and exits 0 when the coordinator behaved, 1 otherwise. Stubs are generat
 Protos/ at start, as any client's would be.
 """
 import argparse
+import atexit
 import os
 import queue
 import shutil
@@ -27,6 +28,8 @@ PROTOS = os.path.join(HERE, "..", "..", "Protos")
 
 def load_stubs():
     out = tempfile.mkdtemp(prefix="tailgrid-hostile-stubs-")
+    # The stubs are this run's alone: removed at exit (a return or a sys.exit).
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     # health.proto is compiled from a copy under another folder: a Python module path
     # grpc.health would shadow the grpc package itself (the service name is unchanged).

@@ -10,7 +10,9 @@ result.json and accounts.csv into DIR. Exit codes: 0 success, 65 invalid job,
 69 unavailable, 75 job failed, 77 wrong token.
 """
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -24,6 +26,8 @@ PROTOS = os.path.join(HERE, "..", "..", "Protos")
 
 def load_stubs():
     out = tempfile.mkdtemp(prefix="tailgrid-stubs-")
+    # The stubs are this run's alone: removed at exit (a return or a sys.exit).
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     code = protoc.main(["protoc", f"-I{PROTOS}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}",
                         os.path.join(PROTOS, "tailgrid", "v1", "tailgrid.proto")])
