@@ -21,11 +21,10 @@ extension ChunkSummary {
         guard next.scenarios.lowerBound == scenarios.upperBound, next.accounts.count == accounts.count else { return nil }
         let scenarios = self.scenarios.lowerBound..<next.scenarios.upperBound
         let capacity = Swift.max(1, Swift.min(tailCapacity, scenarios.count))
-        var scratch: [TailLoss] = []
         let joined = zip(accounts, next.accounts).map { first, second in
             var summary = first
             summary.mergeMoments(second)
-            summary.tail.mergeRanked(second.tail, capacity: capacity, scratch: &scratch)
+            summary.tail.mergeRanked(second.tail, capacity: capacity)
             return summary
         }
         return ChunkSummary(scenarios: scenarios, accounts: joined)

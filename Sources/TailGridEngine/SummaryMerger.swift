@@ -19,13 +19,12 @@ public struct SummaryMerger: Sendable {
     /// one per chunk since the last merge (`sortRankedRuns` ranks them).
     var pending: [[TailLoss]]
     /// How many pending entries of one account trigger their merge: a sixteenth of the
-    /// tail. A merge moves the whole tail, so each entry costs k / limit moves; but the bar
+    /// tail. A merge moves the tail below the batch's first entry (most of it, as a chunk's
+    /// entries spread over the whole tail), so each entry costs up to k / limit moves; but the bar
     /// (and the exact floor sent with each lease) moves only at a merge: with a quarter,
     /// a 10M-scenario job's workers sent 10.6 MB instead of 9.0 MB and its merge took 3x
     /// as long.
     let pendingLimit: Int
-    /// The buffer tails merge through (one for all accounts).
-    var scratch: [TailLoss] = []
     public private(set) var mergedChunks: Set<Int>
     /// Speculative first floors (see `PilotFloors`), nil when none are used; without them
     /// the merge speculates on nothing (`admissionFloors` are exact).
@@ -72,9 +71,8 @@ public struct SummaryMerger: Sendable {
         swap(&summaries, &merged)
         var waiting: [[TailLoss]] = []
         swap(&waiting, &pending)
-        var scratch: [TailLoss] = []
         for index in summaries.indices where index < waiting.count {
-            Self.merge(&waiting[index], into: &summaries[index].tail, capacity: tailCapacity, scratch: &scratch)
+            Self.merge(&waiting[index], into: &summaries[index].tail, capacity: tailCapacity)
             waiting[index] = []
         }
         return summaries
@@ -83,12 +81,11 @@ public struct SummaryMerger: Sendable {
     /// The merged tails of the loss rows `rows` (ranked, largest first), their pending
     /// entries merged in: a copy of those tails only.
     public func tails(rows: Range<Int>) -> [[TailLoss]] {
-        var scratch: [TailLoss] = []
-        return rows.map { index in
+        rows.map { index in
             var tail = merged[index].tail
             if index < pending.count, !pending[index].isEmpty {
                 var waiting = pending[index]
-                Self.merge(&waiting, into: &tail, capacity: tailCapacity, scratch: &scratch)
+                Self.merge(&waiting, into: &tail, capacity: tailCapacity)
             }
             return tail
         }
@@ -120,7 +117,7 @@ public struct SummaryMerger: Sendable {
             merged[account].mergeMoments(part)
             // The bar is read in place, not through a local copy of the tail: a copy still
             // alive at `flush` below would share the tail's storage, and the merge would
-            // give the tail new memory instead of reusing its buffers.
+            // give the tail new memory instead of merging in its own.
             if merged[account].tail.count >= tailCapacity {
                 let bar = merged[account].tail[tailCapacity - 1]
                 // The part's tail is ranked: the first entry behind the bar ends it.
@@ -146,25 +143,23 @@ public struct SummaryMerger: Sendable {
 
     /// Merges the pending entries of `account` into its tail.
     mutating func flush(_ account: Int) {
-        // Every tail fills in the end (or takes every scenario), and the merge's scratch
-        // buffer becomes the tail it merges (`mergeRanked`): a scratch buffer of the whole
-        // size makes each tail one allocation, first touched once. Grown step by step,
-        // the tails touched three times as many fresh pages, and page faults took a tenth
-        // of a coordinator's CPU on the 2,000-account book.
+        // Every tail fills in the end (or takes every scenario): room for the whole tail
+        // makes it one allocation, first touched once. Grown step by step, the tails
+        // touched three times as many fresh pages, and page faults took a tenth of a
+        // coordinator's CPU on the 2,000-account book.
         let fullSize = Swift.min(tailCapacity, scenarioCount)
-        if scratch.capacity < fullSize { scratch.reserveCapacity(fullSize) }
-        Self.merge(&pending[account], into: &merged[account].tail, capacity: tailCapacity, scratch: &scratch)
+        if merged[account].tail.capacity < fullSize { merged[account].tail.reserveCapacity(fullSize) }
+        Self.merge(&pending[account], into: &merged[account].tail, capacity: tailCapacity)
         // Room kept for the next batch, unless one large part grew it (20,000 accounts
         // would each carry the excess).
         pending[account].removeAll(keepingCapacity: pending[account].capacity <= 2 * pendingLimit)
     }
 
     /// Ranks `pending` (ranked runs end to end: each chunk's part of a tail is ranked) and
-    /// merges it into the ranked `tail`, keeping `capacity`.
-    static func merge(_ pending: inout [TailLoss], into tail: inout [TailLoss], capacity: Int,
-                      scratch: inout [TailLoss]) {
+    /// merges it into the ranked `tail`, in place, keeping `capacity`.
+    static func merge(_ pending: inout [TailLoss], into tail: inout [TailLoss], capacity: Int) {
         pending.sortRankedRuns()
-        tail.mergeRanked(pending, capacity: capacity, scratch: &scratch)
+        tail.mergeRanked(pending, capacity: capacity)
     }
 
     /// Checks a summary of chunk `index` without merging it.

@@ -47,38 +47,59 @@ extension Array where Element == TailLoss {
     static var longRun: Int { 32 }
 
     /// Merges `other` (ranked largest first) into this ranked tail, keeping the first
-    /// `capacity`, through `scratch`, a buffer the caller reuses: the merge is written
-    /// into the scratch buffer, which then becomes this tail's storage, and this tail's
-    /// old storage becomes the scratch buffer (a swap, not a copy back). Buffers only
-    /// change hands, so nothing is allocated once they have grown to their working size;
-    /// a scratch buffer too small grows geometrically (up to `capacity`), not by each
-    /// batch. A caller whose tails all fill gives the scratch buffer the whole capacity
-    /// up front (`SummaryMerger`). O(count + other.count).
-    public mutating func mergeRanked(_ other: [TailLoss], capacity: Int, scratch: inout [TailLoss]) {
-        let total = Swift.min(capacity, count + other.count)
-        scratch.removeAll(keepingCapacity: true)
-        if scratch.capacity < total {
-            scratch.reserveCapacity(Swift.min(capacity, Swift.max(total, 2 * self.capacity)))
+    /// `capacity`, in place and from the back: the merged order is written from its last
+    /// kept position down, so the entries of this tail that rank before all of `other`
+    /// are never moved, and nothing is allocated once the tail has its room. A batch
+    /// landing near the bottom of a full tail (most of a merge's batches, once its floor
+    /// nears the tail's bar) moves only the entries below it. O(moved + other.count); a tail too
+    /// short for the merge grows geometrically (up to `capacity`).
+    ///
+    /// On ties the order is `other`'s entry first, as a forward merge taking this tail's
+    /// entry only when it `ranksBefore` the other's.
+    public mutating func mergeRanked(_ other: [TailLoss], capacity: Int) {
+        let kept = count
+        let total = Swift.max(0, Swift.min(capacity, kept + other.count))
+        if total > kept {
+            if self.capacity < total { reserveCapacity(Swift.min(capacity, Swift.max(total, 2 * self.capacity))) }
+            append(contentsOf: repeatElement(TailLoss(loss: 0, scenario: 0), count: total - kept))
         }
-        var i = 0
-        var j = 0
-        while scratch.count < total {
-            if j >= other.count || (i < count && self[i].ranksBefore(other[j])) {
-                scratch.append(self[i])
-                i += 1
-            } else {
-                scratch.append(other[j])
-                j += 1
+        withUnsafeMutableBufferPointer { tail in
+            other.withUnsafeBufferPointer { batch in
+                // Invariant: `merged` = `mine` + `theirs`, the entries not yet placed, and
+                // this tail's own `mine` are still at 0..<mine.
+                var mine = kept
+                var theirs = batch.count
+                var merged = mine + theirs
+                // The merged order's entries past `total` are dropped, last first.
+                while merged > total {
+                    if mine > 0 && (theirs == 0 || !tail[mine - 1].ranksBefore(batch[theirs - 1])) {
+                        mine -= 1
+                    } else {
+                        theirs -= 1
+                    }
+                    merged -= 1
+                }
+                // Each write lands at `merged` >= `mine`: never on an entry not yet placed.
+                // Once the batch is placed, this tail's remaining entries are where they belong.
+                while theirs > 0 {
+                    merged -= 1
+                    if mine > 0 && !tail[mine - 1].ranksBefore(batch[theirs - 1]) {
+                        tail[merged] = tail[mine - 1]
+                        mine -= 1
+                    } else {
+                        tail[merged] = batch[theirs - 1]
+                        theirs -= 1
+                    }
+                }
             }
         }
-        swap(&self, &scratch)
+        if count > total { removeLast(count - total) }
     }
 
     /// Merges two tails, each ranked largest first, keeping the first `capacity`.
     public static func mergedTail(_ a: [TailLoss], _ b: [TailLoss], capacity: Int) -> [TailLoss] {
         var merged = a
-        var scratch: [TailLoss] = []
-        merged.mergeRanked(b, capacity: capacity, scratch: &scratch)
+        merged.mergeRanked(b, capacity: capacity)
         return merged
     }
 }
