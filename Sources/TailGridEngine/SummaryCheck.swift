@@ -52,6 +52,77 @@ public enum SummaryCheck {
         mutating func clear(_ offset: UInt64) {
             seen[Int(truncatingIfNeeded: offset >> 6)] = 0
         }
+
+        /// Every entry rule of `check` in one pass without a branch per rule (finite, at
+        /// or above the floor, inside the chunk, not seen before, ranked after the one
+        /// before): when all hold, every entry's bit is set, its bin counted, and the tail's
+        /// losses below and above the histogram are returned; when one breaks, nil, with
+        /// this space as `prepare` left it, for a walk that names the entry (a test and a
+        /// branch per rule and per entry, which every honest tail used to take). Bins are
+        /// counted by `LossHistogram.Layout.slot(of:)`, the same region as the walk's
+        /// `region(of:)` for the finite losses a passing tail holds.
+        mutating func passes(_ tail: [TailLoss], scenarios: Range<UInt64>, floor: Double,
+                             layout: LossHistogram.Layout) -> (underflow: Int, overflow: Int)? {
+            // A tail holds no more entries than the chunk has scenarios (checked before), so
+            // a non-empty one has at least one word of bits; binsInTail has one per bin.
+            guard !tail.isEmpty else { return (0, 0) }
+            guard !seen.isEmpty, binsInTail.count == layout.binCount else { return nil }
+            let chunk = UInt64(scenarios.count)
+            let binCount = layout.binCount
+            var failed = false
+            var underflow = 0
+            var overflow = 0
+            seen.withUnsafeMutableBufferPointer { seen in
+                binsInTail.withUnsafeMutableBufferPointer { bins in
+                    func count(_ losses: Int, in slot: Int) {
+                        // One unsigned comparison keeps the write inside the bins whatever the slot.
+                        if UInt(bitPattern: slot) < UInt(binCount) {
+                            bins[slot] &+= losses
+                        } else if slot == binCount {
+                            underflow &+= losses
+                        } else {
+                            overflow &+= losses
+                        }
+                    }
+                    tail.withUnsafeBufferPointer { tail in
+                        var previous = TailLoss(loss: .infinity, scenario: 0)
+                        // A ranked tail's slots only fall: counted as runs, so neighbours in
+                        // one bin do not each wait for the other's increment in memory.
+                        var runSlot = layout.slot(of: tail[0].loss)
+                        var runLength = 0
+                        for entry in tail {
+                            let offset = entry.scenario &- scenarios.lowerBound
+                            let inside = offset < chunk
+                            // An entry outside the chunk sets no bit (word 0, bit 0).
+                            let word = inside ? Int(truncatingIfNeeded: offset >> 6) : 0
+                            let bit: UInt64 = inside ? 1 &<< (offset & 63) : 0
+                            let seenBefore = seen[word] & bit != 0
+                            seen[word] |= bit
+                            let ranked = previous.loss > entry.loss
+                                || (previous.loss == entry.loss && previous.scenario < entry.scenario)
+                            failed = failed || !(entry.loss.isFinite && entry.loss >= floor && inside && ranked) || seenBefore
+                            previous = entry
+                            // 0..<binCount, binCount for the underflow, binCount + 1 for the overflow.
+                            let slot = layout.slot(of: entry.loss)
+                            if slot != runSlot {
+                                count(runLength, in: runSlot)
+                                runSlot = slot
+                                runLength = 0
+                            }
+                            runLength &+= 1
+                        }
+                        count(runLength, in: runSlot)
+                    }
+                }
+            }
+            guard failed else { return (underflow, overflow) }
+            for entry in tail {
+                let offset = entry.scenario &- scenarios.lowerBound
+                if offset < chunk { clear(offset) }
+            }
+            for bin in binsInTail.indices { binsInTail[bin] = 0 }
+            return nil
+        }
     }
 
     /// Checks one account's summary; the error says which rule broke.
@@ -95,22 +166,28 @@ public enum SummaryCheck {
         defer {
             for entry in tail.prefix(marked) { scratch.clear(entry.scenario &- scenarios.lowerBound) }
         }
-        for (index, entry) in tail.enumerated() {
-            guard entry.loss.isFinite, entry.loss >= floor else {
-                throw fail("tail entry \(index) (\(entry.loss)) is not finite or lies below the floor \(floor) it was sent")
-            }
-            // The range check comes first, so the bit lies inside the chunk's room.
-            guard scenarios.contains(entry.scenario), scratch.mark(entry.scenario &- scenarios.lowerBound) else {
-                throw fail("tail entry \(index) names scenario \(entry.scenario), outside the chunk or twice")
-            }
-            marked = index + 1
-            if index > 0 && !tail[index - 1].ranksBefore(entry) {
-                throw fail("the tail is not ranked at entry \(index)")
-            }
-            switch layout.region(of: entry.loss) {
-            case .underflow: underflowInTail += 1
-            case .overflow: overflowInTail += 1
-            case .bin(let bin): scratch.binsInTail[bin] += 1
+        if let regions = scratch.passes(tail, scenarios: scenarios, floor: floor, layout: layout) {
+            marked = tail.count
+            (underflowInTail, overflowInTail) = regions
+        } else {
+            // Some entry breaks a rule: walked again one by one to say which.
+            for (index, entry) in tail.enumerated() {
+                guard entry.loss.isFinite, entry.loss >= floor else {
+                    throw fail("tail entry \(index) (\(entry.loss)) is not finite or lies below the floor \(floor) it was sent")
+                }
+                // The range check comes first, so the bit lies inside the chunk's room.
+                guard scenarios.contains(entry.scenario), scratch.mark(entry.scenario &- scenarios.lowerBound) else {
+                    throw fail("tail entry \(index) names scenario \(entry.scenario), outside the chunk or twice")
+                }
+                marked = index + 1
+                if index > 0 && !tail[index - 1].ranksBefore(entry) {
+                    throw fail("the tail is not ranked at entry \(index)")
+                }
+                switch layout.region(of: entry.loss) {
+                case .underflow: underflowInTail += 1
+                case .overflow: overflowInTail += 1
+                case .bin(let bin): scratch.binsInTail[bin] += 1
+                }
             }
         }
         let binsInTail = scratch.binsInTail

@@ -36,6 +36,9 @@ struct SummaryCheckTests {
 
     struct Breakage: Sendable, CustomStringConvertible {
         let description: String
+        /// What the refusal must say, for the rules of single tail entries (their one-pass
+        /// check hands a broken tail to the walk that names the entry).
+        var says: String? = nil
         let apply: @Sendable (inout AccountLossSummary, Range<UInt64>) -> Void
     }
 
@@ -51,11 +54,17 @@ struct SummaryCheckTests {
         Breakage(description: "a histogram bin one more") { summary, _ in summary.histogram.counts[10] += 1 },
         Breakage(description: "the largest loss dropped") { summary, _ in summary.tail.removeFirst() },
         Breakage(description: "the largest loss halved") { summary, _ in summary.tail[0].loss /= 2 },
-        Breakage(description: "a scenario outside the chunk") { summary, range in summary.tail[1].scenario = range.upperBound + 5 },
-        Breakage(description: "a scenario twice") { summary, _ in summary.tail[2].scenario = summary.tail[3].scenario },
-        Breakage(description: "tail not ranked") { summary, _ in summary.tail.swapAt(0, 1) },
-        Breakage(description: "a loss that is not finite") { summary, _ in summary.tail[0].loss = .infinity },
-        Breakage(description: "a loss that is NaN") { summary, _ in summary.tail[4].loss = .nan },
+        Breakage(description: "a scenario outside the chunk", says: "tail entry 1 names scenario") { summary, range in
+            summary.tail[1].scenario = range.upperBound + 5
+        },
+        Breakage(description: "a scenario twice", says: "tail entry 3 names scenario") { summary, _ in
+            summary.tail[2].scenario = summary.tail[3].scenario
+        },
+        Breakage(description: "tail not ranked", says: "the tail is not ranked at entry 1") { summary, _ in summary.tail.swapAt(0, 1) },
+        Breakage(description: "a loss that is not finite", says: "tail entry 0 (inf) is not finite") { summary, _ in
+            summary.tail[0].loss = .infinity
+        },
+        Breakage(description: "a loss that is NaN", says: "tail entry 4 (nan) is not finite") { summary, _ in summary.tail[4].loss = .nan },
         Breakage(description: "tail longer than kept") { summary, _ in
             summary.tail += (0..<3000).map { TailLoss(loss: -1e9 - Double($0), scenario: UInt64($0)) }
         },
@@ -84,7 +93,10 @@ struct SummaryCheckTests {
         var broken = honest
         breakage.apply(&broken.accounts[0], honest.scenarios)
         #expect(broken != honest, "the breakage must change the summary")
-        #expect(throws: EngineError.self) { try merger.check(chunk: 0, broken, floors: floors) }
+        let error = #expect(throws: EngineError.self) { try merger.check(chunk: 0, broken, floors: floors) }
+        if let says = breakage.says {
+            #expect(error?.message.contains(says) == true, "\(error?.message ?? "no error")")
+        }
     }
 
     /// The floors a chunk was sent are part of the check: a tail entry below its floor is
