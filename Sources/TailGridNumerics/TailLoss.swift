@@ -50,9 +50,9 @@ extension Array where Element == TailLoss {
     /// `capacity`, in place and from the back: the merged order is written from its last
     /// kept position down, so the entries of this tail that rank before all of `other`
     /// are never moved, and nothing is allocated once the tail has its room. A batch
-    /// landing near the bottom of a full tail (most of a merge's batches, once its floor
-    /// nears the tail's bar) moves only the entries below it. O(moved + other.count); a tail too
-    /// short for the merge grows geometrically (up to `capacity`).
+    /// landing near the bottom of a full tail moves only the entries below it (a chunk's
+    /// entries, spread over the whole tail, move most of it). O(moved + other.count); a
+    /// tail too short for the merge grows geometrically (up to `capacity`).
     ///
     /// On ties the order is `other`'s entry first, as a forward merge taking this tail's
     /// entry only when it `ranksBefore` the other's.
