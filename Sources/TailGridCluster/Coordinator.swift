@@ -138,8 +138,10 @@ public final class Coordinator: Sendable {
             throw ClusterError(.invalidJob, error.message, jobError: JobError(.data, file: loaded.path, error.message))
         }
         // The pilot is evaluated here, outside the state's lock, like the plan; the stress
-        // scenarios go to the workers in batches, like the chunks.
-        let pilotFloors = configuration.pilotFloors.floors(for: plan)
+        // scenarios go to the workers in batches, like the chunks. No lease of the job can
+        // go out before its floors, so the job's workers wait for the pilot: it takes
+        // every core of this host (as a local run's does), not one.
+        let pilotFloors = configuration.pilotFloors.floors(for: plan, threads: ProcessInfo.processInfo.activeProcessorCount)
         let id = "job-" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
         let status = try transition { state, now throws(ClusterError) in
             guard state.accepting else { throw ClusterError(.unavailable, "the coordinator is shutting down and accepts no jobs") }
