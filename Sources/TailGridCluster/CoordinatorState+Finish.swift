@@ -21,7 +21,7 @@ extension CoordinatorState {
     /// job it reads end when it returns, before `finish` takes the merge's summaries in
     /// place (a copy alive then would share them, and taking them would copy every tail).
     func ending(of id: String) -> Ending {
-        guard let job = jobs[id], job.isSchedulable, let work = job.work, work.isComplete, work.stress.losses != nil else { return .notYet }
+        guard let job = jobs[id], job.isSchedulable, let work = job.work, work.isComplete else { return .notYet }
         guard work.merger.floorsHeld else { return .restart }
         if job.units.replays && work.replay == nil { return .startReplay }
         guard job.audit.checks.isEmpty else { return .recomputeAudits }
@@ -54,8 +54,9 @@ extension CoordinatorState {
     /// merge (its tails are 16 KB an account, 320 MB on a 20,000-account book) would
     /// double the coordinator's memory at the end of every job.
     mutating func finish(job id: String, now: ContinuousClock.Instant) {
-        // The stress losses first: the summaries are taken only when the job can end.
-        guard jobs[id]?.work?.stress.losses != nil,
+        // The stress batches first: the summaries are taken only when the job can end
+        // (`losses` assembles every account's stress losses, so it is built once, below).
+        guard jobs[id]?.work?.stress.isComplete == true,
               let summaries = withJob(id, { $0.work?.merger.takeSummaries() }) ?? nil,
               let job = jobs[id], let work = job.work, let stress = work.stress.losses else { return }
         let elapsed = ((job.started ?? job.submitted).duration(to: now)).seconds
