@@ -257,12 +257,21 @@ public final class Coordinator: Sendable {
 
     /// The result files of a job that succeeded.
     public func result(job id: String) throws(ClusterError) -> ResultFiles {
+        try resultWithDocument(job: id).files
+    }
+
+    /// A succeeded job's result files and, at the first fetch after it succeeded under a
+    /// watcher, the result itself: result.json as a value, so a caller in this process
+    /// (`tailgrid run --workers N`) need not decode it back. The coordinator keeps it only
+    /// until that fetch.
+    public func resultWithDocument(job id: String) throws(ClusterError) -> (files: ResultFiles, document: ResultDocument?) {
         try transition { state, _ throws(ClusterError) in
             guard let job = state.jobs[id] else { throw ClusterError(.notFound, "no job '\(Wire.shown(id))'") }
             switch job.phase {
             case .succeeded(let files):
                 state.jobs[id]?.resultAwaited = false
-                return files
+                state.jobs[id]?.awaitedDocument = nil
+                return (files, job.awaitedDocument)
             case .failed(let reason): throw ClusterError(.jobFailed, "job \(id) failed: \(reason)")
             case .cancelled(let reason): throw ClusterError(.cancelled, "job \(id) was cancelled: \(reason)")
             case .interrupted(let reason): throw ClusterError(.interrupted, "job \(id) was interrupted: \(reason)")

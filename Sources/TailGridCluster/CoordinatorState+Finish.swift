@@ -87,6 +87,7 @@ extension CoordinatorState {
                 job.finishedAt = finishedAt
                 job.work = nil
                 job.resultAwaited = !job.watchers.isEmpty
+                job.awaitedDocument = job.resultAwaited ? document : nil
             }
             let explanation = files.explainJSON.map { json in (json: json, csv: files.contributionsCSV ?? Data()) }
             record(.finished(job: id, state: .succeeded, reason: nil, at: finishedAt, json: files.json, csv: files.csv,

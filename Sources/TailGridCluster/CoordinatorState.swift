@@ -123,6 +123,10 @@ struct CoordinatorState {
         /// It succeeded while a client watched, and that client has not fetched the result
         /// yet: a drain waits for it (the fetch is a new call, refused once the server stops).
         var resultAwaited = false
+        /// The result as a value while `resultAwaited`: the first fetch takes it
+        /// (`Coordinator.resultWithDocument`), so a caller in this process need not decode
+        /// result.json back; never journaled or sent.
+        var awaitedDocument: ResultDocument?
         var retriedChunks = 0
         var speculativeChunks = 0
         var summaryBytes = 0

@@ -19,8 +19,11 @@ enum ResultOutput {
     }
 
     /// A cluster's result files as they came (explain.json and contributions.csv are
-    /// written as the coordinator made them, and read back for the report and table).
-    static func write(_ files: ResultFiles, folder: String, quiet: Bool, summary: String) throws {
+    /// written as the coordinator made them, and read back for the report and table);
+    /// `document`, when given, is result.json as a value (from a coordinator in this
+    /// process), else it is read back too.
+    static func write(_ files: ResultFiles, document: ResultDocument? = nil, folder: String, quiet: Bool,
+                      summary: String) throws {
         var explanation: ExplanationDocument?
         if let explainJSON = files.explainJSON {
             do {
@@ -29,7 +32,7 @@ enum ResultOutput {
                 throw CommandFailure.exit(JobError(.internal, "cannot read explain.json back: \(error)"))
             }
         }
-        try write(json: files.json, csv: files.csv, explanation: explanation,
+        try write(json: files.json, csv: files.csv, document: document, explanation: explanation,
                   explanationFiles: files.explainJSON.map { (json: $0, csv: files.contributionsCSV ?? Data()) },
                   folder: folder, quiet: quiet, summary: summary)
     }

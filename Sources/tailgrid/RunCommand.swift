@@ -46,11 +46,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let loaded = try JobFile.load(path: job, dataDirectory: dataDir)
             if workers > 0 {
-                try await runOnLocalCluster(loaded)
+                try await runOnLocalCluster()
                 return
             }
+            let loaded = try JobFile.load(path: job, dataDirectory: dataDir)
             let run = try InProcessRun(loaded, file: job, threads: threads, quiet: quiet,
                                        explaining: explain ? Array(loaded.engineJob.accounts.indices) : nil)
             try run.write(folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet)
@@ -59,11 +59,13 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    func runOnLocalCluster(_ loaded: LoadedJob) async throws {
+    /// Loads the job while the local cluster's workers start.
+    func runOnLocalCluster() async throws {
         let cluster = LocalCluster(workers: workers, threadsPerWorker: threads ?? 1, verbose: verbose)
         do {
-            let (files, elapsed) = try await cluster.run(loaded, explain: explain, quiet: quiet)
-            try ResultOutput.write(files, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet,
+            let (loaded, files, document, elapsed) = try await cluster.run(
+                loading: { try JobFile.load(path: job, dataDirectory: dataDir) }, explain: explain, quiet: quiet)
+            try ResultOutput.write(files, document: document, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet,
                                    summary: String(format: "%d scenarios, %d worker processes, %.2f s", loaded.engineJob.scenarios,
                                                    workers, elapsed))
         } catch let error as ClusterError {

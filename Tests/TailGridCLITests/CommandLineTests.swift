@@ -84,7 +84,8 @@ struct CommandLineTests {
         #expect(outcome.standardOutput.contains("ok"))
     }
 
-    /// Bad data: exit 65, the message names the file and the field, nothing is written.
+    /// Bad data: exit 65, the message names the file and the field, nothing is written;
+    /// the same with local workers, which start while the job loads and are stopped.
     @Test func brokenJobExits65AndWritesNothing() async throws {
         let folder = TailGridProcess.temporaryFolder()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -94,18 +95,19 @@ struct CommandLineTests {
         let job = folder.appendingPathComponent("broken.yaml")
         try broken.write(to: job, atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out")
-        for command in ["validate", "run"] {
-            let arguments = command == "run" ? [command, job.path, "--out", out.path] : [command, job.path]
+        for arguments in [["validate", job.path], ["run", job.path, "--out", out.path],
+                          ["run", job.path, "--out", out.path, "--workers", "2"]] {
             let outcome = try await TailGridProcess.run(arguments)
-            #expect(outcome.status == 65)
+            #expect(outcome.status == 65, "\(arguments): \(outcome.standardError)")
             #expect(outcome.standardError.contains("broken.yaml: accounts[0].positions[0].instrument"), "\(outcome.standardError)")
             #expect(outcome.standardError.contains("'Q' is not C or P"))
         }
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    @Test func missingJobExits66() async throws {
-        let outcome = try await TailGridProcess.run(["run", "no-such-job.yaml"])
+    @Test(arguments: [[], ["--workers", "2"]])
+    func missingJobExits66(workers: [String]) async throws {
+        let outcome = try await TailGridProcess.run(["run", "no-such-job.yaml"] + workers)
         #expect(outcome.status == 66)
         #expect(outcome.standardError.contains("no-such-job.yaml: does not exist"))
     }
