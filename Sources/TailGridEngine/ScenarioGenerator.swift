@@ -81,13 +81,17 @@ public struct ScenarioGenerator: Sendable {
             BLAS.multiply(b.baseAddress!, UnsafePointer(independent), into: draws, m: factors, n: row, k: factors)
         }
         if let mixing {
-            for step in 0..<steps {
-                for column in 0..<width {
-                    let scale = mixing.scale(generator: generator, scenario: tileStart + UInt64(column), step: step)
-                    let offset = step * width + column
-                    for factor in 0..<factors {
-                        let draw = draws[factor * row + offset] * scale
-                        draws[factor * row + offset] = Swift.min(Swift.max(draw, -drawCap), drawCap)
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { buffer in
+                let scales = buffer.baseAddress!
+                for step in 0..<steps {
+                    mixing.scales(generator: generator, firstScenario: tileStart, count: width, step: step, into: scales)
+                    for column in 0..<width {
+                        let scale = scales[column]
+                        let offset = step * width + column
+                        for factor in 0..<factors {
+                            let draw = draws[factor * row + offset] * scale
+                            draws[factor * row + offset] = Swift.min(Swift.max(draw, -drawCap), drawCap)
+                        }
                     }
                 }
             }
