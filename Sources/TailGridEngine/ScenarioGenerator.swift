@@ -85,12 +85,12 @@ public struct ScenarioGenerator: Sendable {
                 let scales = buffer.baseAddress!
                 for step in 0..<steps {
                     mixing.scales(generator: generator, firstScenario: tileStart, count: width, step: step, into: scales)
-                    for column in 0..<width {
-                        let scale = scales[column]
-                        let offset = step * width + column
-                        for factor in 0..<factors {
-                            let draw = draws[factor * row + offset] * scale
-                            draws[factor * row + offset] = Swift.min(Swift.max(draw, -drawCap), drawCap)
+                    // Factor by factor, a contiguous row of the step's draws at a time.
+                    for factor in 0..<factors {
+                        let drawRow = draws + factor * row + step * width
+                        for column in 0..<width {
+                            let draw = drawRow[column] * scales[column]
+                            drawRow[column] = Swift.min(Swift.max(draw, -drawCap), drawCap)
                         }
                     }
                 }
