@@ -6,6 +6,47 @@ import TailGridNumerics
 
 /// Student-t scenarios with a finite-mean price, and moment sums that never abort a run.
 @Suite struct FatTailTests {
+    /// A Student-t draw is the Gaussian draw of the same seed, scenario and factor times
+    /// its step's mixing variable (`StudentTMixing.scale`, one by one), capped: the bits of
+    /// that formula for every draw of two tiles of a 3-step path (the generator scales 8
+    /// scenarios at a time, factor by factor). dof 2.05 rejects 5% of first attempts, so
+    /// the one-by-one path is in it too; its cap (612 sd) binds nowhere, dof 3 with a cap
+    /// of 1e-2 (3.3 sd, capped rows of every kind) binds often.
+    @Test(arguments: [(2.05, StudentTMixing.defaultTailCap), (3.0, 1e-2)])
+    func studentDrawsAreTheGaussianOnesScaledAndCapped(dof: Double, tailCap: Double) {
+        let factor = DenseMatrix([[1, 0, 0], [0.6, 0.8, 0], [-0.3, 0.4, (1 - 0.09 - 0.16).squareRoot()]])
+        let steps = 3
+        let gaussian = ScenarioGenerator(seed: 41, correlationFactor: factor, model: .gaussian, steps: steps)
+        let student = ScenarioGenerator(seed: 41, correlationFactor: factor, model: .studentT(degreesOfFreedom: dof, tailCap: tailCap),
+                                        steps: steps)
+        let mixing = StudentTMixing(degreesOfFreedom: dof)
+        let cap = StudentTMixing.drawCap(degreesOfFreedom: dof, tailCap: tailCap)
+        let width = ScenarioTile.size
+        let size = 3 * steps * width
+        var plain = [Double](repeating: 0, count: size), fat = plain, scratch = plain
+        var capped = 0
+        for tileStart in [UInt64(0), UInt64(1) << 33 | 512] {
+            plain.withUnsafeMutableBufferPointer { p in
+                scratch.withUnsafeMutableBufferPointer { gaussian.generate(tileStart: tileStart, draws: p.baseAddress!, independent: $0.baseAddress!) }
+            }
+            fat.withUnsafeMutableBufferPointer { p in
+                scratch.withUnsafeMutableBufferPointer { student.generate(tileStart: tileStart, draws: p.baseAddress!, independent: $0.baseAddress!) }
+            }
+            for factorIndex in 0..<3 {
+                for step in 0..<steps {
+                    for column in 0..<width {
+                        let index = factorIndex * steps * width + step * width + column
+                        let scale = mixing.scale(generator: Philox4x32(seed: 41), scenario: tileStart + UInt64(column), step: step)
+                        let expected = Swift.min(Swift.max(plain[index] * scale, -cap), cap)
+                        if abs(plain[index] * scale) > cap { capped += 1 }
+                        #expect(fat[index].bitPattern == expected.bitPattern, "factor \(factorIndex), step \(step), scenario \(tileStart + UInt64(column))")
+                    }
+                }
+            }
+        }
+        #expect(tailCap > 1e-3 ? capped > 20 : capped == 0, "\(capped) draws capped")
+    }
+
     static func shortBTC(seed: UInt64, dof: Double) throws -> EngineJob {
         let account = Account(id: "short", collateral: [], positions: [try Fixtures.position("BTC", -1)])
         var job = try Fixtures.job(accounts: [account], scenarios: 100_000, chunkSize: 16_384,
