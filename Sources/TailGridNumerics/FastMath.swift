@@ -218,42 +218,4 @@ public enum FastMath {
     public static func log(_ values: UnsafeMutablePointer<Double>, count: Int) {
         for index in 0..<count { values[index] = log(values[index]) }
     }
-
-    /// Phi(x) of `count` values in place, the bits of `normalCDF(_:)`, 8 at a time: when
-    /// all 8 arguments of erfc lie in one of Cody's intervals, only that interval's
-    /// rational (and exp) is evaluated, where the branch-free form computes all three;
-    /// when they span two neighbouring intervals, only those two. Black-76's d1 and d2
-    /// across one option's scenarios move little, so most groups of 8 lie in one interval
-    /// (81% of them on a grid of 2,000 options, 3 standard moves of moneyness either side,
-    /// spots +-8%): 1.3x the pricing loop's speed. The interval test is one 8-wide
-    /// comparison per interval; the 8 lanes are a constant, so each interval's loop is
-    /// straight-line vector code (a counting loop over a variable group size compiled to
-    /// a compare and a branch per lane).
-    @inlinable
-    public static func normalCDF(_ values: UnsafeMutablePointer<Double>, count: Int) {
-        let scale = 0.70710678118654752440
-        let fullGroups = count & ~7
-        var start = 0
-        while start < fullGroups {
-            // A NaN lies in no interval (every comparison is false): the general form.
-            let group = values + start
-            let scaled = UnsafeRawPointer(group).loadUnaligned(as: SIMD8<Double>.self) * scale
-            let y = scaled.replacing(with: -scaled, where: scaled .< 0)
-            if all(y .<= 0.46875) {
-                for index in 0..<8 { group[index] = 0.5 * erfcNearZero(-group[index] * scale) }
-            } else if all((y .> 0.46875) .& (y .<= 4)) {
-                for index in 0..<8 { group[index] = 0.5 * erfcMiddle(-group[index] * scale) }
-            } else if all(y .> 4) {
-                for index in 0..<8 { group[index] = 0.5 * erfcTail(-group[index] * scale) }
-            } else if all(y .<= 4) {
-                for index in 0..<8 { group[index] = 0.5 * erfcNearZeroOrMiddle(-group[index] * scale) }
-            } else if all(y .> 0.46875) {
-                for index in 0..<8 { group[index] = 0.5 * erfcMiddleOrTail(-group[index] * scale) }
-            } else {
-                for index in 0..<8 { group[index] = normalCDF(group[index]) }
-            }
-            start &+= 8
-        }
-        for index in fullGroups..<count { values[index] = normalCDF(values[index]) }
-    }
 }
