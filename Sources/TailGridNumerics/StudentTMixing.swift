@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The mixing variable of a multivariate Student-t draw.
 ///
@@ -42,7 +37,10 @@ public struct StudentTMixing: Sendable, Hashable {
     /// sqrt((nu - 2) / W) for the scenario (and path step): the factor that scales every
     /// normal draw of that step. Step s reads draws s 2^20 + attempt, so step 0 reads
     /// exactly what a one-step model reads; an acceptance rate above 0.95 per attempt
-    /// makes 2^20 attempts impossible in practice.
+    /// makes 2^20 attempts impossible in practice. The acceptance test's logarithms are
+    /// `FastMath.log`'s, the same bits on every machine (libm's `log` may differ in the
+    /// last bit between libraries and between its FMA and plain code), so a draw is
+    /// accepted or rejected alike everywhere.
     @inlinable
     public func scale(generator: Philox4x32, scenario: UInt64, step: Int = 0) -> Double {
         var attempt = UInt32(truncatingIfNeeded: step) << 20
@@ -54,7 +52,7 @@ public struct StudentTMixing: Sendable, Hashable {
             let t = 1 + c * x
             guard t > 0 else { continue }
             let v = t * t * t
-            if log(u2) < 0.5 * x * x + d - d * v + d * log(v) {
+            if FastMath.log(u2) < 0.5 * x * x + d - d * v + d * FastMath.log(v) {
                 let chiSquare = 2 * d * v
                 return ((degreesOfFreedom - 2) / chiSquare).squareRoot()
             }
@@ -96,29 +94,30 @@ public struct StudentTMixing: Sendable, Hashable {
                     } else {
                         let high = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: first >> 32))
                         let (w0, w1, w2, w3) = generator.blocks(SIMD8(repeating: low) &+ lanes, high, attempt, stream)
-                        for lane in 0..<8 {
-                            normals[group &+ lane] = Philox4x32.openUniform(high: w0[lane], low: w1[lane])
-                            second[group &+ lane] = Philox4x32.openUniform(high: w2[lane], low: w3[lane])
-                        }
+                        UnsafeMutableRawPointer(normals + group)
+                            .storeBytes(of: Philox4x32.openUniforms(high: w0, low: w1), as: SIMD8<Double>.self)
+                        UnsafeMutableRawPointer(second + group)
+                            .storeBytes(of: Philox4x32.openUniforms(high: w2, low: w3), as: SIMD8<Double>.self)
                     }
                     group &+= 8
                 }
                 NormalDistribution.quantiles(normals, count: n)
+                // `scale`'s test, term for term, so each scenario decides as it does, in one
+                // vectorised pass that marks in `second` the scenarios it rejects (a NaN
+                // draw, the mark of a wrapping group, never passes); those go one by one.
+                let target = scales + rowStart
                 for index in 0..<n {
-                    let scenario = firstScenario &+ UInt64(rowStart &+ index)
-                    // `scale`'s test, term for term, so each scenario decides as it does.
                     let x = normals[index]
-                    let u2 = second[index]
                     let t = 1 + c * x
-                    if t > 0 {
-                        let v = t * t * t
-                        if log(u2) < 0.5 * x * x + d - d * v + d * log(v) {
-                            let chiSquare = 2 * d * v
-                            scales[rowStart &+ index] = ((degreesOfFreedom - 2) / chiSquare).squareRoot()
-                            continue
-                        }
-                    }
-                    scales[rowStart &+ index] = scale(generator: generator, scenario: scenario, step: step)
+                    let v = t * t * t
+                    let passes = FastMath.log(second[index]) < 0.5 * x * x + d - d * v + d * FastMath.log(v)
+                    let chiSquare = 2 * d * v
+                    target[index] = ((degreesOfFreedom - 2) / chiSquare).squareRoot()
+                    second[index] = t > 0 && passes ? 0 : 1
+                }
+                for index in 0..<n where second[index] != 0 {
+                    target[index] = scale(generator: generator, scenario: firstScenario &+ UInt64(rowStart &+ index),
+                                          step: step)
                 }
                 rowStart &+= n
             }
