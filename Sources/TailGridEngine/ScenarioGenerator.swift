@@ -64,13 +64,11 @@ public struct ScenarioGenerator: Sendable {
             for group in stride(from: 0, to: width, by: 8) {
                 let low = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: tileStart + UInt64(group))) &+ lanes
                 let (w0, w1, w2, w3) = generator.blocks(low, high, draw, stream)
-                for lane in 0..<8 {
-                    independent[first + group + lane] = Philox4x32.openUniform(high: w0[lane], low: w1[lane])
-                }
+                UnsafeMutableRawPointer(independent + first + group)
+                    .storeBytes(of: Philox4x32.openUniforms(high: w0, low: w1), as: SIMD8<Double>.self)
                 if let second {
-                    for lane in 0..<8 {
-                        independent[second + group + lane] = Philox4x32.openUniform(high: w2[lane], low: w3[lane])
-                    }
+                    UnsafeMutableRawPointer(independent + second + group)
+                        .storeBytes(of: Philox4x32.openUniforms(high: w2, low: w3), as: SIMD8<Double>.self)
                 }
             }
             d += 2

@@ -105,4 +105,15 @@ public struct Philox4x32: Sendable, Hashable {
         let bits = (UInt64(high) << 32 | UInt64(low)) >> 12
         return (Double(bits) + 0.5) * 0x1p-52
     }
+
+    /// `openUniform(high:low:)` of 8 lanes, the same bits, in vector registers: k < 2^52
+    /// is the double 2^52 + k with k in its mantissa (exact), and (2^52 + k) - (2^52 - 0.5)
+    /// = k + 0.5 is exact too (it has at most 53 significant bits), where a conversion of
+    /// each lane's integer was a scalar instruction per lane.
+    @inlinable @inline(__always)
+    public static func openUniforms(high: SIMD8<UInt32>, low: SIMD8<UInt32>) -> SIMD8<Double> {
+        let bits = (SIMD8<UInt64>(truncatingIfNeeded: high) &<< 32 | SIMD8<UInt64>(truncatingIfNeeded: low)) &>> 12
+        let shifted = unsafeBitCast(bits | SIMD8(repeating: 0x4330_0000_0000_0000), to: SIMD8<Double>.self)
+        return (shifted - SIMD8(repeating: 4503599627370495.5)) * 0x1p-52
+    }
 }

@@ -27,6 +27,38 @@ struct PhiloxTests {
         #expect(Philox4x32.openUniform(high: 0, low: 0) == 0x1p-53)
     }
 
+    /// Eight lanes at a time give the bits of one at a time: the extremes, the words around
+    /// the 12 bits the map drops and the 2^52 it adds, and Philox's own blocks.
+    @Test func eightUniformsAreTheBitsOfOne() {
+        let edges: [UInt32] = [0, 1, 0xFFF, 0x1000, 0x1001, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_F000, .max - 1, .max]
+        var highs: [UInt32] = []
+        var lows: [UInt32] = []
+        for high in edges {
+            for low in edges {
+                highs.append(high)
+                lows.append(low)
+            }
+        }
+        let generator = Philox4x32(seed: 7)
+        for scenario in 0..<2_002 {
+            let words = generator.block(Philox4x32.counter(scenario: UInt64(scenario), draw: 3, stream: 0))
+            highs += [words.x, words.z]
+            lows += [words.y, words.w]
+        }
+        var differing = 0
+        for start in stride(from: 0, to: highs.count, by: 8) {
+            let high = SIMD8<UInt32>(highs[start..<start + 8])
+            let low = SIMD8<UInt32>(lows[start..<start + 8])
+            let lanes = Philox4x32.openUniforms(high: high, low: low)
+            for lane in 0..<8 where lanes[lane].bitPattern
+                != Philox4x32.openUniform(high: high[lane], low: low[lane]).bitPattern {
+                differing += 1
+            }
+        }
+        #expect(highs.count == 4_104)
+        #expect(differing == 0)
+    }
+
     /// Mean and variance of 200,000 uniforms within 4 standard errors of 1/2 and 1/12.
     @Test func uniformMoments() {
         let generator = Philox4x32(seed: 42)
