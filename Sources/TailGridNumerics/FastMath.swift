@@ -112,25 +112,6 @@ public enum FastMath {
         return erfc(x, upper: numerator / denominator * erfcDecay(y))
     }
 
-    /// erfc x for |x| <= 4, either of the first two intervals: the bits of `erfc(_:)`
-    /// there, without the tail's rational.
-    @inlinable @inline(__always)
-    static func erfcNearZeroOrMiddle(_ x: Double) -> Double {
-        let y = Swift.min(Swift.abs(x), 27.0)
-        let small = y <= 0.46875
-        let rational = pick(small, nearZeroRational(y), middleRational(y))
-        return erfc(x, upper: rational.numerator / rational.denominator * (small ? 1 : erfcDecay(y)))
-    }
-
-    /// erfc x for |x| > 0.46875, either of the last two intervals: the bits of `erfc(_:)`
-    /// there, without the first interval's rational.
-    @inlinable @inline(__always)
-    static func erfcMiddleOrTail(_ x: Double) -> Double {
-        let y = Swift.min(Swift.abs(x), 27.0)
-        let rational = pick(y <= 4, middleRational(y), tailRational(y))
-        return erfc(x, upper: rational.numerator / rational.denominator * erfcDecay(y))
-    }
-
     /// `first` or `second` by a select per part, not a branch, so a loop stays vectorised.
     @inlinable @inline(__always)
     static func pick(_ takesFirst: Bool, _ first: (numerator: Double, denominator: Double),

@@ -1,4 +1,3 @@
-
 /// The mixing variable of a multivariate Student-t draw.
 ///
 /// A unit-variance multivariate t with `degreesOfFreedom` nu > 2 is Z * sqrt((nu - 2) / W)
