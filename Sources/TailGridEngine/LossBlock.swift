@@ -56,7 +56,9 @@ public enum LossBlock {
         while index &+ 8 <= count {
             let reaching = UnsafeRawPointer(profits + index).loadUnaligned(as: SIMD8<Double>.self) .<= limits
             if any(reaching) {
-                for lane in 0..<8 where reaching[lane] { body(index &+ lane) }
+                // The lanes again from memory: reading them from the mask made the compiler
+                // take every lane out of the vector before the test (a sixth of the loop).
+                for lane in 0..<8 where profits[index &+ lane] <= limit { body(index &+ lane) }
             }
             index &+= 8
         }

@@ -10,9 +10,10 @@ import TailGridNumerics
 /// (`TailLoss.ranksBefore`), so it is the same whatever the threads' timing, and the same
 /// as chunk tails merged by a `SummaryMerger`.
 ///
-/// Memory: one buffer of k + slack entries per row (slack k/8, at least 64), taken whole
-/// at the row's first admission and handed over ranked at the end, never copied: 18 KB a
-/// row at k = 1,010, 364 MB for 20,000 rows. Chunk tails merged by a `SummaryMerger` held
+/// Memory: one buffer of k + slack entries per row, taken whole at the row's first
+/// admission and handed over ranked at the end, never copied: 18 KB a row at k = 1,010
+/// (slack k/8), 364 MB for 20,000 rows; up to twice k a row where the rows are few
+/// (`slack(capacity:rows:)`). Chunk tails merged by a `SummaryMerger` held
 /// the merged tails (16 KB a row) and, besides, the tails of every chunk in flight (about
 /// 4.4 KB a row each on the large book).
 final class SharedTails: @unchecked Sendable {
@@ -32,18 +33,20 @@ final class SharedTails: @unchecked Sendable {
     /// The tails of `plan`'s loss rows, each admitting from its floor in `floors` (nil:
     /// none).
     convenience init(plan: EnginePlan, floors: [Double]?) {
-        self.init(rows: plan.lossRowCount, capacity: Self.capacity(for: plan), floors: floors)
+        let capacity = Self.capacity(for: plan)
+        self.init(rows: plan.lossRowCount, capacity: capacity, slack: Self.slack(capacity: capacity, rows: plan.lossRowCount),
+                  floors: floors)
     }
 
-    /// Tails of `capacity` for `rows` loss rows, each admitting from its floor in `floors`
-    /// (nil: none).
-    init(rows: Int, capacity: Int, floors: [Double]?) {
+    /// Tails of `capacity` and `slack` for `rows` loss rows, each admitting from its floor in
+    /// `floors` (nil: none).
+    init(rows: Int, capacity: Int, slack: Int, floors: [Double]?) {
         precondition(floors == nil || floors?.count == rows, "one floor per row")
         rowCount = rows
         selectors = .allocate(capacity: Swift.max(1, rows))
         for row in 0..<rows {
             (selectors + row).initialize(to: TailSelector(capacity: capacity, floor: floors?[row] ?? -.infinity,
-                                                          slack: Self.slack(capacity: capacity), reservesAtOnce: true))
+                                                          slack: slack, reservesAtOnce: true))
         }
         stripes = (0..<Self.stripeCount).map { _ in Stripe() }
     }
@@ -53,13 +56,26 @@ final class SharedTails: @unchecked Sendable {
         Swift.max(1, Swift.min(plan.tailCapacity, plan.job.scenarios))
     }
 
-    /// The room a row's buffer has beyond its capacity.
-    static func slack(capacity: Int) -> Int { Swift.max(64, capacity / 8) }
+    /// The room a row's buffer has beyond its capacity: k/8 (at least 64), or up to k while
+    /// all the rows' buffers stay within `roomyBytes`. A full buffer is cut back to k at a
+    /// cost of k + slack, once every slack admissions, so the cuts cost (k + slack) / slack
+    /// per admitted loss: 9 at k/8, 2 at k. On the 2,000-account book the cuts took about
+    /// 5% of the samples with slack k/8 (36 MB of tails), under 2% with slack k (65 MB;
+    /// the run's peak 96 -> 125 MB). A book of 20,000 accounts keeps k/8, for the memory.
+    static func slack(capacity: Int, rows: Int) -> Int {
+        let least = Swift.max(64, capacity / 8)
+        let affordable = roomyBytes / (Swift.max(1, rows) * MemoryLayout<TailLoss>.stride) - capacity
+        return Swift.max(least, Swift.min(capacity, affordable))
+    }
+
+    /// The shared tails' bytes up to which a row's slack may grow past k/8.
+    static let roomyBytes = 64 << 20
 
     /// The bytes `plan`'s shared tails take once every row has admitted a loss.
     static func bytes(for plan: EnginePlan) -> Int {
         let capacity = capacity(for: plan)
-        return plan.lossRowCount * (capacity + slack(capacity: capacity)) * MemoryLayout<TailLoss>.stride
+        let slack = slack(capacity: capacity, rows: plan.lossRowCount)
+        return plan.lossRowCount * (capacity + slack) * MemoryLayout<TailLoss>.stride
     }
 
     deinit {

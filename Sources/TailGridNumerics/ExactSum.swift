@@ -111,6 +111,7 @@ public struct ExactSum: Sendable {
     @inlinable
     mutating func addRounded(_ values: UnsafeMutablePointer<Double>, count n: Int, highestBiasedExponent: Int) {
         var unitExponent = Swift.max(highestBiasedExponent - 1023 - 43, -96)
+        if unitExponent > -96, addInTwoPasses(values, count: n, unitExponent: unitExponent) { return }
         while true {
             let unit = Double(bitPattern: UInt64(unitExponent + 1023) << 52)
             let shifter = unit * 6755399441055744.0
@@ -142,6 +143,55 @@ public struct ExactSum: Sendable {
             if unitExponent == -96 || leftOver == 0 { break }
             unitExponent = Swift.max(unitExponent - 44, -96)
         }
+    }
+
+    /// `addRounded`'s first two passes (units 2^e and 2^max(e - 44, -96), e above -96) in
+    /// one loop that stores nothing, for a block whose values all lie within 35 binades or
+    /// so of its largest: their 53 bits then fit in the two units, which is every block of
+    /// losses but one holding a loss near zero. True, with both totals added, when nothing
+    /// is left for a third pass (or the second was at 2^-96); false, having added nothing,
+    /// when something is, for `addRounded`'s loop to start over. Both totals are the
+    /// passes' own, so the integer is the same.
+    @inlinable
+    mutating func addInTwoPasses(_ values: UnsafeMutablePointer<Double>, count n: Int, unitExponent: Int) -> Bool {
+        let secondExponent = Swift.max(unitExponent - 44, -96)
+        let shifter = Double(bitPattern: UInt64(unitExponent + 1023) << 52) * 6755399441055744.0
+        let secondShifter = Double(bitPattern: UInt64(secondExponent + 1023) << 52) * 6755399441055744.0
+        let shifters = SIMD8<Double>(repeating: shifter)
+        let secondShifters = SIMD8<Double>(repeating: secondShifter)
+        var lanes = SIMD8<Double>.zero
+        var secondLanes = SIMD8<Double>.zero
+        var left = SIMD8<Double>.zero
+        var index = 0
+        let raw = UnsafeRawPointer(values)
+        while index + 8 <= n {
+            let r = raw.loadUnaligned(fromByteOffset: index * 8, as: SIMD8<Double>.self)
+            let q = (r + shifters) - shifters
+            let rest = r - q
+            let secondQ = (rest + secondShifters) - secondShifters
+            let secondRest = rest - secondQ
+            lanes += q
+            secondLanes += secondQ
+            left += secondRest * secondRest
+            index += 8
+        }
+        var total = lanes.sum()
+        var secondTotal = secondLanes.sum()
+        var leftOver = left.sum()
+        while index < n {
+            let q = (values[index] + shifter) - shifter
+            let rest = values[index] - q
+            let secondQ = (rest + secondShifter) - secondShifter
+            let secondRest = rest - secondQ
+            total += q
+            secondTotal += secondQ
+            leftOver += secondRest * secondRest
+            index += 1
+        }
+        guard secondExponent == -96 || leftOver == 0 else { return false }
+        addMultiple(total)
+        addMultiple(secondTotal)
+        return true
     }
 
     /// Adds x, a multiple of 2^-96 below 2^124 in magnitude, to the digits exactly.

@@ -72,6 +72,27 @@ struct LossAccumulationTests {
         }
     }
 
+    /// Losses equal to the admission loss: a few distinct values, so the tail's bar and the
+    /// floor (one of the values) are tied by many losses, which the block pass must offer
+    /// (a loss at the bar is admitted when its scenario ranks first, one at the floor always).
+    @Test(arguments: [8, 256, 600])
+    func lossesTiedWithTheBarAreOffered(count: Int) {
+        var generator = SplitMix64(seed: UInt64(count) &* 7_727)
+        let values: [Double] = [-250, 0, 125, 500, 750, 1_000]
+        let losses = (0..<count).map { _ in values[Int(generator.next() % UInt64(values.count))] }
+        let layout = LossHistogram.Layout(lower: -1_000, upper: 3_000)
+        for floor in [-Double.infinity, 500, 1_000] {
+            var one = LossAccumulator(histogramLayout: layout, tailCapacity: 5, floor: floor)
+            for (index, loss) in losses.enumerated() { one.add(loss: loss, scenario: 2_000 + UInt64(index)) }
+            var block = LossAccumulator(histogramLayout: layout, tailCapacity: 5, floor: floor)
+            let profits = losses.map { -$0 }
+            profits.withUnsafeBufferPointer { block.add(negatedProfits: $0.baseAddress!, count: count, firstScenario: 2_000) }
+            let expected = one.takeSummary()
+            #expect(block.takeSummary() == expected, "floor \(floor)")
+            #expect(expected.tail.count == min(5, losses.filter { $0 >= floor }.count))
+        }
+    }
+
     /// `Layout.slot(of:)`, the branch-free index the block pass counts by, names the
     /// region `region(of:)` gives, for losses at and around every bin edge.
     @Test func slotNamesTheRegion() {

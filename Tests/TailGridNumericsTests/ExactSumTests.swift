@@ -127,6 +127,33 @@ struct ExactSumTests {
         }
     }
 
+    /// Blocks whose values carry all 53 bits within a few binades of the largest take the
+    /// first two passes in one loop (`addInTwoPasses`): losses of 1e3 ... 1e6, values near
+    /// 2^-50 whose second pass is the last (at 2^-96, rounding their low bits), and the
+    /// same blocks with one value 2^40 below the largest, whose bits need a third pass.
+    /// Each equals adding one by one.
+    @Test(arguments: [8, 13, 256])
+    func blocksOfFullSignificandsAddLikeOneByOne(count: Int) {
+        var generator = SplitMix64(seed: 4099 &* UInt64(count))
+        for scale in [1e3, 0x1p-50] {
+            let full = (0..<count).map { _ in
+                let magnitude = scale * (1 + 1000 * generator.openUnit())
+                return generator.next() & 1 == 0 ? magnitude : -magnitude
+            }
+            for far in [Double?.none, scale * 0x1p-40 * (1 + generator.openUnit())] {
+                var values = full
+                if let far { values[count / 2] = far }
+                for squared in [false, true] {
+                    var one = ExactSum()
+                    for v in values { one.add(squared ? v * v : v) }
+                    var block = ExactSum()
+                    values.withUnsafeBufferPointer { block.add(contentsOf: $0.baseAddress!, count: count, squared: squared) }
+                    #expect(block.limbs == one.limbs, "scale \(scale), far \(String(describing: far)), squared \(squared)")
+                }
+            }
+        }
+    }
+
     /// The passes of a block stop once every remainder is zero. Blocks of losses with few
     /// significant bits (whole numbers and halves) stop after one pass; the same blocks with
     /// one addend whose last bits lie in a later pass (3 x 2^-97, which rounds to 2^-96, or
