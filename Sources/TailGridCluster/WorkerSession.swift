@@ -56,8 +56,25 @@ final class WorkerSession: Sendable {
 
     var isDraining: Bool { state.withLock { $0.draining } }
 
+    /// A connection's stream. When the worker began to drain while it was connecting (no
+    /// stream to tell), the new stream is told at once and, with nothing in flight, closed:
+    /// otherwise the connection would wait for work that never comes, and the worker (a
+    /// `run --workers` child stopped before its coordinator had a job) would never exit.
     func attach(_ outbound: AsyncStream<Tailgrid_V1_WorkerMessage>.Continuation) {
-        state.withLock { $0.outbound = outbound }
+        state.withLock { state in
+            state.outbound = outbound
+            guard state.draining else { return }
+            outbound.yield(Self.drainingMessage(active: state.active))
+            if state.active.isEmpty { outbound.finish() }
+        }
+    }
+
+    /// The heartbeat that says this worker drains, naming the leases it still computes.
+    static func drainingMessage(active: [UInt64: Bool]) -> Tailgrid_V1_WorkerMessage {
+        var message = Tailgrid_V1_WorkerMessage()
+        message.heartbeat.leaseIds = Array(active.keys)
+        message.heartbeat.draining = true
+        return message
     }
 
     /// The connection ended: leases in flight cannot be delivered any more (the
@@ -82,10 +99,7 @@ final class WorkerSession: Sendable {
             state.queued.removeAll()
             // Say so first: the coordinator assigns nothing more, and does not count what
             // is in flight against its chunks.
-            var message = Tailgrid_V1_WorkerMessage()
-            message.heartbeat.leaseIds = Array(state.active.keys)
-            message.heartbeat.draining = true
-            state.outbound?.yield(message)
+            state.outbound?.yield(Self.drainingMessage(active: state.active))
             if state.active.isEmpty { state.outbound?.finish() }
         }
         onReadiness(false)
