@@ -40,15 +40,12 @@ struct LocalCluster {
         let processes = try (0..<workers).map { index in
             try spawnWorker(index: index, port: port, tokenPath: tokenPath)
         }
-        defer {
-            for process in processes where process.isRunning { process.terminate() }
-            for process in processes { process.waitUntilExit() }
-        }
+        let watched = WorkerProcesses(processes)
+        defer { watched.stop(grace: Self.stopGrace) }
         let job = try load()
         let submitted = try coordinator.submit(job, explain: explain)
         // Nothing waits forever: if every worker process has exited, the job is cancelled
         // with a message saying so.
-        let watched = WorkerProcesses(processes)
         let monitor = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
@@ -73,6 +70,11 @@ struct LocalCluster {
         return (job, files, document, final.elapsedSeconds)
     }
 
+    /// How long the workers have to leave after SIGTERM when the run ends: a worker
+    /// draining mid-chunk finishes or hands back its lease (about a second for a chunk of
+    /// the 20,000-account book); one still running after this is killed.
+    static let stopGrace = Duration.seconds(30)
+
     func spawnWorker(index: Int, port: Int, tokenPath: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -93,11 +95,24 @@ struct LocalCluster {
 
 /// The worker processes of a local cluster, watched from a task: Process is not Sendable,
 /// but its running state and exit status may be read from any thread.
-final class WorkerProcesses: @unchecked Sendable {
+public final class WorkerProcesses: @unchecked Sendable {
     let processes: [Process]
 
-    init(_ processes: [Process]) {
+    public init(_ processes: [Process]) {
         self.processes = processes
+    }
+
+    /// Sends SIGTERM to those still running and waits for them to exit; those still
+    /// running after `grace` get SIGKILL. Returns when every one has exited, so no run
+    /// waits on a worker that ignores SIGTERM, and none outlives it.
+    public func stop(grace: Duration) {
+        for process in processes where process.isRunning { process.terminate() }
+        let deadline = ContinuousClock.now + grace
+        while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in processes { process.waitUntilExit() }
     }
 
     /// Their exit statuses once every one has exited, else nil.

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TailGridTestSupport
+import tailgrid
+
+/// `run --workers N` stops its worker processes when it ends: SIGTERM, then SIGKILL for
+/// one that is still running after the grace period, so the run never waits forever.
+@Suite struct WorkerStopTests {
+    /// A process of `/bin/sh -c script`, started.
+    static func started(_ script: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        try process.run()
+        return process
+    }
+
+    /// Waits up to 10 s for each process's command name to be `sleep`.
+    static func becomeSleeps(_ processes: [Process]) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let names = processes.map { try? String(contentsOfFile: "/proc/\($0.processIdentifier)/comm", encoding: .utf8) }
+            if names.allSatisfy({ $0 == "sleep\n" }) { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
+    @Test func oneIgnoringSigtermIsKilledAfterTheGrace() async throws {
+        // `exec` makes the sleep itself the process, ignoring SIGTERM as the shell did.
+        let stubborn = try Self.started("trap '' TERM; exec sleep 20")
+        // A real worker, retrying a coordinator that is not there: SIGTERM drains it and
+        // it exits 0. (A plain `sleep` would not do: a child started from a pool thread
+        // inherits that thread's blocked signals, which the worker's signalfd handles.)
+        let worker = Process()
+        worker.executableURL = TailGridProcess.executable
+        worker.arguments = ["worker", "--coordinator", "127.0.0.1:1", "--threads", "1"]
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        // Signal them once the shell has become its sleep (past the trap) and the worker
+        // has had time to set up its signal handling.
+        #expect(Self.becomeSleeps([stubborn]))
+        try await Task.sleep(for: .seconds(1))
+        let took = try await OffPool.run {
+            let started = ContinuousClock.now
+            WorkerProcesses([stubborn, worker]).stop(grace: .seconds(3))
+            return ContinuousClock.now - started
+        }
+        #expect(!stubborn.isRunning && !worker.isRunning)
+        #expect(stubborn.terminationReason == .uncaughtSignal && stubborn.terminationStatus == SIGKILL)
+        #expect(worker.terminationReason == .exit && worker.terminationStatus == 0)
+        // Bounded by the grace, far below the 20 s the stubborn one would sleep.
+        #expect(took < .seconds(10), "stop took \(took)")
+    }
+
+    @Test func exitedOnesAreLeftAsTheyEnded() throws {
+        let done = try Self.started("exit 3")
+        done.waitUntilExit()
+        WorkerProcesses([done]).stop(grace: .seconds(5))
+        #expect(done.terminationReason == .exit && done.terminationStatus == 3)
+    }
+}
