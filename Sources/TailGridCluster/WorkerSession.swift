@@ -34,6 +34,20 @@ final class WorkerSession: Sendable {
         /// coordinator's prefetch) wait here, oldest first.
         var computing = 0
         var queued: [(lease: UInt64, work: @Sendable () -> Void)] = []
+
+        /// The heartbeat: the leases this worker still computes, and whether it drains.
+        var heartbeatMessage: Tailgrid_V1_WorkerMessage {
+            var message = Tailgrid_V1_WorkerMessage()
+            message.heartbeat.leaseIds = Array(active.keys)
+            message.heartbeat.draining = draining
+            return message
+        }
+
+        /// Tells the stream that this worker drains and, with nothing in flight, closes it.
+        func announceDraining() {
+            outbound?.yield(heartbeatMessage)
+            if active.isEmpty { outbound?.finish() }
+        }
     }
 
     let logger: Logger
@@ -63,18 +77,8 @@ final class WorkerSession: Sendable {
     func attach(_ outbound: AsyncStream<Tailgrid_V1_WorkerMessage>.Continuation) {
         state.withLock { state in
             state.outbound = outbound
-            guard state.draining else { return }
-            outbound.yield(Self.drainingMessage(active: state.active))
-            if state.active.isEmpty { outbound.finish() }
+            if state.draining { state.announceDraining() }
         }
-    }
-
-    /// The heartbeat that says this worker drains, naming the leases it still computes.
-    static func drainingMessage(active: [UInt64: Bool]) -> Tailgrid_V1_WorkerMessage {
-        var message = Tailgrid_V1_WorkerMessage()
-        message.heartbeat.leaseIds = Array(active.keys)
-        message.heartbeat.draining = true
-        return message
     }
 
     /// The connection ended: leases in flight cannot be delivered any more (the
@@ -99,20 +103,14 @@ final class WorkerSession: Sendable {
             state.queued.removeAll()
             // Say so first: the coordinator assigns nothing more, and does not count what
             // is in flight against its chunks.
-            state.outbound?.yield(Self.drainingMessage(active: state.active))
-            if state.active.isEmpty { state.outbound?.finish() }
+            state.announceDraining()
         }
         onReadiness(false)
         logger.info("draining: finishing chunks in progress, then leaving")
     }
 
     func heartbeat() {
-        state.withLock { state in
-            var message = Tailgrid_V1_WorkerMessage()
-            message.heartbeat.leaseIds = Array(state.active.keys)
-            message.heartbeat.draining = state.draining
-            state.outbound?.yield(message)
-        }
+        state.withLock { state in state.outbound?.yield(state.heartbeatMessage) }
     }
 
     /// Handles one message from the coordinator.
