@@ -59,19 +59,37 @@ extension SummaryMerger {
     /// the job's top k (each is at least v), so the merged top k is the job's. The job
     /// must then be computed again without speculative floors. Meaningful once the merge
     /// is complete.
+    ///
+    /// The k-th of the tail and its pending entries is at least f exactly when k of them
+    /// are: counted (a binary search of the ranked tail, a pass over the pending), not
+    /// merged, so the check costs no copy of a tail and can run after every unit a
+    /// coordinator receives once the merge is complete (audits, replays).
     public var floorsHeld: Bool {
         for account in merged.indices where highestFloors[account] > -.infinity {
-            let summary = merged[account]
-            let kept = summary.tail.count + pending[account].count
-            let needed = Swift.min(tailCapacity, summary.count)
+            let tail = merged[account].tail
+            let kept = tail.count + pending[account].count
+            let needed = Swift.min(tailCapacity, merged[account].count)
             if kept < needed { return false }
             // Fewer finite losses than k: every one of them is kept.
             guard needed == tailCapacity else { continue }
+            let floor = highestFloors[account]
             // The tail without its pending entries: its k-th is a lower bound of the k-th.
-            if summary.tail.count >= tailCapacity, summary.tail[tailCapacity - 1].loss >= highestFloors[account] { continue }
-            guard let kth = tails(rows: account..<account + 1).first?[tailCapacity - 1],
-                  kth.loss >= highestFloors[account] else { return false }
+            if tail.count >= tailCapacity, tail[tailCapacity - 1].loss >= floor { continue }
+            let reaching = Self.countReaching(floor, ranked: tail) + pending[account].count { $0.loss >= floor }
+            if reaching < tailCapacity { return false }
         }
         return true
+    }
+
+    /// How many entries of the ranked (largest loss first) `tail` have a loss of at least
+    /// `floor`: they are its first ones.
+    static func countReaching(_ floor: Double, ranked tail: [TailLoss]) -> Int {
+        var low = 0
+        var high = tail.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if tail[middle].loss >= floor { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

@@ -185,4 +185,9 @@ public struct SummaryMerger: Sendable {
     }
 
     public var isComplete: Bool { mergedChunks.count == plan.chunkCount }
+
+    /// How many of loss row `row`'s admitted entries wait to be merged into its tail.
+    public func pendingEntries(row: Int) -> Int {
+        row >= 0 && row < pending.count ? pending[row].count : 0
+    }
 }

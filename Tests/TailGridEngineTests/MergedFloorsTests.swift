@@ -77,6 +77,43 @@ struct MergedFloorsTests {
         #expect(throws: EngineError.self) { _ = try EngineResult(plan: plan, merged: starved.merger) }
     }
 
+    /// `floorsHeld` counts the entries reaching each floor instead of merging the pending
+    /// entries into a copy of every tail: it says what the merged tails say. Each account
+    /// in turn gets, for one chunk, a floor just below, at, or just above its k-th largest
+    /// loss; most merges end with entries still pending (a batch not yet flushed), so
+    /// the count covers both the tail and the pending list. Expected: held exactly when
+    /// every merged tail's k-th reaches the highest floor its account was sent.
+    @Test func floorsHeldSaysWhatTheMergedTailsSay() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(scenarios: 20_000, chunkSize: 2048))
+        let k = plan.tailCapacity
+        let truth = try Self.merge(plan, pilotFloors: nil) { _ in nil }.merger.summaries()
+        var outcomes: [(held: Bool, pending: Bool)] = []
+        for account in 0..<plan.lossRowCount {
+            let kth = truth[account].tail[k - 1]
+            let holding = try #require((0..<plan.chunks.chunkCount).first { plan.chunks.range(ofChunk: $0).contains(kth.scenario) })
+            for floor in [kth.loss.nextDown, kth.loss, kth.loss.nextUp] {
+                var floors = Array(repeating: -Double.infinity, count: plan.lossRowCount)
+                floors[account] = floor
+                let run = try Self.merge(plan, pilotFloors: nil) { merger in
+                    merger.mergedChunks.count == holding ? floors : merger.admissionFloors
+                }
+                let tails = run.merger.tails(rows: 0..<plan.lossRowCount)
+                let summaries = run.merger.summaries()
+                let expected = tails.indices.allSatisfy { row in
+                    let highest = run.sent.compactMap { $0?[row] }.max() ?? -.infinity
+                    let needed = Swift.min(k, summaries[row].count)
+                    return tails[row].count >= needed && (needed < k || tails[row][k - 1].loss >= highest)
+                }
+                let held = run.merger.floorsHeld
+                #expect(held == expected, "account \(account), floor \(floor) against its k-th \(kth.loss)")
+                #expect(held == (floor <= kth.loss), "account \(account): a floor at or below the k-th holds, above it not")
+                outcomes.append((held, run.merger.pendingEntries(row: account) > 0))
+            }
+        }
+        // Both answers, each with entries still pending (measured: 5 of 6 accounts).
+        #expect(outcomes.contains { $0.held && $0.pending } && outcomes.contains { !$0.held && $0.pending })
+    }
+
     /// The floors' rank is larger for a smaller bound (the merge divides 1e-12 among the
     /// chunks) and its quantile falls towards k / N as more scenarios are merged.
     @Test func rankTightensAsTheMergeGrows() throws {
