@@ -434,6 +434,7 @@ public final class Coordinator: Sendable {
                 state.expireLeases(now: now)
                 state.dispatch(now: now)
                 for id in state.jobs.keys { state.finishIfDone(job: id, now: now) }
+                state.publishOwed(now: now)
                 state.evictFinished(now: now)
                 let seconds = (now - merged.at).seconds
                 state.metrics.update(from: state, scenariosPerSecond: seconds > 0 ? Double(state.scenariosMerged - merged.scenarios) / seconds : 0)

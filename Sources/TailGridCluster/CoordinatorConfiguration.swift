@@ -38,6 +38,12 @@ public struct CoordinatorConfiguration: Sendable {
     /// worker computes at most `slots` at once). 0 turns prefetch off; more than 1,024 is
     /// taken as 1,024 (as a worker's slots are).
     public var prefetch: Int = 2
+    /// A running job's watchers hear its progress at most this often; a change of state
+    /// (running, then finished) reaches them at once, and progress held back goes out
+    /// with the coordinator's next timer tick at the latest. A job of thousands of short
+    /// chunks otherwise sent every watcher a status per lease and per result, and on the
+    /// 10M-scenario job of 2,442 chunks that was a fifth of the coordinator's CPU.
+    public var statusInterval: Duration = .milliseconds(100)
 
     public init(limits: ClusterLimits = ClusterLimits(), heartbeatInterval: Duration = .seconds(1),
                 leaseTimeout: Duration = .seconds(10), maxAttempts: Int = 3, poisonWorkers: Int = 2,

@@ -109,12 +109,16 @@ extension CoordinatorState {
     }
 
     mutating func assign(job id: String, chunk: Int, kind: LeaseKind, to workerID: UInt64, now: ContinuousClock.Instant) {
-        guard let job = jobs[id], let work = job.work, let worker = workers[workerID] else { return }
+        // The job's parts are read, not the job: a copy of it alive at `withJob` below would
+        // share its unit states, and the write would copy all of them (every chunk's) for
+        // every lease: quadratic in chunks.
+        guard let units = jobs[id]?.units, let generation = jobs[id]?.generation, let work = jobs[id]?.work,
+              let worker = workers[workerID] else { return }
         let leaseID = nextLease
         nextLease += 1
-        let unit = job.units.unit(chunk)
+        let unit = units.unit(chunk)
         let floors: [Double]
-        if case .audit = kind, let check = job.audit.checks[chunk] {
+        if case .audit = kind, let check = jobs[id]?.audit.checks[chunk] {
             floors = check.floors
         } else if case .scenarios = unit {
             floors = work.merger.admissionFloors
@@ -122,7 +126,7 @@ extension CoordinatorState {
             floors = []
         }
         leases[leaseID] = Lease(id: leaseID, worker: workerID, job: id, chunk: chunk, started: now, kind: kind,
-                                floors: floors, generation: job.generation)
+                                floors: floors, generation: generation)
         workers[workerID]?.leases.insert(leaseID)
         withJob(id) { job in
             switch kind {
@@ -149,8 +153,8 @@ extension CoordinatorState {
         }
         if case .speculative = kind { metrics.speculativeChunks.increment() }
         switch kind {
-        case .speculative: log("job \(id) \(job.units.describe(chunk)): slow; speculative copy to worker \(worker.label)", job: id, chunk: chunk)
-        case .audit: log("job \(id) \(job.units.describe(chunk)): audit by worker \(worker.label)", .debug, job: id, chunk: chunk)
+        case .speculative: log("job \(id) \(units.describe(chunk)): slow; speculative copy to worker \(worker.label)", job: id, chunk: chunk)
+        case .audit: log("job \(id) \(units.describe(chunk)): audit by worker \(worker.label)", .debug, job: id, chunk: chunk)
         case .compute: break
         }
         if !worker.payloadsSent.contains(id) {

@@ -54,17 +54,34 @@ extension CoordinatorState {
         return status
     }
 
-    func publish(job id: String, now: ContinuousClock.Instant) {
-        guard let job = jobs[id], !job.watchers.isEmpty, let status = status(of: id, now: now) else { return }
+    /// Tells job `id`'s watchers its status: at once when its state changed (queued,
+    /// running, finished), else at most once per `statusInterval` (progress held back is
+    /// owed, and `publishOwed` sends it).
+    mutating func publish(job id: String, now: ContinuousClock.Instant) {
+        guard let job = jobs[id], !job.watchers.isEmpty else { return }
+        let running = job.phase.isRunning
+        if !job.phase.isFinished, let last = job.lastPublished, last.running == running,
+           now - last.at < configuration.statusInterval {
+            jobs[id]?.statusOwed = true
+            return
+        }
+        guard let status = status(of: id, now: now) else { return }
         for watcher in job.watchers.values {
             watcher.yield(status)
             if job.phase.isFinished { watcher.finish() }
         }
+        jobs[id]?.lastPublished = (now, running)
+        jobs[id]?.statusOwed = false
     }
 
     /// Live-worker counts changed: every watcher hears it.
-    func publishAll(now: ContinuousClock.Instant) {
+    mutating func publishAll(now: ContinuousClock.Instant) {
         for (id, job) in jobs where !job.watchers.isEmpty { publish(job: id, now: now) }
+    }
+
+    /// Sends the progress `publish` held back (the coordinator's timer calls this).
+    mutating func publishOwed(now: ContinuousClock.Instant) {
+        for (id, job) in jobs where job.statusOwed { publish(job: id, now: now) }
     }
 }
 

@@ -32,6 +32,10 @@ struct CoordinatorState {
             case .succeeded, .failed, .cancelled, .interrupted: true
             }
         }
+
+        var isRunning: Bool {
+            if case .running = self { true } else { false }
+        }
     }
 
     enum ChunkState {
@@ -133,6 +137,10 @@ struct CoordinatorState {
         var mergeSeconds = 0.0
         var chunkSeconds = ChunkTimes()
         var watchers: [UInt64: StatusStream] = [:]
+        /// When the watchers last heard the job, and whether it was running then
+        /// (`publish`); whether progress since waits for the next tick.
+        var lastPublished: (at: ContinuousClock.Instant, running: Bool)?
+        var statusOwed = false
         var audit = AuditBook()
         /// Names of the workers whose summaries were merged since the job (re)started: if
         /// one is quarantined, the job starts over without it.
