@@ -8,6 +8,9 @@
 #   .build/release/tailgrid submit jobs/quickstart.yaml --coordinator 127.0.0.1:7070 \
 #       --token-file "$TAILGRID_TOKEN_FILE" --wait
 set -euo pipefail
+# TailGrid calls BLAS single-threaded: OpenBLAS starts no thread per core (they would
+# spin at each process's start, on the cores the job wants).
+export OPENBLAS_NUM_THREADS=1
 cd "$(dirname "$0")/.."
 workers=${1:-$(nproc)}
 port=${2:-7070}

@@ -75,11 +75,23 @@ struct LocalCluster {
     /// the 20,000-account book); one still running after this is killed.
     static let stopGrace = Duration.seconds(30)
 
+    /// A worker's environment: this process's, with OpenBLAS told to start no threads of
+    /// its own. The engine computes on its chunk threads and calls BLAS single-threaded;
+    /// a pthread OpenBLAS still starts a thread per core when it loads, and they spin
+    /// (sched_yield) for about 0.1 s before they sleep: in every worker at once, on the
+    /// cores the coordinator's pilot and the first chunks want.
+    static func workerEnvironment(_ environment: [String: String]) -> [String: String] {
+        var environment = environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        return environment
+    }
+
     func spawnWorker(index: Int, port: Int, tokenPath: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["worker", "--coordinator", "127.0.0.1:\(port)", "--token-file", tokenPath,
                              "--threads", "\(threadsPerWorker)", "--name", "local-\(index)", "--exit-with-parent"]
+        process.environment = Self.workerEnvironment(ProcessInfo.processInfo.environment)
         if !verbose {
             process.standardError = FileHandle.nullDevice
         }
