@@ -110,20 +110,25 @@ enum ClusterJobs {
         get throws { try JobFile.load(path: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml").path) }
     }
 
+    /// jobs/quickstart.yaml's text with `scenarios` in chunks of `chunkSize`.
+    static func quickstartYAML(scenarios: Int = 100_000, chunkSize: Int = 8192) throws -> String {
+        try String(contentsOf: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "scenarios: 100000", with: "scenarios: \(scenarios)")
+            .replacingOccurrences(of: "chunk_size: 8192", with: "chunk_size: \(chunkSize)")
+    }
+
     /// The quickstart book with a margin policy and 310 stress scenarios (a grid of 101
     /// spot moves and the 2 default extended ones, three vol moves each, and a crash):
     /// two stress batches, the first one full. `scenarios` and `chunkSize` set its chunks.
     static func stressed(scenarios: Int = 20_000, chunkSize: Int = 8192) throws -> LoadedJob {
-        let quickstart = try String(contentsOf: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml"),
-                                    encoding: .utf8)
-        let yaml = quickstart.replacingOccurrences(of: "margin: { measure: es, maintenance_ratio: 0.8 }", with: """
+        let yaml = try quickstartYAML(scenarios: scenarios, chunkSize: chunkSize)
+            .replacingOccurrences(of: "margin: { measure: es, maintenance_ratio: 0.8 }", with: """
             margin: { measure: es, maintenance_ratio: 0.8, combine: blend, base_weight: 0.4, short_option_minimum: {} }
             stress:
               grid: { spot_steps: 50 }
               hypothetical: [{ name: crash, spot: { BTC: -0.4, ETH: -0.5 }, vol: { BTC: 1.5 } }]
               dependence: { confidence: 0.995 }
-            """).replacingOccurrences(of: "scenarios: 100000", with: "scenarios: \(scenarios)")
-            .replacingOccurrences(of: "chunk_size: 8192", with: "chunk_size: \(chunkSize)")
+            """)
         return try load(yaml)
     }
 

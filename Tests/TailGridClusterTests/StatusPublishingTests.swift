@@ -3,7 +3,6 @@ import Synchronization
 import Testing
 import TailGridCluster
 import TailGridProtocol
-import TailGridTestSupport
 
 /// What a job's watchers hear: a change of state at once, progress at most once per
 /// `statusInterval`, and progress held back sent by the coordinator's timer, so a job of
@@ -19,7 +18,7 @@ struct StatusPublishingTests {
         configuration.statusInterval = .seconds(30)
         let cluster = InProcessCluster(configuration: configuration)
         defer { cluster.stop() }
-        let job = try ClusterJobs.load(try Self.quickstart(scenarios: 100_000, chunkSize: 1024))
+        let job = try ClusterJobs.load(try ClusterJobs.quickstartYAML(scenarios: 100_000, chunkSize: 1024))
         let id = try cluster.coordinator.submit(job).jobID
         var heard: [Tailgrid_V1_JobStatus] = []
         let watch = try cluster.coordinator.watch(job: id)
@@ -44,7 +43,7 @@ struct StatusPublishingTests {
         cluster.startTimers()
         let staller = cluster.startHostile(.heartbeatOnly, name: "staller")
         #expect(await cluster.wait { cluster.coordinator.liveWorkers == 1 })
-        let job = try ClusterJobs.load(try Self.quickstart(scenarios: 20_000, chunkSize: 1024))
+        let job = try ClusterJobs.load(try ClusterJobs.quickstartYAML(scenarios: 20_000, chunkSize: 1024))
         let id = try cluster.coordinator.submit(job).jobID
         #expect(await cluster.wait { staller.assignmentCount >= 1 })
         let latest = Mutex<Tailgrid_V1_JobStatus?>(nil)
@@ -59,12 +58,5 @@ struct StatusPublishingTests {
         let heard = await cluster.wait(upTo: .seconds(10)) { latest.withLock { $0?.chunksDone } == UInt32(total - 1) }
         #expect(heard, "the watcher heard \(latest.withLock { $0?.chunksDone ?? 0 }) of \(total - 1) chunks done")
         #expect(try cluster.coordinator.status(job: id).state == .running)
-    }
-
-    /// jobs/quickstart.yaml with `scenarios` in chunks of `chunkSize`.
-    static func quickstart(scenarios: Int, chunkSize: Int) throws -> String {
-        try String(contentsOf: ClusterProcesses.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "scenarios: 100000", with: "scenarios: \(scenarios)")
-            .replacingOccurrences(of: "chunk_size: 8192", with: "chunk_size: \(chunkSize)")
     }
 }
