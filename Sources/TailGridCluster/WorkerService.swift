@@ -63,7 +63,9 @@ public struct WorkerService: Service {
                     logger.info("coordinator \(coordinator) not reachable (\(error)); retrying in \(delay)")
                 }
                 if session.isDraining || Task.isCancelled { break }
-                try? await Task.sleep(for: delay)
+                // The wait ends at a drain too: an unreachable coordinator must not hold a
+                // SIGTERM back for a backoff of up to 2 s (past a short grace, it is a SIGKILL).
+                try? await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
                 delay = min(delay * 2, .seconds(2))
             }
         } onGracefulShutdown: {
