@@ -40,6 +40,8 @@ public final class Coordinator: Sendable {
     func transition<Result>(_ body: (inout CoordinatorState, ContinuousClock.Instant) throws(ClusterError) -> Result) throws(ClusterError) -> Result {
         let now = ContinuousClock.now
         let (result, events, recomputations, journaled) = try state.withLock { state throws(ClusterError) in
+            // Whatever the transition assigned goes out when it ends, grouped per worker.
+            defer { state.sendAssignments() }
             let result = try body(&state, now)
             let journaled = !state.journalEntries.isEmpty
             defer {
@@ -382,9 +384,9 @@ public final class Coordinator: Sendable {
     /// A worker joined; `outbound` carries what the coordinator sends it. Throws `.refused`
     /// when the worker's name is quarantined, `.unavailable` after shutdown.
     func register(name: String, slots: Int, machine: ResultDocument.Provenance,
-                  outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation) throws(ClusterError) -> UInt64 {
+                  outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation, takesGroups: Bool = false) throws(ClusterError) -> UInt64 {
         try transition { state, now throws(ClusterError) in
-            try state.register(name: name, slots: slots, machine: machine, outbound: outbound, now: now)
+            try state.register(name: name, slots: slots, machine: machine, outbound: outbound, takesGroups: takesGroups, now: now)
         }
     }
 
@@ -398,7 +400,10 @@ public final class Coordinator: Sendable {
             state.heard(from: worker, now: now)
             switch message.kind {
             case .result(let part):
+                state.countResultMessage([part], from: worker)
                 state.receive(part, bytes: bytes, from: worker, now: now)
+            case .results(let group):
+                state.receive(group, bytes: bytes, from: worker, now: now)
             case .stressResult(let part):
                 state.receive(part, bytes: bytes, from: worker, now: now)
             case .replayResult(let part):

@@ -44,6 +44,13 @@ public struct CoordinatorConfiguration: Sendable {
     /// chunks otherwise sent every watcher a status per lease and per result, and on the
     /// 10M-scenario job of 2,442 chunks that was a fifth of the coordinator's CPU.
     public var statusInterval: Duration = .milliseconds(100)
+    /// A worker that takes groups of leases gets enough of a job's chunks in one message
+    /// for this much of a thread's time (by the compute times workers report), at most
+    /// `maxLeaseGroup`, and answers them in one message. On the 10M-scenario job (chunks
+    /// of about a millisecond) a message per chunk each way cost the coordinator more than
+    /// its merge. 0 (or a group of 1) sends one lease per message.
+    public var leaseGroupSeconds: Duration = .milliseconds(25)
+    public var maxLeaseGroup: Int = 64
 
     public init(limits: ClusterLimits = ClusterLimits(), heartbeatInterval: Duration = .seconds(1),
                 leaseTimeout: Duration = .seconds(10), maxAttempts: Int = 3, poisonWorkers: Int = 2,

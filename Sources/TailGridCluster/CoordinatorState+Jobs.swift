@@ -148,7 +148,12 @@ extension CoordinatorState {
         }
     }
 
-    func revoke(_ lease: UInt64, worker: UInt64) {
+    mutating func revoke(_ lease: UInt64, worker: UInt64) {
+        // Not sent yet: it is simply not sent.
+        if let index = workers[worker]?.outgoing.firstIndex(where: { $0.leaseID == lease }) {
+            workers[worker]?.outgoing.remove(at: index)
+            return
+        }
         var message = Tailgrid_V1_CoordinatorMessage()
         message.revoke.leaseID = lease
         workers[worker]?.outbound.yield(message)

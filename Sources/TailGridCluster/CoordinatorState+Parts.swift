@@ -51,6 +51,7 @@ extension CoordinatorState {
 
     /// A part of a chunk's summary.
     mutating func receive(_ part: Tailgrid_V1_ChunkResultPart, bytes: Int, from workerID: UInt64, now: ContinuousClock.Instant) {
+        recordComputeSeconds(part, from: workerID)
         receivePart(lease: part.leaseID, from: workerID, bytes: bytes, now: now) { job, unit, partial throws(ClusterError) in
             guard case .scenarios(let range) = unit, let layouts = job.work?.plan.histogramLayouts else {
                 throw ClusterError(.protocolViolation, "a chunk summary answers another kind of unit")

@@ -18,15 +18,26 @@ extension CoordinatorState {
 
     /// Gives free worker slots the next chunks.
     mutating func dispatch(now: ContinuousClock.Instant) {
+        let prefetch = Swift.min(Swift.max(0, configuration.prefetch), 1024)
+        let group = schedulingOrder.first.map(leaseGroupSize(job:)) ?? 1
         for workerID in workers.keys.sorted() {
-            while let worker = workers[workerID], worker.freeSlots(prefetch: Swift.min(Swift.max(0, configuration.prefetch), 1024)) > 0,
-                  let pick = nextChunk(for: worker, now: now) {
+            // Idle as this dispatch began: it may take several queued leases from others
+            // (a group's worth), not only the first.
+            guard let worker = workers[workerID] else { continue }
+            let idle = worker.hasIdleSlot
+            // Whole groups only: a few leases freed would go out as a small group, come back
+            // as one and be refilled as one, and small groups would go round for the rest
+            // of the job. (At its end fewer are left, and they go as they are.)
+            let free = worker.freeSlots(prefetch: prefetch, group: group)
+            var room = worker.takesGroups && !idle ? free - free % group : free
+            while room > 0, let worker = workers[workerID], let pick = nextChunk(for: worker, idle: idle, now: now) {
                 assign(job: pick.job, chunk: pick.chunk, kind: pick.kind, to: workerID, now: now)
+                room -= 1
             }
         }
     }
 
-    mutating func nextChunk(for worker: Worker, now: ContinuousClock.Instant) -> Pick? {
+    mutating func nextChunk(for worker: Worker, idle: Bool, now: ContinuousClock.Instant) -> Pick? {
         let order = schedulingOrder
         let othersLive = hasOtherActiveWorker(than: worker.id)
         for id in order {
@@ -34,10 +45,12 @@ extension CoordinatorState {
                 return Pick(job: id, chunk: chunk, kind: .compute)
             }
         }
-        guard worker.hasIdleSlot else { return nil }
-        for id in order {
-            if let job = jobs[id], let chunk = auditChunk(in: job, for: worker) {
-                return Pick(job: id, chunk: chunk, kind: .audit)
+        guard idle else { return nil }
+        if worker.hasIdleSlot {
+            for id in order {
+                if let job = jobs[id], let chunk = auditChunk(in: job, for: worker) {
+                    return Pick(job: id, chunk: chunk, kind: .audit)
+                }
             }
         }
         if let queued = queuedLease(stealableBy: worker) {
@@ -49,6 +62,7 @@ extension CoordinatorState {
                 return Pick(job: queued.job, chunk: chunk, kind: .compute)
             }
         }
+        guard worker.hasIdleSlot else { return nil }
         for id in order {
             guard let job = jobs[id], !job.running.isEmpty else { continue }
             let threshold = Swift.max(configuration.minimumSpeculationDelay.seconds,
@@ -64,7 +78,7 @@ extension CoordinatorState {
 
     /// A compute lease another worker holds but has not started: a worker runs its leases
     /// in the order given, `slots` at once, so one with `slots` older leases on its worker
-    /// still waits. (One whose predecessor's result is on its way may have started; then
+    /// still waits (`slots` groups' worth for a worker that takes groups). (One whose predecessor's result is on its way may have started; then
     /// its revoked result is dropped, which costs a unit's work and nothing else.)
     func queuedLease(stealableBy thief: Worker) -> Lease? {
         for id in schedulingOrder {
@@ -73,7 +87,11 @@ extension CoordinatorState {
                 guard case .running(let holders) = job.chunks[chunk], holders.count == 1, let holder = holders.first,
                       let lease = leases[holder], case .compute = lease.kind, lease.worker != thief.id,
                       let owner = workers[lease.worker] else { continue }
-                if owner.leases.lazy.filter({ $0 < lease.id }).count >= owner.slots { return lease }
+                // A worker taking groups answers its first group of leases (`slots` groups
+                // at once) together; only leases past those are taken, so two idle workers
+                // never pass a queue back and forth.
+                let started = owner.slots * (owner.takesGroups ? leaseGroupSize(job: id) : 1)
+                if owner.leases.lazy.filter({ $0 < lease.id }).count >= started { return lease }
             }
         }
         return nil
@@ -165,26 +183,27 @@ extension CoordinatorState {
             }
             workers[workerID]?.payloadsSent.insert(id)
         }
-        var message = Tailgrid_V1_CoordinatorMessage()
-        message.assignment.jobID = id
-        message.assignment.leaseID = leaseID
-        message.assignment.chunkIndex = UInt32(chunk)
+        var assignment = Tailgrid_V1_ChunkAssignment()
+        assignment.jobID = id
+        assignment.leaseID = leaseID
+        assignment.chunkIndex = UInt32(chunk)
         switch unit {
         case .scenarios(let range):
-            message.assignment.firstScenario = range.lowerBound
-            message.assignment.endScenario = range.upperBound
+            assignment.firstScenario = range.lowerBound
+            assignment.endScenario = range.upperBound
         case .stress(let range):
-            message.assignment.kind = .stress
-            message.assignment.firstScenario = UInt64(range.lowerBound)
-            message.assignment.endScenario = UInt64(range.upperBound)
+            assignment.kind = .stress
+            assignment.firstScenario = UInt64(range.lowerBound)
+            assignment.endScenario = UInt64(range.upperBound)
         case .replay(let range):
-            message.assignment.kind = .replay
-            message.assignment.firstScenario = range.lowerBound
-            message.assignment.endScenario = range.upperBound
-            if let bars = work.replay?.bars { Wire.write(bars, into: &message.assignment) }
+            assignment.kind = .replay
+            assignment.firstScenario = range.lowerBound
+            assignment.endScenario = range.upperBound
+            if let bars = work.replay?.bars { Wire.write(bars, into: &assignment) }
         }
-        message.assignment.floors = floors
-        worker.outbound.yield(message)
+        assignment.floors = floors
+        // Sent when the transition ends (`sendAssignments`), with the others it makes.
+        workers[workerID]?.outgoing.append(assignment)
         publish(job: id, now: now)
     }
 
@@ -193,11 +212,16 @@ extension CoordinatorState {
     mutating func handBack(lease id: UInt64, from workerID: UInt64, payloadMissing: Bool, message: String, now: ContinuousClock.Instant) {
         guard let lease = leases[id], lease.worker == workerID else { return }
         if payloadMissing {
-            workers[workerID]?.payloadsSent.remove(lease.job)
-            let requests = (workers[workerID]?.payloadRequests[lease.job] ?? 0) + 1
-            workers[workerID]?.payloadRequests[lease.job] = requests
-            if requests > 3 {
-                offend(worker: workerID, "asked for job payloads \(requests) times", now: now)
+            // A lease that went out before the payload was sent again asks nothing new (a
+            // group's leases all come back for one missing payload): it is only reassigned.
+            if id >= workers[workerID]?.payloadResent[lease.job] ?? 0 {
+                workers[workerID]?.payloadsSent.remove(lease.job)
+                workers[workerID]?.payloadResent[lease.job] = nextLease
+                let requests = (workers[workerID]?.payloadRequests[lease.job] ?? 0) + 1
+                workers[workerID]?.payloadRequests[lease.job] = requests
+                if requests > 3 {
+                    offend(worker: workerID, "asked for job payloads \(requests) times", now: now)
+                }
             }
             failLease(id, reason: "worker lacked the job's payload; sending it again", cause: .notCounted, now: now)
         } else {

@@ -50,6 +50,7 @@ extension CoordinatorState {
         status.finishedUnixSeconds = job.finishedAt?.timeIntervalSince1970 ?? 0
         status.priority = Int32(clamping: job.priority)
         status.chunksResumed = UInt32(clamping: job.chunksResumed)
+        status.resultMessages = UInt64(job.resultMessages)
         status.idempotencyKey = job.idempotencyKey ?? ""
         return status
     }

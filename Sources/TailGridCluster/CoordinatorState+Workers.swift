@@ -8,7 +8,7 @@ extension CoordinatorState {
     /// A worker joined. Refused when its name is quarantined, and after shutdown (a
     /// stream opened then would keep the server's graceful shutdown waiting forever).
     mutating func register(name: String, slots: Int, machine: ResultDocument.Provenance, outbound: Outbound,
-                           now: ContinuousClock.Instant) throws(ClusterError) -> UInt64 {
+                           takesGroups: Bool = false, now: ContinuousClock.Instant) throws(ClusterError) -> UInt64 {
         guard !closed else {
             throw ClusterError(.unavailable, "the coordinator is shutting down; join its successor")
         }
@@ -19,7 +19,8 @@ extension CoordinatorState {
         let id = nextWorker
         nextWorker += 1
         let slots = Swift.min(Swift.max(1, slots), 1024)
-        workers[id] = Worker(id: id, name: name, slots: slots, machine: machine, outbound: outbound, lastHeard: now)
+        workers[id] = Worker(id: id, name: name, slots: slots, machine: machine, outbound: outbound, takesGroups: takesGroups,
+                             lastHeard: now)
         var welcome = Tailgrid_V1_CoordinatorMessage()
         welcome.welcome.protocolVersion = Wire.protocolVersion
         welcome.welcome.workerID = "\(name)#\(id)"

@@ -136,6 +136,11 @@ struct CoordinatorState {
         var summaryBytes = 0
         var mergeSeconds = 0.0
         var chunkSeconds = ChunkTimes()
+        /// The seconds workers report computing each scenario chunk (on a thread), which
+        /// size the groups of leases (`leaseGroupSize`).
+        var computeSeconds = ChunkTimes()
+        /// Worker messages that carried its chunk summaries (`countResultMessage`).
+        var resultMessages = 0
         var watchers: [UInt64: StatusStream] = [:]
         /// When the watchers last heard the job, and whether it was running then
         /// (`publish`); whether progress since waits for the next tick.
@@ -176,6 +181,11 @@ struct CoordinatorState {
         /// What it computes with, as its hello said (for the result's computed_by).
         let machine: ResultDocument.Provenance
         let outbound: Outbound
+        /// Its hello said it takes groups of leases in one message (`ChunkAssignments`).
+        let takesGroups: Bool
+        /// Assignments made during the current transition, sent when it ends
+        /// (`sendAssignments`), grouped.
+        var outgoing: [Tailgrid_V1_ChunkAssignment] = []
         var leases: Set<UInt64> = []
         var payloadsSent: Set<String> = []
         var lastHeard: ContinuousClock.Instant
@@ -187,10 +197,16 @@ struct CoordinatorState {
         /// Payloads this connection asked for again, per job (a few are a cache miss, more
         /// an offence).
         var payloadRequests: [String: Int] = [:]
+        /// Per job, the first lease id after its payload was last sent again on request:
+        /// earlier leases handed back for a missing payload were answered by it.
+        var payloadResent: [String: UInt64] = [:]
 
         var label: String { "\(name)#\(id)" }
-        /// Leases it can take now: its slots and `prefetch` more queued on it.
-        func freeSlots(prefetch: Int) -> Int { draining ? 0 : slots + prefetch - leases.count }
+        /// Leases it can take now: its slots and `prefetch` more queued on it, in groups of
+        /// `group` leases (1 for a worker that takes no groups).
+        func freeSlots(prefetch: Int, group: Int) -> Int {
+            draining ? 0 : (slots + prefetch) * (takesGroups ? group : 1) - leases.count
+        }
         /// Whether a slot is idle (not only a prefetch place): audits and speculative
         /// copies, which are about time, go only there.
         var hasIdleSlot: Bool { !draining && leases.count < slots }

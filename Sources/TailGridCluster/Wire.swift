@@ -96,7 +96,7 @@ public enum Wire {
     public static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ChunkResultPart] {
         let accounts = summary.accounts
         let ranges = accountRanges(count: accounts.count, budget: budget) { account in
-            24 * accounts[account].tail.count + 4 * accounts[account].histogram.counts.count + 128
+            estimatedBytes(tailEntries: accounts[account].tail.count, bins: accounts[account].histogram.counts.count)
         }
         return ranges.map { range in
             var part = Tailgrid_V1_ChunkResultPart()
@@ -106,6 +106,30 @@ public enum Wire {
             part.last = range.upperBound == accounts.count
             return part
         }
+    }
+
+    /// An account summary's bytes on the wire, roughly: a tail entry's loss and scenario,
+    /// a bin's count, and the counts and sums.
+    static func estimatedBytes(tailEntries: Int, bins: Int) -> Int { 24 * tailEntries + 4 * bins + 128 }
+
+    /// Chunk result parts in `ChunkResults` messages of at most `budget` estimated bytes
+    /// each (a part alone may reach it: parts are cut to the budget already).
+    public static func resultMessages(_ parts: [Tailgrid_V1_ChunkResultPart], budget: Int) -> [Tailgrid_V1_WorkerMessage] {
+        var messages: [Tailgrid_V1_WorkerMessage] = []
+        var current = Tailgrid_V1_WorkerMessage()
+        var bytes = 0
+        for part in parts {
+            let size = part.accounts.reduce(64) { $0 + estimatedBytes(tailEntries: $1.tailLosses.count, bins: $1.histogramCounts.count) }
+            if !current.results.parts.isEmpty && bytes + size > budget {
+                messages.append(current)
+                current = Tailgrid_V1_WorkerMessage()
+                bytes = 0
+            }
+            current.results.parts.append(part)
+            bytes += size
+        }
+        if !current.results.parts.isEmpty { messages.append(current) }
+        return messages
     }
 
     // MARK: Assignments

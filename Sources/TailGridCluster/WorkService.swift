@@ -58,7 +58,7 @@ struct WorkService: RegistrableRPCService {
                             // job; no other message is counted.
                             let counted: Int
                             switch message.kind {
-                            case .result, .stressResult, .replayResult: counted = bytes
+                            case .result, .results, .stressResult, .replayResult: counted = bytes
                             default: counted = 0
                             }
                             try coordinator.receive(message, bytes: counted, from: worker)
@@ -86,7 +86,8 @@ struct WorkService: RegistrableRPCService {
                         openblasCore: Wire.shown(hello.openblasCore, limit: 60), host: Wire.shown(hello.host.isEmpty ? peer : hello.host, limit: 120))
                     let id: UInt64
                     do {
-                        id = try coordinator.register(name: name, slots: Int(clamping: hello.slots), machine: machine, outbound: continuation)
+                        id = try coordinator.register(name: name, slots: Int(clamping: hello.slots), machine: machine, outbound: continuation,
+                                                          takesGroups: hello.takesAssignmentGroups)
                     } catch let error as ClusterError {
                         throw RPCError(code: error.code == .unavailable ? .unavailable : .permissionDenied, message: error.message)
                     }

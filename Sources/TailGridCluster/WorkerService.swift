@@ -88,6 +88,7 @@ public struct WorkerService: Service {
             $0.hello.openblasCore = machine.openblasCore
             $0.hello.openblasConfig = machine.openblasConfig
             $0.hello.host = machine.host
+            $0.hello.takesAssignmentGroups = true
         }
         let interval = Duration.seconds(1)
         try await withGRPCClient(transport: transport,

@@ -34,6 +34,21 @@ final class WorkerSession: Sendable {
         /// coordinator's prefetch) wait here, oldest first.
         var computing = 0
         var queued: [(lease: UInt64, work: @Sendable () -> Void)] = []
+        /// Groups of leases that came in one message (`ChunkAssignments`), by number: the
+        /// leases still open and the chunk results kept until the last closes.
+        var groups: [UInt64: LeaseGroup] = [:]
+        var groupOf: [UInt64: UInt64] = [:]
+        var nextGroup: UInt64 = 1
+
+        /// A lease is done here (its result sent or kept, failed, handed back, or dropped
+        /// as revoked): its group, once every lease of it is, sends its results.
+        mutating func close(_ lease: UInt64) {
+            guard let number = groupOf.removeValue(forKey: lease) else { return }
+            groups[number]?.open.remove(lease)
+            guard let group = groups[number], group.open.isEmpty else { return }
+            groups[number] = nil
+            for message in Wire.resultMessages(group.parts, budget: partBytes) { outbound?.yield(message) }
+        }
 
         /// The heartbeat: the leases this worker still computes, and whether it drains.
         var heartbeatMessage: Tailgrid_V1_WorkerMessage {
@@ -88,6 +103,9 @@ final class WorkerSession: Sendable {
             state.outbound?.finish()
             state.outbound = nil
             for lease in state.active.keys { state.active[lease] = true }
+            // The coordinator requeued them with the connection: nothing is kept to send.
+            state.groups.removeAll()
+            state.groupOf.removeAll()
         }
         onReadiness(false)
     }
@@ -97,8 +115,11 @@ final class WorkerSession: Sendable {
     func drain() {
         state.withLock { state in
             state.draining = true
-            for (lease, _) in state.queued where state.active.removeValue(forKey: lease) == false {
-                state.outbound?.yield(Self.handBackMessage(lease: lease, payloadMissing: false))
+            for (lease, _) in state.queued {
+                if state.active.removeValue(forKey: lease) == false {
+                    state.outbound?.yield(Self.handBackMessage(lease: lease, payloadMissing: false))
+                }
+                state.close(lease)
             }
             state.queued.removeAll()
             // Say so first: the coordinator assigns nothing more, and does not count what
@@ -160,6 +181,18 @@ final class WorkerSession: Sendable {
             }
         case .assignment(let assignment):
             start(assignment)
+        case .assignments(let group):
+            state.withLock { state in
+                let number = state.nextGroup
+                state.nextGroup += 1
+                var open: Set<UInt64> = []
+                for assignment in group.assignments where state.groupOf[assignment.leaseID] == nil {
+                    open.insert(assignment.leaseID)
+                    state.groupOf[assignment.leaseID] = number
+                }
+                state.groups[number] = LeaseGroup(open: open)
+            }
+            for assignment in group.assignments { start(assignment) }
         case .revoke(let revoke):
             state.withLock { state in
                 if state.active[revoke.leaseID] != nil { state.active[revoke.leaseID] = true }
@@ -191,6 +224,7 @@ final class WorkerSession: Sendable {
         let plan: Result<EnginePlan, ClusterError>?? = state.withLock { state in
             if state.draining {
                 state.outbound?.yield(Self.handBackMessage(lease: lease, payloadMissing: false))
+                state.close(lease)
                 return nil
             }
             guard let index = state.plans.lastIndex(where: { $0.job == assignment.jobID }) else {
@@ -225,7 +259,9 @@ final class WorkerSession: Sendable {
             let floors = assignment.floors.isEmpty ? nil : assignment.floors
             schedule(lease: lease) { [self, bars] in
                 do throws(EngineError) {
-                    deliver(lease: lease, result: try plan.compute(unit, floors: floors, bars: bars))
+                    let started = ContinuousClock.now
+                    let result = try plan.compute(unit, floors: floors, bars: bars)
+                    deliver(lease: lease, result: result, seconds: (ContinuousClock.now - started).seconds)
                 } catch {
                     state.withLock { _ = $0.active.removeValue(forKey: lease) }
                     fail(lease: lease, error.message)
@@ -260,6 +296,7 @@ final class WorkerSession: Sendable {
                         let (lease, queued) = state.queued.removeFirst()
                         if state.active[lease] == false { return queued }
                         state.active.removeValue(forKey: lease)
+                        state.close(lease)
                     }
                     state.computing -= 1
                     if state.draining && state.active.isEmpty { state.outbound?.finish() }
@@ -275,12 +312,14 @@ final class WorkerSession: Sendable {
             message.failure.leaseID = lease
             message.failure.message = text
             state.outbound?.yield(message)
+            state.close(lease)
         }
     }
 
     func handBack(lease: UInt64, payloadMissing: Bool) {
         state.withLock { state in
             state.outbound?.yield(Self.handBackMessage(lease: lease, payloadMissing: payloadMissing))
+            state.close(lease)
         }
     }
 
@@ -295,16 +334,23 @@ final class WorkerSession: Sendable {
         return message
     }
 
-    func deliver(lease: UInt64, result: WorkUnitResult) {
+    /// A lease's result, computed in `seconds`: sent, or kept for its group's message.
+    func deliver(lease: UInt64, result: WorkUnitResult, seconds: Double) {
         state.withLock { state in
             guard let revoked = state.active.removeValue(forKey: lease) else { return }
             if !revoked {
                 switch result {
                 case .scenarios(let summary):
-                    for part in Wire.resultParts(summary, leaseID: lease, budget: state.partBytes) {
-                        var message = Tailgrid_V1_WorkerMessage()
-                        message.result = part
-                        state.outbound?.yield(message)
+                    var parts = Wire.resultParts(summary, leaseID: lease, budget: state.partBytes)
+                    if !parts.isEmpty { parts[parts.count - 1].computeSeconds = seconds }
+                    if let number = state.groupOf[lease] {
+                        state.groups[number]?.parts.append(contentsOf: parts)
+                    } else {
+                        for part in parts {
+                            var message = Tailgrid_V1_WorkerMessage()
+                            message.result = part
+                            state.outbound?.yield(message)
+                        }
                     }
                 case .stress(let batch):
                     for part in Wire.stressParts(batch, leaseID: lease, budget: state.partBytes) {
@@ -320,7 +366,15 @@ final class WorkerSession: Sendable {
                     }
                 }
             }
+            // Before the stream may close: its group's results go out first.
+            state.close(lease)
             if state.draining && state.active.isEmpty { state.outbound?.finish() }
         }
     }
+}
+
+/// Leases that came in one message, and the chunk results kept until all are done.
+struct LeaseGroup {
+    var open: Set<UInt64>
+    var parts: [Tailgrid_V1_ChunkResultPart] = []
 }

@@ -32,6 +32,7 @@ struct StatusDocument: Encodable {
     let audit_mismatches: UInt32
     let quarantined_workers: [String]
     let summary_bytes: UInt64
+    let result_messages: UInt64
     let full_loss_vector_bytes: UInt64
     let merge_seconds: Double
 
@@ -63,6 +64,7 @@ struct StatusDocument: Encodable {
         audit_mismatches = status.auditMismatches
         quarantined_workers = status.quarantinedWorkers
         summary_bytes = status.summaryBytes
+        result_messages = status.resultMessages
         full_loss_vector_bytes = status.fullLossVectorBytes
         merge_seconds = Self.finite(status.mergeSeconds)
     }

@@ -123,6 +123,9 @@ final class HostileWorker: Sendable {
         case forgeReplay
         /// Honest chunks and stress; replays one sum word short.
         case malformedReplay
+        /// Takes groups of leases and answers each group's chunks honestly in one message,
+        /// every chunk claiming to have taken this many seconds.
+        case computeSeconds(Double)
     }
 
     let behaviour: Behaviour
@@ -149,7 +152,9 @@ final class HostileWorker: Sendable {
             }
             defer { heartbeats.cancel() }
             try await work.work(requestProducer: { writer in
-                try await writer.write(FakeWorker.hello(name: self.name))
+                var hello = FakeWorker.hello(name: self.name)
+                if case .computeSeconds = self.behaviour { hello.hello.takesAssignmentGroups = true }
+                try await writer.write(hello)
                 for await message in outbox { try await writer.write(message) }
             }, onResponse: { response in
                 var payloads: [String: (name: String, yaml: Data, csv: Data)] = [:]
@@ -171,6 +176,16 @@ final class HostileWorker: Sendable {
                         self.assignments.withLock { $0 += 1 }
                         guard let plan = plans[assignment.jobID] else { continue }
                         for reply in self.answer(assignment, plan: plan) { out.yield(reply) }
+                    case .assignments(let group):
+                        self.assignments.withLock { $0 += group.assignments.count }
+                        var parts: [Tailgrid_V1_ChunkResultPart] = []
+                        for assignment in group.assignments {
+                            guard let plan = plans[assignment.jobID] else { continue }
+                            for reply in self.answer(assignment, plan: plan) {
+                                if case .result(let part) = reply.kind { parts.append(part) } else { out.yield(reply) }
+                            }
+                        }
+                        if !parts.isEmpty { out.yield(.with { $0.results.parts = parts }) }
                     default:
                         break
                     }
@@ -193,6 +208,9 @@ final class HostileWorker: Sendable {
         case .forgeStress, .malformedStress, .forgeReplay, .malformedReplay:
             return Wire.resultParts(ChunkComputer(plan: plan).summarize(range, floors: floors), leaseID: assignment.leaseID, budget: 1 << 20)
                 .map { part in .with { $0.result = part } }
+        case .computeSeconds(let seconds):
+            return Wire.resultParts(ChunkComputer(plan: plan).summarize(range, floors: floors), leaseID: assignment.leaseID, budget: 1 << 20)
+                .map { part in .with { $0.result = part; $0.result.computeSeconds = seconds } }
         case .emptySummary:
             let n = UInt64(range.count)
             return [.with {

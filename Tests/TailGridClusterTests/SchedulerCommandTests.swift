@@ -57,7 +57,7 @@ struct SchedulerCommandTests {
         let status = try await P.run(["status", secondID] + auth)
         #expect(status.status == 81)
         let fields = try Self.json(status.output)
-        #expect(fields.count == 28, "\(fields.keys.sorted())")
+        #expect(fields.count == 29, "\(fields.keys.sorted())")
         #expect(fields["chunks_done"] as? Int == 0)
         #expect(fields["chunks_total"] as? Int == 13)
         #expect(fields["started_unix_seconds"] as? Double == 0)

@@ -375,6 +375,13 @@ public nonisolated struct Tailgrid_V1_JobStatus: @unchecked Sendable {
     set {_uniqueStorage()._idempotencyKey = newValue}
   }
 
+  /// Worker messages that carried this job's chunk summaries: one per chunk, or one per
+  /// group of leases (ChunkAssignments) for workers that take groups.
+  public var resultMessages: UInt64 {
+    get {_storage._resultMessages}
+    set {_uniqueStorage()._resultMessages = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -600,6 +607,14 @@ public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
     set {kind = .replayResult(newValue)}
   }
 
+  public var results: Tailgrid_V1_ChunkResults {
+    get {
+      if case .results(let v)? = kind {return v}
+      return Tailgrid_V1_ChunkResults()
+    }
+    set {kind = .results(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -609,8 +624,25 @@ public nonisolated struct Tailgrid_V1_WorkerMessage: Sendable {
     case heartbeat(Tailgrid_V1_Heartbeat)
     case stressResult(Tailgrid_V1_StressResultPart)
     case replayResult(Tailgrid_V1_ReplayResultPart)
+    case results(Tailgrid_V1_ChunkResults)
 
   }
+
+  public init() {}
+}
+
+/// The summaries of a group of chunks (the assignments of one ChunkAssignments message),
+/// sent together once the group's last lease is computed, revoked or failed: one message
+/// for many chunks. Each part is what a `result` message would carry; a group's parts may
+/// span several of these messages, each within a quarter of the coordinator's limit.
+public nonisolated struct Tailgrid_V1_ChunkResults: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var parts: [Tailgrid_V1_ChunkResultPart] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -637,6 +669,10 @@ public nonisolated struct Tailgrid_V1_WorkerHello: Sendable {
   public var openblasConfig: String = String()
 
   public var host: String = String()
+
+  /// The worker takes ChunkAssignments (groups of leases) and answers each group with
+  /// ChunkResults. Without it the coordinator sends one assignment per message.
+  public var takesAssignmentGroups: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -678,6 +714,11 @@ public nonisolated struct Tailgrid_V1_ChunkResultPart: Sendable {
   /// Only in the coordinator's journal, which keeps a chunk as one part: the admission
   /// floors (one per account) its lease was computed with. A worker's are ignored.
   public var floors: [Double] = []
+
+  /// On the last part: the seconds the worker's thread spent computing the chunk. The
+  /// coordinator sizes its groups of leases from these (a lie moves only the group size,
+  /// which is bounded; never a result).
+  public var computeSeconds: Double = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -864,6 +905,14 @@ public nonisolated struct Tailgrid_V1_CoordinatorMessage: Sendable {
     set {kind = .revoke(newValue)}
   }
 
+  public var assignments: Tailgrid_V1_ChunkAssignments {
+    get {
+      if case .assignments(let v)? = kind {return v}
+      return Tailgrid_V1_ChunkAssignments()
+    }
+    set {kind = .assignments(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -871,8 +920,25 @@ public nonisolated struct Tailgrid_V1_CoordinatorMessage: Sendable {
     case payload(Tailgrid_V1_JobPayloadPart)
     case assignment(Tailgrid_V1_ChunkAssignment)
     case revoke(Tailgrid_V1_Revoke)
+    case assignments(Tailgrid_V1_ChunkAssignments)
 
   }
+
+  public init() {}
+}
+
+/// Several leases in one message, to a worker whose hello takes groups: short chunks would
+/// otherwise cost a message each way per chunk. Each lease is its own (revoked, retried,
+/// audited and merged alone); the worker answers the group's scenario chunks together
+/// (ChunkResults), other units as they finish.
+public nonisolated struct Tailgrid_V1_ChunkAssignments: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assignments: [Tailgrid_V1_ChunkAssignment] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -1307,7 +1373,7 @@ nonisolated extension Tailgrid_V1_ListJobsResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0\u{3}audited_chunks\0\u{3}audit_mismatches\0\u{3}quarantined_workers\0\u{1}interrupted\0\u{3}submitted_unix_seconds\0\u{3}started_unix_seconds\0\u{3}finished_unix_seconds\0\u{1}priority\0\u{3}chunks_resumed\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}job_name\0\u{1}state\0\u{3}input_sha256\0\u{3}chunks_done\0\u{3}chunks_total\0\u{3}scenarios_done\0\u{3}scenarios_total\0\u{3}scenarios_per_second\0\u{3}eta_seconds\0\u{3}live_workers\0\u{3}retried_chunks\0\u{3}speculative_chunks\0\u{1}error\0\u{3}elapsed_seconds\0\u{3}summary_bytes\0\u{3}full_loss_vector_bytes\0\u{3}merge_seconds\0\u{3}audited_chunks\0\u{3}audit_mismatches\0\u{3}quarantined_workers\0\u{1}interrupted\0\u{3}submitted_unix_seconds\0\u{3}started_unix_seconds\0\u{3}finished_unix_seconds\0\u{1}priority\0\u{3}chunks_resumed\0\u{3}idempotency_key\0\u{3}result_messages\0")
 
   fileprivate class _StorageClass {
     var _jobID: String = String()
@@ -1338,6 +1404,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
     var _priority: Int32 = 0
     var _chunksResumed: UInt32 = 0
     var _idempotencyKey: String = String()
+    var _resultMessages: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1376,6 +1443,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       _priority = source._priority
       _chunksResumed = source._chunksResumed
       _idempotencyKey = source._idempotencyKey
+      _resultMessages = source._resultMessages
     }
   }
 
@@ -1422,6 +1490,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         case 26: try { try decoder.decodeSingularInt32Field(value: &_storage._priority) }()
         case 27: try { try decoder.decodeSingularUInt32Field(value: &_storage._chunksResumed) }()
         case 28: try { try decoder.decodeSingularStringField(value: &_storage._idempotencyKey) }()
+        case 29: try { try decoder.decodeSingularUInt64Field(value: &_storage._resultMessages) }()
         default: break
         }
       }
@@ -1514,6 +1583,9 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
       if !_storage._idempotencyKey.isEmpty {
         try visitor.visitSingularStringField(value: _storage._idempotencyKey, fieldNumber: 28)
       }
+      if _storage._resultMessages != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._resultMessages, fieldNumber: 29)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1551,6 +1623,7 @@ nonisolated extension Tailgrid_V1_JobStatus: SwiftProtobuf.Message, SwiftProtobu
         if _storage._priority != rhs_storage._priority {return false}
         if _storage._chunksResumed != rhs_storage._chunksResumed {return false}
         if _storage._idempotencyKey != rhs_storage._idempotencyKey {return false}
+        if _storage._resultMessages != rhs_storage._resultMessages {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1820,7 +1893,7 @@ nonisolated extension Tailgrid_V1_ShardSummaries: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{1}failure\0\u{1}heartbeat\0\u{3}stress_result\0\u{3}replay_result\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}result\0\u{1}failure\0\u{1}heartbeat\0\u{3}stress_result\0\u{3}replay_result\0\u{1}results\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1906,6 +1979,19 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
           self.kind = .replayResult(v)
         }
       }()
+      case 7: try {
+        var v: Tailgrid_V1_ChunkResults?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .results(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .results(v)
+        }
+      }()
       default: break
       }
     }
@@ -1941,6 +2027,10 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
       guard case .replayResult(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
+    case .results?: try {
+      guard case .results(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -1953,9 +2043,39 @@ nonisolated extension Tailgrid_V1_WorkerMessage: SwiftProtobuf.Message, SwiftPro
   }
 }
 
+nonisolated extension Tailgrid_V1_ChunkResults: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChunkResults"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.parts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.parts, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_ChunkResults, rhs: Tailgrid_V1_ChunkResults) -> Bool {
+    if lhs.parts != rhs.parts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WorkerHello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_name\0\u{1}slots\0\u{3}engine_version\0\u{3}openblas_core\0\u{3}openblas_config\0\u{1}host\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_name\0\u{1}slots\0\u{3}engine_version\0\u{3}openblas_core\0\u{3}openblas_config\0\u{1}host\0\u{3}takes_assignment_groups\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1970,6 +2090,7 @@ nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProto
       case 5: try { try decoder.decodeSingularStringField(value: &self.openblasCore) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.openblasConfig) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.host) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.takesAssignmentGroups) }()
       default: break
       }
     }
@@ -1997,6 +2118,9 @@ nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProto
     if !self.host.isEmpty {
       try visitor.visitSingularStringField(value: self.host, fieldNumber: 7)
     }
+    if self.takesAssignmentGroups != false {
+      try visitor.visitSingularBoolField(value: self.takesAssignmentGroups, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2008,6 +2132,7 @@ nonisolated extension Tailgrid_V1_WorkerHello: SwiftProtobuf.Message, SwiftProto
     if lhs.openblasCore != rhs.openblasCore {return false}
     if lhs.openblasConfig != rhs.openblasConfig {return false}
     if lhs.host != rhs.host {return false}
+    if lhs.takesAssignmentGroups != rhs.takesAssignmentGroups {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2050,7 +2175,7 @@ nonisolated extension Tailgrid_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChunkResultPart"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}first_account\0\u{1}accounts\0\u{1}last\0\u{1}floors\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{3}first_account\0\u{1}accounts\0\u{1}last\0\u{1}floors\0\u{3}compute_seconds\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2063,6 +2188,7 @@ nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftP
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.accounts) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.last) }()
       case 5: try { try decoder.decodeRepeatedDoubleField(value: &self.floors) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.computeSeconds) }()
       default: break
       }
     }
@@ -2084,6 +2210,9 @@ nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftP
     if !self.floors.isEmpty {
       try visitor.visitPackedDoubleField(value: self.floors, fieldNumber: 5)
     }
+    if self.computeSeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.computeSeconds, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2093,6 +2222,7 @@ nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftP
     if lhs.accounts != rhs.accounts {return false}
     if lhs.last != rhs.last {return false}
     if lhs.floors != rhs.floors {return false}
+    if lhs.computeSeconds != rhs.computeSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2390,7 +2520,7 @@ nonisolated extension Tailgrid_V1_ChunkFailure: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Tailgrid_V1_CoordinatorMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CoordinatorMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}welcome\0\u{1}payload\0\u{1}assignment\0\u{1}revoke\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}welcome\0\u{1}payload\0\u{1}assignment\0\u{1}revoke\0\u{1}assignments\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2450,6 +2580,19 @@ nonisolated extension Tailgrid_V1_CoordinatorMessage: SwiftProtobuf.Message, Swi
           self.kind = .revoke(v)
         }
       }()
+      case 5: try {
+        var v: Tailgrid_V1_ChunkAssignments?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .assignments(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .assignments(v)
+        }
+      }()
       default: break
       }
     }
@@ -2477,6 +2620,10 @@ nonisolated extension Tailgrid_V1_CoordinatorMessage: SwiftProtobuf.Message, Swi
       guard case .revoke(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
+    case .assignments?: try {
+      guard case .assignments(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -2484,6 +2631,36 @@ nonisolated extension Tailgrid_V1_CoordinatorMessage: SwiftProtobuf.Message, Swi
 
   public static func ==(lhs: Tailgrid_V1_CoordinatorMessage, rhs: Tailgrid_V1_CoordinatorMessage) -> Bool {
     if lhs.kind != rhs.kind {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tailgrid_V1_ChunkAssignments: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChunkAssignments"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}assignments\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.assignments) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assignments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.assignments, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tailgrid_V1_ChunkAssignments, rhs: Tailgrid_V1_ChunkAssignments) -> Bool {
+    if lhs.assignments != rhs.assignments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
