@@ -78,8 +78,9 @@ extension CoordinatorState {
 
     /// A compute lease another worker holds but has not started: a worker runs its leases
     /// in the order given, `slots` at once, so one with `slots` older leases on its worker
-    /// still waits (`slots` groups' worth for a worker that takes groups). (One whose predecessor's result is on its way may have started; then
-    /// its revoked result is dropped, which costs a unit's work and nothing else.)
+    /// still waits (`slots` groups' worth for a worker that takes groups). (One whose
+    /// predecessor's result is on its way may have started; then its revoked result is
+    /// dropped, which costs a unit's work and nothing else.)
     func queuedLease(stealableBy thief: Worker) -> Lease? {
         for id in schedulingOrder {
             guard let job = jobs[id] else { continue }
