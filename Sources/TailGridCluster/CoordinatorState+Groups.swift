@@ -53,7 +53,9 @@ extension CoordinatorState {
     /// that takes no groups (or a lone assignment), otherwise runs of one job's leases in
     /// messages of up to its group size.
     mutating func sendAssignments() {
-        for id in workers.keys {
+        guard !assignedWorkers.isEmpty else { return }
+        defer { assignedWorkers.removeAll(keepingCapacity: true) }
+        for id in assignedWorkers {
             guard let worker = workers[id], !worker.outgoing.isEmpty else { continue }
             workers[id]?.outgoing = []
             var start = 0

@@ -205,6 +205,7 @@ extension CoordinatorState {
         assignment.floors = floors
         // Sent when the transition ends (`sendAssignments`), with the others it makes.
         workers[workerID]?.outgoing.append(assignment)
+        assignedWorkers.insert(workerID)
         publish(job: id, now: now)
     }
 

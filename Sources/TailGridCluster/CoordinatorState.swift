@@ -263,6 +263,9 @@ struct CoordinatorState {
     var nextWorker: UInt64 = 1
     var leases: [UInt64: Lease] = [:]
     var nextLease: UInt64 = 1
+    /// Workers with assignments in `outgoing`, so that a transition that assigned nothing
+    /// (a heartbeat) sends nothing without looking at every worker.
+    var assignedWorkers: Set<UInt64> = []
     var nextWatcher: UInt64 = 1
     /// Offences (malformed results, payload requests beyond a few) per worker name, and
     /// the names quarantined: refused when they connect again. Both grow with the names
