@@ -126,7 +126,26 @@ final class HostileWorker: Sendable {
         /// Takes groups of leases and answers each group's chunks honestly in one message,
         /// every chunk claiming to have taken this many seconds.
         case computeSeconds(Double)
+        /// Takes groups of leases; before answering each assignment message honestly it
+        /// sends a group of results with no parts, and one whose parts name lease 1 (not
+        /// its own once another worker took it) and a lease nobody holds.
+        case strayResults
     }
+
+    /// What `strayResults` sends before each answer.
+    static let strayMessages: [Tailgrid_V1_WorkerMessage] = [
+        .with { $0.results = Tailgrid_V1_ChunkResults() },
+        .with {
+            $0.results.parts = [UInt64(1), 1_000_000_000].map { lease in
+                .with {
+                    $0.leaseID = lease
+                    $0.accounts = [.with { $0.count = 8192; $0.histogramCounts = [1, 2, 3] }]
+                    $0.last = true
+                    $0.computeSeconds = 1e-300
+                }
+            }
+        },
+    ]
 
     let behaviour: Behaviour
     let name: String
@@ -153,7 +172,10 @@ final class HostileWorker: Sendable {
             defer { heartbeats.cancel() }
             try await work.work(requestProducer: { writer in
                 var hello = FakeWorker.hello(name: self.name)
-                if case .computeSeconds = self.behaviour { hello.hello.takesAssignmentGroups = true }
+                switch self.behaviour {
+                case .computeSeconds, .strayResults: hello.hello.takesAssignmentGroups = true
+                default: break
+                }
                 try await writer.write(hello)
                 for await message in outbox { try await writer.write(message) }
             }, onResponse: { response in
@@ -174,10 +196,12 @@ final class HostileWorker: Sendable {
                         }
                     case .assignment(let assignment):
                         self.assignments.withLock { $0 += 1 }
+                        if case .strayResults = self.behaviour { Self.strayMessages.forEach { out.yield($0) } }
                         guard let plan = plans[assignment.jobID] else { continue }
                         for reply in self.answer(assignment, plan: plan) { out.yield(reply) }
                     case .assignments(let group):
                         self.assignments.withLock { $0 += group.assignments.count }
+                        if case .strayResults = self.behaviour { Self.strayMessages.forEach { out.yield($0) } }
                         var parts: [Tailgrid_V1_ChunkResultPart] = []
                         for assignment in group.assignments {
                             guard let plan = plans[assignment.jobID] else { continue }
@@ -205,7 +229,7 @@ final class HostileWorker: Sendable {
             return answerReplay(assignment, plan: plan)
         }
         switch behaviour {
-        case .forgeStress, .malformedStress, .forgeReplay, .malformedReplay:
+        case .forgeStress, .malformedStress, .forgeReplay, .malformedReplay, .strayResults:
             return Wire.resultParts(ChunkComputer(plan: plan).summarize(range, floors: floors), leaseID: assignment.leaseID, budget: 1 << 20)
                 .map { part in .with { $0.result = part } }
         case .computeSeconds(let seconds):

@@ -53,32 +53,23 @@ struct LeaseGroupTests {
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
-    /// A group of results that answers nothing: no parts at all, or parts naming leases the
-    /// sender does not hold (lease 1 is the honest worker's; 10^9 is nobody's). Both are
-    /// read and dropped, the sender is not refused, and the job is the in-process bits.
+    /// Groups of results that answer nothing: no parts at all, or parts naming leases the
+    /// sender does not hold (lease 1 went to the other worker or is done; 10^9 is
+    /// nobody's), sent before every honest answer. They are read and dropped, the sender
+    /// is neither refused nor quarantined, and the job is the in-process bits.
     @Test func groupedResultsForNoLeaseOfTheSenderAreDropped() async throws {
         let job = try ClusterJobs.load(try ClusterJobs.quickstartYAML(scenarios: 100_000, chunkSize: 8192))
-        let cluster = InProcessCluster()
+        var configuration = CoordinatorConfiguration()
+        configuration.auditFraction = 0
+        let cluster = InProcessCluster(configuration: configuration)
         defer { cluster.stop() }
-        let id = try cluster.coordinator.submit(job).jobID
         cluster.startWorker("honest")
-        #expect(await cluster.wait { cluster.coordinator.activeLeases > 0 })
-        let foreign = Tailgrid_V1_WorkerMessage.with {
-            $0.results.parts = [UInt64(1), 1_000_000_000].map { lease in
-                .with {
-                    $0.leaseID = lease
-                    $0.accounts = [.with { $0.count = 8192; $0.histogramCounts = [1, 2, 3] }]
-                    $0.last = true
-                    $0.computeSeconds = 1e-300
-                }
-            }
-        }
-        for message in [Tailgrid_V1_WorkerMessage.with { $0.results = Tailgrid_V1_ChunkResults() }, foreign] {
-            let refusal = try await FakeWorker.send(message, over: cluster.connection())
-            #expect(refusal == nil, "\(refusal?.message ?? "")")
-        }
+        let stray = cluster.startHostile(.strayResults, name: "stray")
+        let id = try cluster.coordinator.submit(job).jobID
         let final = try await cluster.waitForEnd(id)
         #expect(final.state == .succeeded, "\(final.error)")
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        #expect(stray.assignmentCount > 0)
+        #expect(final.quarantinedWorkers.isEmpty && cluster.coordinator.quarantinedWorkers.isEmpty)
     }
 }
