@@ -15,4 +15,17 @@ python3 -m pip install --quiet --disable-pip-version-check grpcio grpcio-tools p
 # Haswell build's bit for bit (README, "Building for a CPU").
 TAILGRID_TARGET_CPU=generic swift build -c release --product tailgrid --scratch-path .build-generic
 export TAILGRID_REQUIRE_GENERIC_BUILD=1
-exec swift test -c release "$@"
+# The tests run in parallel, so a failure is printed among hundreds of lines and a CI that
+# keeps only the end of its log loses it: the failures are printed again at the end.
+log=$(mktemp "${TMPDIR:-/tmp}/tailgrid-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+set +e
+swift test -c release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+  echo "=== the failures above, again (exit $status) ==="
+  grep -a -A2 "recorded an issue" "$log" | cut -c1-400 | head -n 40
+  grep -a -E "^✘ (Test|Suite) .* failed|Fatal error|Exited with|exited with signal" "$log" | cut -c1-300 | head -n 20
+fi
+exit "$status"
