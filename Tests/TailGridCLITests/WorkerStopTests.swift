@@ -15,11 +15,17 @@ import tailgrid
         return process
     }
 
-    /// Waits up to 10 s for each process's command name to be `sleep`.
-    static func becameSleeps(_ processes: [Process]) -> Bool {
+    /// Waits up to 10 s for each process's command name to be `sleep` (off the cooperative
+    /// pool, which the other tests share).
+    static func becameSleeps(_ processes: [Process]) async throws -> Bool {
+        let identifiers = processes.map(\.processIdentifier)
+        return try await OffPool.run { becameSleeps(identifiers) }
+    }
+
+    static func becameSleeps(_ identifiers: [Int32]) -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            let names = processes.map { try? String(contentsOfFile: "/proc/\($0.processIdentifier)/comm", encoding: .utf8) }
+            let names = identifiers.map { try? String(contentsOfFile: "/proc/\($0)/comm", encoding: .utf8) }
             if names.allSatisfy({ $0 == "sleep\n" }) { return true }
             Thread.sleep(forTimeInterval: 0.01)
         }
@@ -27,8 +33,10 @@ import tailgrid
     }
 
     @Test func oneIgnoringSigtermIsKilledAfterTheGrace() async throws {
-        // `exec` makes the sleep itself the process, ignoring SIGTERM as the shell did.
-        let stubborn = try Self.started("trap '' TERM; exec sleep 20")
+        // `exec` makes the sleep itself the process, ignoring SIGTERM as the shell did. It
+        // sleeps an hour: under CI's load this test reached its stop 24 s after it started
+        // (all tests start at once on 2 cores), and a 20 s sleep had ended by itself.
+        let stubborn = try Self.started("trap '' TERM; exec sleep 3600")
         // A real worker, retrying a coordinator that is not there: SIGTERM drains it and
         // it exits 0 (or, had the signal come before its handler, SIGTERM ends it). A
         // plain `sleep` would not do: a child started from a pool thread inherits that
@@ -38,9 +46,13 @@ import tailgrid
         worker.arguments = ["worker", "--coordinator", "127.0.0.1:1", "--threads", "1"]
         worker.standardError = FileHandle.nullDevice
         try worker.run()
+        // Nothing outlives a failed expectation.
+        defer {
+            for process in [stubborn, worker] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
         // Signal them once the shell has become its sleep (past the trap) and the worker
         // has had time to set up its signal handling.
-        #expect(Self.becameSleeps([stubborn]))
+        #expect(try await Self.becameSleeps([stubborn]))
         try await Task.sleep(for: .seconds(1))
         let took = try await OffPool.run {
             let started = ContinuousClock.now
@@ -53,7 +65,7 @@ import tailgrid
         #expect((worker.terminationReason == .exit && worker.terminationStatus == 0)
                 || (worker.terminationReason == .uncaughtSignal && worker.terminationStatus == SIGTERM),
                 "worker ended by \(worker.terminationReason == .exit ? "exit" : "signal") \(worker.terminationStatus)")
-        // Bounded by the grace, far below the 20 s the stubborn one would sleep.
+        // Bounded by the grace, far below the hour the stubborn one would sleep.
         #expect(took < .seconds(10), "stop took \(took)")
     }
 
