@@ -59,8 +59,10 @@ enum ClusterProcesses {
         var standardOutput: String { output.text }
         var standardError: String { errors.text }
 
-        /// Waits until `condition` holds or `timeout` passes; true if it held.
-        func wait(upTo timeout: Duration = .seconds(60), until condition: () -> Bool) async -> Bool {
+        /// Waits until `condition` holds or `timeout` passes; true if it held. The default is
+        /// generous: a test run on a loaded machine keeps the cooperative pool busy for tens
+        /// of seconds, and a wait only ever lasts that long when it is failing anyway.
+        func wait(upTo timeout: Duration = .seconds(180), until condition: () -> Bool) async -> Bool {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
                 if condition() { return true }

@@ -78,8 +78,10 @@ final class InProcessCluster: Sendable {
         servers.withLock { $0.forEach { $0.cancel() } }
     }
 
-    /// Waits until `condition` holds, polling.
-    func wait(upTo timeout: Duration = .seconds(60), until condition: () throws -> Bool) async rethrows -> Bool {
+    /// Waits until `condition` holds, polling. The default is generous: the engine's tests
+    /// keep the cooperative pool (which this cluster's worker shares) busy for 17 s here
+    /// and 25 s on CI, and 52 s with three test runs at once, where 60 s ran out.
+    func wait(upTo timeout: Duration = .seconds(180), until condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try condition() { return true }

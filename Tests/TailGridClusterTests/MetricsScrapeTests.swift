@@ -24,7 +24,12 @@ import TailGridTestSupport
         defer { scratch.remove() }
         let job = scratch.path("book.yaml")
         try BookFixture.yaml(accounts: 60, scenarios: 400_000, chunkSize: 2048).write(toFile: job, atomically: true, encoding: .utf8)
-        let (coordinator, address) = try await P.coordinator(scratch, extra: ["--metrics-listen", "127.0.0.1:0"])
+        // A lease timeout of two minutes (the last --lease-timeout wins over the helper's
+        // 5 s): the worker is frozen below while a submit process starts and the gauges
+        // tick, which took over 5 s with three test runs at once, and a worker silent that
+        // long is counted lost.
+        let (coordinator, address) = try await P.coordinator(scratch, extra: ["--metrics-listen", "127.0.0.1:0",
+                                                                               "--lease-timeout", "120"])
         defer { coordinator.stop() }
         let line = try #require(coordinator.standardOutput.split(separator: "\n").first { $0.hasPrefix("metrics on ") })
         let metrics = try #require(URL(string: "http://" + line.dropFirst("metrics on ".count) + "/metrics"))
@@ -45,7 +50,7 @@ import TailGridTestSupport
         // The worker has joined; it is frozen (SIGSTOP) before the job is submitted, so the
         // job is still running at the tick that sees it, however slowly the submit process
         // starts on a loaded machine. Its leases stay its own: it is silent for far less
-        // than the lease timeout.
+        // than the lease timeout set above.
         let joined = try await scrape(until: "tailgrid_workers_live", is: 1)
         #expect(Self.value(joined, "tailgrid_workers_live") == 1, "\(joined)")
         worker.signal(SIGSTOP)
