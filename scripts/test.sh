@@ -26,9 +26,11 @@ timeout --kill-after=30s 60m swift test -c release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
+  # swift-testing colours its symbols when TERM allows, even into a pipe: matched plain.
+  sed -i 's/\x1b\[[0-9;]*m//g' "$log"
   echo "=== the failures above, again (exit $status$([ "$status" -eq 124 ] && echo ': stopped after an hour')) ==="
   grep -a -A2 "recorded an issue" "$log" | cut -c1-400 | head -n 40
-  grep -a -E "^✘ (Test|Suite) .* failed|Fatal error|Exited with|exited with signal" "$log" | cut -c1-300 | head -n 20
+  grep -a -E "^✘ (Test|Suite) .* failed after|Fatal error|Exited with|exited with signal" "$log" | cut -c1-300 | head -n 20
   awk '
     /^◇ Test / && !/^◇ Test case passing/ { name = $0; sub(/^◇ Test /, "", name); sub(/ started\.$/, "", name); started[name]++ }
     /^(✔|✘) Test .* (passed|failed) after/ {
