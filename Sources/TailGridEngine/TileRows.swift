@@ -1,3 +1,5 @@
+import TailGridNumerics
+
 /// The loss rows of one tile: every account's P&L under the plan's evaluator, then under
 /// each dependence-stress evaluator (`EnginePlan.lossRows`), row r = v A + account for
 /// evaluator v of A accounts. Not thread-safe: each thread owns one, with a workspace per
@@ -23,8 +25,7 @@ final class TileRows {
         self.workspaces = zip(evaluators, onDemand).map { evaluator, onDemand in
             evaluator.makeWorkspace(accountRows: !onDemand)
         }
-        self.row = .allocate(capacity: ScenarioTile.size)
-        self.row.initialize(repeating: 0)
+        self.row = AlignedRows.allocate(ScenarioTile.size)
     }
 
     convenience init(plan: EnginePlan) {
@@ -32,7 +33,7 @@ final class TileRows {
     }
 
     deinit {
-        row.deallocate()
+        AlignedRows.deallocate(row)
     }
 
     var count: Int { accounts * evaluators.count }

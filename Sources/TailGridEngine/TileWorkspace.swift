@@ -1,3 +1,5 @@
+import TailGridNumerics
+
 /// Scratch buffers for one tile, owned by one thread and reused tile after tile.
 public final class TileWorkspace {
     let independent: UnsafeMutableBufferPointer<Double>
@@ -31,9 +33,7 @@ public final class TileWorkspace {
     public init(factors: Int, steps: Int = 1, underlyings: Int, instruments: Int, accounts: Int) {
         let width = ScenarioTile.size
         func buffer(_ rows: Int) -> UnsafeMutableBufferPointer<Double> {
-            let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: Swift.max(1, rows) * width)
-            buffer.initialize(repeating: 0)
-            return buffer
+            AlignedRows.allocate(Swift.max(1, rows) * width)
         }
         independent = buffer(factors * steps)
         draws = buffer(factors * steps)
@@ -54,7 +54,7 @@ public final class TileWorkspace {
     deinit {
         for buffer in [independent, draws, pathSpots, logReturns, volLogMoves, volMultipliers, weightedVolMultipliers,
                        carryShifts, skewShifts, spotTimeSums, inverseSpotTimeSums, instrumentProfit, pricingScratch, accountProfit] {
-            buffer.deallocate()
+            AlignedRows.deallocate(buffer)
         }
     }
 }
