@@ -327,12 +327,19 @@ struct JobDecoder {
         } catch {
             throw fail(error.message)
         }
+        try check(instrument, named: name, market: market, fail: fail)
+        return instrument
+    }
+
+    /// The checks of `instrument(_:market:fail:)` that need the market, of an instrument
+    /// parsed already.
+    static func check(_ instrument: Instrument, named name: String, market: MarketData,
+                      fail: (String) -> JobError) throws(JobError) {
         guard market.underlying(instrument.underlying) != nil else {
             throw fail("underlying '\(instrument.underlying)' of '\(name)' is not in market.underlyings")
         }
         if let expiry = instrument.expiry, expiry <= market.valuationTime {
             throw fail("'\(name)' expired at \(ISO8601DateFormatter().string(from: expiry)), before valuation_time")
         }
-        return instrument
     }
 }

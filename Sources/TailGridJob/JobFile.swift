@@ -63,7 +63,7 @@ public enum JobFile {
         let byKey = Dictionary(inputs.map { ($0.key, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         return try parse(jobBytes: jobBytes, path: path, variant: variant, readPositions: { reference, field throws(JobError) in
             guard let positions else {
-                throw JobError(.missingInput, file: path, field: field.path, line: field.line,
+                throw JobError(.missingInput, file: path, field: field?.path, line: field?.line,
                                "the job names positions_file '\(reference)' but its bytes were not sent")
             }
             return positions
@@ -106,8 +106,10 @@ public enum JobFile {
     }
 
     static func parse(jobBytes bytes: Data, path: String, variant: JobVariant = JobVariant(),
-                      readPositions: (String, YAMLField) throws(JobError) -> Data,
+                      readPositions: @escaping @Sendable (String, YAMLField?) throws(JobError) -> Data,
                       readInput: @escaping (JobInputRequest) throws(JobError) -> Data) throws(JobError) -> LoadedJob {
+        let prefetch = PositionsPrefetch.start(jobBytes: bytes, read: readPositions)
+        defer { prefetch?.wait() }
         let root = try compose(bytes, file: path, what: "a YAML mapping (see README, 'Job file')")
         var hasher = SHA256()
         hasher.update(data: bytes)
@@ -122,11 +124,16 @@ public enum JobFile {
         var accounts = decoded.accounts
         var positionsBytes: Data?
         if let positionsFile = decoded.positionsFile {
-            let csvBytes = try readPositions(positionsFile.value, positionsFile.field)
+            let (csvBytes, scan): (Data, PositionsFile.Scan)
+            if let prefetched = prefetch?.result(for: positionsFile.value) {
+                (csvBytes, scan) = prefetched
+            } else {
+                csvBytes = try readPositions(positionsFile.value, positionsFile.field)
+                scan = PositionsFile.scan(csvBytes, file: positionsFile.value)
+            }
             hasher.update(data: csvBytes)
             positionsBytes = csvBytes
-            accounts = try PositionsFile.apply(csvBytes, file: positionsFile.value, to: accounts,
-                                               market: decoded.instrumentMarket)
+            accounts = try PositionsFile.apply(scan, file: positionsFile.value, to: accounts, market: decoded.instrumentMarket)
         }
         if let rebase = decoded.rebase { accounts = rebase.apply(to: accounts) }
         for input in inputs { hasher.update(data: input.bytes) }

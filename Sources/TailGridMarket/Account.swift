@@ -35,8 +35,9 @@ public struct Account: Sendable, Hashable {
         self.marginCoin = marginCoin
     }
 
-    /// The same account with more positions.
+    /// The same account with more positions (`more` itself when it had none: no copy of
+    /// the positions a 400,000-row file adds to accounts declared without any).
     public func adding(_ more: [Position]) -> Account {
-        Account(id: id, collateral: collateral, positions: positions + more, marginCoin: marginCoin)
+        Account(id: id, collateral: collateral, positions: positions.isEmpty ? more : positions + more, marginCoin: marginCoin)
     }
 }

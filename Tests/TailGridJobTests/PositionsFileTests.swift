@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TailGridJob
+import TailGridMarket
 import TailGridTestSupport
 
 @Suite("Positions file")
@@ -117,5 +118,90 @@ struct PositionsFileTests {
             #expect(position.quantity.bitPattern == expected.bitPattern, "'\(text)' read as \(position.quantity)")
         }
         #expect(added.enumerated().allSatisfy { $1.instrument.name == ($0 % 5 == 0 ? "ETH" : "ETH-28MAR25-2500-P") })
+    }
+
+    /// The ways to write the reference: a plain value (the file is read and scanned while
+    /// the YAML is parsed, `PositionsPrefetch`), with a comment after it, and quoted (read
+    /// after decoding): the same accounts and the same first problem either way.
+    static let references = ["positions.csv", "positions.csv   # the book", "\"positions.csv\""]
+
+    /// Each row's account, then its instrument, then its quantity, then its limits, and
+    /// rows in file order: the first problem is the one reading the file row by row meets,
+    /// whatever check finds it (the scan that needs no job, or the one against the job).
+    @Test(arguments: [
+        ("account,instrument,quantity\nbob,ETH-28MAR25,1\nzed,BTC,lots\n", 3, "'zed' is not declared"),
+        ("account,instrument,quantity\nbob,ETH-28MAR25-25OO-P,lots\n", 2, "not a positive strike"),
+        ("account,instrument,quantity\nbob,ETH,lots\nzed,BTC,1\n", 2, "not a number"),
+        ("account,instrument,quantity\nbob,ETH,1\nzed,BTC,1\nbob,\"ETH\n", 3, "'zed' is not declared"),
+        ("account,instrument,quantity\nbob,\"ETH\"x,1\nzed,BTC,1\n", 2, "after the closing quote"),
+        ("account,instrument,quantity\nbob,ETH,1e14\nzed,BTC,1\n", 2, "beyond the limit"),
+        ("account,instrument,quantity\nbob,ETH-28MAR25-25OO-P,1\nbob,ETH-28MAR25-25OO-P,1,2\n", 2, "not a positive strike"),
+        ("account,instrument,quantity\nbob,ETH,1\nbob,ETH,1,2\nzed,BTC,1\n", 3, "3 fields"),
+        ("# only a comment\n", nil, "has no header"),
+    ] as [(String, Int?, String)])
+    func theFirstProblemInTheFileIsTheOneReported(csv: String, line: Int?, says: String) throws {
+        for reference in Self.references {
+            let (folder, path) = try job(with: csv, reference: reference)
+            defer { folder.remove() }
+            #expect {
+                try JobFile.load(path: path)
+            } throws: { error in
+                guard let error = error as? JobError else { return false }
+                let location = line.map { "positions.csv:\($0): " } ?? "positions.csv: "
+                return error.code == .data && error.description.hasPrefix(location) && error.description.contains(says)
+            }
+        }
+    }
+
+    /// A file of many rows, accounts interleaved, quoted names and blank and comment
+    /// lines among them: every way of writing the reference adds the same positions in
+    /// the same order.
+    @Test func everyWayOfWritingTheReferenceAddsTheSamePositions() throws {
+        var csv = "# generated\naccount,instrument,quantity\n"
+        for row in 0..<3_000 {
+            let account = row % 7 < 4 ? "bob" : "\"alice\""
+            let instrument = ["ETH-28MAR25", "\"BTC-PERPETUAL\"", "ETH-28MAR25-2500-P", "BTC"][row % 4]
+            csv += "\(account),\(instrument),\(Double(row % 97) - 48.5)\n"
+            if row % 500 == 0 { csv += "\n# a comment\n" }
+        }
+        var loaded: [[Account]] = []
+        for reference in Self.references {
+            let (folder, path) = try job(with: csv, reference: reference)
+            defer { folder.remove() }
+            loaded.append(try JobFile.load(path: path).engineJob.accounts)
+        }
+        #expect(loaded[0][1].positions.count == 1 + (0..<3_000).filter { $0 % 7 < 4 }.count)
+        #expect(loaded[0][0].positions.count + loaded[0][1].positions.count == 3 + 3_000)
+        #expect(loaded[1] == loaded[0])
+        #expect(loaded[2] == loaded[0])
+    }
+
+    /// The look at the job's text that starts the positions file's read early is a hint:
+    /// here it sees 'positions_file: real' where YAML folds the next line into the value
+    /// ('real .csv'). The file the decoded job names is the one read; the other one, whose
+    /// rows name an undeclared account, changes nothing.
+    @Test func theFileReadIsTheOneTheDecodedJobNames() throws {
+        let folder = try JobFolder()
+        defer { folder.remove() }
+        _ = try folder.write("real .csv", "account,instrument,quantity\nbob,ETH-28MAR25,5\n")
+        _ = try folder.write("real", "account,instrument,quantity\nzed,ETH-28MAR25,7\n")
+        let text = JobFolder.valid.replacingOccurrences(of: "accounts:\n", with: "positions_file: real\n  .csv\naccounts:\n")
+        let bob = try JobFile.load(path: try folder.write("job.yaml", text)).engineJob.accounts[1]
+        #expect(bob.positions.map(\.quantity) == [10000, 5])
+    }
+
+    /// A job whose YAML is wrong says so, whatever the positions file it names holds (it
+    /// may have been read already).
+    @Test func aJobThatDoesNotDecodeReportsItsOwnProblem() throws {
+        let (folder, path) = try job(with: "account,instrument,quantity\nzed,BTC,lots\n")
+        defer { folder.remove() }
+        let broken = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "seed: 7", with: "seed: seven")
+        _ = try folder.write("job.yaml", broken)
+        #expect {
+            try JobFile.load(path: path)
+        } throws: { error in
+            guard let error = error as? JobError else { return false }
+            return error.description.hasPrefix("\(path): seed") || error.description.contains("seed")
+        }
     }
 }
