@@ -203,9 +203,11 @@ struct HostileWorkerTests {
 
     /// The defect: a worker that heartbeats but never finishes stalled the job while others
     /// idled; speculation now runs on the coordinator's timer. The staller holds its slot's
-    /// lease and `prefetch` more, queued behind it: an idle worker takes the queued ones at
-    /// once (moved, not copied, at no attempt's cost), and only the one in its slot waits
-    /// for the timer. Without the move, every lease it held was a speculative copy.
+    /// lease alone until the job's first chunk is merged (no prefetch before it, so that
+    /// prefetched leases carry a merge's floors, not the pilot's), then `prefetch` more,
+    /// queued behind it: an idle worker takes the queued ones at once (moved, not copied,
+    /// at no attempt's cost), and only the one in its slot waits for the timer. Without the
+    /// move, every lease it held was a speculative copy.
     @Test func aStallingWorkersChunksMoveOrAreCopiedOnTheTimer() async throws {
         let cluster = InProcessCluster()
         defer { cluster.stop() }
@@ -215,13 +217,39 @@ struct HostileWorkerTests {
         let staller = cluster.startHostile(.heartbeatOnly, name: "staller")
         let prefetch = CoordinatorConfiguration().prefetch
         #expect(prefetch >= 1)
-        #expect(await cluster.wait { staller.assignmentCount == 1 + prefetch })
+        #expect(await cluster.wait { staller.assignmentCount == 1 })
+        // Leases given at once arrive at once: prefetched ones would be here by now. Nothing
+        // can be merged while the staller is the only worker.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(staller.assignmentCount == 1, "no prefetch before the first merge")
         cluster.startWorker("honest")
         let final = try await cluster.waitForEnd(id)
         #expect(final.state == .succeeded, "\(final.error)")
         #expect(final.speculativeChunks == 1, "\(final.speculativeChunks) speculative copies")
         #expect(final.retriedChunks == 0, "moving a queued lease is not a failed attempt")
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
+    /// Prefetched leases carry the floors of when they were given: before a job's first
+    /// chunk is merged (its floors the pilot's alone) a worker takes only its slot; once
+    /// one is, a worker joining takes its slot and `prefetch` more at once.
+    @Test func prefetchWaitsForTheFirstMerge() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let prefetch = CoordinatorConfiguration().prefetch
+        #expect(prefetch >= 1)
+        // 245 chunks: the honest worker is far from the end when the late one joins.
+        let long = try ClusterJobs.load(BookFixture.yaml(name: "long", accounts: 40, scenarios: 1_000_000, chunkSize: 4096))
+        let id = try cluster.coordinator.submit(long).jobID
+        let early = cluster.startHostile(.heartbeatOnly, name: "early")
+        #expect(await cluster.wait { early.assignmentCount == 1 })
+        // Leases given at once arrive at once; nothing is merged while the staller is alone.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(early.assignmentCount == 1, "no prefetch before the first merge")
+        cluster.startWorker("honest")
+        #expect(await cluster.wait { ((try? cluster.coordinator.status(job: id))?.chunksDone ?? 0) >= 1 })
+        let late = cluster.startHostile(.heartbeatOnly, name: "late")
+        #expect(await cluster.wait { late.assignmentCount == 1 + prefetch }, "\(late.assignmentCount) leases")
     }
 
     /// A chunk whose computation fails on two different workers is poison: the job fails at
