@@ -90,14 +90,17 @@ extension CoordinatorState {
     /// The worker's slot is free once the result is in: its next unit is assigned before
     /// this one is merged, so it computes while the coordinator merges. The floors it gets
     /// are the merge's before this chunk: lower, so it may send more, never something
-    /// wrong (the result does not depend on the floors). A result that fails its checks
-    /// still fails its lease (`failLease` finds it in `leases`).
+    /// wrong (the result does not depend on the floors). Except at a job's first merge
+    /// (`awaitsFirstMerge`): the floors before it are the pilot's, the loosest, so the
+    /// merge goes first (milliseconds, once a job) and the next unit carries its floors.
+    /// A result that fails its checks still fails its lease (`failLease` finds it in
+    /// `leases`).
     mutating func deliver(lease: Lease, _ result: WorkUnitResult, bytes: Int, now: ContinuousClock.Instant) {
         let totalBytes = (workers[lease.worker]?.partialBytes[lease.id] ?? 0) + bytes
         workers[lease.worker]?.partials[lease.id] = nil
         workers[lease.worker]?.partialBytes[lease.id] = nil
         workers[lease.worker]?.leases.remove(lease.id)
-        dispatch(now: now)
+        if !awaitsFirstMerge(lease.job) { dispatch(now: now) }
         if case .audit = lease.kind {
             auditResult(lease: lease, result: result, now: now)
         } else {

@@ -151,6 +151,8 @@ final class HostileWorker: Sendable {
     let name: String
     /// Assignments received so far.
     let assignments = Mutex(0)
+    /// The floors of each assignment received, in order.
+    let floors = Mutex<[[Double]]>([])
 
     init(_ behaviour: Behaviour, name: String) {
         self.behaviour = behaviour
@@ -196,11 +198,13 @@ final class HostileWorker: Sendable {
                         }
                     case .assignment(let assignment):
                         self.assignments.withLock { $0 += 1 }
+                        self.floors.withLock { $0.append(assignment.floors) }
                         if case .strayResults = self.behaviour { Self.strayMessages.forEach { out.yield($0) } }
                         guard let plan = plans[assignment.jobID] else { continue }
                         for reply in self.answer(assignment, plan: plan) { out.yield(reply) }
                     case .assignments(let group):
                         self.assignments.withLock { $0 += group.assignments.count }
+                        self.floors.withLock { $0.append(contentsOf: group.assignments.map(\.floors)) }
                         if case .strayResults = self.behaviour { Self.strayMessages.forEach { out.yield($0) } }
                         var parts: [Tailgrid_V1_ChunkResultPart] = []
                         for assignment in group.assignments {

@@ -252,6 +252,25 @@ struct HostileWorkerTests {
         #expect(await cluster.wait { late.assignmentCount == 1 + prefetch }, "\(late.assignmentCount) leases")
     }
 
+    /// A job's first merge goes before the next lease is given: that lease carries the
+    /// merged floors (at least the pilot's, higher where one merged chunk's speculative
+    /// floor is), not the pilot's alone, which only the first lease carries. The worker
+    /// computes honestly (the job has no stress batches to forge).
+    @Test func theLeaseAfterAJobsFirstMergeCarriesItsFloors() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let job = try ClusterJobs.quickstart
+        let id = try cluster.coordinator.submit(job).jobID
+        let worker = cluster.startHostile(.forgeStress, name: "honest")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        let floors = worker.floors.withLock { $0 }
+        try #require(floors.count >= 2 && floors[0].count == floors[1].count && !floors[0].isEmpty)
+        #expect(zip(floors[1], floors[0]).allSatisfy { $0 >= $1 }, "floors never fall")
+        #expect(floors[1] != floors[0], "the second lease carries the first merge's floors: \(floors[0]) then \(floors[1])")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
     /// A chunk whose computation fails on two different workers is poison: the job fails at
     /// once with a message naming it, instead of retrying on every worker there is.
     @Test func aChunkFailingOnTwoWorkersFailsTheJob() async throws {
