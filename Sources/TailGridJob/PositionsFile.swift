@@ -41,8 +41,9 @@ enum PositionsFile {
     static func scan(_ bytes: Data, file: String) -> Scan {
         var scan = Scan()
         // A row takes 20 bytes or more: no growth of the rows as they are read (pages of
-        // the room a shorter guess leaves unused are never touched).
-        scan.rows.reserveCapacity(bytes.count / 16)
+        // the room a shorter guess leaves unused are never touched), up to 4M rows (128 MB
+        // of room; a larger file grows the rows as it goes).
+        scan.rows.reserveCapacity(Swift.min(bytes.count / 16, 1 << 22))
         var headerSeen = false
         // Each instrument name is read once and found again by its bytes (no string is
         // made for a name seen before).
