@@ -64,19 +64,24 @@ final class PositionsPrefetch: Sendable {
                 defer { lineStart = lineEnd + 1 }
                 guard lineEnd - lineStart > key.count,
                       bytes[lineStart..<(lineStart + key.count)].elementsEqual(key) else { continue }
-                var value = Array(bytes[(lineStart + key.count)..<lineEnd])
-                if let comment = value.indices.first(where: { value[$0] == UInt8(ascii: "#") }) {
-                    value.removeSubrange(comment...)
-                }
-                let blanks: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")]
-                while let last = value.last, blanks.contains(last) { value.removeLast() }
-                while let first = value.first, blanks.contains(first) { value.removeFirst() }
+                // The value's bounds, moved inwards (indices, no copy: a line of any
+                // length is looked at once).
+                var start = lineStart + key.count
+                var end = lineEnd
+                if let comment = bytes[start..<end].firstIndex(of: UInt8(ascii: "#")) { end = comment }
+                while end > start && isBlank(bytes[end - 1]) { end -= 1 }
+                while start < end && isBlank(bytes[start]) { start += 1 }
+                let value = bytes[start..<end]
                 guard let first = value.first, first != UInt8(ascii: "-"),
                       value.allSatisfy({ isPlain($0) }) else { return nil }
                 return String(decoding: value, as: UTF8.self)
             }
             return nil
         }
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 
     private static func isPlain(_ byte: UInt8) -> Bool {

@@ -190,6 +190,17 @@ struct PositionsFileTests {
         #expect(bob.positions.map(\.quantity) == [10000, 5])
     }
 
+    /// A `positions_file` line with 10 MB of blanks before its value is looked at once (the
+    /// look trimmed them one at a time from the front of a copy: quadratic, hours) and the
+    /// job loads its positions.
+    @Test func aPositionsFileLineOfTenMegabytesOfBlanksLoads() throws {
+        let (folder, path) = try job(with: "account,instrument,quantity\nbob,ETH-28MAR25,5\n",
+                                     reference: String(repeating: " ", count: 10 << 20) + "positions.csv")
+        defer { folder.remove() }
+        let bob = try JobFile.load(path: path).engineJob.accounts[1]
+        #expect(bob.positions.map(\.quantity) == [10000, 5])
+    }
+
     /// A job whose YAML is wrong says so, whatever the positions file it names holds (it
     /// may have been read already).
     @Test func aJobThatDoesNotDecodeReportsItsOwnProblem() throws {
