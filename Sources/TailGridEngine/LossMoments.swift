@@ -13,6 +13,11 @@ public struct LossMoments: Sendable {
     /// The histogram's counts by `LossHistogram.Layout.slot(of:)` (the bins, then the
     /// underflow and the overflow).
     @usableFromInline var slotCounts: [Int]
+    /// The splits of the largest losses and squares added a block at a time so far, which
+    /// the next blocks split at in one pass (`add(negatedProfits:scratch:reachingBar:)`);
+    /// nil until a block has been summed the long way.
+    @usableFromInline var lossSplit: ExactSum.TwoPassSplit?
+    @usableFromInline var squareSplit: ExactSum.TwoPassSplit?
 
     public init(histogramLayout: LossHistogram.Layout) {
         count = 0
@@ -21,6 +26,8 @@ public struct LossMoments: Sendable {
         sumOfSquares = ExactSum()
         self.histogramLayout = histogramLayout
         slotCounts = Array(repeating: 0, count: histogramLayout.binCount + 2)
+        lossSplit = nil
+        squareSplit = nil
     }
 
     /// Adds one loss; false (and counted apart) when it is NaN or infinite, which no tail
@@ -44,8 +51,9 @@ public struct LossMoments: Sendable {
     /// added to the row's counts once. Neighbours in one bin are then independent
     /// increments rather than each waiting for the other's store, and the row's counts
     /// (one of 20,000 on a large book, rarely in cache) are read and written once per block
-    /// instead of once per loss. False, having added nothing, when a loss is NaN or
-    /// infinite: the caller then adds the block one loss at a time.
+    /// instead of once per loss. Raises the row's splits to the block's. False, having added
+    /// nothing, when a loss is NaN or infinite: the caller then adds the block one loss at a
+    /// time.
     @inlinable
     public mutating func add(negatedProfits profits: UnsafePointer<Double>, count n: Int, scratch: LossBlock.Scratch) -> Bool {
         let (highestLoss, highestSquare) = LossBlock.prepare(
@@ -55,6 +63,16 @@ public struct LossMoments: Sendable {
         count &+= n
         sum.add(block: scratch.losses, count: n, highestBiasedExponent: highestLoss)
         sumOfSquares.add(block: scratch.squares, count: n, highestBiasedExponent: highestSquare)
+        raiseSplits(highestLoss: highestLoss, highestSquare: highestSquare)
+        countSlots(n, scratch: scratch)
+        return true
+    }
+
+    /// Adds the block's slots (`scratch.slots[0..<n]`) to the histogram counts: counted in
+    /// `LossBlock.countCopies` copies on the stack (slot i in copy i mod 4), then added to
+    /// the row's counts once.
+    @inlinable
+    mutating func countSlots(_ n: Int, scratch: LossBlock.Scratch) {
         let slots = scratch.slots
         let blockCounts = scratch.blockCounts
         let slotCount = histogramLayout.binCount + 2
@@ -82,14 +100,31 @@ public struct LossMoments: Sendable {
                 base[slot] &+= Int(blockCounts[slot]) &+ Int(copy1[slot]) &+ Int(copy2[slot]) &+ Int(copy3[slot])
             }
         }
-        return true
+    }
+
+    /// Keeps the splits at those of the largest block seen: a unit above a block's own
+    /// still sums it exactly, so one split serves every block of a row but the few that
+    /// set a new largest loss.
+    @inlinable
+    mutating func raiseSplits(highestLoss: Int, highestSquare: Int) {
+        if let split = ExactSum.TwoPassSplit(highestBiasedExponent: highestLoss),
+           split.unitExponent > lossSplit?.unitExponent ?? .min {
+            lossSplit = split
+        }
+        if let split = ExactSum.TwoPassSplit(highestBiasedExponent: highestSquare),
+           split.unitExponent > squareSplit?.unitExponent ?? .min {
+            squareSplit = split
+        }
     }
 
     /// Adds the losses -profits[0..<n] of scenarios firstScenario, firstScenario + 1, ...
     /// in blocks of `LossBlock.size`, and offers `tail` each one reaching its admission
-    /// loss (read once per block, found 8 at a time); a block holding a NaN or an infinity
-    /// goes one loss at a time, and only its finite losses are offered. The same result as
-    /// `add(loss:)` and an offer of each finite loss, one by one.
+    /// loss (read once per block). A whole block goes in one pass where it fits the row's
+    /// splits (`add(negatedProfits:scratch:reachingBar:)`), else the long way
+    /// (`add(negatedProfits:count:scratch:)`, its candidates found 8 at a time); a block
+    /// holding a NaN or an infinity goes one loss at a time, and only its finite losses
+    /// are offered. The same result as `add(loss:)` and an offer of each finite loss, one
+    /// by one.
     @inlinable
     public mutating func add<Tail: TailCandidates>(negatedProfits profits: UnsafePointer<Double>, count n: Int,
                                                    firstScenario: UInt64, scratch: LossBlock.Scratch,
@@ -99,8 +134,19 @@ public struct LossMoments: Sendable {
             let size = Swift.min(LossBlock.size, n - start)
             let block = profits + start
             let first = firstScenario + UInt64(start)
-            if add(negatedProfits: block, count: size, scratch: scratch) {
-                LossBlock.forEachLoss(reaching: tail.admissionLoss, negatedProfits: block, count: size) { index in
+            let bar = tail.admissionLoss
+            if size == LossBlock.size, var groups = add(negatedProfits: block, scratch: scratch, reachingBar: bar) {
+                // Groups of 4 holding a loss at or above the bar; -p >= bar exactly when
+                // p <= -bar.
+                while groups != 0 {
+                    let group = groups.trailingZeroBitCount &* 4
+                    groups &= groups &- 1
+                    for index in group..<group &+ 4 where block[index] <= -bar {
+                        tail.offer(loss: -block[index], scenario: first + UInt64(index))
+                    }
+                }
+            } else if add(negatedProfits: block, count: size, scratch: scratch) {
+                LossBlock.forEachLoss(reaching: bar, negatedProfits: block, count: size) { index in
                     tail.offer(loss: -block[index], scenario: first + UInt64(index))
                 }
             } else {

@@ -146,51 +146,41 @@ public struct ExactSum: Sendable {
     }
 
     /// `addRounded`'s first two passes (units 2^e and 2^max(e - 44, -96), e above -96) in
-    /// one loop that stores nothing, for a block whose values all lie within 35 binades or
-    /// so of its largest: their 53 bits then fit in the two units, which is every block of
-    /// losses but one holding a loss near zero. True, with both totals added, when nothing
-    /// is left for a third pass (or the second was at 2^-96); false, having added nothing,
-    /// when something is, for `addRounded`'s loop to start over. Both totals are the
-    /// passes' own, so the integer is the same.
+    /// one loop that stores nothing (`TwoPassSplit`), for a block whose values all lie
+    /// within 35 binades or so of its largest: their 53 bits then fit in the two units,
+    /// which is every block of losses but one holding a loss near zero. True, with both
+    /// totals added, when nothing is left for a third pass (or the second was at 2^-96);
+    /// false, having added nothing, when something is (or e is beyond the split's range),
+    /// for `addRounded`'s loop to start over. Both totals are the passes' own, so the
+    /// integer is the same.
     @inlinable
     mutating func addInTwoPasses(_ values: UnsafeMutablePointer<Double>, count n: Int, unitExponent: Int) -> Bool {
-        let secondExponent = Swift.max(unitExponent - 44, -96)
-        let shifter = Double(bitPattern: UInt64(unitExponent + 1023) << 52) * 6755399441055744.0
-        let secondShifter = Double(bitPattern: UInt64(secondExponent + 1023) << 52) * 6755399441055744.0
-        let shifters = SIMD8<Double>(repeating: shifter)
-        let secondShifters = SIMD8<Double>(repeating: secondShifter)
-        var lanes = SIMD8<Double>.zero
-        var secondLanes = SIMD8<Double>.zero
-        var left = SIMD8<Double>.zero
-        var index = 0
+        guard let split = TwoPassSplit(unitExponent: unitExponent) else { return false }
+        var highs = SIMD4<Double>.zero
+        var middles = SIMD4<Double>.zero
+        var rests = SIMD4<UInt64>.zero
+        func take(_ group: SIMD4<Double>) {
+            let parts = split.split(group)
+            highs += parts.high
+            middles += parts.middle
+            rests |= unsafeBitCast(parts.rest, to: SIMD4<UInt64>.self)
+        }
         let raw = UnsafeRawPointer(values)
-        while index + 8 <= n {
-            let r = raw.loadUnaligned(fromByteOffset: index * 8, as: SIMD8<Double>.self)
-            let q = (r + shifters) - shifters
-            let rest = r - q
-            let secondQ = (rest + secondShifters) - secondShifters
-            let secondRest = rest - secondQ
-            lanes += q
-            secondLanes += secondQ
-            left += secondRest * secondRest
-            index += 8
+        var index = 0
+        while index + 4 <= n {
+            take(raw.loadUnaligned(fromByteOffset: index * 8, as: SIMD4<Double>.self))
+            index += 4
         }
-        var total = lanes.sum()
-        var secondTotal = secondLanes.sum()
-        var leftOver = left.sum()
-        while index < n {
-            let q = (values[index] + shifter) - shifter
-            let rest = values[index] - q
-            let secondQ = (rest + secondShifter) - secondShifter
-            let secondRest = rest - secondQ
-            total += q
-            secondTotal += secondQ
-            leftOver += secondRest * secondRest
-            index += 1
+        if index < n {
+            // The last values padded with zeros, whose parts are zero.
+            var group = SIMD4<Double>.zero
+            for lane in 0..<(n - index) { group[lane] = values[index + lane] }
+            take(group)
         }
-        guard secondExponent == -96 || leftOver == 0 else { return false }
-        addMultiple(total)
-        addMultiple(secondTotal)
+        // A rest of -0 is no rest.
+        let left = (rests[0] | rests[1] | rests[2] | rests[3]) & 0x7FFF_FFFF_FFFF_FFFF
+        guard split.secondIsFinal || left == 0 else { return false }
+        add(highs: highs.sum(), middles: middles.sum())
         return true
     }
 

@@ -93,6 +93,71 @@ struct LossAccumulationTests {
         }
     }
 
+    /// The one-pass route (`LossMoments.add(negatedProfits:scratch:reachingBar:)`) takes a
+    /// block only at splits a block taken the long way set, and refuses, having added
+    /// nothing, a block of larger losses (which the long way then takes, raising the
+    /// splits), one with a NaN or an infinity, and one of losses 40 binades below the
+    /// row's largest. Over a row of such blocks, each taken the one-pass way where it can
+    /// be and the long way where not, the moments equal adding the losses one by one, and
+    /// the groups it marks are those holding a loss at or above the bar.
+    @Test func theOnePassRouteTakesWhatItCanAndRefusesTheRest() {
+        let size = LossBlock.size
+        var generator = SplitMix64(seed: 8_191)
+        // Losses of either sign between scale and twice it (none near zero, whose square's
+        // bits reach far below the largest square's: the route may refuse such a block).
+        func block(scale: Double) -> [Double] {
+            (0..<size).map { _ in (generator.next() % 3 == 0 ? -scale : scale) * (1 + generator.openUnit()) }
+        }
+        let layout = LossHistogram.Layout(lower: -2_000, upper: 8_000)
+        var poisoned = block(scale: 1_000)
+        poisoned[77] = .nan
+        var infinite = block(scale: 1_000)
+        infinite[200] = -.infinity
+        var whole = block(scale: 1_000).map { $0.rounded() }
+        whole[3] = 0
+        whole[4] = -0.0
+        // (losses, whether the one-pass route takes them)
+        let blocks: [([Double], Bool)] = [
+            (block(scale: 1_000), false),  // no splits yet
+            (block(scale: 1_000), true),
+            (whole, true),
+            (block(scale: 100), true),
+            (block(scale: 50_000), false),  // a larger block: the long way raises the splits
+            (block(scale: 900), true),
+            (poisoned, false),
+            (infinite, false),
+            (block(scale: 1_000 * 0x1p-40), false),  // bits below the second unit
+            (block(scale: 2_000), true),
+            ([Double](repeating: 0, count: size), true),
+        ]
+        var one = LossMoments(histogramLayout: layout)
+        var routed = LossMoments(histogramLayout: layout)
+        let bar = 600.0
+        LossBlock.withScratch(binCount: layout.binCount) { scratch in
+            for (index, (losses, taken)) in blocks.enumerated() {
+                for loss in losses { _ = one.add(loss: loss) }
+                let profits = losses.map { -$0 }
+                let groups = profits.withUnsafeBufferPointer { routed.add(negatedProfits: $0.baseAddress!, scratch: scratch, reachingBar: bar) }
+                #expect((groups != nil) == taken, "block \(index)")
+                if let groups {
+                    var expected: UInt64 = 0
+                    for group in 0..<size / 4 where losses[4 * group..<4 * group + 4].contains(where: { $0 >= bar }) {
+                        expected |= 1 << UInt64(group)
+                    }
+                    #expect(groups == expected, "block \(index)")
+                } else {
+                    // The long way, as `add(negatedProfits:count:firstScenario:scratch:offeringTo:)`
+                    // takes a refused block: whole when its losses are finite (which raises the
+                    // splits), else one by one.
+                    let whole = profits.withUnsafeBufferPointer { routed.add(negatedProfits: $0.baseAddress!, count: size, scratch: scratch) }
+                    #expect(whole == losses.allSatisfy(\.isFinite), "block \(index)")
+                    if !whole { for loss in losses { _ = routed.add(loss: loss) } }
+                }
+            }
+        }
+        #expect(routed.summary(tail: []) == one.summary(tail: []))
+    }
+
     /// `Layout.slot(of:)`, the branch-free index the block pass counts by, names the
     /// region `region(of:)` gives, for losses at and around every bin edge.
     @Test func slotNamesTheRegion() {

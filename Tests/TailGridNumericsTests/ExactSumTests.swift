@@ -174,6 +174,73 @@ struct ExactSumTests {
             }
         }
     }
+
+    /// `TwoPassSplit` at a block's own unit and at units up to 40 binades above it: every
+    /// value splits exactly (high + (middle + rest) is the value), and where the rests are
+    /// zero or the second unit is 2^-96 the two totals add the limbs of adding the values
+    /// one by one. Blocks of losses of 1e3 ... 1e6 (full significands, signed zeros, a
+    /// remainder of 1 to 3 values), values near 2^-50 (second unit final), and the same
+    /// losses with one value 2^40 below, whose rests are not zero at the block's own unit.
+    @Test(arguments: [4, 7, 256])
+    func splitBlocksAddLikeOneByOne(count: Int) {
+        var generator = SplitMix64(seed: 6151 &* UInt64(count))
+        var added = 0
+        var refused = 0
+        for scale in [1e3, 0x1p-50] {
+            var values = (0..<count).map { _ -> Double in
+                let magnitude = scale * (1 + 1000 * generator.openUnit())
+                return generator.next() & 1 == 0 ? magnitude : -magnitude
+            }
+            values[0] = -0.0
+            for far in [Double?.none, scale * 0x1p-40 * (1 + generator.openUnit())] {
+                if let far { values[count / 2] = far }
+                var one = ExactSum()
+                for v in values { one.add(v) }
+                let highest = values.map { Int(($0.bitPattern >> 52) & 0x7FF) }.max() ?? 0
+                for raise in [0, 1, 7, 20, 40] {
+                    guard let split = ExactSum.TwoPassSplit(unitExponent: highest - 1023 - 43 + raise) else { continue }
+                    var highs = 0.0
+                    var middles = 0.0
+                    var restsAreZero = true
+                    for start in stride(from: 0, to: count, by: 4) {
+                        var group = SIMD4<Double>.zero
+                        for lane in 0..<min(4, count - start) { group[lane] = values[start + lane] }
+                        #expect(group.max() < split.bound && -group.min() < split.bound)
+                        let parts = split.split(group)
+                        #expect(parts.high + (parts.middle + parts.rest) == group, "raise \(raise)")
+                        highs += parts.high.sum()
+                        middles += parts.middle.sum()
+                        restsAreZero = restsAreZero && parts.rest == .zero
+                    }
+                    guard split.secondIsFinal || restsAreZero else {
+                        refused += 1
+                        continue
+                    }
+                    var block = ExactSum()
+                    block.add(highs: highs, middles: middles)
+                    #expect(block.limbs == one.limbs, "scale \(scale), far \(String(describing: far)), raise \(raise)")
+                    added += 1
+                }
+            }
+        }
+        // Both outcomes happened: the test compared sums, and a far value was refused.
+        #expect(added >= 10 && refused >= 1)
+    }
+
+    /// A split exists only where two passes are `addRounded`'s (first unit above 2^-96, at
+    /// most 2^71), and totals no block within its bound can give mark the sum invalid.
+    @Test func splitRangeAndHostileTotals() {
+        #expect(ExactSum.TwoPassSplit(unitExponent: -96) == nil)
+        #expect(ExactSum.TwoPassSplit(unitExponent: 72) == nil)
+        #expect(ExactSum.TwoPassSplit(unitExponent: -95)?.secondIsFinal == true)
+        #expect(ExactSum.TwoPassSplit(unitExponent: -51)?.secondIsFinal == false)
+        #expect(ExactSum.TwoPassSplit(unitExponent: 71)?.bound == 0x1p115)
+        for (highs, middles) in [(Double.nan, 0.0), (0, .infinity), (0x1p124, 0), (0, -0x1p124)] {
+            var sum = ExactSum()
+            sum.add(highs: highs, middles: middles)
+            #expect(sum.isInvalid)
+        }
+    }
 }
 
 extension SplitMix64 {
