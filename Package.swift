@@ -55,6 +55,8 @@ let package = Package(
         ),
         // glibc's malloc.h: the engine hands freed memory back before a run's tails fill.
         .systemLibrary(name: "CMalloc"),
+        // A cache prefetch hint (`__builtin_prefetch`): a loss row's state before it is read.
+        .systemLibrary(name: "CPrefetch"),
         // Pure numerics: random numbers, linear algebra, tail statistics. No I/O.
         .target(name: "TailGridNumerics", dependencies: ["CLapack"], swiftSettings: kernelSettings),
         // Instruments, market data, pricing, accounts.
@@ -69,7 +71,7 @@ let package = Package(
         // Synthetic Deribit-like books of any size (tailgrid synth), deterministic by seed.
         .target(name: "TailGridSynth", dependencies: ["TailGridNumerics"]),
         // Scenarios, revaluation, chunk summaries, merge, margin.
-        .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration", "CMalloc"],
+        .target(name: "TailGridEngine", dependencies: ["TailGridNumerics", "TailGridMarket", "TailGridCalibration", "CMalloc", "CPrefetch"],
                 swiftSettings: kernelSettings),
         // YAML job files and result files.
         .target(

@@ -31,6 +31,7 @@ public final class ChunkComputer {
             forEachTile(in: range) { first, count, offset in
                 accumulators.withUnsafeMutableBufferPointer { accumulators in
                     for account in 0..<accounts {
+                        if account &+ 2 < accounts { CacheHint.prefetch(accumulators.baseAddress! + (account &+ 2)) }
                         accumulators[account].add(negatedProfits: rows.profits(account) + offset, count: count,
                                                   firstScenario: first, scratch: scratch)
                     }
@@ -52,6 +53,10 @@ public final class ChunkComputer {
             forEachTile(in: range) { first, count, offset in
                 for row in 0..<rows.count {
                     held.row = row
+                    // The state of the row after next (its moments and where its next
+                    // candidate goes), so that it is in cache when its turn comes.
+                    if row &+ 2 < moments.count { CacheHint.prefetch(moments.baseAddress! + (row &+ 2)) }
+                    held.prefetch(row: row &+ 2)
                     moments[row].add(negatedProfits: rows.profits(row) + offset, count: count, firstScenario: first,
                                      scratch: scratch, offeringTo: &held)
                 }

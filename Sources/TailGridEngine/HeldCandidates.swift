@@ -58,6 +58,14 @@ final class HeldCandidates: TailCandidates {
         if count + 1 == Self.perRow { offerHeld(row: row) }
     }
 
+    /// Asks the cache for the line `row`'s next candidate goes to (a row's candidates are
+    /// 512 bytes among 10 MB on 20,000 rows, rarely in cache).
+    @inline(__always)
+    func prefetch(row: Int) {
+        guard row < rowCount else { return }
+        CacheHint.prefetch(line: entries + (row &* Self.perRow &+ counts[row]))
+    }
+
     /// Offers the candidates held for `row`, and takes its admission loss after them.
     func offerHeld(row: Int) {
         let count = counts[row]
