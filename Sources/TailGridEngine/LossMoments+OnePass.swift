@@ -21,29 +21,18 @@ extension LossMoments {
         guard let lossSplit, let squareSplit else { return nil }
         let limit = SIMD4<Double>(repeating: -bar)
         let magnitude = SIMD4<Int64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
-        // The profits' parts: the losses' negated.
-        var highs = SIMD4<Double>.zero
-        var middles = SIMD4<Double>.zero
-        var squareHighs = SIMD4<Double>.zero
-        var squareMiddles = SIMD4<Double>.zero
-        var lossRests = SIMD4<Int64>.zero
-        var squareRests = SIMD4<Int64>.zero
+        // A loss's parts are its profit's negated (rounding to nearest, ties to even, is
+        // symmetric), so the profits are split and their totals added negated: no negation
+        // per loss.
+        var profitTotals = ExactSum.SplitTotals(lossSplit)
+        var squareTotals = ExactSum.SplitTotals(squareSplit)
         var largest = SIMD4<Int64>.zero
         var groups: UInt64 = 0
         let raw = UnsafeRawPointer(profits)
         for group in 0..<(LossBlock.size / 4) {
             let profit = raw.loadUnaligned(fromByteOffset: group &* 32, as: SIMD4<Double>.self)
-            // A loss's parts are its profit's negated (rounding to nearest, ties to even, is
-            // symmetric), so the profits are split and the totals negated: no negation per loss.
-            let square = profit * profit
-            let profitParts = lossSplit.split(profit)
-            highs += profitParts.high
-            middles += profitParts.middle
-            lossRests |= unsafeBitCast(profitParts.rest, to: SIMD4<Int64>.self)
-            let squareParts = squareSplit.split(square)
-            squareHighs += squareParts.high
-            squareMiddles += squareParts.middle
-            squareRests |= unsafeBitCast(squareParts.rest, to: SIMD4<Int64>.self)
+            profitTotals.take(profit)
+            squareTotals.take(profit * profit)
             // Magnitude bits (sign cleared, so signed comparison is enough) order as the
             // magnitudes do, NaN above infinity.
             let bits = unsafeBitCast(profit, to: SIMD4<Int64>.self) & magnitude
@@ -52,14 +41,11 @@ extension LossMoments {
         }
         // The largest square is the rounded square of the largest loss (rounding is monotonic).
         let largestLoss = Double(bitPattern: UInt64(bitPattern: largest.max()))
-        guard largestLoss < lossSplit.bound, largestLoss * largestLoss < squareSplit.bound else { return nil }
-        // A rest of -0 is no rest.
-        let lossLeft = (lossRests[0] | lossRests[1] | lossRests[2] | lossRests[3]) & magnitude[0]
-        let squareLeft = (squareRests[0] | squareRests[1] | squareRests[2] | squareRests[3]) & magnitude[0]
-        guard lossSplit.secondIsFinal || lossLeft == 0, squareSplit.secondIsFinal || squareLeft == 0 else { return nil }
+        guard largestLoss < lossSplit.bound, largestLoss * largestLoss < squareSplit.bound,
+              profitTotals.leftNothing, squareTotals.leftNothing else { return nil }
         count &+= LossBlock.size
-        sum.add(highs: -highs.sum(), middles: -middles.sum())
-        sumOfSquares.add(highs: squareHighs.sum(), middles: squareMiddles.sum())
+        sum.add(profitTotals, negated: true)
+        sumOfSquares.add(squareTotals)
         let layout = histogramLayout
         let slots = scratch.slots
         for index in 0..<LossBlock.size { slots[index] = layout.slot(of: -profits[index]) }

@@ -107,14 +107,13 @@ public struct LossMoments: Sendable {
     /// set a new largest loss.
     @inlinable
     mutating func raiseSplits(highestLoss: Int, highestSquare: Int) {
-        if let split = ExactSum.TwoPassSplit(highestBiasedExponent: highestLoss),
-           split.unitExponent > lossSplit?.unitExponent ?? .min {
-            lossSplit = split
+        func raised(_ split: ExactSum.TwoPassSplit?, to highest: Int) -> ExactSum.TwoPassSplit? {
+            guard let block = ExactSum.TwoPassSplit(highestBiasedExponent: highest),
+                  block.unitExponent > split?.unitExponent ?? .min else { return split }
+            return block
         }
-        if let split = ExactSum.TwoPassSplit(highestBiasedExponent: highestSquare),
-           split.unitExponent > squareSplit?.unitExponent ?? .min {
-            squareSplit = split
-        }
+        lossSplit = raised(lossSplit, to: highestLoss)
+        squareSplit = raised(squareSplit, to: highestSquare)
     }
 
     /// Adds the losses -profits[0..<n] of scenarios firstScenario, firstScenario + 1, ...

@@ -55,6 +55,50 @@ extension ExactSum {
         }
     }
 
+    /// The running totals of at most 256 values split at one `TwoPassSplit`, each below
+    /// its bound, a group of 4 at a time: their highs, their middles, and whether any rest
+    /// was left (`leftNothing`), the one test that tells whether `add(_:negated:)` of them
+    /// is the values' own integer.
+    public struct SplitTotals: Sendable {
+        public let split: TwoPassSplit
+        @usableFromInline var highs: SIMD4<Double>
+        @usableFromInline var middles: SIMD4<Double>
+        @usableFromInline var rests: SIMD4<UInt64>
+
+        @inlinable
+        public init(_ split: TwoPassSplit) {
+            self.split = split
+            highs = .zero
+            middles = .zero
+            rests = .zero
+        }
+
+        /// Splits 4 more values into the totals.
+        @inlinable @inline(__always)
+        public mutating func take(_ values: SIMD4<Double>) {
+            let parts = split.split(values)
+            highs += parts.high
+            middles += parts.middle
+            rests |= unsafeBitCast(parts.rest, to: SIMD4<UInt64>.self)
+        }
+
+        /// True when every rest was zero (a rest of -0 is none), or the second unit is
+        /// 2^-96, whose rests rounding drops.
+        @inlinable
+        public var leftNothing: Bool {
+            split.secondIsFinal || (rests[0] | rests[1] | rests[2] | rests[3]) & 0x7FFF_FFFF_FFFF_FFFF == 0
+        }
+    }
+
+    /// Adds the values `totals` took (their negations with `negated`): the same integer as
+    /// adding them one by one when `totals.leftNothing`.
+    @inlinable
+    public mutating func add(_ totals: SplitTotals, negated: Bool = false) {
+        let highs = totals.highs.sum()
+        let middles = totals.middles.sum()
+        add(highs: negated ? -highs : highs, middles: negated ? -middles : middles)
+    }
+
     /// Adds the totals of the highs and of the middles of at most 256 values split at one
     /// `TwoPassSplit`, each below its bound, whose rests were all zero unless the split's
     /// second unit is final: the same integer as adding those values one by one. Totals

@@ -156,31 +156,21 @@ public struct ExactSum: Sendable {
     @inlinable
     mutating func addInTwoPasses(_ values: UnsafeMutablePointer<Double>, count n: Int, unitExponent: Int) -> Bool {
         guard let split = TwoPassSplit(unitExponent: unitExponent) else { return false }
-        var highs = SIMD4<Double>.zero
-        var middles = SIMD4<Double>.zero
-        var rests = SIMD4<UInt64>.zero
-        func take(_ group: SIMD4<Double>) {
-            let parts = split.split(group)
-            highs += parts.high
-            middles += parts.middle
-            rests |= unsafeBitCast(parts.rest, to: SIMD4<UInt64>.self)
-        }
+        var totals = SplitTotals(split)
         let raw = UnsafeRawPointer(values)
         var index = 0
         while index + 4 <= n {
-            take(raw.loadUnaligned(fromByteOffset: index * 8, as: SIMD4<Double>.self))
+            totals.take(raw.loadUnaligned(fromByteOffset: index * 8, as: SIMD4<Double>.self))
             index += 4
         }
         if index < n {
             // The last values padded with zeros, whose parts are zero.
             var group = SIMD4<Double>.zero
             for lane in 0..<(n - index) { group[lane] = values[index + lane] }
-            take(group)
+            totals.take(group)
         }
-        // A rest of -0 is no rest.
-        let left = (rests[0] | rests[1] | rests[2] | rests[3]) & 0x7FFF_FFFF_FFFF_FFFF
-        guard split.secondIsFinal || left == 0 else { return false }
-        add(highs: highs.sum(), middles: middles.sum())
+        guard totals.leftNothing else { return false }
+        add(totals)
         return true
     }
 
