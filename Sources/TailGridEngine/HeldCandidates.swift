@@ -74,6 +74,13 @@ final class HeldCandidates: TailCandidates {
         counts[row] = 0
     }
 
+    /// Raises each row's bar to its entry in `floors` where that is higher (the shared
+    /// tails' floors were raised: a lower bar here would only hold losses they turn away).
+    func raiseBars(to floors: [Double]) {
+        precondition(floors.count == rowCount, "one floor per row")
+        for row in 0..<rowCount { bars[row] = Swift.max(bars[row], floors[row]) }
+    }
+
     /// Offers every row's held candidates.
     func offerAll() {
         for row in 0..<rowCount { offerHeld(row: row) }

@@ -22,11 +22,11 @@ public struct LocalRunner: Sendable {
     /// Computes every chunk; `progress` is called after each chunk with the number done,
     /// from the computing thread.
     ///
-    /// The shared tails admit from the pilot's floors (`PilotFloors`), then from their
-    /// own bar (the k-th largest loss offered so far). Which losses are offered depends on
-    /// timing, the result does not: a loss below the bar could never be in the final tail.
-    /// Should a pilot floor prove too high (a chance below 1e-12 per account), the job is
-    /// computed again without pilot floors.
+    /// The shared tails admit from the pilot's floors (`PilotFloors`), raised after each
+    /// stage of chunks (`StagedFloors`), and from their own bar (the k-th largest loss
+    /// offered so far). Which losses are offered depends on timing, the result does not: a
+    /// loss below the bar could never be in the final tail. Should a floor prove too high
+    /// (a chance below 2e-12 per account), the job is computed again without floors.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(EngineError) -> EngineResult {
         try EngineResult(plan: plan, summaries: summaries(progress: progress))
     }
@@ -69,54 +69,77 @@ public struct LocalRunner: Sendable {
     /// Computes every scenario: each thread takes pieces of work (`LocalWorkPieces`), adds
     /// their losses to its own moments and offers tail candidates to tails all threads
     /// share (`SharedTails`), which start from `pilotFloors`; the threads' moments are
-    /// merged at the end. Moments and tails are exact, so the result is the same bits for
-    /// any thread count and timing, and the same as a cluster's merge of chunk summaries.
-    /// Nil when some row's pilot floor proved above its k-th largest loss: its tail then
-    /// holds fewer than min(k, count) losses (see `SummaryMerger.floorsHeld`).
+    /// merged at the end. With pilot floors the chunks go in stages (`StagedFloors`), after
+    /// each of which the floors rise to what the scenarios so far allow. Moments and tails
+    /// are exact, so the result is the same bits for any thread count and timing, and the
+    /// same as a cluster's merge of chunk summaries. Nil when some row's floor proved above
+    /// its k-th largest loss (`StagedFloors.held`).
     func compute(pilotFloors: [Double]?, progress: (@Sendable (Int, Int) -> Void)?) -> [AccountLossSummary]? {
         let plan = self.plan
         let rowCount = plan.lossRowCount
         let chunkCount = plan.chunks.chunkCount
         let capacity = SharedTails.capacity(for: plan)
         let tails = SharedTails(plan: plan, floors: pilotFloors)
-        let work = LocalWorkPieces(chunks: plan.chunks, threads: Swift.min(threads, chunkCount))
         let state = Mutex(RunState())
-        EngineThreads.run(count: Swift.min(threads, work.pieces.count)) {
-            let computer = ChunkComputer(plan: plan)
-            var moments = plan.histogramLayouts.map { LossMoments(histogramLayout: $0) }
-            let held = HeldCandidates(rows: rowCount, floors: pilotFloors, tails: tails)
-            while true {
-                let piece: LocalWorkPieces.Piece? = state.withLock { state in
-                    guard state.next < work.pieces.count else { return nil }
-                    state.next += 1
-                    return work.pieces[state.next - 1]
-                }
-                guard let piece else { break }
-                moments.withUnsafeMutableBufferPointer { moments in
-                    computer.accumulate(piece.range, into: moments, held: held)
-                }
-                let done: Int? = state.withLock { state in
-                    if let pieceCount = work.piecesPerCutChunk[piece.chunk] {
-                        state.piecesDone[piece.chunk, default: 0] += 1
-                        guard state.piecesDone[piece.chunk] == pieceCount else { return nil }
+        let stages = pilotFloors == nil ? [0..<chunkCount] : StagedFloors.stages(of: plan.chunks)
+        var floors = pilotFloors
+        for (stageIndex, stage) in stages.enumerated() {
+            // A stage that ends early is cut among every thread, so that none waits at its end.
+            let work = LocalWorkPieces(chunks: plan.chunks, chunkRange: stage,
+                                       threads: stageIndex < stages.count - 1 ? threads : Swift.min(threads, stage.count))
+            let startingFloors = floors
+            state.withLock { $0.next = 0 }
+            EngineThreads.run(count: Swift.min(threads, work.pieces.count)) {
+                // A thread's computer, moments and held candidates last the whole run: a
+                // stage's thread takes those a thread of an earlier stage left.
+                let worker = state.withLock { $0.idle.popLast() }
+                    ?? Worker(plan: plan, floors: startingFloors, tails: tails)
+                while true {
+                    let piece: LocalWorkPieces.Piece? = state.withLock { state in
+                        guard state.next < work.pieces.count else { return nil }
+                        state.next += 1
+                        return work.pieces[state.next - 1]
                     }
-                    state.chunksDone += 1
-                    return state.chunksDone
+                    guard let piece else { break }
+                    worker.moments.withUnsafeMutableBufferPointer { moments in
+                        worker.computer.accumulate(piece.range, into: moments, held: worker.held)
+                    }
+                    let done: Int? = state.withLock { state in
+                        if let pieceCount = work.piecesPerCutChunk[piece.chunk] {
+                            state.piecesDone[piece.chunk, default: 0] += 1
+                            guard state.piecesDone[piece.chunk] == pieceCount else { return nil }
+                        }
+                        state.chunksDone += 1
+                        return state.chunksDone
+                    }
+                    if let done { progress?(done, chunkCount) }
                 }
-                if let done { progress?(done, chunkCount) }
+                worker.held.offerAll()
+                state.withLock { $0.idle.append(worker) }
             }
-            held.offerAll()
-            state.withLock { $0.moments.append(moments) }
+            guard stageIndex < stages.count - 1, let current = floors else { continue }
+            let scenarios = Int(plan.chunks.range(ofChunk: stage.upperBound - 1).upperBound)
+            guard let rank = StagedFloors.rank(scenarios: scenarios, plan: plan, stageCount: stages.count - 1) else { continue }
+            let workers = state.withLock { $0.idle }
+            var finiteCounts = [Int](repeating: 0, count: rowCount)
+            for worker in workers {
+                for row in 0..<rowCount { finiteCounts[row] += worker.moments[row].count }
+            }
+            let raised = StagedFloors.raised(current, keptLosses: tails.keptLosses(ranked: rank, threads: threads),
+                                             finiteCounts: finiteCounts, scenarios: scenarios)
+            tails.raiseFloors(raised)
+            for worker in workers { worker.held.raiseBars(to: raised) }
+            floors = raised
         }
         // Into the first thread's moments, each other thread's freed once merged (taken out
         // of the state, so none is shared and nothing is copied).
-        var threadMoments = state.withLock { state in
-            var taken: [[LossMoments]] = []
-            swap(&taken, &state.moments)
+        var workers = state.withLock { state in
+            var taken: [Worker] = []
+            swap(&taken, &state.idle)
             return taken
         }
-        var moments = threadMoments.popLast() ?? plan.histogramLayouts.map { LossMoments(histogramLayout: $0) }
-        while let other = threadMoments.popLast() {
+        var moments = workers.popLast()?.takeMoments() ?? plan.histogramLayouts.map { LossMoments(histogramLayout: $0) }
+        while let other = workers.popLast()?.takeMoments() {
             for row in 0..<rowCount { moments[row].merge(other[row]) }
         }
         let ranked = tails.takeRankedTails(threads: threads)
@@ -124,7 +147,8 @@ public struct LocalRunner: Sendable {
         summaries.reserveCapacity(rowCount)
         for row in 0..<rowCount {
             let summary = moments[row].summary(tail: ranked[row])
-            if let floor = pilotFloors?[row], floor > -.infinity, summary.tail.count < Swift.min(capacity, summary.count) {
+            if let floor = floors?[row], floor > -.infinity,
+               !StagedFloors.held(tail: summary.tail, count: summary.count, capacity: capacity, floor: floor) {
                 return nil
             }
             summaries.append(summary)
@@ -132,13 +156,34 @@ public struct LocalRunner: Sendable {
         return summaries
     }
 
+    /// One computing thread's state, handed from stage to stage: used by one thread at a
+    /// time (hence `@unchecked`).
+    final class Worker: @unchecked Sendable {
+        let computer: ChunkComputer
+        var moments: [LossMoments]
+        let held: HeldCandidates
+
+        init(plan: EnginePlan, floors: [Double]?, tails: SharedTails) {
+            computer = ChunkComputer(plan: plan)
+            moments = plan.histogramLayouts.map { LossMoments(histogramLayout: $0) }
+            held = HeldCandidates(rows: plan.lossRowCount, floors: floors, tails: tails)
+        }
+
+        /// The moments, leaving none.
+        func takeMoments() -> [LossMoments] {
+            var taken: [LossMoments] = []
+            swap(&taken, &moments)
+            return taken
+        }
+    }
+
     struct RunState: ~Copyable {
-        /// The next piece to hand out.
+        /// The next piece of the stage to hand out.
         var next = 0
         /// Chunks whose every piece is done, and pieces done of each cut chunk.
         var chunksDone = 0
         var piecesDone: [Int: Int] = [:]
-        /// Each finished thread's moments.
-        var moments: [[LossMoments]] = []
+        /// The state of each thread that finished its stage.
+        var idle: [Worker] = []
     }
 }

@@ -18,18 +18,20 @@ struct LocalWorkPieces: Sendable {
     /// For each cut chunk, its number of pieces.
     let piecesPerCutChunk: [Int: Int]
 
-    init(chunks: ChunkPlan, threads: Int) {
-        let count = chunks.chunkCount
-        let remainder = threads > 1 ? count % threads : 0
+    /// The pieces of the chunks in `chunkRange` (nil: every chunk), the last (count mod
+    /// threads) of them cut.
+    init(chunks: ChunkPlan, chunkRange: Range<Int>? = nil, threads: Int) {
+        let chunkRange = chunkRange ?? 0..<chunks.chunkCount
+        let remainder = threads > 1 ? chunkRange.count % threads : 0
         var pieces: [Piece] = []
         var piecesPerCutChunk: [Int: Int] = [:]
-        for chunk in 0..<count {
+        for chunk in chunkRange {
             let range = chunks.range(ofChunk: chunk)
             let tile = UInt64(ScenarioTile.size)
             // One piece per thread, each a whole number of tiles; a chunk of one tile stays whole.
             let length = (UInt64(range.count) + UInt64(threads) - 1) / UInt64(Swift.max(1, threads))
             let pieceLength = (length + tile - 1) / tile * tile
-            guard chunk >= count - remainder, pieceLength < UInt64(range.count) else {
+            guard chunk >= chunkRange.upperBound - remainder, pieceLength < UInt64(range.count) else {
                 pieces.append(Piece(chunk: chunk, index: 0, range: range))
                 continue
             }

@@ -94,6 +94,25 @@ final class SharedTails: @unchecked Sendable {
         }
     }
 
+    /// Raises each row's floor to its entry in `floors` where that is higher.
+    func raiseFloors(_ floors: [Double]) {
+        precondition(floors.count == rowCount, "one floor per row")
+        for row in 0..<rowCount {
+            stripes[row % Self.stripeCount].lock.withLock { _ in selectors[row].raiseFloor(to: floors[row]) }
+        }
+    }
+
+    /// Each row's `rank`-th kept loss, largest first (nil where fewer are kept), the rows
+    /// shared among `threads` as in `takeRankedTails`.
+    func keptLosses(ranked rank: Int, threads: Int) -> [Double?] {
+        let blocks = (rowCount + Self.rowsPerTake - 1) / Self.rowsPerTake
+        return Array(EngineThreads.map(blocks, threads: threads) { block in
+            (block * Self.rowsPerTake..<Swift.min((block + 1) * Self.rowsPerTake, self.rowCount)).map { row in
+                self.stripes[row % Self.stripeCount].lock.withLock { _ in self.selectors[row].keptLoss(ranked: rank) }
+            }
+        }.joined())
+    }
+
     /// Each row's tail, ranked largest first, in the buffer it was kept in; the selectors
     /// are left empty. For when every thread is done. On `threads` threads, which take
     /// rows `rowsPerTake` at a time: ranking a row's tail (a selection and a sort of k

@@ -16,7 +16,8 @@
 /// beyond its admitted entries is multiplied by the accounts.
 public struct TailSelector: Sendable {
     public let capacity: Int
-    public let floor: Double
+    /// Losses below it are turned away; it only rises (`raiseFloor(to:)`).
+    public private(set) var floor: Double
     @usableFromInline let bufferLimit: Int
     /// The buffer takes its whole room at the first admission instead of growing.
     @usableFromInline let reservesAtOnce: Bool
@@ -54,6 +55,25 @@ public struct TailSelector: Sendable {
         if buffer.count == buffer.capacity { grow() }
         buffer.append(candidate)
         if buffer.count >= bufferLimit { cut() }
+    }
+
+    /// Raises the floor to `floor` where that is higher: from then on a loss below it is
+    /// turned away. Entries kept before stay (a local run's staged floors check at the end
+    /// that its tails' k-th losses reached the highest floor, `StagedFloors`).
+    public mutating func raiseFloor(to floor: Double) {
+        self.floor = Swift.max(self.floor, floor)
+    }
+
+    /// The loss of the `rank`-th (from 1) kept entry, largest first; nil when fewer are
+    /// kept. A selection in the buffer, whose order nothing else relies on.
+    public mutating func keptLoss(ranked rank: Int) -> Double? {
+        guard rank >= 1, rank <= buffer.count else { return nil }
+        return buffer.withUnsafeMutableBufferPointer { entries in
+            if rank < entries.count { Self.select(entries, count: rank) }
+            var last = entries[0]
+            for entry in entries.prefix(rank) where last.ranksBefore(entry) { last = entry }
+            return last.loss
+        }
     }
 
     /// Grows the buffer's room by half, up to `bufferLimit`: an append past the room
