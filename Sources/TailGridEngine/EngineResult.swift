@@ -1,3 +1,4 @@
+import Foundation
 import TailGridNumerics
 
 /// The outcome of a job: risk and margin per account.
@@ -47,13 +48,13 @@ public struct EngineResult: Sendable {
             }
         }
         let pricers = Dictionary(plan.evaluator.instruments.map { ($0.instrument.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let allEstimates = Self.estimates(of: Array(summaries.prefix(accountCount)), confidences: job.confidences,
+                                          scenarios: job.scenarios)
         var accounts: [AccountRisk] = []
         for index in 0..<accountCount {
             let summary = summaries[index]
             let id = job.accounts[index].id
-            let estimates = job.confidences.map {
-                TailEstimate(confidence: $0, scenarios: job.scenarios, rankedTail: summary.tail)
-            }
+            let estimates = allEstimates[index]
             let scenarioLosses = stress.account(index)
             if let scenarioLosses, let bad = scenarioLosses.losses.firstIndex(where: { !$0.isFinite }) {
                 throw EngineError(.nonFiniteLoss, "account '\(id)': the stress scenario '\(stress.scenarios[bad].name)' gave a loss that is not a finite number")
@@ -108,4 +109,18 @@ public struct EngineResult: Sendable {
         self.chunkCount = plan.chunks.chunkCount
         self.stressScenarios = stress.scenarios
     }
+
+    /// Each summary's estimates at `confidences`, on every core `accountsPerBlock` accounts
+    /// at a time: each is a sum over k ranked losses, 0.1 s for 20,000 accounts on one
+    /// thread while the others waited.
+    static func estimates(of summaries: [AccountLossSummary], confidences: [Double], scenarios: Int) -> [[TailEstimate]] {
+        let blocks = (summaries.count + accountsPerBlock - 1) / accountsPerBlock
+        return Array(EngineThreads.map(blocks, threads: ProcessInfo.processInfo.activeProcessorCount) { block in
+            summaries[block * accountsPerBlock..<Swift.min((block + 1) * accountsPerBlock, summaries.count)].map { summary in
+                confidences.map { TailEstimate(confidence: $0, scenarios: scenarios, rankedTail: summary.tail) }
+            }
+        }.joined())
+    }
+
+    static let accountsPerBlock = 256
 }
