@@ -75,6 +75,12 @@ public struct TileEvaluator: Sendable {
     public let prices: [PriceTerms]
     public let instruments: [InstrumentPricer]
     public let instrumentTerms: [InstrumentTerms]
+    /// Per instrument: for a call, the index of the put at its strike priced with it
+    /// (`InstrumentPricer.sharesCallPrice`), else -1; for that put, the call's index as
+    /// -2 - index. A paired put's row is written with its call's.
+    let putPartners: [Int]
+    /// How many puts are revalued with the call at their strike.
+    public var pairedPutCount: Int { putPartners.reduce(0) { $1 >= 0 ? $0 + 1 : $0 } }
     public let positions: PositionMatrix
     public let coinMargins: [CoinMargin]
     /// Per account, its index in `coinMargins`, or -1 when it is margined in USD.
@@ -131,6 +137,7 @@ public struct TileEvaluator: Sendable {
             }
             return InstrumentTerms(underlying: underlying, settlementStep: settlementStep, quote: quote)
         }
+        self.putPartners = Self.putPartners(instruments)
         self.positions = positions
         self.coinMargins = coinMargins
         var coinMarginIndex = [Int](repeating: -1, count: positions.accountCount)
@@ -138,6 +145,30 @@ public struct TileEvaluator: Sendable {
             coinMarginIndex[margin.account] = index
         }
         self.coinMarginIndex = coinMarginIndex
+    }
+
+    /// Each put after the horizon paired with a call at its strike that prices from the
+    /// same Black-76 call (the first such call not yet paired), as `putPartners` holds them.
+    static func putPartners(_ instruments: [InstrumentPricer]) -> [Int] {
+        var partners = [Int](repeating: -1, count: instruments.count)
+        // Calls by what a put must share with them: underlying, settlement and strike.
+        var calls: [String: [Int]] = [:]
+        func key(_ pricer: InstrumentPricer) -> String? {
+            guard case .option(let strike, _) = pricer.payoff, pricer.timeAfterHorizon > 0 else { return nil }
+            return "\(pricer.instrument.underlying) \(pricer.instrument.settlementCurrency) \(strike.bitPattern) \(pricer.timeAfterHorizon.bitPattern)"
+        }
+        for (index, pricer) in instruments.enumerated() {
+            guard case .option(_, .call) = pricer.payoff, let key = key(pricer) else { continue }
+            calls[key, default: []].append(index)
+        }
+        for (index, pricer) in instruments.enumerated() {
+            guard case .option(_, .put) = pricer.payoff, let key = key(pricer), let candidates = calls[key] else { continue }
+            guard let call = candidates.first(where: { partners[$0] == -1 && instruments[$0].sharesCallPrice(with: pricer) })
+            else { continue }
+            partners[call] = index
+            partners[index] = -2 - call
+        }
+        return partners
     }
 
     /// This evaluator reading its instruments' P&L from `store` (built by an evaluator of
@@ -232,7 +263,12 @@ public struct TileEvaluator: Sendable {
         let paths = workspace.pathSpots.baseAddress!
         let logReturns = workspace.logReturns.baseAddress!
         let scratch = workspace.pricingScratch.baseAddress!
+        // Per-instrument vol multipliers (a stress batch) can differ between a call and
+        // its put: each is then priced alone, to the same bits.
+        let pairs = instrumentVolMultipliers == nil
         for (index, pricer) in instruments.enumerated() {
+            let partner = putPartners[index]
+            if pairs && partner <= -2 { continue }
             let terms = instrumentTerms[index]
             let u = terms.underlying
             var spots = UnsafePointer(paths + (u * steps + steps - 1) * width)
@@ -273,18 +309,33 @@ public struct TileEvaluator: Sendable {
                 skewShifts: workspace.skewShifts.baseAddress! + u * width,
                 scratch: scratch, count: width)
             let profit = workspace.instrumentProfit.baseAddress! + index * width
-            pricer.profitAndLoss(row, into: profit)
-            if let horizonPrice {
-                for column in 0..<width { profit[column] *= horizonPrice[column] }
+            if pairs && partner >= 0 {
+                let putProfit = workspace.instrumentProfit.baseAddress! + partner * width
+                pricer.optionPairProfitAndLoss(row, put: instruments[partner], intoCall: profit, intoPut: putProfit)
+                finish(putProfit, of: instruments[partner], underlying: u, horizonPrice: horizonPrice, workspace: workspace)
+            } else {
+                pricer.profitAndLoss(row, into: profit)
             }
-            if pricer.fundingRate != 0 {
-                let usdSpots = paths + (u * steps + steps - 1) * width
-                let sums = workspace.spotTimeSums.baseAddress! + u * width
-                let inverseSums = workspace.inverseSpotTimeSums.baseAddress! + u * width
-                for column in 0..<width {
-                    profit[column] -= pricer.funding(spot: usdSpots[column], spotTimeSum: sums[column],
-                                                     inverseSpotTimeSum: inverseSums[column])
-                }
+            finish(profit, of: pricer, underlying: u, horizonPrice: horizonPrice, workspace: workspace)
+        }
+    }
+
+    /// An instrument's P&L row after pricing: converted to USD at the horizon's price of
+    /// its settlement stablecoin, less the funding a perpetual pays.
+    @inline(__always)
+    func finish(_ profit: UnsafeMutablePointer<Double>, of pricer: InstrumentPricer, underlying u: Int,
+                horizonPrice: UnsafePointer<Double>?, workspace: TileWorkspace) {
+        let width = ScenarioTile.size
+        if let horizonPrice {
+            for column in 0..<width { profit[column] *= horizonPrice[column] }
+        }
+        if pricer.fundingRate != 0 {
+            let usdSpots = workspace.pathSpots.baseAddress! + (u * steps + steps - 1) * width
+            let sums = workspace.spotTimeSums.baseAddress! + u * width
+            let inverseSums = workspace.inverseSpotTimeSums.baseAddress! + u * width
+            for column in 0..<width {
+                profit[column] -= pricer.funding(spot: usdSpots[column], spotTimeSum: sums[column],
+                                                 inverseSpotTimeSum: inverseSums[column])
             }
         }
     }

@@ -9,7 +9,8 @@ extension InstrumentPricer {
     ///   (coin-settled proceeds are coins, worth S' / S_set as much at the horizon), less
     ///   its value now.
     /// - an option after the horizon: Black-76 at F', vol m sigma(k) (+ s k, floored at
-    ///   `minimumVol`, when the skew moves), k = ln(K / F'), T', less its value now.
+    ///   `minimumVol`, when the skew moves), k = ln(K / F'), T', less its value now (a put
+    ///   by parity from the call at its strike, `optionProfitAndLoss`).
     ///
     /// Each case is a straight loop over the row with the branch-free `FastMath`
     /// functions, so it runs as SIMD code; the bits do not depend on the vector width.
@@ -54,13 +55,72 @@ extension InstrumentPricer {
         }
     }
 
-    /// Black-76 after the horizon in passes over the row: forwards and log-moneyness, the
-    /// smile's vols segment by segment, sign d1 and sign d2 (over the moneyness and vols,
-    /// no longer needed) with the deviation in `out`, Phi of each row (`FastMath`'s row
-    /// form evaluates one of erfc's intervals for 8 scenarios in one), then the price,
-    /// sign (F Phi(sign d1) - K Phi(sign d2)) D with sign +1 for a call and -1 for a put.
+    /// Black-76 after the horizon, less the option's value now: a call's price, or a
+    /// put's by parity from the call at its strike (`callPricesAfterHorizon`),
+    /// C - D (F - K). Parity holds exactly in Black-76 and at zero vol (where it gives
+    /// D max(K - F, 0) to the bit), and a put then costs no normal CDFs of its own when
+    /// its call is in the book (`optionPairProfitAndLoss`); the price of a far
+    /// out-of-the-money put carries the rounding of its call's, about 1e-16 of F.
     @inlinable
     func optionProfitAndLoss(_ row: RevaluationRow, strike: Double, sign: Double, into out: UnsafeMutablePointer<Double>) {
+        let n = row.count
+        let forwards = row.scratch
+        callPricesAfterHorizon(row, strike: strike, into: out)
+        if sign > 0 {
+            for c in 0..<n { out[c] -= value }
+        } else {
+            let discount = discountAfterHorizon
+            for c in 0..<n { out[c] = Self.putPrice(call: out[c], discount: discount, forward: forwards[c], strike: strike) - value }
+        }
+    }
+
+    /// The P&L rows of this call and of `put`, the put at its strike (`sharesCallPrice`),
+    /// from one evaluation of the call's prices: the bits of each alone.
+    @inlinable
+    public func optionPairProfitAndLoss(_ row: RevaluationRow, put: InstrumentPricer, intoCall callOut: UnsafeMutablePointer<Double>,
+                                        intoPut putOut: UnsafeMutablePointer<Double>) {
+        guard case .option(let strike, _) = payoff else { return }
+        let n = row.count
+        let forwards = row.scratch
+        callPricesAfterHorizon(row, strike: strike, into: callOut)
+        let discount = discountAfterHorizon
+        let callValue = value
+        let putValue = put.value
+        for c in 0..<n {
+            let call = callOut[c]
+            putOut[c] = Self.putPrice(call: call, discount: discount, forward: forwards[c], strike: strike) - putValue
+            callOut[c] = call - callValue
+        }
+    }
+
+    /// Put-call parity, P = C - D (F - K), in the one order every path uses.
+    @inlinable @inline(__always)
+    static func putPrice(call: Double, discount: Double, forward: Double, strike: Double) -> Double {
+        call - discount * (forward - strike)
+    }
+
+    /// Whether `put` is the put at this call's strike priced from the same Black-76
+    /// call after the horizon (the same underlying, settlement currency, strike, times,
+    /// carry, discount, smile and vol shock weight), so the two share one evaluation.
+    public func sharesCallPrice(with put: InstrumentPricer) -> Bool {
+        guard case .option(let strike, .call) = payoff, case .option(let putStrike, .put) = put.payoff else { return false }
+        return strike == putStrike && timeAfterHorizon > 0 && put.timeAfterHorizon == timeAfterHorizon
+            && instrument.underlying == put.instrument.underlying
+            && instrument.settlementCurrency == put.instrument.settlementCurrency
+            && carry == put.carry && carryFactorAfterHorizon == put.carryFactorAfterHorizon
+            && discountAfterHorizon == put.discountAfterHorizon && logStrikeOverSpot == put.logStrikeOverSpot
+            && rootTimeAfterHorizon == put.rootTimeAfterHorizon && volShockWeight == put.volShockWeight
+            && fundingRate == put.fundingRate && smileAfterHorizon == put.smileAfterHorizon
+    }
+
+    /// Black-76 call prices after the horizon in passes over the row, into `out`, the
+    /// forwards left in `row.scratch[0..<n]`: forwards and log-moneyness, the smile's vols
+    /// segment by segment, d1 and d2 (over the moneyness and vols, no longer needed) with
+    /// the deviation in `out`, Phi of each row (`FastMath`'s row form evaluates one of
+    /// erfc's intervals for 8 scenarios in one), then the price, D (F Phi(d1) - K Phi(d2)),
+    /// or D max(F - K, 0) where the deviation is 0.
+    @inlinable
+    func callPricesAfterHorizon(_ row: RevaluationRow, strike: Double, into out: UnsafeMutablePointer<Double>) {
         let n = row.count
         let forwards = row.scratch
         let moneyness = row.scratch + n
@@ -91,18 +151,17 @@ extension InstrumentPricer {
             let sigma = skew != 0 ? Swift.max(smiled + skew * k, floor) : smiled
             let deviation = sigma * root
             let d1 = (0.5 * deviation * deviation - k) / deviation
-            let d2 = d1 - deviation
-            firstProbabilities[c] = sign * d1
-            secondProbabilities[c] = sign * d2
+            firstProbabilities[c] = d1
+            secondProbabilities[c] = d1 - deviation
             out[c] = deviation
         }
         FastMath.normalCDF(firstProbabilities, count: n)
         FastMath.normalCDF(secondProbabilities, count: n)
         for c in 0..<n {
             let forward = forwards[c]
-            let price = discount * sign * (forward * firstProbabilities[c] - strike * secondProbabilities[c])
-            let intrinsic = discount * Swift.max(sign * (forward - strike), 0)
-            out[c] = (out[c] > 0 ? price : intrinsic) - value
+            let price = discount * (forward * firstProbabilities[c] - strike * secondProbabilities[c])
+            let intrinsic = discount * Swift.max(forward - strike, 0)
+            out[c] = out[c] > 0 ? price : intrinsic
         }
     }
 

@@ -19,6 +19,28 @@ struct DeterminismTests {
         #expect(result.accounts.map(\.bitSignature) == Self.reference)
     }
 
+    /// A put is revalued with the call at its strike when the book holds both (one
+    /// Black-76 call for the two, the put by parity): an account holding the put has the
+    /// same summary, bit for bit, in a book without that call (the put priced alone), as
+    /// a what-if on a smaller book needs.
+    @Test func aPutsLossesDoNotDependOnItsCallBeingInTheBook() throws {
+        let putHolder = Account(id: "puts", collateral: [.init(currency: "USD", amount: 50_000)],
+                                positions: [try Fixtures.position("ETH-28MAR25-2500-P", 40),
+                                            try Fixtures.position("BTC-28MAR25-90000-P", -3)])
+        let callHolder = Account(id: "calls", collateral: [.init(currency: "USD", amount: 50_000)],
+                                 positions: [try Fixtures.position("ETH-28MAR25-2500-C", -40),
+                                             try Fixtures.position("BTC-28MAR25-90000-C", 3)])
+        let paired = try EnginePlan(try Fixtures.job(accounts: [putHolder, callHolder], scenarios: 4096))
+        let alone = try EnginePlan(try Fixtures.job(accounts: [putHolder], scenarios: 4096))
+        #expect(paired.evaluator.instruments.count == 4 && alone.evaluator.instruments.count == 2)
+        #expect(paired.evaluator.pairedPutCount == 2 && alone.evaluator.pairedPutCount == 0)
+        let range: Range<UInt64> = 0..<4096
+        let withCalls = ChunkComputer(plan: paired).summarize(range).accounts[0]
+        let withoutCalls = ChunkComputer(plan: alone).summarize(range).accounts[0]
+        #expect(withCalls == withoutCalls)
+        #expect(withCalls.tail.count > 0 && withCalls.count == 4096)
+    }
+
     @Test(arguments: [1, 2, 3, 8])
     func anyThreadCount(threads: Int) throws {
         let plan = try EnginePlan(try Fixtures.mixedJob(chunkSize: 1000))

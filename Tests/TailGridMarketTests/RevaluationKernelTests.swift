@@ -85,4 +85,68 @@ struct RevaluationKernelTests {
         }
         #expect(worst <= 1e-12, "worst price error \(worst) x spot at \(worstCase)")
     }
+
+    /// A call and the put at its strike revalued together (`optionPairProfitAndLoss`, one
+    /// Black-76 call for both) give each the bits it has alone, on a smiled coin with carry
+    /// and skew shifts and vol multipliers down to 0 (the intrinsic branch, where parity
+    /// is exact). Only a put at the same strike, expiry and settlement pairs. (Puts priced
+    /// by parity against the libm pricer's direct formula: `optionRowsMatchTheLibmPricer`.)
+    @Test func pairedPutsAreTheirOwnBits() throws {
+        let spot = 2_719.0
+        let width = 256
+        let surface = try VolSurface(expiries: [0.05, 0.5], logMoneyness: [-0.6, -0.2, 0, 0.2, 0.6],
+                                     vols: [[0.95, 0.8, 0.72, 0.75, 0.9], [0.85, 0.74, 0.68, 0.7, 0.8]])
+        let market = try MarketData(valuationTime: Self.valuation, rate: 0.045, underlyings: [
+            try Underlying(symbol: "ETH", spot: spot, vol: 0.7, carry: 0.02, surface: surface)])
+        let moves = (0..<width).map { -0.7 + 1.4 * Double($0) / Double(width - 1) }
+        let spots = moves.map { spot * Foundation.exp($0) }
+        let multipliers: [Double] = (0..<width).map { (column: Int) -> Double in
+            column % 17 == 0 ? 0 : 0.5 + Double(column % 11) / 8
+        }
+        let carryShifts: [Double] = (0..<width).map { (column: Int) -> Double in Double(column % 7 - 3) / 100 }
+        let skewShifts: [Double] = (0..<width).map { (column: Int) -> Double in
+            column % 5 == 0 ? 0 : Double(column % 9 - 4) / 20
+        }
+        func revalue(_ body: (RevaluationRow) -> Void) {
+            var scratch = [Double](repeating: 0, count: 3 * width)
+            spots.withUnsafeBufferPointer { s in moves.withUnsafeBufferPointer { l in
+                multipliers.withUnsafeBufferPointer { m in carryShifts.withUnsafeBufferPointer { c in
+                    skewShifts.withUnsafeBufferPointer { k in scratch.withUnsafeMutableBufferPointer { work in
+                        body(RevaluationRow(spots: s.baseAddress!, logReturns: l.baseAddress!, settlementSpots: s.baseAddress!,
+                                            volMultipliers: m.baseAddress!, carryShifts: c.baseAddress!,
+                                            skewShifts: k.baseAddress!, scratch: work.baseAddress!, count: width))
+                    }}
+                }}
+            }}
+        }
+        func pricer(_ name: String) throws -> InstrumentPricer {
+            try InstrumentPricer(instrument: try Instrument(parsing: name), market: market, horizonYears: 2 / 365.0)
+        }
+        var pairs = 0
+        for expiry in ["28FEB25", "28MAR25", "27JUN25"] {
+            for strike in [1200, 2200, 2700, 3300, 6000] {
+                let call = try pricer("ETH-\(expiry)-\(strike)-C")
+                let put = try pricer("ETH-\(expiry)-\(strike)-P")
+                #expect(call.sharesCallPrice(with: put))
+                #expect(!put.sharesCallPrice(with: call) && !call.sharesCallPrice(with: call))
+                #expect(!call.sharesCallPrice(with: try pricer("ETH-\(expiry)-\(strike + 100)-P")))
+                #expect(!call.sharesCallPrice(with: try pricer("ETH_USDC-\(expiry)-\(strike)-P")))
+                var alone = ([Double](repeating: 0, count: width), [Double](repeating: 0, count: width))
+                var together = alone
+                revalue { row in
+                    alone.0.withUnsafeMutableBufferPointer { call.profitAndLoss(row, into: $0.baseAddress!) }
+                    alone.1.withUnsafeMutableBufferPointer { put.profitAndLoss(row, into: $0.baseAddress!) }
+                    together.0.withUnsafeMutableBufferPointer { c in together.1.withUnsafeMutableBufferPointer { p in
+                        call.optionPairProfitAndLoss(row, put: put, intoCall: c.baseAddress!, intoPut: p.baseAddress!)
+                    }}
+                }
+                #expect(together.0.map(\.bitPattern) == alone.0.map(\.bitPattern), "call \(expiry) \(strike)")
+                #expect(together.1.map(\.bitPattern) == alone.1.map(\.bitPattern), "put \(expiry) \(strike)")
+                pairs += 1
+            }
+        }
+        #expect(pairs == 15)
+        // An option expiring inside the horizon settles at intrinsic value: never paired.
+        #expect(!(try pricer("ETH-21FEB25-2700-C")).sharesCallPrice(with: try pricer("ETH-21FEB25-2700-P")))
+    }
 }
