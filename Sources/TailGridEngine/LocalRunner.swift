@@ -118,18 +118,8 @@ public struct LocalRunner: Sendable {
                 state.withLock { $0.idle.append(worker) }
             }
             guard stageIndex < stages.count - 1, let current = floors else { continue }
-            let scenarios = Int(plan.chunks.range(ofChunk: stage.upperBound - 1).upperBound)
-            guard let rank = StagedFloors.rank(scenarios: scenarios, plan: plan, stageCount: stages.count - 1) else { continue }
-            let workers = state.withLock { $0.idle }
-            var finiteCounts = [Int](repeating: 0, count: rowCount)
-            for worker in workers {
-                for row in 0..<rowCount { finiteCounts[row] += worker.moments[row].count }
-            }
-            let raised = StagedFloors.raised(current, keptLosses: tails.keptLosses(ranked: rank, threads: threads),
-                                             finiteCounts: finiteCounts, scenarios: scenarios)
-            tails.raiseFloors(raised)
-            for worker in workers { worker.held.raiseBars(to: raised) }
-            floors = raised
+            floors = raise(current, after: stage, stageCount: stages.count - 1, tails: tails,
+                           workers: state.withLock { $0.idle })
         }
         // Into the first thread's moments, each other thread's freed once merged (taken out
         // of the state, so none is shared and nothing is copied).
@@ -154,6 +144,24 @@ public struct LocalRunner: Sendable {
             summaries.append(summary)
         }
         return summaries
+    }
+
+    /// The floors after `stage` (its threads done, their candidates offered), raised in
+    /// `tails` and in each worker's held candidates: `StagedFloors.raised` from the rows'
+    /// kept losses at the stage's rank and their finite counts so far.
+    private func raise(_ floors: [Double], after stage: Range<Int>, stageCount: Int, tails: SharedTails,
+                       workers: [Worker]) -> [Double] {
+        let scenarios = Int(plan.chunks.range(ofChunk: stage.upperBound - 1).upperBound)
+        guard let rank = StagedFloors.rank(scenarios: scenarios, plan: plan, stageCount: stageCount) else { return floors }
+        var finiteCounts = [Int](repeating: 0, count: plan.lossRowCount)
+        for worker in workers {
+            for row in finiteCounts.indices { finiteCounts[row] += worker.moments[row].count }
+        }
+        let raised = StagedFloors.raised(floors, keptLosses: tails.keptLosses(ranked: rank, threads: threads),
+                                         finiteCounts: finiteCounts, scenarios: scenarios)
+        tails.raiseFloors(raised)
+        for worker in workers { worker.held.raiseBars(to: raised) }
+        return raised
     }
 
     /// One computing thread's state, handed from stage to stage: used by one thread at a
