@@ -25,8 +25,8 @@ import TailGridNumerics
 /// its k-th is at or above its row's highest floor. A row whose first M losses were not all
 /// finite keeps its floor (the bound counts scenarios).
 public enum StagedFloors {
-    /// How the scenarios of a stage grow: each stage ends at the first chunk boundary at or
-    /// past `growth` times the last (from the pilot's scenarios).
+    /// The factor between the scenarios successive stages reach: 4, 16, 64, ... times the
+    /// pilot's.
     public static let growth = 4
 
     /// The chunk ranges of a run with speculative floors: stages ending at the first chunk
@@ -41,7 +41,9 @@ public enum StagedFloors {
             let end = (reach + chunks.chunkSize - 1) / chunks.chunkSize
             guard end * chunks.chunkSize <= scenarios / 2 else { break }
             if end > (ends.last ?? 0) { ends.append(end) }
-            reach *= growth
+            let (next, overflow) = reach.multipliedReportingOverflow(by: growth)
+            guard !overflow else { break }
+            reach = next
         }
         var stages: [Range<Int>] = []
         var start = 0

@@ -32,6 +32,15 @@ struct StagedFloorsTests {
         }
     }
 
+    /// A plan near the integers' limit (built in code: a job file allows 1e8 scenarios)
+    /// gets its stages without overflowing: every chunk once, each early stage within half.
+    @Test func stagesOfAHugePlanDoNotOverflow() {
+        let chunks = ChunkPlan(scenarios: 1 << 62, chunkSize: 1 << 40)
+        let stages = StagedFloors.stages(of: chunks)
+        #expect(stages.count > 10 && stages.last?.upperBound == chunks.chunkCount)
+        for (stage, next) in zip(stages, stages.dropFirst()) { #expect(stage.upperBound == next.lowerBound) }
+    }
+
     /// After the first 8,192 of 40,000 scenarios (the fixture's first stage), floors raised
     /// from tails that kept only losses at the pilot's floors are the r-th largest loss of
     /// those scenarios (from a summary of them without floors) where that is above the
