@@ -266,7 +266,9 @@ public struct TileEvaluator: Sendable {
         // Per-instrument vol multipliers (a stress batch) can differ between a call and
         // its put: each is then priced alone, to the same bits.
         let pairs = instrumentVolMultipliers == nil
-        for (index, pricer) in instruments.enumerated() {
+        // By index, never a loop variable: a copy out of the array retained and released
+        // each of the instrument's arrays and strings, per instrument and tile.
+        for index in instruments.indices {
             let partner = putPartners[index]
             if pairs && partner <= -2 { continue }
             let terms = instrumentTerms[index]
@@ -277,8 +279,8 @@ public struct TileEvaluator: Sendable {
             var multipliers = UnsafePointer(workspace.volMultipliers.baseAddress! + u * width)
             if let instrumentVolMultipliers {
                 multipliers = instrumentVolMultipliers + index * width
-            } else if pricer.volShockWeight != 1, prices[u].volFactor != nil {
-                let w = pricer.volShockWeight
+            } else if instruments[index].volShockWeight != 1, prices[u].volFactor != nil {
+                let w = instruments[index].volShockWeight
                 let drift = w * w * prices[u].volDrift
                 let moves = workspace.volLogMoves.baseAddress! + u * width
                 let weighted = workspace.weightedVolMultipliers.baseAddress!
@@ -311,12 +313,13 @@ public struct TileEvaluator: Sendable {
             let profit = workspace.instrumentProfit.baseAddress! + index * width
             if pairs && partner >= 0 {
                 let putProfit = workspace.instrumentProfit.baseAddress! + partner * width
-                pricer.optionPairProfitAndLoss(row, put: instruments[partner], intoCall: profit, intoPut: putProfit)
+                instruments[index].optionPairProfitAndLoss(row, putValue: instruments[partner].value, intoCall: profit,
+                                                            intoPut: putProfit)
                 finish(putProfit, of: instruments[partner], underlying: u, horizonPrice: horizonPrice, workspace: workspace)
             } else {
-                pricer.profitAndLoss(row, into: profit)
+                instruments[index].profitAndLoss(row, into: profit)
             }
-            finish(profit, of: pricer, underlying: u, horizonPrice: horizonPrice, workspace: workspace)
+            finish(profit, of: instruments[index], underlying: u, horizonPrice: horizonPrice, workspace: workspace)
         }
     }
 

@@ -14,7 +14,7 @@ extension InstrumentPricer {
     ///
     /// Each case is a straight loop over the row with the branch-free `FastMath`
     /// functions, so it runs as SIMD code; the bits do not depend on the vector width.
-    @inlinable
+    @inlinable @inline(__always)
     public func profitAndLoss(_ row: RevaluationRow, into out: UnsafeMutablePointer<Double>) {
         let n = row.count
         switch payoff {
@@ -74,10 +74,12 @@ extension InstrumentPricer {
         }
     }
 
-    /// The P&L rows of this call and of `put`, the put at its strike (`sharesCallPrice`),
-    /// from one evaluation of the call's prices: the bits of each alone.
-    @inlinable
-    public func optionPairProfitAndLoss(_ row: RevaluationRow, put: InstrumentPricer, intoCall callOut: UnsafeMutablePointer<Double>,
+    /// The P&L rows of this call and of the put at its strike (`sharesCallPrice`), whose
+    /// value now is `putValue`, from one evaluation of the call's prices: the bits of each
+    /// alone. (The put's value rather than its pricer: a pricer passed along was copied,
+    /// a retain of each of its arrays and strings per pair and tile.)
+    @inlinable @inline(__always)
+    public func optionPairProfitAndLoss(_ row: RevaluationRow, putValue: Double, intoCall callOut: UnsafeMutablePointer<Double>,
                                         intoPut putOut: UnsafeMutablePointer<Double>) {
         guard case .option(let strike, _) = payoff else { return }
         let n = row.count
@@ -85,7 +87,6 @@ extension InstrumentPricer {
         callPricesAfterHorizon(row, strike: strike, into: callOut)
         let discount = discountAfterHorizon
         let callValue = value
-        let putValue = put.value
         for c in 0..<n {
             let call = callOut[c]
             putOut[c] = Self.putPrice(call: call, discount: discount, forward: forwards[c], strike: strike) - putValue

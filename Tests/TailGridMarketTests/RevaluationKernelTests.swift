@@ -137,7 +137,7 @@ struct RevaluationKernelTests {
                     alone.0.withUnsafeMutableBufferPointer { call.profitAndLoss(row, into: $0.baseAddress!) }
                     alone.1.withUnsafeMutableBufferPointer { put.profitAndLoss(row, into: $0.baseAddress!) }
                     together.0.withUnsafeMutableBufferPointer { c in together.1.withUnsafeMutableBufferPointer { p in
-                        call.optionPairProfitAndLoss(row, put: put, intoCall: c.baseAddress!, intoPut: p.baseAddress!)
+                        call.optionPairProfitAndLoss(row, putValue: put.value, intoCall: c.baseAddress!, intoPut: p.baseAddress!)
                     }}
                 }
                 #expect(together.0.map(\.bitPattern) == alone.0.map(\.bitPattern), "call \(expiry) \(strike)")
