@@ -114,12 +114,10 @@ public struct EngineResult: Sendable {
     /// at a time: each is a sum over k ranked losses, 0.1 s for 20,000 accounts on one
     /// thread while the others waited.
     static func estimates(of summaries: [AccountLossSummary], confidences: [Double], scenarios: Int) -> [[TailEstimate]] {
-        let blocks = (summaries.count + accountsPerBlock - 1) / accountsPerBlock
-        return Array(EngineThreads.map(blocks, threads: ProcessInfo.processInfo.activeProcessorCount) { block in
-            summaries[block * accountsPerBlock..<Swift.min((block + 1) * accountsPerBlock, summaries.count)].map { summary in
-                confidences.map { TailEstimate(confidence: $0, scenarios: scenarios, rankedTail: summary.tail) }
-            }
-        }.joined())
+        EngineThreads.map(summaries.count, threads: ProcessInfo.processInfo.activeProcessorCount,
+                          inBlocksOf: accountsPerBlock) { account in
+            confidences.map { TailEstimate(confidence: $0, scenarios: scenarios, rankedTail: summaries[account].tail) }
+        }
     }
 
     static let accountsPerBlock = 256

@@ -44,4 +44,16 @@ enum EngineThreads {
         }
         return results.compactMap { $0 }
     }
+
+    /// `(0..<count).map(transform)` on up to `threads` threads, which take the indices
+    /// `blockSize` at a time (work too small per index to pay for taking each alone: the
+    /// ranking of tails, the pilot's floors, the estimates); the results in index order.
+    static func map<Result: Sendable>(_ count: Int, threads: Int, inBlocksOf blockSize: Int,
+                                      _ transform: @escaping @Sendable (Int) -> Result) -> [Result] {
+        let size = Swift.max(1, blockSize)
+        let blocks = (count + size - 1) / size
+        return Array(map(blocks, threads: threads) { block in
+            (block * size..<Swift.min((block + 1) * size, count)).map(transform)
+        }.joined())
+    }
 }

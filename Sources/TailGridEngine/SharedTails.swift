@@ -105,12 +105,9 @@ final class SharedTails: @unchecked Sendable {
     /// Each row's `rank`-th kept loss, largest first (nil where fewer are kept), the rows
     /// shared among `threads` as in `takeRankedTails`.
     func keptLosses(ranked rank: Int, threads: Int) -> [Double?] {
-        let blocks = (rowCount + Self.rowsPerTake - 1) / Self.rowsPerTake
-        return Array(EngineThreads.map(blocks, threads: threads) { block in
-            (block * Self.rowsPerTake..<Swift.min((block + 1) * Self.rowsPerTake, self.rowCount)).map { row in
-                self.stripes[row % Self.stripeCount].lock.withLock { _ in self.selectors[row].keptLoss(ranked: rank) }
-            }
-        }.joined())
+        EngineThreads.map(rowCount, threads: threads, inBlocksOf: Self.rowsPerTake) { row in
+            self.stripes[row % Self.stripeCount].lock.withLock { _ in self.selectors[row].keptLoss(ranked: rank) }
+        }
     }
 
     /// Each row's tail, ranked largest first, in the buffer it was kept in; the selectors
@@ -119,10 +116,7 @@ final class SharedTails: @unchecked Sendable {
     /// entries) has no order between rows, and on one thread it left the other cores idle
     /// at the end of every run (a tenth of the 2,000-account book's wall time).
     func takeRankedTails(threads: Int) -> [[TailLoss]] {
-        let blocks = (rowCount + Self.rowsPerTake - 1) / Self.rowsPerTake
-        return Array(EngineThreads.map(blocks, threads: threads) { block in
-            (block * Self.rowsPerTake..<Swift.min((block + 1) * Self.rowsPerTake, self.rowCount)).map(self.takeRankedTail(row:))
-        }.joined())
+        EngineThreads.map(rowCount, threads: threads, inBlocksOf: Self.rowsPerTake, takeRankedTail(row:))
     }
 
     static let rowsPerTake = 32
