@@ -87,20 +87,12 @@ public enum PilotFloors {
     static let accountsPerBlock = 256
 
     /// The loss of the `rank`-th entry (from 1) of the union of the ranked lists `tails`
-    /// (each largest first), by merging their heads; nil when they hold fewer.
+    /// (each largest first), merged as a summary merge does (`mergeRanked`); nil when they
+    /// hold fewer.
     static func rankedLoss(_ rank: Int, of tails: [[TailLoss]]) -> Double? {
-        var heads = [Int](repeating: 0, count: tails.count)
-        var taken: TailLoss?
-        for _ in 0..<rank {
-            var best = -1
-            for list in tails.indices where heads[list] < tails[list].count {
-                if best < 0 || tails[list][heads[list]].ranksBefore(tails[best][heads[best]]) { best = list }
-            }
-            guard best >= 0 else { return nil }
-            taken = tails[best][heads[best]]
-            heads[best] += 1
-        }
-        return taken?.loss
+        var merged: [TailLoss] = []
+        for tail in tails { merged.mergeRanked(tail, capacity: rank) }
+        return merged.count == rank ? merged.last?.loss : nil
     }
 
     /// One thread's share of a pilot: each account's top `rank` losses of `tiles`, ranked,

@@ -60,9 +60,15 @@ public enum StagedFloors {
     /// losses was finite (`finiteCounts`).
     public static func raised(_ floors: [Double], keptLosses: [Double?], finiteCounts: [Int], scenarios: Int) -> [Double] {
         floors.indices.map { row in
-            guard finiteCounts[row] == scenarios, let loss = keptLosses[row] else { return floors[row] }
-            return Swift.max(floors[row], loss)
+            raised(floors[row], keptLoss: keptLosses[row], finiteCount: finiteCounts[row], scenarios: scenarios)
         }
+    }
+
+    /// One row's `raised`: also the rule a merge's speculative floor follows
+    /// (`SummaryMerger.admissionFloors`).
+    static func raised(_ floor: Double, keptLoss: Double?, finiteCount: Int, scenarios: Int) -> Double {
+        guard finiteCount == scenarios, let keptLoss else { return floor }
+        return Swift.max(floor, keptLoss)
     }
 
     /// The rank of a stage's floor among the first `scenarios` of `plan`'s, with the bound

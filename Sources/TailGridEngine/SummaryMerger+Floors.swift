@@ -37,10 +37,9 @@ extension SummaryMerger {
             var floor = tail.count >= tailCapacity ? tail[tailCapacity - 1].loss : -.infinity
             if let pilotFloors { floor = Swift.max(floor, pilotFloors[account]) }
             // Only an account whose every merged loss was finite: the bound counts scenarios.
-            if let rank, rank <= tail.count, summary.count == mergedScenarios {
-                floor = Swift.max(floor, tail[rank - 1].loss)
-            }
-            return floor
+            guard let rank else { return floor }
+            return StagedFloors.raised(floor, keptLoss: rank <= tail.count ? tail[rank - 1].loss : nil,
+                                       finiteCount: summary.count, scenarios: mergedScenarios)
         }
     }
 

@@ -68,12 +68,7 @@ public struct TailSelector: Sendable {
     /// kept. A selection in the buffer, whose order nothing else relies on.
     public mutating func keptLoss(ranked rank: Int) -> Double? {
         guard rank >= 1, rank <= buffer.count else { return nil }
-        return buffer.withUnsafeMutableBufferPointer { entries in
-            if rank < entries.count { Self.select(entries, count: rank) }
-            var last = entries[0]
-            for entry in entries.prefix(rank) where last.ranksBefore(entry) { last = entry }
-            return last.loss
-        }
+        return buffer.withUnsafeMutableBufferPointer { Self.lastOfTop($0, count: rank).loss }
     }
 
     /// Grows the buffer's room by half, up to `bufferLimit`: an append past the room
@@ -133,13 +128,18 @@ public struct TailSelector: Sendable {
     /// Keeps the top `capacity` of the buffer and raises the bar to the last of them.
     @usableFromInline
     mutating func cut() {
-        buffer.withUnsafeMutableBufferPointer { entries in
-            Self.select(entries, count: capacity)
-        }
+        bar = buffer.withUnsafeMutableBufferPointer { Self.lastOfTop($0, count: capacity) }
         buffer.removeLast(buffer.count - capacity)
-        var last = buffer[0]
-        for entry in buffer where last.ranksBefore(entry) { last = entry }
-        bar = last
+    }
+
+    /// The last of the top `count` of `entries` (1...entries.count), which are left in
+    /// its first `count` places (`select`).
+    @usableFromInline
+    static func lastOfTop(_ entries: UnsafeMutableBufferPointer<TailLoss>, count: Int) -> TailLoss {
+        if count < entries.count { select(entries, count: count) }
+        var last = entries[0]
+        for entry in entries.prefix(count) where last.ranksBefore(entry) { last = entry }
+        return last
     }
 
     /// Rearranges `entries` so that its first `count` are the top `count` (in any order).
