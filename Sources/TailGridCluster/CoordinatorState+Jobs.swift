@@ -19,6 +19,7 @@ extension CoordinatorState {
                                   merger: SummaryMerger(plan: plan, pilotFloors: pilotFloors), stress: StressMerger(plan: plan)),
                        chunks: Self.freshStates(units), submitted: now, submittedAt: submittedAt)
         jobs[id]?.idempotencyKey = idempotencyKey
+        schedule(id)
         var journaled = Self.journaled(loaded, id: id, sequence: sequence, priority: priority, pilotFloors: pilotFloors,
                                        explain: explain, submittedAt: submittedAt)
         journaled.idempotencyKey = idempotencyKey

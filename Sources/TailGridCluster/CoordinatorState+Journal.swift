@@ -95,6 +95,7 @@ extension CoordinatorState {
         job.startedAt = row.startedAt
         job.idempotencyKey = row.idempotencyKey
         jobs[row.id] = job
+        schedule(row.id)
         sequence = Swift.max(sequence, row.sequence)
         log("job \(row.id) ('\(row.name)') resumed from the journal: \(job.doneChunks) of \(plan.chunks.chunkCount) chunks and \(stress.mergedUnits.count) of \(plan.units.stressBatches) stress batches done\(replays.isEmpty ? "" : ", \(replays.count) replays kept")", job: row.id)
         // A job whose every unit was journaled but that had not finished ends now.

@@ -18,7 +18,9 @@ extension CoordinatorState {
 
     /// Gives free worker slots the next chunks.
     mutating func dispatch(now: ContinuousClock.Instant) {
-        let first = schedulingOrder.first
+        // Whom units go to changes no job's schedulability: one order serves the dispatch.
+        let order = schedulingOrder()
+        let first = order.first
         let prefetch = first.map(awaitsFirstMerge) == true ? 0 : Swift.min(Swift.max(0, configuration.prefetch), 1024)
         let group = first.map(leaseGroupSize(job:)) ?? 1
         for workerID in workers.keys.sorted() {
@@ -31,7 +33,7 @@ extension CoordinatorState {
             // of the job. (At its end fewer are left, and they go as they are.)
             let free = worker.freeSlots(prefetch: prefetch, group: group)
             var room = worker.takesGroups && !idle ? free - free % group : free
-            while room > 0, let worker = workers[workerID], let pick = nextChunk(for: worker, idle: idle, now: now) {
+            while room > 0, let worker = workers[workerID], let pick = nextChunk(for: worker, idle: idle, order: order, now: now) {
                 assign(job: pick.job, chunk: pick.chunk, kind: pick.kind, to: workerID, now: now)
                 room -= 1
             }
@@ -50,8 +52,7 @@ extension CoordinatorState {
         return work.merger.pilotFloors != nil && work.merger.mergedScenarios == 0 && job.nextFresh < work.plan.chunks.chunkCount
     }
 
-    mutating func nextChunk(for worker: Worker, idle: Bool, now: ContinuousClock.Instant) -> Pick? {
-        let order = schedulingOrder
+    mutating func nextChunk(for worker: Worker, idle: Bool, order: [String], now: ContinuousClock.Instant) -> Pick? {
         let othersLive = hasOtherActiveWorker(than: worker.id)
         for id in order {
             if let chunk = takePending(job: id, for: worker.id, othersLive: othersLive) {
@@ -66,7 +67,7 @@ extension CoordinatorState {
                 }
             }
         }
-        if let queued = queuedLease(stealableBy: worker) {
+        if let queued = queuedLease(stealableBy: worker, order: order) {
             // An idle worker takes a unit that waits behind another worker's running ones
             // (at the end of a job, a prefetched unit would otherwise wait a unit's time).
             removeLease(queued.id)
@@ -94,8 +95,8 @@ extension CoordinatorState {
     /// still waits (`slots` groups' worth for a worker that takes groups). (One whose
     /// predecessor's result is on its way may have started; then its revoked result is
     /// dropped, which costs a unit's work and nothing else.)
-    func queuedLease(stealableBy thief: Worker) -> Lease? {
-        for id in schedulingOrder {
+    func queuedLease(stealableBy thief: Worker, order: [String]) -> Lease? {
+        for id in order {
             guard let job = jobs[id] else { continue }
             for chunk in job.running {
                 guard case .running(let holders) = job.chunks[chunk], holders.count == 1, let holder = holders.first,

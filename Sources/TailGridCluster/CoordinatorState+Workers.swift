@@ -94,7 +94,7 @@ extension CoordinatorState {
         for worker in workers.values where worker.name == name {
             unregister(worker: worker.id, reason: "quarantined", counts: false, now: now)
         }
-        for (id, job) in jobs where job.isSchedulable && job.deliveredBy.contains(name) {
+        for id in schedulingOrder() where withJob(id, { $0.deliveredBy.contains(name) }) == true {
             record(in: id)
             restart(job: id, reason: "worker '\(name)' was quarantined after delivering summaries to it", now: now)
         }

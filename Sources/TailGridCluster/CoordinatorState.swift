@@ -258,6 +258,10 @@ struct CoordinatorState {
     /// (the server's graceful shutdown waits for open calls to end).
     var closed = false
     var jobs: [String: Job] = [:]
+    /// The jobs that take units (queued or running) with what orders them, entered as a
+    /// job is added (`schedule`) and left as it ends: scheduling runs on every result, and
+    /// filtering every retained job there (1,000 finished ones by default) copied each.
+    var schedulable: [String: SchedulingKey] = [:]
     var sequence = 0
     var workers: [UInt64: Worker] = [:]
     var nextWorker: UInt64 = 1
@@ -301,7 +305,7 @@ struct CoordinatorState {
     /// Runs `body` on the job in place (no copy of its merger), if the job exists.
     @discardableResult
     mutating func withJob<Result>(_ id: String, _ body: (inout Job) -> Result) -> Result? {
-        guard jobs[id] != nil else { return nil }
+        guard jobs.index(forKey: id) != nil else { return nil }
         return body(&jobs[id]!)
     }
 
@@ -328,11 +332,27 @@ struct CoordinatorState {
         jobs.values.count { !$0.phase.isFinished || $0.resultAwaited }
     }
 
-    /// Schedulable jobs, highest priority first, then in submission order.
-    var schedulingOrder: [String] {
-        jobs.values.filter(\.isSchedulable)
-            .sorted { ($0.priority, -$0.sequence) > ($1.priority, -$1.sequence) }
-            .map(\.id)
+    /// What orders a schedulable job: its priority, then its submission.
+    struct SchedulingKey: Hashable {
+        let priority: Int
+        let sequence: Int
+    }
+
+    /// Job `id`, just added, takes units in its turn.
+    mutating func schedule(_ id: String) {
+        guard let key = withJob(id, { $0.isSchedulable ? SchedulingKey(priority: $0.priority, sequence: $0.sequence) : nil }) ?? nil
+        else { return }
+        schedulable[id] = key
+    }
+
+    /// Schedulable jobs, highest priority first, then in submission order: O(schedulable
+    /// jobs), whatever the number of finished jobs retained, and no job is copied to be
+    /// looked at. A job that ended (or was forgotten) leaves the order here.
+    mutating func schedulingOrder() -> [String] {
+        for id in Array(schedulable.keys) where withJob(id, \.isSchedulable) != true {
+            schedulable[id] = nil
+        }
+        return schedulable.sorted { ($0.value.priority, -$0.value.sequence) > ($1.value.priority, -$1.value.sequence) }.map(\.key)
     }
 }
 

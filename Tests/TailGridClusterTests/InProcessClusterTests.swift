@@ -176,6 +176,23 @@ struct InProcessClusterTests {
         #expect(try cluster.resultWithoutTiming(urgent) == (try ClusterJobs.localResult(small)))
     }
 
+    /// A job cancelled while queued leaves the scheduling order: though first by priority,
+    /// it is given no unit (it never starts), and the job behind it runs. (A job left in
+    /// the order hands its units out first and the one behind it waits forever: the limit.)
+    @Test(.timeLimit(.minutes(2))) func aCancelledQueuedJobIsGivenNoUnits() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let small = try ClusterJobs.load(BookFixture.yaml(name: "small", accounts: 10, scenarios: 20_000, chunkSize: 4096))
+        let cancelled = try cluster.coordinator.submit(small, priority: 9).jobID
+        let next = try cluster.coordinator.submit(small).jobID
+        #expect(try cluster.coordinator.cancel(job: cancelled).state == .cancelled)
+        cluster.startWorker("only")
+        #expect(try await cluster.waitForEnd(next).state == .succeeded)
+        #expect(cluster.coordinator.startTime(of: cancelled) == nil)
+        #expect(try cluster.coordinator.status(job: cancelled).state == .cancelled)
+        #expect(try cluster.resultWithoutTiming(next) == (try ClusterJobs.localResult(small)))
+    }
+
     /// A worker that sends a malformed summary has it rejected; the chunk is retried.
     @Test func malformedResultIsRejectedAndRetried() async throws {
         let cluster = InProcessCluster()
