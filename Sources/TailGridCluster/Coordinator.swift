@@ -438,7 +438,8 @@ public final class Coordinator: Sendable {
             merged = (try? transition { state, now in
                 state.expireLeases(now: now)
                 state.dispatch(now: now)
-                for id in state.jobs.keys { state.finishIfDone(job: id, now: now) }
+                // Only a schedulable job can end here; the finished ones retained are not read.
+                for id in state.schedulingOrder() { state.finishIfDone(job: id, now: now) }
                 state.publishOwed(now: now)
                 state.evictFinished(now: now)
                 let seconds = (now - merged.at).seconds

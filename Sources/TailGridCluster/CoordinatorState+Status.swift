@@ -82,7 +82,8 @@ extension CoordinatorState {
 
     /// Sends the progress `publish` held back (the coordinator's timer calls this).
     mutating func publishOwed(now: ContinuousClock.Instant) {
-        for (id, job) in jobs where job.statusOwed { publish(job: id, now: now) }
+        // Held back only while a job runs (an ending job publishes at once).
+        for id in schedulingOrder() where withJob(id, \.statusOwed) == true { publish(job: id, now: now) }
     }
 }
 
