@@ -29,6 +29,11 @@ public struct CoordinatorConfiguration: Sendable {
     /// many, and none older than `retainTime`.
     public var retainJobs: Int
     public var retainTime: Duration
+    /// The result bytes (result.json, accounts.csv and any explain files) finished jobs
+    /// may hold in memory: beyond it the oldest are forgotten, except the newest and any
+    /// whose result a watcher is about to fetch. A 20,000-account book's result is about
+    /// 50 MB, so the count alone let 1,000 of them hold 50 GB.
+    public var retainBytes: Int = 2 << 30
     /// Where each job's first admission floors come from: its pilot (the default), none,
     /// or given floors (used when they have one per account of the job; tests give floors
     /// that are too high, to exercise the recomputation without them).

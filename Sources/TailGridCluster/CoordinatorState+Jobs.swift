@@ -202,13 +202,23 @@ extension CoordinatorState {
         }
     }
 
-    /// Forgets finished jobs beyond the retention count or older than the retention time.
+    /// Forgets finished jobs beyond the retention count, older than the retention time, or
+    /// (newest first) beyond the retained result bytes; the newest, and a job whose result
+    /// a watcher is about to fetch, are kept for bytes.
     mutating func evictFinished(now: ContinuousClock.Instant) {
-        let finished = jobs.values.compactMap { job in job.finished.map { (job.id, $0) } }.sorted { $0.1 > $1.1 }
-        for (index, (id, at)) in finished.enumerated()
-        where index >= configuration.retainJobs || now - at > configuration.retainTime {
-            jobs[id] = nil
-            record(.forgotten(job: id))
+        let finished = jobs.values.compactMap { job in
+            job.finished.map { (id: job.id, at: $0, bytes: job.resultBytes, awaited: job.resultAwaited) }
+        }.sorted { $0.at > $1.at }
+        var held = 0
+        for (index, job) in finished.enumerated() {
+            let total = held.addingReportingOverflow(job.bytes)
+            let overBytes = index > 0 && !job.awaited && (total.overflow || total.partialValue > configuration.retainBytes)
+            guard index >= configuration.retainJobs || now - job.at > configuration.retainTime || overBytes else {
+                held = total.overflow ? .max : total.partialValue
+                continue
+            }
+            jobs[job.id] = nil
+            record(.forgotten(job: job.id))
         }
     }
 }

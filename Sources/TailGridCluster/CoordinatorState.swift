@@ -158,6 +158,11 @@ struct CoordinatorState {
 
         var chunkPlan: ChunkPlan { units.chunks }
 
+        /// The result bytes a finished job holds (`CoordinatorConfiguration.retainBytes`).
+        var resultBytes: Int {
+            if case .succeeded(let files) = phase { files.byteCount } else { 0 }
+        }
+
         var isSchedulable: Bool {
             switch phase {
             case .queued, .running: true

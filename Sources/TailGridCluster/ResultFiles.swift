@@ -8,6 +8,11 @@ public struct ResultFiles: Sendable, Equatable {
     public var explainJSON: Data?
     public var contributionsCSV: Data?
 
+    /// The bytes these files hold.
+    public var byteCount: Int {
+        json.count + csv.count + (explainJSON?.count ?? 0) + (contributionsCSV?.count ?? 0)
+    }
+
     public init(json: Data, csv: Data, explainJSON: Data? = nil, contributionsCSV: Data? = nil) {
         self.json = json
         self.csv = csv

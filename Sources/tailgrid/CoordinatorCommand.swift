@@ -58,6 +58,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a finished job is kept in memory.")
     var retainSeconds: Double = 86_400
 
+    @Option(name: .long, help: "MiB of result files (result.json, accounts.csv, explain files) finished jobs may hold in memory; the oldest beyond it are forgotten (never the newest, nor one whose result a watcher is about to fetch).")
+    var retainMegabytes: Int = 2048
+
     @Option(name: .long, help: "Seconds without a heartbeat after which a worker's chunks are reassigned.")
     var leaseTimeout: Double = 10
 
@@ -101,6 +104,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard retainJobs >= 0, retainSeconds >= 0, retainSeconds.isFinite, retainSeconds <= 1e8 else {
             throw ValidationError("--retain-jobs and --retain-seconds must not be negative")
         }
+        guard retainMegabytes >= 0, retainMegabytes <= 1 << 30 else {
+            throw ValidationError("--retain-megabytes must be from 0 to 1073741824")
+        }
         guard drainSeconds >= 0, drainSeconds.isFinite, drainSeconds <= 86_400 else {
             throw ValidationError("--drain-seconds must be in [0, 86400]")
         }
@@ -142,11 +148,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         if let state {
             do { journal = try Journal(folder: state) } catch { throw Self.exit(error) }
         }
-        let coordinator = Coordinator(
-            configuration: CoordinatorConfiguration(limits: limits, leaseTimeout: .milliseconds(Int(leaseTimeout * 1000)),
-                                                    maxAttempts: maxAttempts, auditFraction: auditFraction,
-                                                    retainJobs: retainJobs, retainTime: .milliseconds(Int(retainSeconds * 1000))),
-            logger: logger, journal: journal)
+        var configuration = CoordinatorConfiguration(limits: limits, leaseTimeout: .milliseconds(Int(leaseTimeout * 1000)),
+                                                     maxAttempts: maxAttempts, auditFraction: auditFraction,
+                                                     retainJobs: retainJobs, retainTime: .milliseconds(Int(retainSeconds * 1000)))
+        configuration.retainBytes = retainMegabytes << 20
+        let coordinator = Coordinator(configuration: configuration, logger: logger, journal: journal)
         do { _ = try coordinator.resume() } catch { throw Self.exit(error) }
         let server = CoordinatorServer(coordinator: coordinator, host: address.host, port: address.port, access: access,
                                        drainTime: .milliseconds(Int(drainSeconds * 1000)), tls: tlsFiles, logger: logger) { host, port in

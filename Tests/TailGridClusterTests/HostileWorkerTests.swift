@@ -408,6 +408,41 @@ struct HostileWorkerTests {
         #expect(try cluster.coordinator.status(job: ids[4]).state == .succeeded)
     }
 
+    /// Finished jobs are forgotten, oldest first, beyond the retained result bytes; the
+    /// newest is kept whatever its size, and so is a job whose result its watcher has not
+    /// fetched yet, until it has.
+    @Test(.timeLimit(.minutes(2))) func finishedJobsAreEvictedBeyondTheRetainedBytes() async throws {
+        var configuration = CoordinatorConfiguration()
+        configuration.retainBytes = 1
+        let cluster = InProcessCluster(configuration: configuration)
+        defer { cluster.stop() }
+        cluster.startTimers()
+        cluster.startWorker("w")
+        func submit(_ index: Int) throws -> String {
+            try cluster.coordinator.submit(
+                try ClusterJobs.load(BookFixture.yaml(name: "s\(index)", accounts: 3, scenarios: 1024, chunkSize: 512))).jobID
+        }
+        // Watched to its end, its result not fetched: the coordinator holds it.
+        let unfetched = try submit(0)
+        #expect(try await cluster.waitForEnd(unfetched).state == .succeeded)
+        var ids: [String] = []
+        for index in 1...3 {
+            let id = try submit(index)
+            #expect(try await cluster.waitForEnd(id).state == .succeeded)
+            #expect(try cluster.coordinator.result(job: id).byteCount > 1)
+            ids.append(id)
+        }
+        #expect(await cluster.wait(upTo: .seconds(60)) { cluster.coordinator.jobCount == 2 })
+        for id in ids.dropLast() { #expect(throws: ClusterError.self) { try cluster.coordinator.status(job: id) } }
+        #expect(try cluster.coordinator.status(job: ids[2]).state == .succeeded)
+        // Two timer ticks later it is still there; once fetched, it goes.
+        try await Task.sleep(for: .seconds(1.2))
+        #expect(try cluster.coordinator.result(job: unfetched).byteCount > 1)
+        #expect(await cluster.wait(upTo: .seconds(60)) { cluster.coordinator.jobCount == 1 })
+        #expect(throws: ClusterError.self) { try cluster.coordinator.status(job: unfetched) }
+        #expect(try cluster.coordinator.status(job: ids[2]).state == .succeeded)
+    }
+
     /// A job whose chunks are tiny is refused on a cluster, with the reason.
     @Test func tinyChunksAreRefusedOnACluster() throws {
         let cluster = InProcessCluster()
