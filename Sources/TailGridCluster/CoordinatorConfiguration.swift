@@ -34,6 +34,10 @@ public struct CoordinatorConfiguration: Sendable {
     /// whose result a watcher is about to fetch. A 20,000-account book's result is about
     /// 50 MB, so the count alone let 1,000 of them hold 50 GB.
     public var retainBytes: Int = 2 << 30
+    /// How long a job that succeeded under a watcher is held for the watcher's fetch (past
+    /// `retainBytes`, and with its result as a value, `Coordinator.resultWithDocument`):
+    /// a watcher that never fetches (`tailgrid wait` without --out) does not pin it.
+    public var resultFetchGrace: Duration = .seconds(600)
     /// Where each job's first admission floors come from: its pilot (the default), none,
     /// or given floors (used when they have one per account of the job; tests give floors
     /// that are too high, to exercise the recomputation without them).

@@ -204,11 +204,17 @@ extension CoordinatorState {
 
     /// Forgets finished jobs beyond the retention count, older than the retention time, or
     /// (newest first) beyond the retained result bytes; the newest, and a job whose result
-    /// a watcher is about to fetch, are kept for bytes.
+    /// a watcher is about to fetch (within `resultFetchGrace`), are kept for bytes. A
+    /// result left unfetched past the grace no longer holds its value.
     mutating func evictFinished(now: ContinuousClock.Instant) {
         let finished = jobs.values.compactMap { job in
-            job.finished.map { (id: job.id, at: $0, bytes: job.resultBytes, awaited: job.resultAwaited) }
+            job.finished.map { at in
+                (id: job.id, at: at, bytes: job.resultBytes,
+                 awaited: job.resultAwaited && now - at < configuration.resultFetchGrace,
+                 stale: job.awaitedDocument != nil && now - at >= configuration.resultFetchGrace)
+            }
         }.sorted { $0.at > $1.at }
+        for job in finished where job.stale { withJob(job.id) { $0.awaitedDocument = nil } }
         var held = 0
         for (index, job) in finished.enumerated() {
             let total = held.addingReportingOverflow(job.bytes)

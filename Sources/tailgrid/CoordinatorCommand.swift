@@ -58,7 +58,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a finished job is kept in memory.")
     var retainSeconds: Double = 86_400
 
-    @Option(name: .long, help: "MiB of result files (result.json, accounts.csv, explain files) finished jobs may hold in memory; the oldest beyond it are forgotten (never the newest, nor one whose result a watcher is about to fetch).")
+    @Option(name: .long, help: "MiB of result files (result.json, accounts.csv, explain files) finished jobs may hold in memory; the oldest beyond it are forgotten (never the newest, nor for 10 minutes one whose result a watcher has yet to fetch).")
     var retainMegabytes: Int = 2048
 
     @Option(name: .long, help: "Seconds without a heartbeat after which a worker's chunks are reassigned.")

@@ -443,6 +443,27 @@ struct HostileWorkerTests {
         #expect(try cluster.coordinator.status(job: ids[2]).state == .succeeded)
     }
 
+    /// Past the fetch grace, a result its watcher never fetched no longer holds the job.
+    @Test(.timeLimit(.minutes(2))) func anUnfetchedResultIsKeptOnlyForTheGrace() async throws {
+        var configuration = CoordinatorConfiguration()
+        configuration.retainBytes = 1
+        configuration.resultFetchGrace = .zero
+        let cluster = InProcessCluster(configuration: configuration)
+        defer { cluster.stop() }
+        cluster.startTimers()
+        cluster.startWorker("w")
+        var ids: [String] = []
+        for index in 0..<2 {
+            let job = try ClusterJobs.load(BookFixture.yaml(name: "s\(index)", accounts: 3, scenarios: 1024, chunkSize: 512))
+            let id = try cluster.coordinator.submit(job).jobID
+            #expect(try await cluster.waitForEnd(id).state == .succeeded)
+            ids.append(id)
+        }
+        #expect(await cluster.wait(upTo: .seconds(60)) { cluster.coordinator.jobCount == 1 })
+        #expect(throws: ClusterError.self) { try cluster.coordinator.status(job: ids[0]) }
+        #expect(try cluster.coordinator.result(job: ids[1]).byteCount > 1)
+    }
+
     /// A job whose chunks are tiny is refused on a cluster, with the reason.
     @Test func tinyChunksAreRefusedOnACluster() throws {
         let cluster = InProcessCluster()
