@@ -266,7 +266,7 @@ struct CoordinatorState {
     /// The jobs that take units (queued or running) with what orders them, entered as a
     /// job is added (`schedule`) and left as it ends: scheduling runs on every result, and
     /// filtering every retained job there (1,000 finished ones by default) copied each.
-    var schedulable: [String: SchedulingKey] = [:]
+    private(set) var schedulable: [String: SchedulingKey] = [:]
     var sequence = 0
     var workers: [UInt64: Worker] = [:]
     var nextWorker: UInt64 = 1
