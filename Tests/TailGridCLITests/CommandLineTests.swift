@@ -127,7 +127,8 @@ struct CommandLineTests {
     @Test(arguments: [
         ["--audit-fraction", "nan"], ["--audit-fraction", "-0.1"], ["--audit-fraction", "1e308"], ["--audit-fraction", ""],
         ["--retain-seconds", "nan"], ["--retain-seconds", "-1"], ["--retain-seconds", "1e308"], ["--retain-jobs", "-1"],
-        ["--retain-megabytes", "-1"], ["--retain-megabytes", "1073741825"],
+        ["--retain-megabytes", "-1"], ["--retain-megabytes", "1073741825"], ["--retain-megabytes", "nan"],
+        ["--retain-megabytes", "1e308"], ["--retain-megabytes", ""],
         ["--max-positions-bytes", "-1"], ["--max-job-bytes", "0"], ["--max-scenarios", "-5"],
         ["--lease-timeout", "nan"], ["--lease-timeout", "1e308"], ["--lease-timeout", "-1"], ["--max-attempts", "0"],
         ["--worker-token-file", "/dev/null"], ["--listen", "[::1]:99999"],
