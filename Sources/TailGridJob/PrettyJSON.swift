@@ -20,8 +20,8 @@ import Foundation
 /// or completes. Containers written to after that (legal in Codable, never done by
 /// synthesised conformances) are refused with an error rather than written wrongly.
 public enum PrettyJSON {
-    /// The document's bytes, without a final newline (as JSONEncoder).
-    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+    /// The document's bytes, without a final newline (as JSONEncoder) unless `newline`.
+    public static func encode(_ value: some Encodable, newline: Bool = false) throws -> Data {
         let writer = PrettyJSONWriter()
         let encoder = PrettyJSONValueEncoder(writer: writer, depth: 0, parent: nil, key: .none)
         try encoder.encodeValue(value, emptyAs: nil)
@@ -32,7 +32,12 @@ public enum PrettyJSON {
             throw EncodingError.invalidValue(value, .init(
                 codingPath: [], debugDescription: "Top-level \(type(of: value)) did not encode any values."))
         }
-        return writer.bytes
+        if newline { writer.write(0x0A) }
+        guard !writer.output.pointee.failed else {
+            throw EncodingError.invalidValue(value, .init(
+                codingPath: [], debugDescription: "Out of memory after \(writer.count) bytes of \(type(of: value))."))
+        }
+        return writer.output.pointee.takeData()
     }
 }
 
@@ -48,9 +53,9 @@ final class PrettyJSONWriter {
         var end: Int
     }
 
-    /// The output, through a pointer: a class's stored array pays a dynamic exclusivity
+    /// The output, through a pointer: a class's stored buffer pays a dynamic exclusivity
     /// check at every append (a fifth of the time).
-    let output: UnsafeMutablePointer<[UInt8]>
+    let output: UnsafeMutablePointer<PrettyJSONOutput>
     var entries: [Entry] = []
     var keyBytes: [UInt8] = []
     var scratch: [UInt8] = []
@@ -62,17 +67,13 @@ final class PrettyJSONWriter {
 
     init() {
         output = .allocate(capacity: 1)
-        output.initialize(to: [])
-        output.pointee.reserveCapacity(1 << 16)
+        output.initialize(to: PrettyJSONOutput(capacity: 1 << 16))
     }
 
     deinit {
+        output.pointee.free()
         output.deinitialize(count: 1)
         output.deallocate()
-    }
-
-    var bytes: [UInt8] {
-        get { output.pointee }
     }
 
     var count: Int { output.pointee.count }
@@ -84,12 +85,12 @@ final class PrettyJSONWriter {
 
     @inline(__always)
     func write(_ text: StaticString) {
-        output.pointee.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        output.pointee.append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     @inline(__always)
     func write(_ bytes: UnsafeBufferPointer<UInt8>) {
-        output.pointee.append(contentsOf: bytes)
+        output.pointee.append(bytes)
     }
 
     static let spaces = [UInt8](repeating: 0x20, count: 64)
@@ -159,7 +160,8 @@ final class PrettyJSONWriter {
         } else if let large = UInt64(exactly: value) {
             writeInteger(large, negative: false)
         } else {
-            output.pointee.append(contentsOf: value.description.utf8)
+            var text = value.description
+            text.withUTF8 { write($0) }
         }
     }
 
@@ -213,7 +215,8 @@ final class PrettyJSONWriter {
         } else if `is`(URL.self) {
             writeString(`as`(URL.self).absoluteString)
         } else if `is`(Decimal.self) {
-            output.pointee.append(contentsOf: `as`(Decimal.self).description.utf8)
+            var text = `as`(Decimal.self).description
+            text.withUTF8 { write($0) }
         } else {
             return false
         }
@@ -259,6 +262,10 @@ final class PrettyJSONWriter {
     }
 
     /// The entries in key order, a key written twice keeping its last value.
+    ///
+    /// The largest entry is moved once, in place; only the others go through `scratch`.
+    /// (Copying the whole object out and back doubled the memory of result.json, whose
+    /// `accounts` is written late and sorts first.)
     private func reorder(base: Int, contentStart: Int) {
         order.removeAll(keepingCapacity: true)
         order.append(contentsOf: base..<entries.count)
@@ -270,17 +277,44 @@ final class PrettyJSONWriter {
             if keyPrecedes(b, a) { return false }
             return left < right
         }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: output.pointee[contentStart...])
-        output.pointee.removeSubrange(contentStart...)
-        var first = true
-        for (position, index) in order.enumerated() {
-            if position + 1 < order.count, !keyPrecedes(entries[index], entries[order[position + 1]]) { continue }
-            let entry = entries[index]
-            if !first { write(",\n") }
-            first = false
-            output.pointee.append(contentsOf: scratch[(entry.start - contentStart)..<(entry.end - contentStart)])
+        var kept = 0
+        for position in order.indices {
+            if position + 1 < order.count, !keyPrecedes(entries[order[position]], entries[order[position + 1]]) { continue }
+            order[kept] = order[position]
+            kept += 1
         }
+        order.removeSubrange(kept...)
+        func length(_ position: Int) -> Int { entries[order[position]].end - entries[order[position]].start }
+        var largest = 0
+        for position in order.indices where length(position) > length(largest) { largest = position }
+        // Save every other entry, in the new order, before anything is overwritten.
+        scratch.removeAll(keepingCapacity: true)
+        for position in order.indices where position != largest {
+            let entry = entries[order[position]]
+            output.pointee.copy(entry.start..<entry.end, into: &scratch)
+        }
+        let separator: StaticString = ",\n"
+        let separatorBytes = UnsafeBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount)
+        var largestStart = contentStart
+        for position in 0..<largest { largestStart += length(position) + separatorBytes.count }
+        output.pointee.move(from: entries[order[largest]].start, count: length(largest), to: largestStart)
+        var at = contentStart
+        var from = 0
+        scratch.withUnsafeBufferPointer { saved in
+            for position in order.indices {
+                if position > 0 {
+                    output.pointee.overwrite(at: at, with: separatorBytes)
+                    at += separatorBytes.count
+                }
+                let count = length(position)
+                if position != largest {
+                    output.pointee.overwrite(at: at, with: UnsafeBufferPointer(rebasing: saved[from..<(from + count)]))
+                    from += count
+                }
+                at += count
+            }
+        }
+        output.pointee.truncate(to: at)
     }
 
     /// Whether `a`'s key comes before `b`'s in UTF-8 byte order.

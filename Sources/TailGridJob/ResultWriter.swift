@@ -11,9 +11,7 @@ public enum ResultWriter {
     /// a final newline. `name` says what failed to encode.
     static func jsonData(_ value: some Encodable, name: String) throws(JobError) -> Data {
         do {
-            var data = Data(try PrettyJSON.encode(value))
-            data.append(0x0A)
-            return data
+            return try PrettyJSON.encode(value, newline: true)
         } catch {
             throw JobError(.internal, "cannot encode \(name): \(error)")
         }

@@ -18,7 +18,7 @@ struct PrettyJSONTests {
 
     static func expectSameBytes(_ value: some Encodable, _ what: String) throws {
         let expected = try oracle(value)
-        let written = try PrettyJSON.encode(value)
+        let written = Array(try PrettyJSON.encode(value))
         guard written != expected else { return }
         let at = zip(written, expected).prefix { $0 == $1 }.count
         let context = { (bytes: [UInt8]) in String(decoding: bytes[Swift.max(0, at - 80)..<Swift.min(bytes.count, at + 80)], as: UTF8.self) }
