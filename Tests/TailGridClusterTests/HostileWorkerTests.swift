@@ -390,19 +390,28 @@ struct HostileWorkerTests {
         server.beginGracefulShutdown()
     }
 
-    /// Finished jobs are forgotten beyond the retention count.
-    @Test func finishedJobsAreEvictedBeyondTheRetention() async throws {
-        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(retainJobs: 2))
-        defer { cluster.stop() }
+    /// A cluster with its timers and one worker, as the retention tests use it.
+    static func retentionCluster(_ configuration: CoordinatorConfiguration) -> InProcessCluster {
+        let cluster = InProcessCluster(configuration: configuration)
         cluster.startTimers()
         cluster.startWorker("w")
+        return cluster
+    }
+
+    /// Submits the small job `s<index>` and watches it succeed; its id.
+    static func runSmallJob(_ index: Int, on cluster: InProcessCluster) async throws -> String {
+        let job = try ClusterJobs.load(BookFixture.yaml(name: "s\(index)", accounts: 3, scenarios: 1024, chunkSize: 512))
+        let id = try cluster.coordinator.submit(job).jobID
+        #expect(try await cluster.waitForEnd(id).state == .succeeded)
+        return id
+    }
+
+    /// Finished jobs are forgotten beyond the retention count.
+    @Test func finishedJobsAreEvictedBeyondTheRetention() async throws {
+        let cluster = Self.retentionCluster(CoordinatorConfiguration(retainJobs: 2))
+        defer { cluster.stop() }
         var ids: [String] = []
-        for index in 0..<5 {
-            let small = try ClusterJobs.load(BookFixture.yaml(name: "s\(index)", accounts: 3, scenarios: 1024, chunkSize: 512))
-            let id = try cluster.coordinator.submit(small).jobID
-            #expect(try await cluster.waitForEnd(id).state == .succeeded)
-            ids.append(id)
-        }
+        for index in 0..<5 { ids.append(try await Self.runSmallJob(index, on: cluster)) }
         #expect(await cluster.wait { cluster.coordinator.jobCount == 2 })
         #expect(throws: ClusterError.self) { try cluster.coordinator.status(job: ids[0]) }
         #expect(try cluster.coordinator.status(job: ids[4]).state == .succeeded)
@@ -414,21 +423,13 @@ struct HostileWorkerTests {
     @Test(.timeLimit(.minutes(2))) func finishedJobsAreEvictedBeyondTheRetainedBytes() async throws {
         var configuration = CoordinatorConfiguration()
         configuration.retainBytes = 1
-        let cluster = InProcessCluster(configuration: configuration)
+        let cluster = Self.retentionCluster(configuration)
         defer { cluster.stop() }
-        cluster.startTimers()
-        cluster.startWorker("w")
-        func submit(_ index: Int) throws -> String {
-            try cluster.coordinator.submit(
-                try ClusterJobs.load(BookFixture.yaml(name: "s\(index)", accounts: 3, scenarios: 1024, chunkSize: 512))).jobID
-        }
         // Watched to its end, its result not fetched: the coordinator holds it.
-        let unfetched = try submit(0)
-        #expect(try await cluster.waitForEnd(unfetched).state == .succeeded)
+        let unfetched = try await Self.runSmallJob(0, on: cluster)
         var ids: [String] = []
         for index in 1...3 {
-            let id = try submit(index)
-            #expect(try await cluster.waitForEnd(id).state == .succeeded)
+            let id = try await Self.runSmallJob(index, on: cluster)
             #expect(try cluster.coordinator.result(job: id).byteCount > 1)
             ids.append(id)
         }
@@ -448,17 +449,9 @@ struct HostileWorkerTests {
         var configuration = CoordinatorConfiguration()
         configuration.retainBytes = 1
         configuration.resultFetchGrace = .zero
-        let cluster = InProcessCluster(configuration: configuration)
+        let cluster = Self.retentionCluster(configuration)
         defer { cluster.stop() }
-        cluster.startTimers()
-        cluster.startWorker("w")
-        var ids: [String] = []
-        for index in 0..<2 {
-            let job = try ClusterJobs.load(BookFixture.yaml(name: "s\(index)", accounts: 3, scenarios: 1024, chunkSize: 512))
-            let id = try cluster.coordinator.submit(job).jobID
-            #expect(try await cluster.waitForEnd(id).state == .succeeded)
-            ids.append(id)
-        }
+        let ids = [try await Self.runSmallJob(0, on: cluster), try await Self.runSmallJob(1, on: cluster)]
         #expect(await cluster.wait(upTo: .seconds(60)) { cluster.coordinator.jobCount == 1 })
         #expect(throws: ClusterError.self) { try cluster.coordinator.status(job: ids[0]) }
         #expect(try cluster.coordinator.result(job: ids[1]).byteCount > 1)
