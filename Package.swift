@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "TailGridCalibration", targets: ["TailGridCalibration"]),
         .library(name: "TailGridEngine", targets: ["TailGridEngine"]),
         .library(name: "TailGridJob", targets: ["TailGridJob"]),
+        .library(name: "TailGridReport", targets: ["TailGridReport"]),
+        .library(name: "TailGridSynth", targets: ["TailGridSynth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

@@ -22,6 +22,9 @@ let package = Package(
                 .product(name: "TailGridEngine", package: engine),
                 .product(name: "TailGridMarket", package: engine),
                 .product(name: "TailGridNumerics", package: engine),
+                .product(name: "TailGridJob", package: engine),
+                .product(name: "TailGridReport", package: engine),
+                .product(name: "TailGridSynth", package: engine),
             ],
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

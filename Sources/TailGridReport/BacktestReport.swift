@@ -10,7 +10,7 @@ public enum BacktestReport {
     public static func html(_ document: BacktestDocument) throws(JobError) -> Data {
         let template: MustacheTemplate
         do {
-            template = try MustacheTemplate(string: BacktestReportTemplate.page)
+            template = try ReportEscaping.template(BacktestReportTemplate.page)
         } catch {
             throw JobError(.internal, "the backtest report template does not parse: \(error)")
         }

@@ -10,7 +10,7 @@ public enum Report {
     public static func html(result: ResultDocument, explanation: ExplanationDocument? = nil) throws(JobError) -> Data {
         let template: MustacheTemplate
         do {
-            template = try MustacheTemplate(string: ReportTemplate.page)
+            template = try ReportEscaping.template(ReportTemplate.page)
         } catch {
             throw JobError(.internal, "the report template does not parse: \(error)")
         }

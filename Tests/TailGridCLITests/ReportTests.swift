@@ -103,6 +103,16 @@ import TailGridReport
         #expect(try await Self.check(blankShot, backtest: true).status == 1)
     }
 
+    /// An id that ends an attribute if its quote is written raw.
+    static let quoteWithAccent = "a\"\u{301} onmouseover=alert(1) x=\"\u{301}"
+
+    /// `quoteWithAccent` appears only escaped: no quote byte followed by the accent's bytes.
+    static func expectQuotesEscaped(_ html: String) throws {
+        let bytes = Data(html.utf8)
+        #expect(bytes.range(of: Data("\"\u{301}".utf8)) == nil, "a quote before a combining mark was written raw")
+        #expect(bytes.range(of: Data("a&quot;\u{301} onmouseover=alert(1) x=&quot;\u{301}".utf8)) != nil)
+    }
+
     /// The backtest report with hostile ids and numbers no backtest should hold: escaped
     /// text, finite coordinates.
     @Test func backtestReportIsSafeWithHostileTextAndNumbers() async throws {
@@ -122,9 +132,11 @@ import TailGridReport
         document.days[2].accounts[1].valueAtRisk = -1e308
         document.days[3].accounts[1].realisedLoss = 1e308
         document.days.removeLast()
+        document.accounts[1].id = Self.quoteWithAccent
         let html = String(decoding: try BacktestReport.html(document), as: UTF8.self)
         #expect(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>job"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        try Self.expectQuotesEscaped(html)
         for bad in ["nan,", ",nan", "inf,", ",inf", "=\"nan\"", "=\"inf\"", "\"nan", "\"-nan"] {
             #expect(!html.contains(bad), "\(bad)")
         }
@@ -153,9 +165,13 @@ import TailGridReport
             stress.losses = ["<b>crash</b>": .nan, "up": 1e308, "down": -1e308]
             document.accounts[2].stress = stress
         }
+        // A quote followed by a combining mark is one Character that is not a quote:
+        // escaping by Characters (Mustache's own) wrote it raw, closing the attribute.
+        document.accounts[3].id = Self.quoteWithAccent
         let html = String(decoding: try Report.html(result: document), as: UTF8.self)
         #expect(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>crash"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        try Self.expectQuotesEscaped(html)
         for bad in ["=\"nan\"", "=\"inf\"", "=\"-inf\"", "\"nan", "\"-nan"] {
             #expect(!html.contains(bad), "\(bad)")
         }

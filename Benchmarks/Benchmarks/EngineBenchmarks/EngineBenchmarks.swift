@@ -210,4 +210,6 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(merger)
         }
     }
+
+    OutputBenchmarks.register()
 }
