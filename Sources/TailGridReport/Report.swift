@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import Synchronization
 import TailGridJob
 
 /// report.html: the result a risk officer looks at rather than reads. Per account the
@@ -7,13 +8,47 @@ import TailGridJob
 /// (with an explanation) and the stress losses; a table of every account on top.
 public enum Report {
     /// The page for `result` (and `explanation`, when the run explained its accounts).
+    ///
+    /// The table's rows and the accounts' charts are rendered in blocks on the cores there
+    /// are, then set into the page: at the end of a cluster's run nothing else is left to
+    /// do, and the page alone took a tenth of a second for 2,000 accounts.
     public static func html(result: ResultDocument, explanation: ExplanationDocument? = nil) throws(JobError) -> Data {
-        let template: MustacheTemplate
+        let templates: Templates
         do {
-            template = try ReportEscaping.template(ReportTemplate.page)
+            templates = try Templates.parsed.get()
         } catch {
             throw JobError(.internal, "the report template does not parse: \(error)")
         }
-        return Data(template.render(ReportPage(result: result, explanation: explanation)).utf8)
+        let page = ReportPage(result: result, explanation: explanation)
+        let rowBlocks = stride(from: 0, to: page.rows.count, by: ReportPage.rowsPerBlock).map {
+            ReportPage.Rows(rows: Array(page.rows[$0..<Swift.min($0 + ReportPage.rowsPerBlock, page.rows.count)]))
+        }
+        let sectionBlocks = stride(from: 0, to: page.sections.count, by: ReportPage.sectionsPerBlock).map {
+            ReportPage.Sections(sections: Array(page.sections[$0..<Swift.min($0 + ReportPage.sectionsPerBlock, page.sections.count)]))
+        }
+        let parts = Mutex([String](repeating: "", count: rowBlocks.count + sectionBlocks.count))
+        DispatchQueue.concurrentPerform(iterations: rowBlocks.count + sectionBlocks.count) { index in
+            let text = index < rowBlocks.count
+                ? templates.rows.render(rowBlocks[index])
+                : templates.sections.render(sectionBlocks[index - rowBlocks.count])
+            parts.withLock { $0[index] = text }
+        }
+        let rendered = parts.withLock { $0 }
+        let whole = ReportPage.Rendered(page: page, tableRows: rendered[..<rowBlocks.count].joined(),
+                                        accountSections: rendered[rowBlocks.count...].joined())
+        return Data(templates.page.render(whole).utf8)
+    }
+
+    /// The page and its two repeated parts, parsed once.
+    struct Templates: Sendable {
+        let page: MustacheTemplate
+        let rows: MustacheTemplate
+        let sections: MustacheTemplate
+
+        static let parsed = Result { () throws -> Templates in
+            Templates(page: try ReportEscaping.template(ReportTemplate.page),
+                      rows: try ReportEscaping.template(ReportTemplate.rows),
+                      sections: try ReportEscaping.template(ReportTemplate.sections))
+        }
     }
 }

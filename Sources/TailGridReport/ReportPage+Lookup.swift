@@ -93,6 +93,28 @@ extension ReportPage: MustacheParent {
     }
 }
 
+extension ReportPage.Rows: MustacheParent {
+    func child(named name: String) -> Any? {
+        name == "rows" ? rows : nil
+    }
+}
+
+extension ReportPage.Sections: MustacheParent {
+    func child(named name: String) -> Any? {
+        name == "sections" ? sections : nil
+    }
+}
+
+extension ReportPage.Rendered: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "tableRows": ReportValue(tableRows)
+        case "accountSections": ReportValue(accountSections)
+        default: page.child(named: name)
+        }
+    }
+}
+
 extension ReportPage.AccountSection: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {

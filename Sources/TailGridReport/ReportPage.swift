@@ -59,6 +59,27 @@ struct ReportPage {
         }
     }
 
+    /// A block of the table's rows, rendered on its own (`Report.html`).
+    struct Rows {
+        let rows: [Row]
+    }
+
+    /// A block of the accounts' charts, rendered on its own.
+    struct Sections {
+        let sections: [AccountSection]
+    }
+
+    /// The page with its rows and charts already rendered (HTML, set in unescaped).
+    struct Rendered {
+        let page: ReportPage
+        let tableRows: String
+        let accountSections: String
+    }
+
+    /// Rows and charts per block rendered at once.
+    static let rowsPerBlock = 1_000
+    static let sectionsPerBlock = 10
+
     /// How many accounts get charts (the largest IMs); the table lists every account.
     static let detailLimit = 50
     /// Bars per contributions or stress chart.

@@ -35,13 +35,23 @@ enum ReportTemplate {
     engine {{engine}}; input SHA-256 {{inputSHA256}}. Losses are positive.</p>
     <table>
     <tr><th>account</th><th>in</th><th>equity</th><th>VaR {{confidence}}</th><th>ES {{confidence}}</th><th>IM</th><th>excess</th><th>status</th></tr>
-    {{#rows}}
-    <tr><td>{{id}}</td><td>{{currency}}</td><td>{{equity}}</td><td>{{valueAtRisk}}</td><td>{{expectedShortfall}}</td><td>{{initialMargin}}</td><td>{{excess}}</td><td class="{{status}}">{{status}}</td></tr>
-    {{/rows}}
-    </table>
+    {{{tableRows}}}</table>
     <p class="meta">{{accountCount}} accounts. {{detailNote}}</p>
-    {{#sections}}
-    <h2 id="{{anchor}}">{{id}} <span class="{{status}}">{{status}}</span></h2>
+    {{{accountSections}}}</body>
+    </html>
+
+    """
+
+    /// The table's rows, rendered in blocks of `ReportPage.rowsPerBlock` into `tableRows`.
+    static let rows = """
+    {{#rows}}<tr><td>{{id}}</td><td>{{currency}}</td><td>{{equity}}</td><td>{{valueAtRisk}}</td><td>{{expectedShortfall}}</td><td>{{initialMargin}}</td><td>{{excess}}</td><td class="{{status}}">{{status}}</td></tr>
+    {{/rows}}
+    """
+
+    /// The accounts' charts, rendered in blocks of `ReportPage.sectionsPerBlock` into
+    /// `accountSections`.
+    static let sections = """
+    {{#sections}}<h2 id="{{anchor}}">{{id}} <span class="{{status}}">{{status}}</span></h2>
     <p class="meta">IM {{initialMargin}} {{currency}}, MM {{maintenanceMargin}}, equity {{equity}}.</p>
     <div class="charts">
     <div>
@@ -74,8 +84,5 @@ enum ReportTemplate {
     {{/barCharts}}
     </div>
     {{/sections}}
-    </body>
-    </html>
-
     """
 }

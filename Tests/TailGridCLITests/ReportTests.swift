@@ -103,6 +103,36 @@ import TailGridReport
         #expect(try await Self.check(blankShot, backtest: true).status == 1)
     }
 
+    /// A book larger than one block of rows and of charts (`Report.html` renders them in
+    /// blocks at once): every account's row once, in the result's order, then the charts
+    /// of the 50 largest IMs, largest first, each with its own histogram.
+    @Test func blocksOfRowsAndChartsKeepTheirOrder() async throws {
+        let out = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try await TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--quiet", "--out", out.path]).status == 0)
+        var document = try JSONDecoder().decode(ResultDocument.self, from: Data(contentsOf: out.appendingPathComponent("result.json")))
+        let base = document.accounts
+        document.accounts = (0..<2_345).map { index in
+            var account = base[index % base.count]
+            account.id = "acct-\(index)"
+            account.initialMargin = Double((index * 7_919) % 2_345) + 1
+            account.histogram.counts = account.histogram.counts.map { _ in index }
+            return account
+        }
+        let html = String(decoding: try Report.html(result: document), as: UTF8.self)
+        let rowIds = html.components(separatedBy: "<tr><td>").dropFirst().map { String($0.prefix { $0 != "<" }) }
+        let sectionIds = html.components(separatedBy: "<h2 id=\"account-").dropFirst()
+            .map { String($0.drop { $0 != ">" }.dropFirst().prefix { $0 != " " }) }
+        let charted = document.accounts.sorted { $0.initialMargin > $1.initialMargin }.prefix(50)
+        #expect(Array(rowIds.prefix(2_345)) == document.accounts.map(\.id))
+        #expect(sectionIds == charted.map(\.id))
+        // Each chart's histogram is its own account's (every bar's title is its count).
+        let titles = html.components(separatedBy: "<svg class=\"histogram\"").dropFirst().map { chart in
+            String(chart.components(separatedBy: "<title>").dropFirst().first?.prefix { $0 != " " } ?? "")
+        }
+        #expect(titles == charted.map { $0.id.dropFirst(5) }.map(String.init))
+    }
+
     /// An id that ends an attribute if its quote is written raw.
     static let quoteWithAccent = "a\"\u{301} onmouseover=alert(1) x=\"\u{301}"
 
