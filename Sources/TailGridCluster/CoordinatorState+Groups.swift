@@ -10,9 +10,9 @@ extension CoordinatorState {
     /// worker thread's time, by the median compute time workers report for the job's
     /// chunks; 1 until a chunk is reported, at most `maxLeaseGroup`. Reports are checked
     /// (`recordComputeSeconds`), and a lying worker moves only this bounded size.
-    func leaseGroupSize(job id: String) -> Int {
+    mutating func leaseGroupSize(job id: String) -> Int {
         let limit = Swift.min(Swift.max(1, configuration.maxLeaseGroup), 1024)
-        guard limit > 1, let median = jobs[id]?.computeSeconds.median, median > 0 else { return 1 }
+        guard limit > 1, let median = withJob(id, { $0.computeSeconds.median }), median > 0 else { return 1 }
         let target = configuration.leaseGroupSeconds.seconds
         guard target > 0 else { return 1 }
         return Int(Swift.min(Double(limit), Swift.max(1, (target / median).rounded(.down))))

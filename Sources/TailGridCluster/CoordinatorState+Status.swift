@@ -59,20 +59,23 @@ extension CoordinatorState {
     /// running, finished), else at most once per `statusInterval` (progress held back is
     /// owed, and `publishOwed` sends it).
     mutating func publish(job id: String, now: ContinuousClock.Instant) {
-        guard let job = jobs[id], !job.watchers.isEmpty else { return }
-        let running = job.phase.isRunning
-        if !job.phase.isFinished, let last = job.lastPublished, last.running == running,
-           now - last.at < configuration.statusInterval {
-            jobs[id]?.statusOwed = true
+        // The job's parts, read in place (a copy of the job is about thirty retains).
+        guard let (watchers, running, finished, last) = withJob(id, { job in
+                  (job.watchers, job.phase.isRunning, job.phase.isFinished, job.lastPublished)
+              }), !watchers.isEmpty else { return }
+        if !finished, let last, last.running == running, now - last.at < configuration.statusInterval {
+            withJob(id) { $0.statusOwed = true }
             return
         }
         guard let status = status(of: id, now: now) else { return }
-        for watcher in job.watchers.values {
+        for watcher in watchers.values {
             watcher.yield(status)
-            if job.phase.isFinished { watcher.finish() }
+            if finished { watcher.finish() }
         }
-        jobs[id]?.lastPublished = (now, running)
-        jobs[id]?.statusOwed = false
+        withJob(id) { job in
+            job.lastPublished = (now, running)
+            job.statusOwed = false
+        }
     }
 
     /// Live-worker counts changed: every watcher hears it.

@@ -310,8 +310,11 @@ struct CoordinatorState {
     /// Runs `body` on the job in place (no copy of its merger), if the job exists.
     @discardableResult
     mutating func withJob<Result>(_ id: String, _ body: (inout Job) -> Result) -> Result? {
-        guard jobs.index(forKey: id) != nil else { return nil }
-        return body(&jobs[id]!)
+        // Through `values[index]`, whose accessor yields the job where it is stored;
+        // `jobs[id]!` moved it into an optional and back, a copy and a destroy of the
+        // job (about thirty retains and releases) for every read.
+        guard let index = jobs.index(forKey: id) else { return nil }
+        return body(&jobs.values[index])
     }
 
     /// The job a submission with `key` returns instead of a new one: queued, running or
@@ -354,7 +357,7 @@ struct CoordinatorState {
     /// jobs), whatever the number of finished jobs retained, and no job is copied to be
     /// looked at. A job that ended (or was forgotten) leaves the order here.
     mutating func schedulingOrder() -> [String] {
-        for id in Array(schedulable.keys) where withJob(id, \.isSchedulable) != true {
+        for id in Array(schedulable.keys) where withJob(id, { $0.isSchedulable }) != true {
             schedulable[id] = nil
         }
         return schedulable.sorted { ($0.value.priority, -$0.value.sequence) > ($1.value.priority, -$1.value.sequence) }.map(\.key)
