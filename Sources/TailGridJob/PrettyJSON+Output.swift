@@ -93,10 +93,16 @@ struct PrettyJSONOutput {
     }
 
     /// The document as `Data` owning the block (freed by `Data`); the buffer is left empty.
+    /// A block much larger than the document is shrunk first (in place, or by moving its
+    /// pages): a coordinator keeps the documents of the jobs it retains.
     mutating func takeData() -> Data {
-        guard let base, count > 0 else {
+        guard var base, count > 0 else {
             free()
             return Data()
+        }
+        if capacity - count > Swift.max(4_096, count / 8),
+           let shrunk = realloc(base, count)?.assumingMemoryBound(to: UInt8.self) {
+            base = shrunk
         }
         let data = Data(bytesNoCopy: base, count: count, deallocator: .free)
         self.base = nil

@@ -11,7 +11,7 @@ public enum Report {
     ///
     /// The table's rows and the accounts' charts are rendered in blocks on the cores there
     /// are, then set into the page: at the end of a cluster's run nothing else is left to
-    /// do, and the page alone took a tenth of a second for 2,000 accounts.
+    /// do (2,000 accounts: 44 ms on two cores, 63 ms on one).
     public static func html(result: ResultDocument, explanation: ExplanationDocument? = nil) throws(JobError) -> Data {
         let templates: Templates
         do {

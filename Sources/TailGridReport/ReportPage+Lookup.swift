@@ -8,8 +8,8 @@ import Mustache
 
 /// A text a template writes. Mustache renders a `MustacheCustomRenderable` after one
 /// conformance check; a plain String went through three failed casts and
-/// `String(describing:)` first (each check a lookup in the runtime's conformance cache,
-/// a third of report.html's time on 2,000 accounts).
+/// `String(describing:)` first, each check a lookup in the runtime's conformance cache
+/// (report.html of 2,000 accounts: 63 ms instead of 69 ms, on one core).
 struct ReportValue: MustacheCustomRenderable {
     let renderText: String
     var isNull: Bool { false }
