@@ -159,7 +159,7 @@ extension CoordinatorState {
         if case .audit = kind, let checkFloors = withJob(id, { $0.audit.checks[chunk]?.floors }) ?? nil {
             floors = checkFloors
         } else if case .scenarios = unit {
-            floors = withJob(id, { $0.work?.merger.admissionFloors ?? [] }) ?? []
+            floors = withJob(id, { $0.work?.merger.cachedAdmissionFloors() ?? [] }) ?? []
         } else {
             floors = []
         }

@@ -43,6 +43,17 @@ extension SummaryMerger {
         }
     }
 
+    /// `admissionFloors`, computed once per merged chunk: a coordinator hands out several
+    /// leases between two merges (a group's worth), and each computed every account's
+    /// floor and the speculative rank (`PilotFloors.floorRank`) anew. Only a merge changes
+    /// the floors, and every merge adds a chunk.
+    public mutating func cachedAdmissionFloors() -> [Double] {
+        if let floorsCache, floorsCache.chunks == mergedChunks.count { return floorsCache.floors }
+        let floors = admissionFloors
+        floorsCache = (mergedChunks.count, floors)
+        return floors
+    }
+
     /// The rank of the merge's speculative floor among the losses merged so far; nil when
     /// it speculates on nothing (no pilot floors, nothing merged yet, or every chunk).
     var speculativeRank: Int? {

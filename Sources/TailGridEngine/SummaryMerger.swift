@@ -33,6 +33,9 @@ public struct SummaryMerger: Sendable {
     let scenarioCount: Int
     /// Scenarios of the chunks merged so far.
     public private(set) var mergedScenarios = 0
+    /// `admissionFloors` as of the merged chunk count it was computed at
+    /// (`cachedAdmissionFloors`).
+    var floorsCache: (chunks: Int, floors: [Double])?
     /// Per account, the highest floor a merged chunk was computed with: the merge is exact
     /// only if none lies above the account's k-th largest loss (`floorsHeld`). It starts at
     /// the pilot's floors: a chunk journaled without its floors was sent no higher
@@ -67,6 +70,7 @@ public struct SummaryMerger: Sendable {
     /// empty. On a book of 20,000 accounts the tails are hundreds of megabytes, which a
     /// copy held twice at the end of a run.
     public mutating func takeSummaries() -> [AccountLossSummary] {
+        floorsCache = nil
         var summaries: [AccountLossSummary] = []
         swap(&summaries, &merged)
         var waiting: [[TailLoss]] = []

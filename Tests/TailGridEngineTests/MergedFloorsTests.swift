@@ -53,6 +53,31 @@ struct MergedFloorsTests {
         }
     }
 
+    /// The floors a coordinator sends are computed once per merged chunk: before every
+    /// merge, and again after a chunk that arrives twice (merged once), the cached floors
+    /// are `admissionFloors` computed afresh, and they rise with the merges.
+    @Test func cachedFloorsFollowEveryMerge() throws {
+        let plan = try EnginePlan(try Fixtures.mixedJob(scenarios: 40_000, chunkSize: 4096))
+        var merger = SummaryMerger(plan: plan, pilotFloors: PilotFloors.floors(for: plan))
+        let computer = ChunkComputer(plan: plan)
+        var distinct: Set<[Double]> = []
+        for chunk in 0..<plan.chunks.chunkCount {
+            let floors = merger.cachedAdmissionFloors()
+            #expect(floors == merger.admissionFloors, "before chunk \(chunk)")
+            #expect(merger.cachedAdmissionFloors() == floors)
+            distinct.insert(floors)
+            let summary = computer.summarize(plan.chunks.range(ofChunk: chunk), floors: floors)
+            try merger.merge(chunk: chunk, summary, floors: floors)
+            if chunk == 2 {
+                _ = merger.cachedAdmissionFloors()
+                try merger.merge(chunk: chunk, summary, floors: floors)
+                #expect(merger.cachedAdmissionFloors() == merger.admissionFloors, "after a chunk merged twice")
+            }
+        }
+        #expect(merger.cachedAdmissionFloors() == merger.admissionFloors)
+        #expect(distinct.count > plan.chunks.chunkCount / 2, "the floors rose at \(distinct.count) of \(plan.chunks.chunkCount) merges")
+    }
+
     /// One chunk computed with a floor just above an account's k-th largest loss, that
     /// chunk holding the k-th: the loss is not shipped, yet the other chunks fill the tail
     /// (so counting entries cannot see it) with a smaller k-th. `floorsHeld` compares the
