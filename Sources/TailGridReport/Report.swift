@@ -20,12 +20,8 @@ public enum Report {
             throw JobError(.internal, "the report template does not parse: \(error)")
         }
         let page = ReportPage(result: result, explanation: explanation)
-        let rowBlocks = stride(from: 0, to: page.rows.count, by: ReportPage.rowsPerBlock).map {
-            ReportPage.Rows(rows: Array(page.rows[$0..<Swift.min($0 + ReportPage.rowsPerBlock, page.rows.count)]))
-        }
-        let sectionBlocks = stride(from: 0, to: page.sections.count, by: ReportPage.sectionsPerBlock).map {
-            ReportPage.Sections(sections: Array(page.sections[$0..<Swift.min($0 + ReportPage.sectionsPerBlock, page.sections.count)]))
-        }
+        let rowBlocks = blocks(page.rows, of: ReportPage.rowsPerBlock).map(ReportPage.Rows.init)
+        let sectionBlocks = blocks(page.sections, of: ReportPage.sectionsPerBlock).map(ReportPage.Sections.init)
         let parts = Mutex([String](repeating: "", count: rowBlocks.count + sectionBlocks.count))
         DispatchQueue.concurrentPerform(iterations: rowBlocks.count + sectionBlocks.count) { index in
             let text = index < rowBlocks.count
@@ -37,6 +33,11 @@ public enum Report {
         let whole = ReportPage.Rendered(page: page, tableRows: rendered[..<rowBlocks.count].joined(),
                                         accountSections: rendered[rowBlocks.count...].joined())
         return Data(templates.page.render(whole).utf8)
+    }
+
+    /// `items` in consecutive blocks of at most `size` (`size` > 0).
+    static func blocks<Item>(_ items: [Item], of size: Int) -> [[Item]] {
+        stride(from: 0, to: items.count, by: size).map { Array(items[$0..<Swift.min($0 + size, items.count)]) }
     }
 
     /// The page and its two repeated parts, parsed once.
