@@ -122,13 +122,15 @@ struct CommandLineTests {
         #expect(outcome.status == 73)
     }
 
-    /// The coordinator's flags from outside: NaN, negatives, 1e308 and empty values are
-    /// refused as usage (64) before anything listens; none reaches a trap.
+    /// The coordinator's flags from outside: NaN, negatives, 1e308, empty values and a
+    /// number of 100,000 digits (a single argument is at most 128 KiB on Linux, so a
+    /// 100 MB value cannot be passed) are refused as usage (64) before anything listens;
+    /// none reaches a trap.
     @Test(arguments: [
         ["--audit-fraction", "nan"], ["--audit-fraction", "-0.1"], ["--audit-fraction", "1e308"], ["--audit-fraction", ""],
         ["--retain-seconds", "nan"], ["--retain-seconds", "-1"], ["--retain-seconds", "1e308"], ["--retain-jobs", "-1"],
         ["--retain-megabytes", "-1"], ["--retain-megabytes", "1073741825"], ["--retain-megabytes", "nan"],
-        ["--retain-megabytes", "1e308"], ["--retain-megabytes", ""],
+        ["--retain-megabytes", "1e308"], ["--retain-megabytes", ""], ["--retain-megabytes", String(repeating: "9", count: 100_000)],
         ["--max-positions-bytes", "-1"], ["--max-job-bytes", "0"], ["--max-scenarios", "-5"],
         ["--lease-timeout", "nan"], ["--lease-timeout", "1e308"], ["--lease-timeout", "-1"], ["--max-attempts", "0"],
         ["--worker-token-file", "/dev/null"], ["--listen", "[::1]:99999"],
