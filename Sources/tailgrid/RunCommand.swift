@@ -63,11 +63,12 @@ struct RunCommand: AsyncParsableCommand {
     func runOnLocalCluster() async throws {
         let cluster = LocalCluster(workers: workers, threadsPerWorker: threads ?? 1, verbose: verbose)
         do {
-            let (loaded, files, document, elapsed) = try await cluster.run(
-                loading: { try JobFile.load(path: job, dataDirectory: dataDir) }, explain: explain, quiet: quiet)
-            try ResultOutput.write(files, document: document, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)", quiet: quiet,
-                                   summary: String(format: "%d scenarios, %d worker processes, %.2f s", loaded.engineJob.scenarios,
-                                                   workers, elapsed))
+            try await cluster.run(loading: { try JobFile.load(path: job, dataDirectory: dataDir) }, explain: explain,
+                                  quiet: quiet) { loaded, files, document, elapsed in
+                try ResultOutput.write(files, document: document, folder: out ?? "tailgrid-out/\(loaded.engineJob.name)",
+                                       quiet: quiet, summary: String(format: "%d scenarios, %d worker processes, %.2f s",
+                                                                     loaded.engineJob.scenarios, workers, elapsed))
+            }
         } catch let error as ClusterError {
             throw CommandFailure.exit(error)
         }
