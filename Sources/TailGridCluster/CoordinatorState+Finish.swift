@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TailGridEngine
 import TailGridJob
 import TailGridJournal
@@ -81,9 +82,8 @@ extension CoordinatorState {
                 .map { ResultDocument.WorkerShare(host: $0.host, engineVersion: $0.engineVersion, openblasCore: $0.openblasCore,
                                                   openblasConfig: $0.openblasConfig, chunks: $1) }
                 .sorted { ($0.host, $0.openblasCore, $0.openblasConfig) < ($1.host, $1.openblasCore, $1.openblasConfig) }
-            files = ResultFiles(json: try ResultWriter.jsonData(document),
-                                csv: ResultWriter.csvData(document, labels: work.loaded.confidenceLabels),
-                                explainJSON: files.explainJSON, contributionsCSV: files.contributionsCSV)
+            let (json, csv) = try Self.encodeResult(document, labels: work.loaded.confidenceLabels)
+            files = ResultFiles(json: json, csv: csv, explainJSON: files.explainJSON, contributionsCSV: files.contributionsCSV)
             let finishedAt = Date()
             withJob(id) { job in
                 job.phase = .succeeded(files)
@@ -102,5 +102,24 @@ extension CoordinatorState {
         } catch {
             fail(job: id, reason: "\(error)", now: now)
         }
+    }
+
+    /// result.json and accounts.csv of `document`, encoded at once on two threads: the
+    /// job's end waits for both, and the CSV (a fifth of the JSON's time) hid behind it
+    /// rather than follow it.
+    static func encodeResult(_ document: ResultDocument, labels: [String]) throws(JobError) -> (json: Data, csv: Data) {
+        let encoded = Mutex<(json: Result<Data, JobError>?, csv: Data?)>((nil, nil))
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                let json = Result { () throws(JobError) in try ResultWriter.jsonData(document) }
+                encoded.withLock { $0.json = json }
+            } else {
+                let csv = ResultWriter.csvData(document, labels: labels)
+                encoded.withLock { $0.csv = csv }
+            }
+        }
+        let (json, csv) = encoded.withLock { ($0.json, $0.csv) }
+        guard let json, let csv else { throw JobError(.internal, "the result files were not encoded") }
+        return (try json.get(), csv)
     }
 }
