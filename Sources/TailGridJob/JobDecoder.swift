@@ -199,6 +199,7 @@ struct JobDecoder {
         if let offset = JobLimits.zoneOffsetMinutes(text), abs(offset) > 14 * 60 {
             throw field.error("the zone offset of '\(text)' is beyond +-14:00")
         }
+        if let date = InternetTimestamp.date(text) { return date }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         if let date = formatter.date(from: text) { return date }
