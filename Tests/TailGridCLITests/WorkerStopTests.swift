@@ -69,6 +69,30 @@ import tailgrid
         #expect(took < .seconds(10), "stop took \(took)")
     }
 
+    /// `terminate` (sent as soon as a run's job ends, while its result is written) signals
+    /// without waiting: the worker leaves on that signal alone, with no `stop`.
+    @Test func terminateAloneEndsAWorker() async throws {
+        let worker = Process()
+        worker.executableURL = TailGridProcess.executable
+        worker.arguments = ["worker", "--coordinator", "127.0.0.1:1", "--threads", "1"]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        try await Task.sleep(for: .seconds(1))
+        WorkerProcesses([worker]).terminate()
+        let exited = try await OffPool.run {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while worker.isRunning, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            return !worker.isRunning
+        }
+        #expect(exited, "the worker still runs 20 s after SIGTERM")
+        // A running process's termination reason is a trap in Foundation.
+        guard exited else { return }
+        #expect((worker.terminationReason == .exit && worker.terminationStatus == 0)
+                || (worker.terminationReason == .uncaughtSignal && worker.terminationStatus == SIGTERM))
+    }
+
     @Test func exitedOnesAreLeftAsTheyEnded() throws {
         let done = try Self.started("exit 3")
         done.waitUntilExit()
