@@ -66,7 +66,7 @@ let package = Package(
         // Price histories: return windows, EWMA / sample calibration, filtered historical blocks.
         .target(name: "TailGridCalibration"),
         // report.html: a self-contained page of SVG charts from the result documents.
-        .target(name: "TailGridReport", dependencies: ["TailGridJob", "TailGridBacktest", .product(name: "Mustache", package: "swift-mustache")]),
+        .target(name: "TailGridReport", dependencies: ["TailGridJob", "TailGridEngine", "TailGridBacktest", .product(name: "Mustache", package: "swift-mustache")]),
         // Backtests: the job re-dated to each day of history, its margin against the
         // realised loss, and the statistics (coverage tests, the Basel traffic light, ES).
         .target(name: "TailGridBacktest", dependencies: ["TailGridJob", "TailGridEngine", "TailGridCalibration"]),

@@ -3,9 +3,11 @@ import Synchronization
 
 /// The engine's own threads: `count` threads with 8 MiB stacks (the pricing kernels keep
 /// tile-sized scratch on the stack), each running `body`, joined before returning. The
-/// local runner's chunk threads and the tail replay's threads.
-enum EngineThreads {
-    static func run(count: Int, _ body: @escaping @Sendable () -> Void) {
+/// local runner's chunk threads and the tail replay's threads; and work that must not
+/// wait on Dispatch's pool, whose threads a coordinator's handlers may all hold
+/// (`DispatchQueue.concurrentPerform` then runs every iteration on the caller's thread).
+public enum EngineThreads {
+    public static func run(count: Int, _ body: @escaping @Sendable () -> Void) {
         let group = DispatchGroup()
         for _ in 0..<Swift.max(1, count) {
             group.enter()
@@ -23,7 +25,7 @@ enum EngineThreads {
     /// next index (the instrument tiles', the replay's and the local runner's way of
     /// sharing work); the results in index order. With one thread or one index it runs on
     /// the caller's thread.
-    static func map<Result: Sendable>(_ count: Int, threads: Int, _ transform: @escaping @Sendable (Int) -> Result) -> [Result] {
+    public static func map<Result: Sendable>(_ count: Int, threads: Int, _ transform: @escaping @Sendable (Int) -> Result) -> [Result] {
         let threads = Swift.max(1, Swift.min(threads, count))
         guard threads > 1 else { return (0..<count).map(transform) }
         let results = UnsafeMutableBufferPointer<Result?>.allocate(capacity: count)
@@ -48,7 +50,7 @@ enum EngineThreads {
     /// `(0..<count).map(transform)` on up to `threads` threads, which take the indices
     /// `blockSize` at a time (work too small per index to pay for taking each alone: the
     /// ranking of tails, the pilot's floors, the estimates); the results in index order.
-    static func map<Result: Sendable>(_ count: Int, threads: Int, inBlocksOf blockSize: Int,
+    public static func map<Result: Sendable>(_ count: Int, threads: Int, inBlocksOf blockSize: Int,
                                       _ transform: @escaping @Sendable (Int) -> Result) -> [Result] {
         let size = Swift.max(1, blockSize)
         let blocks = (count + size - 1) / size

@@ -1,6 +1,6 @@
 import Foundation
 import Mustache
-import Synchronization
+import TailGridEngine
 import TailGridJob
 
 /// report.html: the result a risk officer looks at rather than reads. Per account the
@@ -22,14 +22,15 @@ public enum Report {
         let page = ReportPage(result: result, explanation: explanation)
         let rowBlocks = blocks(page.rows, of: ReportPage.rowsPerBlock).map(ReportPage.Rows.init)
         let sectionBlocks = blocks(page.sections, of: ReportPage.sectionsPerBlock).map(ReportPage.Sections.init)
-        let parts = Mutex([String](repeating: "", count: rowBlocks.count + sectionBlocks.count))
-        DispatchQueue.concurrentPerform(iterations: rowBlocks.count + sectionBlocks.count) { index in
-            let text = index < rowBlocks.count
+        // On threads of their own, not Dispatch's pool: a caller in an async context (`run
+        // --workers`) may hold its threads, and `concurrentPerform` then rendered every
+        // block on the caller's thread.
+        let rendered = EngineThreads.map(rowBlocks.count + sectionBlocks.count,
+                                         threads: ProcessInfo.processInfo.activeProcessorCount) { index in
+            index < rowBlocks.count
                 ? templates.rows.render(rowBlocks[index])
                 : templates.sections.render(sectionBlocks[index - rowBlocks.count])
-            parts.withLock { $0[index] = text }
         }
-        let rendered = parts.withLock { $0 }
         let whole = ReportPage.Rendered(page: page, tableRows: rendered[..<rowBlocks.count].joined(),
                                         accountSections: rendered[rowBlocks.count...].joined())
         return Data(templates.page.render(whole).utf8)

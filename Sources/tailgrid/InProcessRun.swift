@@ -54,7 +54,9 @@ struct InProcessRun {
     func write(folder: String, quiet: Bool) throws {
         let job = loaded.engineJob
         let outputs = Mutex<(json: Result<Data, JobError>?, csv: Data?, report: Result<Data, JobError>?)>((nil, nil, nil))
-        DispatchQueue.concurrentPerform(iterations: 3) { part in
+        // Threads of their own (`EngineThreads`): this runs in an async context, whose
+        // Dispatch pool `concurrentPerform` may find held, and then runs all three in turn.
+        _ = EngineThreads.map(3, threads: 3) { part in
             switch part {
             case 0:
                 let json = Result { () throws(JobError) in try ResultWriter.jsonData(document) }
