@@ -41,31 +41,6 @@ public enum PrettyJSON {
     }
 }
 
-extension PrettyJSON {
-    /// `values` as the elements of an array at depth `arrayDepth` are written inside a
-    /// document: each indented to `arrayDepth + 1`, separated by `",\n"`, without the
-    /// brackets. Blocks of one array encoded apart (on several threads) and joined by
-    /// `",\n"` are the bytes `encode` writes between `"[\n"` and `"\n"`, indent, `"]"`.
-    public static func encodeElements<Value: Encodable>(_ values: some Collection<Value>, arrayDepth: Int) throws -> Data {
-        let writer = PrettyJSONWriter()
-        for (index, value) in values.enumerated() {
-            if index > 0 { writer.write(",\n") }
-            writer.writeIndent(arrayDepth + 1)
-            if try writer.writePrimitive(value, codingPath: { [PrettyJSONKey(index: index)] }) { continue }
-            let encoder = PrettyJSONValueEncoder(writer: writer, depth: arrayDepth + 1, parent: nil, key: .index(index))
-            try encoder.encodeValue(value, emptyAs: "{\n\n")
-        }
-        if let misuse = writer.misuse {
-            throw EncodingError.invalidValue(values, .init(codingPath: [], debugDescription: misuse))
-        }
-        guard !writer.output.pointee.failed else {
-            throw EncodingError.invalidValue(values, .init(
-                codingPath: [], debugDescription: "Out of memory after \(writer.count) bytes of \(Value.self) elements."))
-        }
-        return writer.output.pointee.takeData()
-    }
-}
-
 /// The output buffer and the entries of the objects still open, shared by every
 /// encoder and container of one document.
 final class PrettyJSONWriter {

@@ -41,34 +41,6 @@ struct PrettyJSONTests {
         try Self.expectSameBytes(explanation, "\(job) explain.json")
     }
 
-    /// result.json encoded in blocks of accounts on several threads and set into the rest
-    /// (`ResultWriter.jsonData(_:blocks:)`, a coordinator's end of a job) is the document
-    /// encoded whole, byte for byte, whatever the blocks: 2,345 accounts (the quick start's,
-    /// repeated under new ids, some hostile) in 1 to 7 blocks, and too few accounts for one.
-    @Test func resultInBlocksIsTheWholeDocument() throws {
-        let path = TailGridExecutable.repositoryRoot.appendingPathComponent("jobs/quickstart.yaml").path
-        let loaded = try JobFile.load(path: path)
-        let result = try LocalRunner(plan: try EnginePlan(loaded.engineJob), threads: 2).run()
-        var document = ResultDocument(job: loaded, result: result, elapsedSeconds: 1.25)
-        let accounts = document.accounts
-        let ids = ["a\"b", "tab\there", "line\nbreak", "é\u{301}", "\\back", "/slash/", "\u{7}bell"]
-        document.accounts = (0..<2_345).map { index in
-            var entry = accounts[index % accounts.count]
-            entry.id = "\(ids[index % ids.count])-\(index)"
-            return entry
-        }
-        let whole = try PrettyJSON.encode(document, newline: true)
-        #expect(try ResultWriter.jsonData(document) == whole)
-        for blocks in 1...7 {
-            #expect(try ResultWriter.jsonData(document, blocks: blocks) == whole, "\(blocks) blocks")
-        }
-        #expect(try ResultWriter.jsonData(document, blocks: 7, minimumBlock: 1) == whole)
-        document.accounts = Array(document.accounts.prefix(3))
-        #expect(try ResultWriter.jsonData(document, blocks: 2, minimumBlock: 1) == (try PrettyJSON.encode(document, newline: true)))
-        document.accounts = []
-        #expect(try ResultWriter.jsonData(document, blocks: 2, minimumBlock: 1) == (try PrettyJSON.encode(document, newline: true)))
-    }
-
     /// A random tree: objects (struct-like with fixed keys, and dictionaries with hostile
     /// keys), arrays (empty, of numbers, of objects, nested), strings with every control
     /// character, quotes, backslashes, slashes and non-ASCII text, doubles across the whole
