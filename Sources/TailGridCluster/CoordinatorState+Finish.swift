@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TailGridEngine
 import TailGridJob
 import TailGridJournal
@@ -106,20 +105,20 @@ extension CoordinatorState {
 
     /// result.json and accounts.csv of `document`, encoded at once on two threads: the
     /// job's end waits for both, and the CSV (a fifth of the JSON's time) hid behind it
-    /// rather than follow it.
+    /// rather than follow it. Threads of their own (`EngineThreads`): this runs inside a
+    /// transition, whose callers may hold every thread of Dispatch's pool.
     static func encodeResult(_ document: ResultDocument, labels: [String]) throws(JobError) -> (json: Data, csv: Data) {
-        let encoded = Mutex<(json: Result<Data, JobError>?, csv: Data?)>((nil, nil))
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                let json = Result { () throws(JobError) in try ResultWriter.jsonData(document) }
-                encoded.withLock { $0.json = json }
-            } else {
-                let csv = ResultWriter.csvData(document, labels: labels)
-                encoded.withLock { $0.csv = csv }
-            }
+        enum Encoded: Sendable {
+            case json(Result<Data, JobError>)
+            case csv(Data)
         }
-        let (json, csv) = encoded.withLock { ($0.json, $0.csv) }
-        guard let json, let csv else { throw JobError(.internal, "the result files were not encoded") }
+        let encoded = EngineThreads.map(2, threads: 2) { part -> Encoded in
+            part == 0 ? .json(Result { () throws(JobError) in try ResultWriter.jsonData(document) })
+                : .csv(ResultWriter.csvData(document, labels: labels))
+        }
+        guard encoded.count == 2, case .json(let json) = encoded[0], case .csv(let csv) = encoded[1] else {
+            throw JobError(.internal, "the result files were not encoded")
+        }
         return (try json.get(), csv)
     }
 }
