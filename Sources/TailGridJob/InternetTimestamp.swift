@@ -2,8 +2,8 @@ import Foundation
 
 /// Times of RFC 3339's common form, `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS+HH:MM`,
 /// read without Foundation's `ISO8601DateFormatter`, whose first use loads ICU's calendar
-/// data: 8 ms of every process that loads a job (the coordinator and each worker, before
-/// its first chunk), a third of loading the quick-start job.
+/// data: 4-8 ms of every process that loads a job (the coordinator and each worker, before
+/// its first chunk), a fifth of `tailgrid validate` on the quick-start job.
 ///
 /// Anything else (fractions of a second, a lowercase `t` or `z`, a year before 1900, a
 /// leap second, a day past the month's end, a zone past 14 hours) returns nil and is left
