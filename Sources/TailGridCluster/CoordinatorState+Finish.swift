@@ -81,7 +81,7 @@ extension CoordinatorState {
                 .map { ResultDocument.WorkerShare(host: $0.host, engineVersion: $0.engineVersion, openblasCore: $0.openblasCore,
                                                   openblasConfig: $0.openblasConfig, chunks: $1) }
                 .sorted { ($0.host, $0.openblasCore, $0.openblasConfig) < ($1.host, $1.openblasCore, $1.openblasConfig) }
-            let (json, csv) = try Self.encodeResult(document, labels: work.loaded.confidenceLabels)
+            let (json, csv) = try ResultWriter.files(document, labels: work.loaded.confidenceLabels)
             files = ResultFiles(json: json, csv: csv, explainJSON: files.explainJSON, contributionsCSV: files.contributionsCSV)
             let finishedAt = Date()
             withJob(id) { job in
@@ -101,24 +101,5 @@ extension CoordinatorState {
         } catch {
             fail(job: id, reason: "\(error)", now: now)
         }
-    }
-
-    /// result.json and accounts.csv of `document`, encoded at once on two threads: the
-    /// job's end waits for both, and the CSV (a fifth of the JSON's time) hid behind it
-    /// rather than follow it. Threads of their own (`EngineThreads`): this runs inside a
-    /// transition, whose callers may hold every thread of Dispatch's pool.
-    static func encodeResult(_ document: ResultDocument, labels: [String]) throws(JobError) -> (json: Data, csv: Data) {
-        enum Encoded: Sendable {
-            case json(Result<Data, JobError>)
-            case csv(Data)
-        }
-        let encoded = EngineThreads.map(2, threads: 2) { part -> Encoded in
-            part == 0 ? .json(Result { () throws(JobError) in try ResultWriter.jsonData(document) })
-                : .csv(ResultWriter.csvData(document, labels: labels))
-        }
-        guard encoded.count == 2, case .json(let json) = encoded[0], case .csv(let csv) = encoded[1] else {
-            throw JobError(.internal, "the result files were not encoded")
-        }
-        return (try json.get(), csv)
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// wait on Dispatch's pool, whose threads a coordinator's handlers may all hold
 /// (`DispatchQueue.concurrentPerform` then runs every iteration on the caller's thread).
 public enum EngineThreads {
-    public static func run(count: Int, _ body: @escaping @Sendable () -> Void) {
+    static func run(count: Int, _ body: @escaping @Sendable () -> Void) {
         let group = DispatchGroup()
         for _ in 0..<Swift.max(1, count) {
             group.enter()
@@ -50,7 +50,7 @@ public enum EngineThreads {
     /// `(0..<count).map(transform)` on up to `threads` threads, which take the indices
     /// `blockSize` at a time (work too small per index to pay for taking each alone: the
     /// ranking of tails, the pilot's floors, the estimates); the results in index order.
-    public static func map<Result: Sendable>(_ count: Int, threads: Int, inBlocksOf blockSize: Int,
+    static func map<Result: Sendable>(_ count: Int, threads: Int, inBlocksOf blockSize: Int,
                                       _ transform: @escaping @Sendable (Int) -> Result) -> [Result] {
         let size = Swift.max(1, blockSize)
         let blocks = (count + size - 1) / size

@@ -1,10 +1,30 @@
 import Foundation
+import TailGridEngine
 
 /// Writes `result.json` and `accounts.csv` into an output folder, all or nothing: both
 /// files are written in full under temporary names first, then renamed into place.
 public enum ResultWriter {
     public static func jsonData(_ document: ResultDocument) throws(JobError) -> Data {
         try jsonData(document, name: "result.json")
+    }
+
+    /// result.json and accounts.csv of `document`, encoded at once on two threads: the
+    /// end of a run waits for both, and the CSV (a fifth of the JSON's time) hid behind
+    /// it rather than follow it. Threads of their own (`EngineThreads`), not Dispatch's
+    /// pool: a coordinator calls this inside a transition and the CLI in an async
+    /// context, where the pool's threads may all be held.
+    public static func files(_ document: ResultDocument, labels: [String]) throws(JobError) -> (json: Data, csv: Data) {
+        enum Encoded: Sendable {
+            case json(Result<Data, JobError>)
+            case csv(Data)
+        }
+        let encoded = EngineThreads.map(2, threads: 2) { part -> Encoded in
+            part == 0 ? .json(Result { () throws(JobError) in try jsonData(document) }) : .csv(csvData(document, labels: labels))
+        }
+        guard encoded.count == 2, case .json(let json) = encoded[0], case .csv(let csv) = encoded[1] else {
+            throw JobError(.internal, "the result files were not encoded")
+        }
+        return (try json.get(), csv)
     }
 
     /// Any output document as TailGrid writes JSON: pretty, keys sorted, slashes plain,

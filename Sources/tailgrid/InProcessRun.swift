@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TailGridEngine
 import TailGridJob
 import TailGridReport
@@ -47,34 +46,28 @@ struct InProcessRun {
     }
 
     /// Writes the result folder and prints the tables.
-    /// result.json, report.html and accounts.csv are encoded as three tasks on the cores
-    /// there are (result.json first, the longest): on a large book each takes a
+    /// result.json and accounts.csv (`ResultWriter.files`, two threads) and report.html
+    /// are encoded at once on threads of their own (`EngineThreads`: this runs in an async
+    /// context, whose Dispatch pool may be held): on a large book each takes a
     /// noticeable part of a second (the CSV 0.1 s after the JSON's 0.5 s on one thread,
     /// while the report was done).
     func write(folder: String, quiet: Bool) throws {
         let job = loaded.engineJob
-        let outputs = Mutex<(json: Result<Data, JobError>?, csv: Data?, report: Result<Data, JobError>?)>((nil, nil, nil))
-        // Threads of their own (`EngineThreads`): this runs in an async context, whose
-        // Dispatch pool `concurrentPerform` may find held, and then runs all three in turn.
-        _ = EngineThreads.map(3, threads: 3) { part in
-            switch part {
-            case 0:
-                let json = Result { () throws(JobError) in try ResultWriter.jsonData(document) }
-                outputs.withLock { $0.json = json }
-            case 1:
-                let report = Result { () throws(JobError) in try Report.html(result: document, explanation: explanation) }
-                outputs.withLock { $0.report = report }
-            default:
-                let csv = ResultWriter.csvData(document, labels: loaded.confidenceLabels)
-                outputs.withLock { $0.csv = csv }
-            }
+        enum Encoded: Sendable {
+            case files(Result<(json: Data, csv: Data), JobError>)
+            case report(Result<Data, JobError>)
         }
-        let (jsonResult, csvData, report) = outputs.withLock { ($0.json, $0.csv, $0.report) }
-        guard let jsonResult, let csvData, let report else {
+        let encoded = EngineThreads.map(2, threads: 2) { [document, explanation, loaded] part -> Encoded in
+            part == 0
+                ? .files(Result { () throws(JobError) in try ResultWriter.files(document, labels: loaded.confidenceLabels) })
+                : .report(Result { () throws(JobError) in try Report.html(result: document, explanation: explanation) })
+        }
+        guard encoded.count == 2, case .files(let files) = encoded[0], case .report(let report) = encoded[1] else {
             throw CommandFailure.exit(JobError(.internal, "the result files were not encoded"))
         }
+        let (json, csv) = try files.get()
         try ResultOutput.write(
-            json: try jsonResult.get(), csv: csvData, document: document, explanation: explanation, report: try report.get(),
+            json: json, csv: csv, document: document, explanation: explanation, report: try report.get(),
             folder: folder, quiet: quiet,
             summary: String(format: "%d scenarios, %@-day horizon, %d chunks, %d threads, %.2f s",
                             job.scenarios, "\(job.horizonDays)", plan.chunks.chunkCount, threads, seconds))
