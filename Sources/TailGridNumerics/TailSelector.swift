@@ -101,28 +101,9 @@ public struct TailSelector: Sendable {
         return ranked
     }
 
-    /// Sorts by rank, in place: quicksort with median-of-three pivots, insertion sort
-    /// below 16 entries. Not stable, which a total order does not need.
+    /// Sorts by rank, in place (`RankSort`).
     static func sort(_ entries: UnsafeMutableBufferPointer<TailLoss>) {
-        var ranges = [(0, entries.count - 1)]
-        while let (low, high) = ranges.popLast() {
-            if high - low < 16 {
-                guard high > low else { continue }
-                for index in (low + 1)...high {
-                    let entry = entries[index]
-                    var position = index
-                    while position > low && entry.ranksBefore(entries[position - 1]) {
-                        entries[position] = entries[position - 1]
-                        position -= 1
-                    }
-                    entries[position] = entry
-                }
-                continue
-            }
-            let store = partition(entries, low, high)
-            ranges.append((low, store - 1))
-            ranges.append((store + 1, high))
-        }
+        RankSort.sort(entries)
     }
 
     /// Keeps the top `capacity` of the buffer and raises the bar to the last of them.

@@ -198,6 +198,23 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(sum)
     }
 
+    // 1 unit = one entry of a tail of 1,000 ranked (about a 100,000-scenario job's k at
+    // 99%): a copy of an unranked tail, then `sortByRank` (`RankSort`).
+    Benchmark("Tail ranking: tails of 1000 losses, per entry", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var generator = SplitMix64(seed: 7)
+        let tails = (0..<64).map { _ in
+            (0..<1000).map { _ in TailLoss(loss: 1e5 / (generator.openUnit() * generator.openUnit() + 0.01), scenario: generator.next() % 100_000) }
+        }
+        benchmark.startMeasurement()
+        var ranked = 0
+        while ranked < benchmark.scaledIterations.count {
+            var tail = tails[ranked / 1000 % tails.count]
+            tail.sortByRank()
+            blackHole(tail)
+            ranked += tail.count
+        }
+    }
+
     // 1 unit = one chunk summary of 2,000 accounts merged.
     Benchmark("Merge: chunk summary of 2000 accounts, per chunk", configuration: .init(maxIterations: 20)) { benchmark in
         let plan = try EnginePlan(try SyntheticBook.job(accounts: 2000, strikes: 4, positionsPerAccount: 5, scenarios: 8192 * 13))

@@ -1,0 +1,105 @@
+/// Sorts tail entries by rank (`TailLoss.ranksBefore`: largest loss first, equal losses by
+/// scenario, smallest first) by their losses' bits: a most-significant-digit radix sort.
+///
+/// A loss maps to a 64-bit key whose unsigned order is the losses' order reversed (`key`),
+/// so ranking is sorting keys upwards. One pass finds the bits in which the keys differ at
+/// all (a tail's losses share their sign and most of their exponent); the highest
+/// log2(n) of those place each entry in one of about n buckets in one counting pass and
+/// one scatter; buckets of a few entries are then ranked by insertion, larger ones by the
+/// same sort on their own differing bits. Entries of equal losses share a key, hence a
+/// bucket, and insertion (or the fallback by scenario) orders them by scenario. The order
+/// is total, so the result is the one any correct sort gives.
+///
+/// Why: the quicksort it replaces (median-of-three, branch-free partitions) took 23 ns an
+/// entry for a tail of 1,062 and 35 ns for 100,000; this takes 12 and 13. A local run ranks
+/// every account's tail at its end, and a worker every account's part of every chunk.
+public enum RankSort {
+    /// Ranks `entries` in place.
+    public static func sort(_ entries: UnsafeMutableBufferPointer<TailLoss>) {
+        guard let base = entries.baseAddress else { return }
+        sort(base, count: entries.count)
+    }
+
+    /// The key whose unsigned order is the rank order of losses: a larger loss has a
+    /// smaller key. -0 takes +0's key (they are equal losses); NaN, which no tail holds,
+    /// takes a key of its own.
+    @inlinable @inline(__always)
+    public static func key(_ loss: Double) -> UInt64 {
+        let bits = (loss == 0 ? 0 : loss).bitPattern
+        // Upwards as unsigned integers: a negative's bits inverted, a positive's sign set.
+        let upwards = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+        return ~upwards
+    }
+
+    /// Buckets (a bucket per entry or so) hold at most this many entries to be ranked by
+    /// insertion; larger ones are sorted again on their own differing bits.
+    static let insertionLimit = 32
+
+    static func sort(_ base: UnsafeMutablePointer<TailLoss>, count n: Int) {
+        guard n > insertionLimit else {
+            insertionSort(base, count: n)
+            return
+        }
+        let first = key(base[0].loss)
+        var differing: UInt64 = 0
+        for index in 0..<n { differing |= key(base[index].loss) ^ first }
+        guard differing != 0 else {
+            // One loss throughout: by scenario.
+            var run = UnsafeMutableBufferPointer(start: base, count: n)
+            run.sort { $0.scenario < $1.scenario }
+            return
+        }
+        let highest = 63 - differing.leadingZeroBitCount
+        let bits = Swift.min(16, Swift.max(4, Int.bitWidth - n.leadingZeroBitCount))
+        let shift = UInt64(Swift.max(0, highest + 1 - bits))
+        let mask = UInt64(1) << UInt64(bits) - 1
+        let buckets = 1 << bits
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: buckets + 1) { counts in
+            let bounds = counts.baseAddress!
+            bounds.initialize(repeating: 0, count: buckets + 1)
+            // The bits above `highest` are every key's: the bucket is monotone in the key.
+            for index in 0..<n {
+                bounds[Int(truncatingIfNeeded: (key(base[index].loss) >> shift) & mask) &+ 1] &+= 1
+            }
+            for bucket in 0..<buckets { bounds[bucket &+ 1] &+= bounds[bucket] }
+            withUnsafeTemporaryAllocation(of: TailLoss.self, capacity: n) { scratch in
+                let target = scratch.baseAddress!
+                // bounds[b] starts as bucket b's first place and ends as bucket b + 1's.
+                for index in 0..<n {
+                    let entry = base[index]
+                    let bucket = Int(truncatingIfNeeded: (key(entry.loss) >> shift) & mask)
+                    (target + Int(bounds[bucket])).initialize(to: entry)
+                    bounds[bucket] &+= 1
+                }
+                base.update(from: target, count: n)
+            }
+            var start = 0
+            for bucket in 0..<buckets {
+                let end = Int(bounds[bucket])
+                let size = end &- start
+                if size > insertionLimit {
+                    sort(base + start, count: size)
+                } else if size > 1 {
+                    insertionSort(base + start, count: size)
+                }
+                start = end
+            }
+        }
+    }
+
+    /// Ranks a few entries by insertion.
+    @inline(__always)
+    static func insertionSort(_ base: UnsafeMutablePointer<TailLoss>, count n: Int) {
+        var index = 1
+        while index < n {
+            let entry = base[index]
+            var position = index
+            while position > 0 && entry.ranksBefore(base[position &- 1]) {
+                base[position] = base[position &- 1]
+                position &-= 1
+            }
+            base[position] = entry
+            index &+= 1
+        }
+    }
+}
