@@ -66,7 +66,7 @@ extension CoordinatorState {
                 throw ClusterError(.protocolViolation, "result has more accounts than the job")
             }
             for message in part.accounts {
-                accounts.append(try Wire.summary(message, layout: layouts[accounts.count]))
+                accounts.append(try Wire.summary(message, layout: layouts[accounts.count], compactBase: range.lowerBound))
             }
             return part.last ? .whole(.scenarios(ChunkSummary(scenarios: range, accounts: accounts))) : .more(.summaries(accounts))
         }

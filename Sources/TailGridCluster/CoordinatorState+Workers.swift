@@ -27,6 +27,7 @@ extension CoordinatorState {
         welcome.welcome.heartbeatIntervalSeconds = configuration.heartbeatInterval.seconds
         welcome.welcome.leaseTimeoutSeconds = configuration.leaseTimeout.seconds
         welcome.welcome.maxMessageBytes = UInt64(configuration.limits.maxMessageBytes)
+        welcome.welcome.acceptsCompactTails = true
         outbound.yield(welcome)
         log("worker \(name)#\(id) joined with \(slots) slots", worker: "\(name)#\(id)")
         dispatch(now: now)

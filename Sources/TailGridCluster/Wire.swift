@@ -20,7 +20,10 @@ public enum Wire {
 
     // MARK: Summaries
 
-    static func message(_ summary: AccountLossSummary) -> Tailgrid_V1_AccountSummary {
+    /// One account's summary as a message; with `compactBase` (the first scenario of the
+    /// chunk it answers, every tail scenario at or above it) its tail goes compact
+    /// (scenario offsets from it and loss key steps), else plain.
+    static func message(_ summary: AccountLossSummary, compactBase: UInt64? = nil) -> Tailgrid_V1_AccountSummary {
         var message = Tailgrid_V1_AccountSummary()
         message.count = UInt64(summary.count)
         message.nonFiniteCount = UInt64(summary.nonFiniteCount)
@@ -30,9 +33,33 @@ public enum Wire {
         message.histogramCounts = summary.histogram.counts.map { UInt64($0) }
         message.histogramUnderflow = UInt64(summary.histogram.underflow)
         message.histogramOverflow = UInt64(summary.histogram.overflow)
-        message.tailLosses = summary.tail.map(\.loss)
-        message.tailScenarios = summary.tail.map(\.scenario)
+        if let compactBase {
+            message.tailScenarioOffsets = summary.tail.map { $0.scenario &- compactBase }
+            var previous: UInt64 = 0
+            message.tailLossKeySteps = summary.tail.map { entry in
+                let key = lossKey(entry.loss.bitPattern)
+                defer { previous = key }
+                return key &- previous
+            }
+        } else {
+            message.tailLosses = summary.tail.map(\.loss)
+            message.tailScenarios = summary.tail.map(\.scenario)
+        }
         return message
+    }
+
+    /// `message(_:compactBase:)` as a map's transform: plain.
+    static func message(_ summary: AccountLossSummary) -> Tailgrid_V1_AccountSummary {
+        message(summary, compactBase: nil)
+    }
+
+    /// A loss's key in a compact tail: its bits, the 63 below the sign inverted when the
+    /// sign bit is clear. Keys rise as losses fall: a positive loss's key is below 2^63
+    /// and smaller the larger the loss; a negative loss keeps its bits, at or above 2^63,
+    /// larger the more negative (+0's key is 2^63 - 1, -0's 2^63). Its own inverse, so
+    /// every double comes back with its bits.
+    static func lossKey(_ bits: UInt64) -> UInt64 {
+        bits >> 63 == 1 ? bits : bits ^ 0x7FFF_FFFF_FFFF_FFFF
     }
 
     static func limbs(_ sum: ExactSum) -> [UInt64] {
@@ -41,8 +68,10 @@ public enum Wire {
     }
 
     /// Decodes and checks one account's summary; the merge checks the rest (ranking,
-    /// scenario ranges, counts).
-    static func summary(_ message: Tailgrid_V1_AccountSummary, layout: LossHistogram.Layout) throws(ClusterError) -> AccountLossSummary {
+    /// scenario ranges, counts). Its tail comes plain, or compact where `compactBase`
+    /// (the first scenario of the chunk it answers) is given.
+    static func summary(_ message: Tailgrid_V1_AccountSummary, layout: LossHistogram.Layout,
+                        compactBase: UInt64? = nil) throws(ClusterError) -> AccountLossSummary {
         func sum(_ limbs: [UInt64]) throws(ClusterError) -> ExactSum {
             guard limbs.count == 4 else { throw ClusterError(.protocolViolation, "an exact sum needs 4 limbs, got \(limbs.count)") }
             return ExactSum(limbs: SIMD4(limbs[0], limbs[1], limbs[2], limbs[3]), isInvalid: message.sumsInvalid)
@@ -50,10 +79,11 @@ public enum Wire {
         guard message.histogramCounts.count == layout.binCount else {
             throw ClusterError(.protocolViolation, "histogram has \(message.histogramCounts.count) bins, the job \(layout.binCount)")
         }
-        guard message.tailLosses.count == message.tailScenarios.count else {
-            throw ClusterError(.protocolViolation, "tail has \(message.tailLosses.count) losses but \(message.tailScenarios.count) scenarios")
+        let (losses, scenarios) = try tail(message, compactBase: compactBase)
+        guard losses.count == scenarios.count else {
+            throw ClusterError(.protocolViolation, "tail has \(losses.count) losses but \(scenarios.count) scenarios")
         }
-        guard message.tailLosses.allSatisfy(\.isFinite) else {
+        guard losses.allSatisfy(\.isFinite) else {
             throw ClusterError(.protocolViolation, "tail holds a loss that is not finite")
         }
         let limit = UInt64(Int.max / 2)
@@ -66,10 +96,38 @@ public enum Wire {
         guard histogram.counts.reduce(0, +) + histogram.underflow + histogram.overflow == Int(message.count) else {
             throw ClusterError(.protocolViolation, "histogram counts do not add up to the scenario count")
         }
-        let tail = zip(message.tailLosses, message.tailScenarios).map { TailLoss(loss: $0, scenario: $1) }
+        let tail = zip(losses, scenarios).map { TailLoss(loss: $0, scenario: $1) }
         return AccountLossSummary(count: Int(message.count), sum: try sum(message.sumLimbs),
                                   sumOfSquares: try sum(message.sumOfSquaresLimbs), histogram: histogram,
                                   tail: tail, nonFiniteCount: Int(message.nonFiniteCount))
+    }
+
+    /// A tail's losses and scenario indices: plain as sent, or compact (losses from their
+    /// key steps, scenarios from their offsets added to `compactBase`). Compact fields
+    /// where no base is known (a journal, a shard), compact and plain fields at once, or
+    /// an offset past the largest index are refused.
+    static func tail(_ message: Tailgrid_V1_AccountSummary, compactBase: UInt64?) throws(ClusterError)
+        -> (losses: [Double], scenarios: [UInt64]) {
+        let offsets = message.tailScenarioOffsets
+        let steps = message.tailLossKeySteps
+        guard !offsets.isEmpty || !steps.isEmpty else { return (message.tailLosses, message.tailScenarios) }
+        guard message.tailScenarios.isEmpty && message.tailLosses.isEmpty else {
+            throw ClusterError(.protocolViolation, "tail mixes plain and compact fields")
+        }
+        guard let compactBase else { throw ClusterError(.protocolViolation, "tail is compact where a plain one is expected") }
+        var scenarios: [UInt64] = []
+        scenarios.reserveCapacity(offsets.count)
+        for offset in offsets {
+            let (scenario, overflow) = compactBase.addingReportingOverflow(offset)
+            guard !overflow else { throw ClusterError(.protocolViolation, "tail scenario offset \(offset) is past the largest index") }
+            scenarios.append(scenario)
+        }
+        var key: UInt64 = 0
+        let losses = steps.map { step in
+            key &+= step
+            return Double(bitPattern: lossKey(key))
+        }
+        return (losses, scenarios)
     }
 
     /// Consecutive ranges of `count` accounts whose estimated sizes (`size(account)`)
@@ -92,8 +150,10 @@ public enum Wire {
         return ranges
     }
 
-    /// A chunk summary as result parts of at most about `budget` bytes each.
-    public static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int) -> [Tailgrid_V1_ChunkResultPart] {
+    /// A chunk summary as result parts of at most about `budget` bytes each, its tails
+    /// compact (for a coordinator that accepts them) or plain.
+    public static func resultParts(_ summary: ChunkSummary, leaseID: UInt64, budget: Int,
+                                   compactTails: Bool = false) -> [Tailgrid_V1_ChunkResultPart] {
         let accounts = summary.accounts
         let ranges = accountRanges(count: accounts.count, budget: budget) { account in
             estimatedBytes(tailEntries: accounts[account].tail.count, bins: accounts[account].histogram.counts.count)
@@ -102,7 +162,8 @@ public enum Wire {
             var part = Tailgrid_V1_ChunkResultPart()
             part.leaseID = leaseID
             part.firstAccount = UInt32(range.lowerBound)
-            part.accounts = accounts[range].map(message)
+            let base = compactTails ? summary.scenarios.lowerBound : nil
+            part.accounts = accounts[range].map { message($0, compactBase: base) }
             part.last = range.upperBound == accounts.count
             return part
         }

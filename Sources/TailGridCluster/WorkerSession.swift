@@ -30,6 +30,9 @@ final class WorkerSession: Sendable {
         /// Leases being computed or queued, and whether they were revoked.
         var active: [UInt64: Bool] = [:]
         var partBytes = ClusterLimits().partBytes
+        /// Whether the coordinator reads compact tails (smaller on the wire); told by its
+        /// welcome.
+        var compactTails = false
         /// Computations running, at most `slots`; the leases sent ahead of them (the
         /// coordinator's prefetch) wait here, oldest first.
         var computing = 0
@@ -146,6 +149,7 @@ final class WorkerSession: Sendable {
                 let limit = Int(clamping: welcome.maxMessageBytes)
                 state.withLock { $0.partBytes = Swift.max(1024, limit / 4) }
             }
+            state.withLock { $0.compactTails = welcome.acceptsCompactTails }
             logger.info("joined as \(welcome.workerID)")
             if !isDraining { onReadiness(true) }
         case .payload(let part):
@@ -341,7 +345,7 @@ final class WorkerSession: Sendable {
             if !revoked {
                 switch result {
                 case .scenarios(let summary):
-                    var parts = Wire.resultParts(summary, leaseID: lease, budget: state.partBytes)
+                    var parts = Wire.resultParts(summary, leaseID: lease, budget: state.partBytes, compactTails: state.compactTails)
                     if !parts.isEmpty { parts[parts.count - 1].computeSeconds = seconds }
                     if let number = state.groupOf[lease] {
                         state.groups[number]?.parts.append(contentsOf: parts)

@@ -130,6 +130,23 @@ final class HostileWorker: Sendable {
         /// sends a group of results with no parts, and one whose parts name lease 1 (not
         /// its own once another worker took it) and a lease nobody holds.
         case strayResults
+        /// Honest summaries with compact tails (scenario offsets and loss key steps), as a
+        /// worker sends a coordinator that accepts them.
+        case compact
+        /// Compact summaries with one tail told wrongly (`CompactLie`).
+        case badCompact(CompactLie)
+    }
+
+    /// How `badCompact` tells a tail.
+    enum CompactLie: Sendable, CaseIterable {
+        /// The plain losses beside the compact fields.
+        case mixed
+        /// The largest offset: past the largest index from any chunk but the first.
+        case overflow
+        /// An offset one past the chunk: a scenario of the next chunk.
+        case pastTheChunk
+        /// A first key step that decodes to NaN.
+        case notANumber
     }
 
     /// What `strayResults` sends before each answer.
@@ -239,6 +256,25 @@ final class HostileWorker: Sendable {
         case .computeSeconds(let seconds):
             return Wire.resultParts(ChunkComputer(plan: plan).summarize(range, floors: floors), leaseID: assignment.leaseID, budget: 1 << 20)
                 .map { part in .with { $0.result = part; $0.result.computeSeconds = seconds } }
+        case .compact:
+            return Wire.resultParts(ChunkComputer(plan: plan).summarize(range, floors: floors), leaseID: assignment.leaseID,
+                                    budget: 1 << 20, compactTails: true)
+                .map { part in .with { $0.result = part } }
+        case .badCompact(let lie):
+            let summary = ChunkComputer(plan: plan).summarize(range, floors: floors)
+            var parts = Wire.resultParts(summary, leaseID: assignment.leaseID, budget: 1 << 20, compactTails: true)
+            if let account = summary.accounts.firstIndex(where: { !$0.tail.isEmpty }),
+               let part = parts.firstIndex(where: { Int($0.firstAccount) <= account && account < Int($0.firstAccount) + $0.accounts.count }) {
+                let index = account - Int(parts[part].firstAccount)
+                switch lie {
+                case .mixed: parts[part].accounts[index].tailLosses = summary.accounts[account].tail.map(\.loss)
+                case .overflow: parts[part].accounts[index].tailScenarioOffsets[0] = UInt64.max
+                case .pastTheChunk: parts[part].accounts[index].tailScenarioOffsets[0] = UInt64(range.count)
+                // The first step is the first key: NaN's bits with the 63 below the sign inverted.
+                case .notANumber: parts[part].accounts[index].tailLossKeySteps[0] = 0x7FF8_0000_0000_0000 ^ 0x7FFF_FFFF_FFFF_FFFF
+                }
+            }
+            return parts.map { part in .with { $0.result = part } }
         case .emptySummary:
             let n = UInt64(range.count)
             return [.with {

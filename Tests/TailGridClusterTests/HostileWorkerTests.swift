@@ -183,6 +183,40 @@ struct HostileWorkerTests {
         #expect(cluster.coordinator.quarantinedWorkers.contains("liar") || liar.assignmentCount < 3)
     }
 
+    /// Compact tails (scenario offsets from the chunk's first scenario, loss key steps:
+    /// what a worker sends a coordinator that accepts them) merge to the in-process
+    /// result, bit for bit.
+    @Test func compactTailsMergeToTheLocalResult() async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let job = try ClusterJobs.quickstart
+        let id = try cluster.coordinator.submit(job).jobID
+        let worker = cluster.startHostile(.compact, name: "compact")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        #expect(worker.assignmentCount > 0 && !cluster.coordinator.quarantinedWorkers.contains("compact"))
+    }
+
+    /// A compact tail with plain losses beside it, an offset past the largest index, one
+    /// landing in the next chunk, or a key step that decodes to NaN is refused like any
+    /// malformed summary: the worker is quarantined, never the job, and an honest worker
+    /// finishes it exactly.
+    @Test(arguments: HostileWorker.CompactLie.allCases)
+    func lyingCompactTailsAreRefused(lie: HostileWorker.CompactLie) async throws {
+        let cluster = InProcessCluster()
+        defer { cluster.stop() }
+        let job = try ClusterJobs.quickstart
+        let id = try cluster.coordinator.submit(job).jobID
+        let liar = cluster.startHostile(.badCompact(lie), name: "liar")
+        #expect(await waitUntilBusy(cluster, liar))
+        #expect(await cluster.wait(upTo: .seconds(120)) { cluster.coordinator.quarantinedWorkers.contains("liar") })
+        cluster.startWorker("honest")
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+    }
+
     /// The defect: a worker handing every chunk back caused thousands of reassignments.
     @Test func aWorkerHandingChunksBackGetsNoMore() async throws {
         let cluster = InProcessCluster()

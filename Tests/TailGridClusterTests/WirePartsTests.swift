@@ -1,6 +1,7 @@
 import Testing
 import TailGridCluster
 import TailGridEngine
+import TailGridNumerics
 import TailGridProtocol
 
 /// Results split into parts by accounts so that no message exceeds the budget: every
@@ -21,6 +22,46 @@ import TailGridProtocol
         #expect(Wire.stressParts(batch, leaseID: 9, budget: 1).count == 20)
         let none = Wire.stressParts(StressBatch(scenarios: 0..<3, losses: []), leaseID: 1, budget: 1024)
         #expect(none.count == 1 && none[0].last && none[0].losses.isEmpty)
+    }
+
+    /// A chunk's tails go compact when the coordinator accepts them: scenarios as offsets
+    /// from the chunk's first scenario, losses as steps between their keys (the bits, the
+    /// 63 below the sign inverted when it is clear), which rise along a ranked tail; else
+    /// plain. Never both. Summed back, the steps give every loss's bits, -0 and +0 apart.
+    @Test func tailsGoCompactFromTheChunk() throws {
+        let plan = try EnginePlan(try ClusterJobs.quickstart.engineJob)
+        let range = plan.chunks.range(ofChunk: plan.chunks.chunkCount - 1)
+        var summary = ChunkComputer(plan: plan).summarize(range, floors: nil)
+        #expect(summary.accounts.contains { !$0.tail.isEmpty } && range.lowerBound > 0)
+        // One tail of signed zeros and a negative loss (ranked: equal losses by scenario).
+        let first = range.lowerBound
+        summary.accounts[0].tail = [TailLoss(loss: 2e5, scenario: first + 5), TailLoss(loss: 1e3, scenario: first + 4),
+                                    TailLoss(loss: 0, scenario: first), TailLoss(loss: -0.0, scenario: first + 1),
+                                    TailLoss(loss: 0, scenario: first + 3), TailLoss(loss: -2.5, scenario: first + 2)]
+        let compact = Wire.resultParts(summary, leaseID: 3, budget: 1 << 20, compactTails: true)
+        let plain = Wire.resultParts(summary, leaseID: 3, budget: 1 << 20)
+        #expect(compact.count == 1 && plain.count == 1)
+        for (account, (small, whole)) in zip(compact[0].accounts, plain[0].accounts).enumerated() {
+            let tail = summary.accounts[account].tail
+            #expect(small.tailScenarios.isEmpty && small.tailLosses.isEmpty)
+            #expect(whole.tailScenarioOffsets.isEmpty && whole.tailLossKeySteps.isEmpty)
+            #expect(small.tailScenarioOffsets == tail.map { $0.scenario - first } && whole.tailScenarios == tail.map(\.scenario))
+            var key: UInt64 = 0
+            let keys = small.tailLossKeySteps.map { step -> UInt64 in
+                key &+= step
+                return key
+            }
+            let bits = keys.map { $0 >> 63 == 1 ? $0 : $0 ^ 0x7FFF_FFFF_FFFF_FFFF }
+            #expect(bits == tail.map(\.loss.bitPattern) && whole.tailLosses.map(\.bitPattern) == bits)
+            // Along a ranked tail the keys rise between unequal losses (between -0 and +0,
+            // tied, a key may fall a unit): each step is their difference, no wrap.
+            for index in tail.indices.dropFirst() where tail[index].loss != tail[index - 1].loss {
+                #expect(keys[index] > keys[index - 1], "account \(account), entry \(index)")
+            }
+        }
+        let compactBytes: [UInt8] = try compact[0].serializedBytes()
+        let plainBytes: [UInt8] = try plain[0].serializedBytes()
+        #expect(compactBytes.count < plainBytes.count)
     }
 
     @Test func replaysSplitByAccounts() throws {

@@ -747,10 +747,24 @@ public nonisolated struct Tailgrid_V1_AccountSummary: Sendable {
 
   public var histogramOverflow: UInt64 = 0
 
-  /// The largest losses, ranked largest first, with their scenario indices.
+  /// The largest losses, ranked largest first, with their scenario indices. Plainly:
+  /// tail_losses and tail_scenarios. Compactly (what a worker sends a coordinator whose
+  /// Welcome accepts compact tails; a journal and a book shard keep the plain form), never
+  /// mixed with the plain fields:
+  /// - tail_scenario_offsets: each scenario minus the first scenario of the chunk the
+  ///   summary answers (2 bytes below 16,384, where a 10M job's indices take 4);
+  /// - tail_loss_key_steps: each loss's 64-bit key minus the previous loss's key (the
+  ///   first minus 0), modulo 2^64. A loss's key is its IEEE 754 bits, the 63 below the
+  ///   sign inverted when the sign bit is clear: keys rise as losses fall, so a ranked
+  ///   tail's steps are small (about 7 bytes against a double's 8), and every double
+  ///   (-0 apart from +0) has a key of its own.
   public var tailLosses: [Double] = []
 
   public var tailScenarios: [UInt64] = []
+
+  public var tailScenarioOffsets: [UInt64] = []
+
+  public var tailLossKeySteps: [UInt64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -961,6 +975,11 @@ public nonisolated struct Tailgrid_V1_Welcome: Sendable {
   /// The largest message the coordinator accepts; a larger one is refused with
   /// RESOURCE_EXHAUSTED. Workers split their results to stay well under it.
   public var maxMessageBytes: UInt64 = 0
+
+  /// The coordinator reads chunk summaries whose tails are compact (AccountSummary's
+  /// tail_scenario_offsets and tail_loss_key_steps); a worker sends the plain form to one
+  /// that does not.
+  public var acceptsCompactTails: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2230,7 +2249,7 @@ nonisolated extension Tailgrid_V1_ChunkResultPart: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AccountSummary"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{3}non_finite_count\0\u{3}sum_limbs\0\u{3}sum_of_squares_limbs\0\u{3}sums_invalid\0\u{3}histogram_counts\0\u{3}histogram_underflow\0\u{3}histogram_overflow\0\u{3}tail_losses\0\u{3}tail_scenarios\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{3}non_finite_count\0\u{3}sum_limbs\0\u{3}sum_of_squares_limbs\0\u{3}sums_invalid\0\u{3}histogram_counts\0\u{3}histogram_underflow\0\u{3}histogram_overflow\0\u{3}tail_losses\0\u{3}tail_scenarios\0\u{3}tail_scenario_offsets\0\u{3}tail_loss_key_steps\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2248,6 +2267,8 @@ nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftPr
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.histogramOverflow) }()
       case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.tailLosses) }()
       case 10: try { try decoder.decodeRepeatedUInt64Field(value: &self.tailScenarios) }()
+      case 11: try { try decoder.decodeRepeatedUInt64Field(value: &self.tailScenarioOffsets) }()
+      case 12: try { try decoder.decodeRepeatedUInt64Field(value: &self.tailLossKeySteps) }()
       default: break
       }
     }
@@ -2284,6 +2305,12 @@ nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftPr
     if !self.tailScenarios.isEmpty {
       try visitor.visitPackedUInt64Field(value: self.tailScenarios, fieldNumber: 10)
     }
+    if !self.tailScenarioOffsets.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.tailScenarioOffsets, fieldNumber: 11)
+    }
+    if !self.tailLossKeySteps.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.tailLossKeySteps, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2298,6 +2325,8 @@ nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftPr
     if lhs.histogramOverflow != rhs.histogramOverflow {return false}
     if lhs.tailLosses != rhs.tailLosses {return false}
     if lhs.tailScenarios != rhs.tailScenarios {return false}
+    if lhs.tailScenarioOffsets != rhs.tailScenarioOffsets {return false}
+    if lhs.tailLossKeySteps != rhs.tailLossKeySteps {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2668,7 +2697,7 @@ nonisolated extension Tailgrid_V1_ChunkAssignments: SwiftProtobuf.Message, Swift
 
 nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Welcome"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_id\0\u{3}heartbeat_interval_seconds\0\u{3}lease_timeout_seconds\0\u{3}max_message_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{3}worker_id\0\u{3}heartbeat_interval_seconds\0\u{3}lease_timeout_seconds\0\u{3}max_message_bytes\0\u{3}accepts_compact_tails\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2681,6 +2710,7 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.heartbeatIntervalSeconds) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.leaseTimeoutSeconds) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.maxMessageBytes) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.acceptsCompactTails) }()
       default: break
       }
     }
@@ -2702,6 +2732,9 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
     if self.maxMessageBytes != 0 {
       try visitor.visitSingularUInt64Field(value: self.maxMessageBytes, fieldNumber: 5)
     }
+    if self.acceptsCompactTails != false {
+      try visitor.visitSingularBoolField(value: self.acceptsCompactTails, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2711,6 +2744,7 @@ nonisolated extension Tailgrid_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.heartbeatIntervalSeconds != rhs.heartbeatIntervalSeconds {return false}
     if lhs.leaseTimeoutSeconds != rhs.leaseTimeoutSeconds {return false}
     if lhs.maxMessageBytes != rhs.maxMessageBytes {return false}
+    if lhs.acceptsCompactTails != rhs.acceptsCompactTails {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
