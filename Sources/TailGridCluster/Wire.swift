@@ -37,7 +37,7 @@ public enum Wire {
             message.tailScenarioOffsets = summary.tail.map { $0.scenario &- compactBase }
             var previous: UInt64 = 0
             message.tailLossKeySteps = summary.tail.map { entry in
-                let key = lossKey(entry.loss.bitPattern)
+                let key = RankSort.orderKey(bitPattern: entry.loss.bitPattern)
                 defer { previous = key }
                 return key &- previous
             }
@@ -51,15 +51,6 @@ public enum Wire {
     /// `message(_:compactBase:)` as a map's transform: plain.
     static func message(_ summary: AccountLossSummary) -> Tailgrid_V1_AccountSummary {
         message(summary, compactBase: nil)
-    }
-
-    /// A loss's key in a compact tail: its bits, the 63 below the sign inverted when the
-    /// sign bit is clear. Keys rise as losses fall: a positive loss's key is below 2^63
-    /// and smaller the larger the loss; a negative loss keeps its bits, at or above 2^63,
-    /// larger the more negative (+0's key is 2^63 - 1, -0's 2^63). Its own inverse, so
-    /// every double comes back with its bits.
-    static func lossKey(_ bits: UInt64) -> UInt64 {
-        bits >> 63 == 1 ? bits : bits ^ 0x7FFF_FFFF_FFFF_FFFF
     }
 
     static func limbs(_ sum: ExactSum) -> [UInt64] {
@@ -125,7 +116,7 @@ public enum Wire {
         var key: UInt64 = 0
         let losses = steps.map { step in
             key &+= step
-            return Double(bitPattern: lossKey(key))
+            return Double(bitPattern: RankSort.orderKey(bitPattern: key))
         }
         return (losses, scenarios)
     }

@@ -25,10 +25,17 @@ public enum RankSort {
     /// takes a key of its own.
     @inlinable @inline(__always)
     public static func key(_ loss: Double) -> UInt64 {
-        let bits = (loss == 0 ? 0 : loss).bitPattern
-        // Upwards as unsigned integers: a negative's bits inverted, a positive's sign set.
-        let upwards = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-        return ~upwards
+        orderKey(bitPattern: (loss == 0 ? 0 : loss).bitPattern)
+    }
+
+    /// A double's bits as a key that falls as the double rises: the bits, the 63 below
+    /// the sign inverted when it is clear. A positive double's key is below 2^63 and
+    /// smaller the larger it is; a negative one keeps its bits, at or above 2^63, larger
+    /// the more negative (+0's key is 2^63 - 1, -0's 2^63). Its own inverse, so every bit
+    /// pattern comes back: the wire's compact tails send steps between these keys.
+    @inlinable @inline(__always)
+    public static func orderKey(bitPattern bits: UInt64) -> UInt64 {
+        bits >> 63 == 1 ? bits : bits ^ 0x7FFF_FFFF_FFFF_FFFF
     }
 
     /// Buckets (a bucket per entry or so) hold at most this many entries to be ranked by

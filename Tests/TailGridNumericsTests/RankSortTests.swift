@@ -75,6 +75,20 @@ struct RankSortTests {
         }
     }
 
+    /// The order key gives every bit pattern back (the wire's compact tails rely on it),
+    /// -0 and +0 apart, and falls as the double rises.
+    @Test func orderKeysAreTheirOwnInverse() {
+        var generator = SplitMix64(seed: 11)
+        let patterns = [0.0, -0.0, 1, -1, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, .leastNonzeroMagnitude]
+            .map(\.bitPattern) + (0..<10_000).map { _ in generator.next() }
+        for bits in patterns {
+            #expect(RankSort.orderKey(bitPattern: RankSort.orderKey(bitPattern: bits)) == bits)
+        }
+        #expect(RankSort.orderKey(bitPattern: (0.0).bitPattern) == (1 << 63) - 1 && RankSort.orderKey(bitPattern: (-0.0).bitPattern) == 1 << 63)
+        #expect(RankSort.orderKey(bitPattern: (2.0).bitPattern) < RankSort.orderKey(bitPattern: (1.0).bitPattern))
+        #expect(RankSort.orderKey(bitPattern: (-1.0).bitPattern) < RankSort.orderKey(bitPattern: (-2.0).bitPattern))
+    }
+
     /// Ranked runs end to end (a merge's pending batch): few runs go to the run merge,
     /// many to the radix sort; both rank them.
     @Test(arguments: [1, 2, 4, 5, 45, 300])
