@@ -19,7 +19,18 @@ public enum RankSort {
     /// Ranks `entries` in place.
     public static func sort(_ entries: UnsafeMutableBufferPointer<TailLoss>) {
         guard let base = entries.baseAddress else { return }
-        sort(base, count: entries.count)
+        let n = entries.count
+        guard n > insertionLimit else {
+            insertionSort(base, count: n)
+            return
+        }
+        // The scatter's room, on the heap: every level of the recursion scatters and copies
+        // back before it recurses, so one buffer serves them all. (Room from
+        // `withUnsafeTemporaryAllocation`, nested in the recursion, reached the scatter as a
+        // wild pointer in the build for generic x86-64, and the run crashed.)
+        let scratch = UnsafeMutablePointer<TailLoss>.allocate(capacity: n)
+        defer { scratch.deallocate() }
+        sort(base, count: n, scratch: scratch)
     }
 
     /// The key whose unsigned order is the rank order of losses: a larger loss has a
@@ -44,7 +55,8 @@ public enum RankSort {
     /// insertion; larger ones are sorted again on their own differing bits.
     static let insertionLimit = 32
 
-    static func sort(_ base: UnsafeMutablePointer<TailLoss>, count n: Int) {
+    /// Ranks `base[0..<n]`, scattering through `scratch` (room for n at least).
+    static func sort(_ base: UnsafeMutablePointer<TailLoss>, count n: Int, scratch: UnsafeMutablePointer<TailLoss>) {
         guard n > insertionLimit else {
             insertionSort(base, count: n)
             return
@@ -63,36 +75,33 @@ public enum RankSort {
         let shift = UInt64(Swift.max(0, highest + 1 - bits))
         let mask = UInt64(1) << UInt64(bits) - 1
         let buckets = 1 << bits
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: buckets + 1) { counts in
-            let bounds = counts.baseAddress!
-            bounds.initialize(repeating: 0, count: buckets + 1)
-            // The bits above `highest` are every key's: the bucket is monotone in the key.
-            for index in 0..<n {
-                bounds[Int(truncatingIfNeeded: (key(base[index].loss) >> shift) & mask) &+ 1] &+= 1
+        // Each level's own bounds: the loop over its buckets below recurses.
+        let bounds = UnsafeMutablePointer<Int32>.allocate(capacity: buckets + 1)
+        defer { bounds.deallocate() }
+        bounds.initialize(repeating: 0, count: buckets + 1)
+        // The bits above `highest` are every key's: the bucket is monotone in the key.
+        for index in 0..<n {
+            bounds[Int(truncatingIfNeeded: (key(base[index].loss) >> shift) & mask) &+ 1] &+= 1
+        }
+        for bucket in 0..<buckets { bounds[bucket &+ 1] &+= bounds[bucket] }
+        // bounds[b] starts as bucket b's first place and ends as bucket b + 1's.
+        for index in 0..<n {
+            let entry = base[index]
+            let bucket = Int(truncatingIfNeeded: (key(entry.loss) >> shift) & mask)
+            (scratch + Int(bounds[bucket])).initialize(to: entry)
+            bounds[bucket] &+= 1
+        }
+        base.update(from: scratch, count: n)
+        var start = 0
+        for bucket in 0..<buckets {
+            let end = Int(bounds[bucket])
+            let size = end &- start
+            if size > insertionLimit {
+                sort(base + start, count: size, scratch: scratch)
+            } else if size > 1 {
+                insertionSort(base + start, count: size)
             }
-            for bucket in 0..<buckets { bounds[bucket &+ 1] &+= bounds[bucket] }
-            withUnsafeTemporaryAllocation(of: TailLoss.self, capacity: n) { scratch in
-                let target = scratch.baseAddress!
-                // bounds[b] starts as bucket b's first place and ends as bucket b + 1's.
-                for index in 0..<n {
-                    let entry = base[index]
-                    let bucket = Int(truncatingIfNeeded: (key(entry.loss) >> shift) & mask)
-                    (target + Int(bounds[bucket])).initialize(to: entry)
-                    bounds[bucket] &+= 1
-                }
-                base.update(from: target, count: n)
-            }
-            var start = 0
-            for bucket in 0..<buckets {
-                let end = Int(bounds[bucket])
-                let size = end &- start
-                if size > insertionLimit {
-                    sort(base + start, count: size)
-                } else if size > 1 {
-                    insertionSort(base + start, count: size)
-                }
-                start = end
-            }
+            start = end
         }
     }
 
