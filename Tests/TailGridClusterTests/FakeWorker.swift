@@ -147,6 +147,8 @@ final class HostileWorker: Sendable {
         case pastTheChunk
         /// A first key step that decodes to NaN.
         case notANumber
+        /// The loss steps without the scenario offsets (an empty field).
+        case noOffsets
     }
 
     /// What `strayResults` sends before each answer.
@@ -272,6 +274,7 @@ final class HostileWorker: Sendable {
                 case .pastTheChunk: parts[part].accounts[index].tailScenarioOffsets[0] = UInt64(range.count)
                 // The first step is the first key: NaN's bits with the 63 below the sign inverted.
                 case .notANumber: parts[part].accounts[index].tailLossKeySteps[0] = 0x7FF8_0000_0000_0000 ^ 0x7FFF_FFFF_FFFF_FFFF
+                case .noOffsets: parts[part].accounts[index].tailScenarioOffsets = []
                 }
             }
             return parts.map { part in .with { $0.result = part } }

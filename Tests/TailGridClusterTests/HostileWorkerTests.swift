@@ -199,9 +199,9 @@ struct HostileWorkerTests {
     }
 
     /// A compact tail with plain losses beside it, an offset past the largest index, one
-    /// landing in the next chunk, or a key step that decodes to NaN is refused like any
-    /// malformed summary: the worker is quarantined, never the job, and an honest worker
-    /// finishes it exactly.
+    /// landing in the next chunk, a key step that decodes to NaN, or steps without their
+    /// offsets is refused like any malformed summary: the worker is quarantined, never the
+    /// job, and an honest worker finishes it exactly.
     @Test(arguments: HostileWorker.CompactLie.allCases)
     func lyingCompactTailsAreRefused(lie: HostileWorker.CompactLie) async throws {
         let cluster = InProcessCluster()
