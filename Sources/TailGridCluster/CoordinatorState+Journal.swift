@@ -108,7 +108,7 @@ extension Wire {
     /// the floors its lease was computed with (`SummaryMerger.floorsHeld` needs them).
     static func journalBytes(_ summary: ChunkSummary, floors: [Double]) -> Data {
         var part = Tailgrid_V1_ChunkResultPart()
-        part.accounts = summary.accounts.map(message)
+        part.accounts = summary.accounts.map { message($0) }
         part.floors = floors
         part.last = true
         // Encoding a message without required fields cannot fail; empty bytes would be

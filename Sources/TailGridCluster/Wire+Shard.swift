@@ -16,8 +16,8 @@ extension Wire {
     static func message(_ answer: ServedBook.ShardAnswer, description: Tailgrid_V1_ShardDescription) -> Tailgrid_V1_ShardSummaries {
         .with {
             $0.shard = description
-            $0.before = answer.before.accounts.map(message)
-            $0.after = answer.after.accounts.map(message)
+            $0.before = answer.before.accounts.map { message($0) }
+            $0.after = answer.after.accounts.map { message($0) }
         }
     }
 

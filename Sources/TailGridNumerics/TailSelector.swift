@@ -93,17 +93,12 @@ public struct TailSelector: Sendable {
     public mutating func takeRankedTailInPlace() -> [TailLoss] {
         buffer.withUnsafeMutableBufferPointer { entries in
             if entries.count > capacity { Self.select(entries, count: capacity) }
-            Self.sort(UnsafeMutableBufferPointer(rebasing: entries.prefix(Swift.min(capacity, entries.count))))
+            RankSort.sort(UnsafeMutableBufferPointer(rebasing: entries.prefix(Swift.min(capacity, entries.count))))
         }
         if buffer.count > capacity { buffer.removeLast(buffer.count - capacity) }
         var ranked: [TailLoss] = []
         swap(&ranked, &buffer)
         return ranked
-    }
-
-    /// Sorts by rank, in place (`RankSort`).
-    static func sort(_ entries: UnsafeMutableBufferPointer<TailLoss>) {
-        RankSort.sort(entries)
     }
 
     /// Keeps the top `capacity` of the buffer and raises the bar to the last of them.
