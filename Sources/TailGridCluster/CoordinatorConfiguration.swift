@@ -12,7 +12,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var maxAttempts: Int
     /// A chunk that failed on this many different workers (a reported failure, or the
     /// worker lost while computing it) fails its job at once: computation is a pure
-    /// function of (job, range), so it would fail anywhere (a poison chunk).
+    /// function of (job, range), so it would fail anywhere (a poison chunk). Workers are
+    /// told apart by name: one that reconnects is the same worker.
     public var poisonWorkers: Int
     /// A chunk running longer than this multiple of the median chunk time (and at least
     /// `minimumSpeculationDelay`) is also given to an idle worker once nothing is pending.

@@ -57,7 +57,7 @@ extension CoordinatorState {
         case .workerReport, .workerLost:
             let (attempts, workersFailed) = withJob(lease.job) { job in
                 job.attempts[lease.chunk, default: 0] += 1
-                job.failedOn[lease.chunk, default: []].insert(lease.worker)
+                job.failedOn[lease.chunk, default: []].insert(lease.workerName)
                 job.lastError[lease.chunk] = reason
                 job.lastFailedWorker[lease.chunk] = lease.worker
                 job.retriedChunks += 1

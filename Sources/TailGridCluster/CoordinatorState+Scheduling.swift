@@ -163,7 +163,7 @@ extension CoordinatorState {
         } else {
             floors = []
         }
-        leases[leaseID] = Lease(id: leaseID, worker: workerID, job: id, chunk: chunk, started: now, kind: kind,
+        leases[leaseID] = Lease(id: leaseID, worker: workerID, workerName: worker.name, job: id, chunk: chunk, started: now, kind: kind,
                                 floors: floors, generation: generation)
         workers[workerID]?.leases.insert(leaseID)
         withJob(id) { job in

@@ -107,9 +107,10 @@ struct CoordinatorState {
         var running: Set<Int> = []
         var doneChunks = 0
         var scenariosDone: UInt64 = 0
-        /// Failed attempts per chunk, the workers they failed on, the last error and worker.
+        /// Failed attempts per chunk, the workers they failed on (by name), the last error
+        /// and worker.
         var attempts: [Int: Int] = [:]
-        var failedOn: [Int: Set<UInt64>] = [:]
+        var failedOn: [Int: Set<String>] = [:]
         var lastError: [Int: String] = [:]
         var lastFailedWorker: [Int: UInt64] = [:]
         let submitted: ContinuousClock.Instant
@@ -227,6 +228,9 @@ struct CoordinatorState {
     struct Lease {
         let id: UInt64
         let worker: UInt64
+        /// The worker's name: a chunk's failures count by it (a worker that reconnects is
+        /// the same worker under a new id).
+        let workerName: String
         let job: String
         /// The unit (`WorkUnits`): a scenario chunk or a stress batch.
         let chunk: Int

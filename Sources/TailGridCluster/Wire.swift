@@ -48,11 +48,6 @@ public enum Wire {
         return message
     }
 
-    /// `message(_:compactBase:)` as a map's transform: plain.
-    static func message(_ summary: AccountLossSummary) -> Tailgrid_V1_AccountSummary {
-        message(summary, compactBase: nil)
-    }
-
     static func limbs(_ sum: ExactSum) -> [UInt64] {
         let limbs = sum.limbs
         return [limbs[0], limbs[1], limbs[2], limbs[3]]
@@ -164,6 +159,14 @@ public enum Wire {
     /// a bin's count, and the counts and sums.
     static func estimatedBytes(tailEntries: Int, bins: Int) -> Int { 24 * tailEntries + 4 * bins + 128 }
 
+    /// `estimatedBytes(tailEntries:bins:)` of a summary already in a message, plain or
+    /// compact (a compact tail's entries are its offsets and steps; its losses are empty).
+    static func estimatedBytes(_ message: Tailgrid_V1_AccountSummary) -> Int {
+        let entries = Swift.max(message.tailLosses.count, message.tailScenarios.count,
+                                message.tailScenarioOffsets.count, message.tailLossKeySteps.count)
+        return estimatedBytes(tailEntries: entries, bins: message.histogramCounts.count)
+    }
+
     /// Chunk result parts in `ChunkResults` messages of at most `budget` estimated bytes
     /// each (a part alone may reach it: parts are cut to the budget already).
     public static func resultMessages(_ parts: [Tailgrid_V1_ChunkResultPart], budget: Int) -> [Tailgrid_V1_WorkerMessage] {
@@ -171,7 +174,7 @@ public enum Wire {
         var current = Tailgrid_V1_WorkerMessage()
         var bytes = 0
         for part in parts {
-            let size = part.accounts.reduce(64) { $0 + estimatedBytes(tailEntries: $1.tailLosses.count, bins: $1.histogramCounts.count) }
+            let size = part.accounts.reduce(64) { $0 + estimatedBytes($1) }
             if !current.results.parts.isEmpty && bytes + size > budget {
                 messages.append(current)
                 current = Tailgrid_V1_WorkerMessage()

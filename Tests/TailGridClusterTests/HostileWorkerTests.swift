@@ -320,6 +320,21 @@ struct HostileWorkerTests {
         #expect(final.error.contains(try Regex("^chunk [0-9]+ \\(scenarios [0-9]+\\.\\.<[0-9]+\\)")), "\(final.error)")
     }
 
+    /// Workers are told apart by name: connections of one name (a worker that reconnected)
+    /// are one worker, so its failures count as attempts, not as the chunk failing on
+    /// different workers (which failed a job whose only worker reconnected once).
+    @Test func aWorkerThatReconnectsIsOneWorker() async throws {
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(maxAttempts: 4))
+        defer { cluster.stop() }
+        cluster.startHostile(.reportFailure, name: "same")
+        cluster.startHostile(.reportFailure, name: "same")
+        #expect(await cluster.wait { cluster.coordinator.liveWorkers == 2 })
+        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .failed)
+        #expect(final.error.contains("failed 4 times; last error: worker reported"), "\(final.error)")
+    }
+
     /// The defect: with more jobs interleaved than a worker keeps plans, the first job
     /// failed "no payload received". A worker that lacks a payload asks for it again.
     @Test func aWorkerMissingAPayloadGetsItAgain() async throws {

@@ -64,6 +64,34 @@ import TailGridProtocol
         #expect(compactBytes.count < plainBytes.count)
     }
 
+    /// A group's results go in messages of at most the budget, plain or compact: a compact
+    /// tail has no losses field, and sizing messages by it once put a whole group of
+    /// floorless chunks in one message past the coordinator's limit (the stream was reset,
+    /// the worker reconnected and did it again, and the job failed).
+    @Test func groupedResultsStayWithinTheBudget() throws {
+        let plan = try EnginePlan(try ClusterJobs.quickstart.engineJob)
+        let computer = ChunkComputer(plan: plan)
+        for compact in [false, true] {
+            let parts = (0..<8).flatMap { chunk in
+                Wire.resultParts(computer.summarize(plan.chunks.range(ofChunk: chunk), floors: nil), leaseID: UInt64(chunk),
+                                 budget: 1 << 30, compactTails: compact)
+            }
+            let partBytes = try parts.map { part -> Int in
+                #expect(part.accounts.contains { !($0.tailLossKeySteps.isEmpty && $0.tailLosses.isEmpty) })
+                let bytes: [UInt8] = try part.serializedBytes()
+                return bytes.count
+            }
+            let budget = 3 * (partBytes.max() ?? 0)
+            let messages = Wire.resultMessages(parts, budget: budget)
+            #expect(messages.count >= 3, "compact \(compact): \(partBytes)")
+            #expect(messages.flatMap(\.results.parts) == parts)
+            for message in messages {
+                let bytes: [UInt8] = try message.serializedBytes()
+                #expect(bytes.count <= budget, "compact \(compact): \(message.results.parts.count) parts, \(bytes.count) bytes")
+            }
+        }
+    }
+
     @Test func replaysSplitByAccounts() throws {
         var replay = TailReplay(lineCounts: [2, 5, 1, 3, 4, 2, 2], processes: 3, stages: 2)
         for slot in replay.counts.indices {
