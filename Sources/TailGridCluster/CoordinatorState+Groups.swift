@@ -51,7 +51,7 @@ extension CoordinatorState {
 
     /// Sends each worker the assignments this transition made: one message for a worker
     /// that takes no groups (or a lone assignment), otherwise runs of one job's leases in
-    /// messages of up to its group size.
+    /// messages of up to its group size and a part's bytes (`ClusterLimits.partBytes`).
     mutating func sendAssignments() {
         guard !assignedWorkers.isEmpty else { return }
         defer { assignedWorkers.removeAll(keepingCapacity: true) }
@@ -63,8 +63,15 @@ extension CoordinatorState {
             while start < outgoing.count {
                 let job = outgoing[start].jobID
                 let size = worker.takesGroups ? leaseGroupSize(job: job) : 1
+                // Within a part's bytes too: a group's floors (8 bytes a loss row each)
+                // grow with the accounts, and the group size with what workers report.
+                var bytes = Wire.estimatedBytes(outgoing[start])
                 var end = start + 1
-                while end < outgoing.count, end - start < size, outgoing[end].jobID == job { end += 1 }
+                while end < outgoing.count, end - start < size, outgoing[end].jobID == job {
+                    bytes += Wire.estimatedBytes(outgoing[end])
+                    guard bytes <= configuration.limits.partBytes else { break }
+                    end += 1
+                }
                 var message = Tailgrid_V1_CoordinatorMessage()
                 if end - start == 1 {
                     message.assignment = outgoing[start]

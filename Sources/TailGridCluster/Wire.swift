@@ -189,6 +189,12 @@ public enum Wire {
 
     // MARK: Assignments
 
+    /// An assignment's bytes on the wire, roughly: its floors, its bars (a loss and a
+    /// scenario each) and the rest.
+    static func estimatedBytes(_ assignment: Tailgrid_V1_ChunkAssignment) -> Int {
+        9 * assignment.floors.count + 20 * (assignment.barLosses.count + assignment.worstBarLosses.count) + 128
+    }
+
     /// What an assignment asks for. The coordinator is a peer like any other: a range or
     /// floors that do not fit the job are reported, never computed.
     public static func unit(of assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) throws(EngineError) -> WorkUnits.Unit {

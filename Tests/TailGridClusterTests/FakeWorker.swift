@@ -172,6 +172,9 @@ final class HostileWorker: Sendable {
     let assignments = Mutex(0)
     /// The floors of each assignment received, in order.
     let floors = Mutex<[[Double]]>([])
+    /// The bytes of the largest message received, and the most assignments in one.
+    let largestMessage = Mutex(0)
+    let largestGroup = Mutex(0)
 
     init(_ behaviour: Behaviour, name: String) {
         self.behaviour = behaviour
@@ -203,6 +206,8 @@ final class HostileWorker: Sendable {
                 var payloads: [String: (name: String, yaml: Data, csv: Data)] = [:]
                 var plans: [String: EnginePlan] = [:]
                 for try await message in response.messages {
+                    let bytes: [UInt8] = try message.serializedBytes()
+                    self.largestMessage.withLock { $0 = Swift.max($0, bytes.count) }
                     switch message.kind {
                     case .payload(let part):
                         var payload = payloads[part.jobID] ?? ("", Data(), Data())
@@ -223,6 +228,7 @@ final class HostileWorker: Sendable {
                         for reply in self.answer(assignment, plan: plan) { out.yield(reply) }
                     case .assignments(let group):
                         self.assignments.withLock { $0 += group.assignments.count }
+                        self.largestGroup.withLock { $0 = Swift.max($0, group.assignments.count) }
                         self.floors.withLock { $0.append(contentsOf: group.assignments.map(\.floors)) }
                         if case .strayResults = self.behaviour { Self.strayMessages.forEach { out.yield($0) } }
                         var parts: [Tailgrid_V1_ChunkResultPart] = []
@@ -232,7 +238,8 @@ final class HostileWorker: Sendable {
                                 if case .result(let part) = reply.kind { parts.append(part) } else { out.yield(reply) }
                             }
                         }
-                        if !parts.isEmpty { out.yield(.with { $0.results.parts = parts }) }
+                        // In messages of at most a part's bytes of the default limit, as a worker sends them.
+                        for message in Wire.resultMessages(parts, budget: ClusterLimits().partBytes) { out.yield(message) }
                     default:
                         break
                     }

@@ -53,6 +53,26 @@ struct LeaseGroupTests {
         #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
     }
 
+    /// A group of leases stays within a part's bytes (a quarter of the coordinator's
+    /// message limit) whatever compute times workers report: the floors of 2,500 accounts
+    /// are 20 KB a lease, and 64 leases (the group a tiny reported time asks for) made 1.3
+    /// MB. The groups are cut to the bytes, not given up.
+    @Test func groupsStayWithinAPartsBytes() async throws {
+        let job = try ClusterJobs.load(BookFixture.yaml(accounts: 2500, scenarios: 256 * 100, chunkSize: 256))
+        var configuration = CoordinatorConfiguration()
+        configuration.auditFraction = 0
+        let cluster = InProcessCluster(configuration: configuration)
+        defer { cluster.stop() }
+        let liar = cluster.startHostile(.computeSeconds(1e-300), name: "liar")
+        let id = try cluster.coordinator.submit(job).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .succeeded, "\(final.error)")
+        #expect(try cluster.resultWithoutTiming(id) == (try ClusterJobs.localResult(job)))
+        let largest = liar.largestMessage.withLock { $0 }
+        #expect(largest <= configuration.limits.partBytes, "\(largest) bytes")
+        #expect(liar.largestGroup.withLock { $0 } >= 8)
+    }
+
     /// Groups of results that answer nothing: no parts at all, or parts naming leases the
     /// sender does not hold (lease 1 went to the other worker or is done; 10^9 is
     /// nobody's), sent before every honest answer. They are read and dropped, the sender
