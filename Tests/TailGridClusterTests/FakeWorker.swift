@@ -111,6 +111,9 @@ final class HostileWorker: Sendable {
         case heartbeatOnly
         /// Reports a computation failure for every chunk.
         case reportFailure
+        /// Answers every chunk with a message of about this many bytes (a failure report
+        /// padded out): over the coordinator's limit, the stream ends.
+        case oversized(Int)
         /// A histogram with the wrong number of bins.
         case malformed
         /// Honest chunks; stress batches with every loss halved: consistent, and a lower
@@ -329,6 +332,11 @@ final class HostileWorker: Sendable {
             return [.with {
                 $0.failure.leaseID = assignment.leaseID
                 $0.failure.message = "this chunk cannot be computed"
+            }]
+        case .oversized(let bytes):
+            return [.with {
+                $0.failure.leaseID = assignment.leaseID
+                $0.failure.message = String(repeating: "x", count: bytes)
             }]
         case .malformed:
             return [.with {

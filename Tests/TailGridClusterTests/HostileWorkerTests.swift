@@ -320,6 +320,22 @@ struct HostileWorkerTests {
         #expect(final.error.contains(try Regex("^chunk [0-9]+ \\(scenarios [0-9]+\\.\\.<[0-9]+\\)")), "\(final.error)")
     }
 
+    /// A worker whose message passes the coordinator's limit loses its stream, and its
+    /// leases say why: the job's last error names the size and the limit, where it said
+    /// only "disconnected" (which hid the cause of a failure seen only under load).
+    @Test func aStreamEndedForAnOversizedMessageSaysWhy() async throws {
+        var configuration = CoordinatorConfiguration(maxAttempts: 1)
+        configuration.limits.maxMessageBytes = 256 * 1024
+        let cluster = InProcessCluster(configuration: configuration)
+        defer { cluster.stop() }
+        cluster.startHostile(.oversized(300_000), name: "big")
+        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
+        let final = try await cluster.waitForEnd(id)
+        #expect(final.state == .failed)
+        #expect(final.error.contains(try Regex("last error: worker big#1 disconnected: a message of 3[0-9]{5} bytes exceeds this coordinator's limit of 262144 bytes per message$")),
+                "\(final.error)")
+    }
+
     /// Workers are told apart by name: connections of one name (a worker that reconnected)
     /// are one worker, so its failures count as attempts, not as the chunk failing on
     /// different workers (which failed a job whose only worker reconnected once).
