@@ -31,8 +31,6 @@ struct WorkService: RegistrableRPCService {
               response: RPCWriter<Tailgrid_V1_CoordinatorMessage>, context: ServerContext) async throws {
         let (outbound, continuation) = AsyncStream<Tailgrid_V1_CoordinatorMessage>.makeStream()
         let registered = Registration()
-        let coordinator = self.coordinator
-        let peer = context.remotePeer
         // Why the stream ended, when the coordinator ended it (a message over its limit, or
         // one it refused): the leases' failures, and so the job's last error, say so.
         var reason = "disconnected"
@@ -48,56 +46,7 @@ struct WorkService: RegistrableRPCService {
                     for await message in outbound { try await response.write(message) }
                 }
                 group.addTask {
-                    var worker: UInt64?
-                    let limit = coordinator.configuration.limits.maxMessageBytes
-                    for try await sized in request {
-                        let message = sized.message
-                        let bytes = sized.bytes
-                        guard bytes <= limit else {
-                            throw RPCError(code: .resourceExhausted, message: "a message of \(bytes) bytes exceeds this coordinator's limit of \(limit) bytes per message")
-                        }
-                        if let worker {
-                            do {
-                                // Result bytes (chunk summaries, stress batches, replays) are reported per
-                                // job; no other message is counted.
-                                let counted: Int
-                                switch message.kind {
-                                case .result, .results, .stressResult, .replayResult: counted = bytes
-                                default: counted = 0
-                                }
-                                try coordinator.receive(message, bytes: counted, from: worker)
-                            } catch {
-                                throw RPCError(code: .invalidArgument, message: "\(error)")
-                            }
-                            continue
-                        }
-                        guard case .hello(let hello) = message.kind else {
-                            throw RPCError(code: .invalidArgument, message: "the first message of a Work stream must be a hello")
-                        }
-                        guard hello.protocolVersion == Wire.protocolVersion else {
-                            throw RPCError(code: .failedPrecondition,
-                                           message: "worker protocol version \(hello.protocolVersion.rawValue) is not supported; this coordinator speaks tailgrid.v1 version \(Wire.protocolVersion.rawValue)")
-                        }
-                        // Chunks of another engine version would not be bit-identical (an honest
-                        // mistake of a rolling upgrade; a lying worker is the audit's business).
-                        guard hello.engineVersion == EngineVersion.current else {
-                            throw RPCError(code: .failedPrecondition,
-                                           message: "worker engine version '\(Wire.shown(hello.engineVersion, limit: 40))' differs from this coordinator's \(EngineVersion.current): its chunks would not be bit-identical; run one engine version per cluster")
-                        }
-                        let name = hello.workerName.isEmpty ? peer : Wire.shown(hello.workerName, limit: 120)
-                        let machine = ResultDocument.Provenance(
-                            engineVersion: EngineVersion.current, openblasConfig: Wire.shown(hello.openblasConfig, limit: 200),
-                            openblasCore: Wire.shown(hello.openblasCore, limit: 60), host: Wire.shown(hello.host.isEmpty ? peer : hello.host, limit: 120))
-                        let id: UInt64
-                        do {
-                            id = try coordinator.register(name: name, slots: Int(clamping: hello.slots), machine: machine, outbound: continuation,
-                                                              takesGroups: hello.takesAssignmentGroups)
-                        } catch let error as ClusterError {
-                            throw RPCError(code: error.code == .unavailable ? .unavailable : .permissionDenied, message: error.message)
-                        }
-                        registered.worker.withLock { $0 = id }
-                        worker = id
-                    }
+                    try await self.read(request, registered: registered, outbound: continuation, peer: context.remotePeer)
                 }
                 defer { group.cancelAll() }
                 try await group.next()
@@ -105,6 +54,67 @@ struct WorkService: RegistrableRPCService {
         } catch let error as RPCError where error.code == .resourceExhausted || error.code == .invalidArgument {
             reason = "disconnected: \(Wire.shown(error.message, limit: 300))"
             throw error
+        }
+    }
+
+    /// The worker's messages: a hello that registers it, then each handed to the
+    /// coordinator. Ends with the stream, or throws what ends it.
+    private func read(_ request: RPCAsyncSequence<SizedMessage<Tailgrid_V1_WorkerMessage>, any Error>, registered: Registration,
+                      outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation, peer: String) async throws {
+        var worker: UInt64?
+        let limit = coordinator.configuration.limits.maxMessageBytes
+        for try await sized in request {
+            let message = sized.message
+            let bytes = sized.bytes
+            guard bytes <= limit else {
+                throw RPCError(code: .resourceExhausted, message: "a message of \(bytes) bytes exceeds this coordinator's limit of \(limit) bytes per message")
+            }
+            guard let worker else {
+                let id = try register(message, outbound: outbound, peer: peer)
+                registered.worker.withLock { $0 = id }
+                worker = id
+                continue
+            }
+            do {
+                // Result bytes (chunk summaries, stress batches, replays) are reported per
+                // job; no other message is counted.
+                let counted: Int
+                switch message.kind {
+                case .result, .results, .stressResult, .replayResult: counted = bytes
+                default: counted = 0
+                }
+                try coordinator.receive(message, bytes: counted, from: worker)
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "\(error)")
+            }
+        }
+    }
+
+    /// The stream's first message, a hello: the worker registered, or why not.
+    private func register(_ message: Tailgrid_V1_WorkerMessage, outbound: AsyncStream<Tailgrid_V1_CoordinatorMessage>.Continuation,
+                          peer: String) throws -> UInt64 {
+        guard case .hello(let hello) = message.kind else {
+            throw RPCError(code: .invalidArgument, message: "the first message of a Work stream must be a hello")
+        }
+        guard hello.protocolVersion == Wire.protocolVersion else {
+            throw RPCError(code: .failedPrecondition,
+                           message: "worker protocol version \(hello.protocolVersion.rawValue) is not supported; this coordinator speaks tailgrid.v1 version \(Wire.protocolVersion.rawValue)")
+        }
+        // Chunks of another engine version would not be bit-identical (an honest
+        // mistake of a rolling upgrade; a lying worker is the audit's business).
+        guard hello.engineVersion == EngineVersion.current else {
+            throw RPCError(code: .failedPrecondition,
+                           message: "worker engine version '\(Wire.shown(hello.engineVersion, limit: 40))' differs from this coordinator's \(EngineVersion.current): its chunks would not be bit-identical; run one engine version per cluster")
+        }
+        let name = hello.workerName.isEmpty ? peer : Wire.shown(hello.workerName, limit: 120)
+        let machine = ResultDocument.Provenance(
+            engineVersion: EngineVersion.current, openblasConfig: Wire.shown(hello.openblasConfig, limit: 200),
+            openblasCore: Wire.shown(hello.openblasCore, limit: 60), host: Wire.shown(hello.host.isEmpty ? peer : hello.host, limit: 120))
+        do throws(ClusterError) {
+            return try coordinator.register(name: name, slots: Int(clamping: hello.slots), machine: machine, outbound: outbound,
+                                            takesGroups: hello.takesAssignmentGroups)
+        } catch {
+            throw RPCError(code: error.code == .unavailable ? .unavailable : .permissionDenied, message: error.message)
         }
     }
 }

@@ -308,13 +308,7 @@ struct HostileWorkerTests {
     /// A chunk whose computation fails on two different workers is poison: the job fails at
     /// once with a message naming it, instead of retrying on every worker there is.
     @Test func aChunkFailingOnTwoWorkersFailsTheJob() async throws {
-        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(maxAttempts: 10))
-        defer { cluster.stop() }
-        cluster.startHostile(.reportFailure, name: "one")
-        cluster.startHostile(.reportFailure, name: "two")
-        #expect(await cluster.wait { cluster.coordinator.liveWorkers == 2 })
-        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
-        let final = try await cluster.waitForEnd(id)
+        let final = try await Self.jobEnd(withFailingWorkersNamed: ["one", "two"], maxAttempts: 10)
         #expect(final.state == .failed)
         #expect(final.error.contains("failed on 2 different workers, so it fails wherever it runs"), "\(final.error)")
         #expect(final.error.contains(try Regex("^chunk [0-9]+ \\(scenarios [0-9]+\\.\\.<[0-9]+\\)")), "\(final.error)")
@@ -340,15 +334,20 @@ struct HostileWorkerTests {
     /// are one worker, so its failures count as attempts, not as the chunk failing on
     /// different workers (which failed a job whose only worker reconnected once).
     @Test func aWorkerThatReconnectsIsOneWorker() async throws {
-        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(maxAttempts: 4))
-        defer { cluster.stop() }
-        cluster.startHostile(.reportFailure, name: "same")
-        cluster.startHostile(.reportFailure, name: "same")
-        #expect(await cluster.wait { cluster.coordinator.liveWorkers == 2 })
-        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
-        let final = try await cluster.waitForEnd(id)
+        let final = try await Self.jobEnd(withFailingWorkersNamed: ["same", "same"], maxAttempts: 4)
         #expect(final.state == .failed)
         #expect(final.error.contains("failed 4 times; last error: worker reported"), "\(final.error)")
+    }
+
+    /// How the quick-start job ends on workers of these names (connections, each its own)
+    /// that report every chunk failed.
+    static func jobEnd(withFailingWorkersNamed names: [String], maxAttempts: Int) async throws -> Tailgrid_V1_JobStatus {
+        let cluster = InProcessCluster(configuration: CoordinatorConfiguration(maxAttempts: maxAttempts))
+        defer { cluster.stop() }
+        for name in names { cluster.startHostile(.reportFailure, name: name) }
+        #expect(await cluster.wait { cluster.coordinator.liveWorkers == names.count })
+        let id = try cluster.coordinator.submit(try ClusterJobs.quickstart).jobID
+        return try await cluster.waitForEnd(id)
     }
 
     /// The defect: with more jobs interleaved than a worker keeps plans, the first job
