@@ -34,13 +34,12 @@ public enum Wire {
         message.histogramUnderflow = UInt64(summary.histogram.underflow)
         message.histogramOverflow = UInt64(summary.histogram.overflow)
         if let compactBase {
-            message.tailScenarioOffsets = summary.tail.map { $0.scenario &- compactBase }
-            var previous: UInt64 = 0
-            message.tailLossKeySteps = summary.tail.map { entry in
-                let key = RankSort.orderKey(bitPattern: entry.loss.bitPattern)
-                defer { previous = key }
-                return key &- previous
-            }
+            let tail = summary.tail
+            message.tailScenarioOffsets = PackedVarints(count: tail.count) { tail[$0].scenario &- compactBase }.bytes
+            message.tailLossKeySteps = PackedVarints(count: tail.count) { index in
+                let key = RankSort.orderKey(bitPattern: tail[index].loss.bitPattern)
+                return index == 0 ? key : key &- RankSort.orderKey(bitPattern: tail[index - 1].loss.bitPattern)
+            }.bytes
         } else {
             message.tailLosses = summary.tail.map(\.loss)
             message.tailScenarios = summary.tail.map(\.scenario)
@@ -65,11 +64,8 @@ public enum Wire {
         guard message.histogramCounts.count == layout.binCount else {
             throw ClusterError(.protocolViolation, "histogram has \(message.histogramCounts.count) bins, the job \(layout.binCount)")
         }
-        let (losses, scenarios) = try tail(message, compactBase: compactBase)
-        guard losses.count == scenarios.count else {
-            throw ClusterError(.protocolViolation, "tail has \(losses.count) losses but \(scenarios.count) scenarios")
-        }
-        guard losses.allSatisfy(\.isFinite) else {
+        let tail = try tail(message, compactBase: compactBase)
+        guard tail.allSatisfy(\.loss.isFinite) else {
             throw ClusterError(.protocolViolation, "tail holds a loss that is not finite")
         }
         let limit = UInt64(Int.max / 2)
@@ -82,38 +78,67 @@ public enum Wire {
         guard histogram.counts.reduce(0, +) + histogram.underflow + histogram.overflow == Int(message.count) else {
             throw ClusterError(.protocolViolation, "histogram counts do not add up to the scenario count")
         }
-        let tail = zip(losses, scenarios).map { TailLoss(loss: $0, scenario: $1) }
         return AccountLossSummary(count: Int(message.count), sum: try sum(message.sumLimbs),
                                   sumOfSquares: try sum(message.sumOfSquaresLimbs), histogram: histogram,
                                   tail: tail, nonFiniteCount: Int(message.nonFiniteCount))
     }
 
-    /// A tail's losses and scenario indices: plain as sent, or compact (losses from their
-    /// key steps, scenarios from their offsets added to `compactBase`). Compact fields
-    /// where no base is known (a journal, a shard), compact and plain fields at once, or
-    /// an offset past the largest index are refused.
-    static func tail(_ message: Tailgrid_V1_AccountSummary, compactBase: UInt64?) throws(ClusterError)
-        -> (losses: [Double], scenarios: [UInt64]) {
-        let offsets = message.tailScenarioOffsets
-        let steps = message.tailLossKeySteps
-        guard !offsets.isEmpty || !steps.isEmpty else { return (message.tailLosses, message.tailScenarios) }
+    /// A tail as sent: plain (losses and scenario indices), or compact (losses from their
+    /// key steps, scenarios from their offsets added to `compactBase`, both varints read
+    /// in one pass into the tail). Compact fields where no base is known (a journal, a
+    /// shard), compact and plain fields at once, fields of unequal lengths, bytes that are
+    /// no run of varints, or an offset past the largest index are refused.
+    static func tail(_ message: Tailgrid_V1_AccountSummary, compactBase: UInt64?) throws(ClusterError) -> [TailLoss] {
+        let offsets = PackedVarints(bytes: message.tailScenarioOffsets)
+        let steps = PackedVarints(bytes: message.tailLossKeySteps)
+        guard !offsets.bytes.isEmpty || !steps.bytes.isEmpty else {
+            let losses = message.tailLosses
+            let scenarios = message.tailScenarios
+            guard losses.count == scenarios.count else {
+                throw ClusterError(.protocolViolation, "tail has \(losses.count) losses but \(scenarios.count) scenarios")
+            }
+            return zip(losses, scenarios).map { TailLoss(loss: $0, scenario: $1) }
+        }
         guard message.tailScenarios.isEmpty && message.tailLosses.isEmpty else {
             throw ClusterError(.protocolViolation, "tail mixes plain and compact fields")
         }
         guard let compactBase else { throw ClusterError(.protocolViolation, "tail is compact where a plain one is expected") }
-        var scenarios: [UInt64] = []
-        scenarios.reserveCapacity(offsets.count)
-        for offset in offsets {
-            let (scenario, overflow) = compactBase.addingReportingOverflow(offset)
-            guard !overflow else { throw ClusterError(.protocolViolation, "tail scenario offset \(offset) is past the largest index") }
-            scenarios.append(scenario)
+        let count = offsets.count
+        guard steps.count == count else {
+            throw ClusterError(.protocolViolation, "tail has \(steps.count) loss steps but \(count) scenario offsets")
         }
-        var key: UInt64 = 0
-        let losses = steps.map { step in
-            key &+= step
-            return Double(bitPattern: RankSort.orderKey(bitPattern: key))
+        var failure: ClusterError?
+        let tail = [TailLoss](unsafeUninitializedCapacity: count) { entries, initialized in
+            offsets.bytes.withUnsafeBytes { offsetBytes in
+                steps.bytes.withUnsafeBytes { stepBytes in
+                    var offsetAt = 0
+                    var stepAt = 0
+                    var key: UInt64 = 0
+                    while initialized < count {
+                        guard let offset = PackedVarints.read(offsetBytes, at: &offsetAt),
+                              let step = PackedVarints.read(stepBytes, at: &stepAt) else {
+                            failure = ClusterError(.protocolViolation, "tail holds a varint longer than 64 bits")
+                            return
+                        }
+                        let (scenario, overflow) = compactBase.addingReportingOverflow(offset)
+                        guard !overflow else {
+                            failure = ClusterError(.protocolViolation, "tail scenario offset \(offset) is past the largest index")
+                            return
+                        }
+                        key &+= step
+                        (entries.baseAddress! + initialized).initialize(
+                            to: TailLoss(loss: Double(bitPattern: RankSort.orderKey(bitPattern: key)), scenario: scenario))
+                        initialized += 1
+                    }
+                    // Bytes after the last varint's end: one cut off.
+                    if offsetAt < offsetBytes.count || stepAt < stepBytes.count {
+                        failure = ClusterError(.protocolViolation, "tail ends with a varint cut off")
+                    }
+                }
+            }
         }
-        return (losses, scenarios)
+        if let failure { throw failure }
+        return tail
     }
 
     /// Consecutive ranges of `count` accounts whose estimated sizes (`size(account)`)
@@ -160,11 +185,11 @@ public enum Wire {
     static func estimatedBytes(tailEntries: Int, bins: Int) -> Int { 24 * tailEntries + 4 * bins + 128 }
 
     /// `estimatedBytes(tailEntries:bins:)` of a summary already in a message, plain or
-    /// compact (a compact tail's entries are its offsets and steps; its losses are empty).
+    /// compact: a compact tail is its varints' bytes, known exactly.
     static func estimatedBytes(_ message: Tailgrid_V1_AccountSummary) -> Int {
-        let entries = Swift.max(message.tailLosses.count, message.tailScenarios.count,
-                                message.tailScenarioOffsets.count, message.tailLossKeySteps.count)
-        return estimatedBytes(tailEntries: entries, bins: message.histogramCounts.count)
+        let plainEntries = Swift.max(message.tailLosses.count, message.tailScenarios.count)
+        let compactBytes = message.tailScenarioOffsets.count + message.tailLossKeySteps.count
+        return estimatedBytes(tailEntries: plainEntries, bins: message.histogramCounts.count) + compactBytes
     }
 
     /// Chunk result parts in `ChunkResults` messages of at most `budget` estimated bytes

@@ -152,6 +152,10 @@ final class HostileWorker: Sendable {
         case notANumber
         /// The loss steps without the scenario offsets (an empty field).
         case noOffsets
+        /// The offsets' last varint cut off (its high bit set, no byte after it).
+        case cutOffVarint
+        /// A key step of 11 bytes: past 64 bits.
+        case longVarint
     }
 
     /// What `strayResults` sends before each answer.
@@ -280,11 +284,17 @@ final class HostileWorker: Sendable {
                 let index = account - Int(parts[part].firstAccount)
                 switch lie {
                 case .mixed: parts[part].accounts[index].tailLosses = summary.accounts[account].tail.map(\.loss)
-                case .overflow: parts[part].accounts[index].tailScenarioOffsets[0] = UInt64.max
-                case .pastTheChunk: parts[part].accounts[index].tailScenarioOffsets[0] = UInt64(range.count)
+                case .overflow: Self.replaceFirst(of: &parts[part].accounts[index].tailScenarioOffsets, with: UInt64.max)
+                case .pastTheChunk: Self.replaceFirst(of: &parts[part].accounts[index].tailScenarioOffsets, with: UInt64(range.count))
                 // The first step is the first key: NaN's bits with the 63 below the sign inverted.
-                case .notANumber: parts[part].accounts[index].tailLossKeySteps[0] = 0x7FF8_0000_0000_0000 ^ 0x7FFF_FFFF_FFFF_FFFF
-                case .noOffsets: parts[part].accounts[index].tailScenarioOffsets = []
+                case .notANumber: Self.replaceFirst(of: &parts[part].accounts[index].tailLossKeySteps, with: 0x7FF8_0000_0000_0000 ^ 0x7FFF_FFFF_FFFF_FFFF)
+                case .noOffsets: parts[part].accounts[index].tailScenarioOffsets = Data()
+                case .cutOffVarint: parts[part].accounts[index].tailScenarioOffsets.append(0x80)
+                case .longVarint:
+                    // The first step's varint in 11 bytes, the others as they were.
+                    let steps = (try? PackedVarints(bytes: parts[part].accounts[index].tailLossKeySteps).values()) ?? []
+                    parts[part].accounts[index].tailLossKeySteps = Data(repeating: 0xFF, count: PackedVarints.maxBytes) + [0x01]
+                        + PackedVarints(Array(steps.dropFirst())).bytes
                 }
             }
             return parts.map { part in .with { $0.result = part } }
@@ -351,6 +361,13 @@ final class HostileWorker: Sendable {
     }
 
     /// A stress batch: honest unless the behaviour lies about stress.
+    /// `varints` with its first value replaced by `value` (a lie about one entry).
+    static func replaceFirst(of varints: inout Data, with value: UInt64) {
+        guard var values = try? PackedVarints(bytes: varints).values(), !values.isEmpty else { return }
+        values[0] = value
+        varints = PackedVarints(values).bytes
+    }
+
     func answerStress(_ assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) -> [Tailgrid_V1_WorkerMessage] {
         let range = Int(assignment.firstScenario)..<Int(assignment.endScenario)
         let honest = plan.job.stress.batch(range, plan: plan)

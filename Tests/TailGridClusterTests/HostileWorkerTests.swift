@@ -199,9 +199,10 @@ struct HostileWorkerTests {
     }
 
     /// A compact tail with plain losses beside it, an offset past the largest index, one
-    /// landing in the next chunk, a key step that decodes to NaN, or steps without their
-    /// offsets is refused like any malformed summary: the worker is quarantined, never the
-    /// job, and an honest worker finishes it exactly.
+    /// landing in the next chunk, a key step that decodes to NaN, steps without their
+    /// offsets, or bytes that are no run of varints (the last cut off, one past 64 bits)
+    /// is refused like any malformed summary: the worker is quarantined, never the job,
+    /// and an honest worker finishes it exactly.
     @Test(arguments: HostileWorker.CompactLie.allCases)
     func lyingCompactTailsAreRefused(lie: HostileWorker.CompactLie) async throws {
         let cluster = InProcessCluster()

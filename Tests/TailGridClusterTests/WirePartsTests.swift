@@ -45,9 +45,9 @@ import TailGridProtocol
             let tail = summary.accounts[account].tail
             #expect(small.tailScenarios.isEmpty && small.tailLosses.isEmpty)
             #expect(whole.tailScenarioOffsets.isEmpty && whole.tailLossKeySteps.isEmpty)
-            #expect(small.tailScenarioOffsets == tail.map { $0.scenario - first } && whole.tailScenarios == tail.map(\.scenario))
+            #expect(try PackedVarintsTests.protobufValues(small.tailScenarioOffsets) == tail.map { $0.scenario - first } && whole.tailScenarios == tail.map(\.scenario))
             var key: UInt64 = 0
-            let keys = small.tailLossKeySteps.map { step -> UInt64 in
+            let keys = try PackedVarintsTests.protobufValues(small.tailLossKeySteps).map { step -> UInt64 in
                 key &+= step
                 return key
             }

@@ -758,13 +758,18 @@ public nonisolated struct Tailgrid_V1_AccountSummary: Sendable {
   ///   sign inverted when the sign bit is clear: keys rise as losses fall, so a ranked
   ///   tail's steps are small (about 7 bytes against a double's 8), and every double
   ///   (-0 apart from +0) has a key of its own.
+  /// Both compact fields hold their values as base-128 varints end to end: the bytes of a
+  /// packed `repeated uint64` (field and length, then the varints), so a peer that
+  /// declares them so reads and writes the same messages. Declared as bytes, each side
+  /// codes them in one pass over the tail (`Wire.packedVarints`, `Wire.compactTail`)
+  /// instead of through an array of integers sized, then written, then read.
   public var tailLosses: [Double] = []
 
   public var tailScenarios: [UInt64] = []
 
-  public var tailScenarioOffsets: [UInt64] = []
+  public var tailScenarioOffsets: Data = Data()
 
-  public var tailLossKeySteps: [UInt64] = []
+  public var tailLossKeySteps: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2267,8 +2272,8 @@ nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftPr
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.histogramOverflow) }()
       case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.tailLosses) }()
       case 10: try { try decoder.decodeRepeatedUInt64Field(value: &self.tailScenarios) }()
-      case 11: try { try decoder.decodeRepeatedUInt64Field(value: &self.tailScenarioOffsets) }()
-      case 12: try { try decoder.decodeRepeatedUInt64Field(value: &self.tailLossKeySteps) }()
+      case 11: try { try decoder.decodeSingularBytesField(value: &self.tailScenarioOffsets) }()
+      case 12: try { try decoder.decodeSingularBytesField(value: &self.tailLossKeySteps) }()
       default: break
       }
     }
@@ -2306,10 +2311,10 @@ nonisolated extension Tailgrid_V1_AccountSummary: SwiftProtobuf.Message, SwiftPr
       try visitor.visitPackedUInt64Field(value: self.tailScenarios, fieldNumber: 10)
     }
     if !self.tailScenarioOffsets.isEmpty {
-      try visitor.visitPackedUInt64Field(value: self.tailScenarioOffsets, fieldNumber: 11)
+      try visitor.visitSingularBytesField(value: self.tailScenarioOffsets, fieldNumber: 11)
     }
     if !self.tailLossKeySteps.isEmpty {
-      try visitor.visitPackedUInt64Field(value: self.tailLossKeySteps, fieldNumber: 12)
+      try visitor.visitSingularBytesField(value: self.tailLossKeySteps, fieldNumber: 12)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
