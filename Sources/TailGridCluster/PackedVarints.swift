@@ -68,7 +68,7 @@ public struct PackedVarints: Sendable {
     }
 
     /// How many varints the bytes end: the bytes without the high bit. A well-formed run
-    /// holds exactly that many; `forEach` refuses one that does not.
+    /// holds exactly that many; `values()` and `Wire.tail` refuse one that does not.
     public var count: Int {
         bytes.withUnsafeBytes { raw in
             var ends = 0
@@ -99,7 +99,7 @@ public struct PackedVarints: Sendable {
             while position < raw.count {
                 guard let value = Self.read(raw, at: &position) else {
                     return .failure(position >= raw.count
-                        ? ClusterError(.protocolViolation, "a varint is cut off at byte \(raw.count) of \(raw.count)")
+                        ? ClusterError(.protocolViolation, "a varint is cut off: the \(raw.count) bytes end inside it")
                         : ClusterError(.protocolViolation, "a varint ending at byte \(position + 1) is longer than 64 bits"))
                 }
                 values.append(value)

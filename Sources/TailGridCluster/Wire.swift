@@ -107,6 +107,10 @@ public enum Wire {
         guard steps.count == count else {
             throw ClusterError(.protocolViolation, "tail has \(steps.count) loss steps but \(count) scenario offsets")
         }
+        // Refused before any room is made: a tail holds at most the summary's finite losses.
+        guard UInt64(count) <= message.count else {
+            throw ClusterError(.protocolViolation, "tail has \(count) entries for \(message.count) losses")
+        }
         var failure: ClusterError?
         let tail = [TailLoss](unsafeUninitializedCapacity: count) { entries, initialized in
             offsets.bytes.withUnsafeBytes { offsetBytes in

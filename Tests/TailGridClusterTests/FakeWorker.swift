@@ -360,7 +360,6 @@ final class HostileWorker: Sendable {
         }
     }
 
-    /// A stress batch: honest unless the behaviour lies about stress.
     /// `varints` with its first value replaced by `value` (a lie about one entry).
     static func replaceFirst(of varints: inout Data, with value: UInt64) {
         guard var values = try? PackedVarints(bytes: varints).values(), !values.isEmpty else { return }
@@ -368,6 +367,7 @@ final class HostileWorker: Sendable {
         varints = PackedVarints(values).bytes
     }
 
+    /// A stress batch: honest unless the behaviour lies about stress.
     func answerStress(_ assignment: Tailgrid_V1_ChunkAssignment, plan: EnginePlan) -> [Tailgrid_V1_WorkerMessage] {
         let range = Int(assignment.firstScenario)..<Int(assignment.endScenario)
         let honest = plan.job.stress.batch(range, plan: plan)

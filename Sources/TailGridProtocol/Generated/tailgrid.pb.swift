@@ -761,8 +761,8 @@ public nonisolated struct Tailgrid_V1_AccountSummary: Sendable {
   /// Both compact fields hold their values as base-128 varints end to end: the bytes of a
   /// packed `repeated uint64` (field and length, then the varints), so a peer that
   /// declares them so reads and writes the same messages. Declared as bytes, each side
-  /// codes them in one pass over the tail (`Wire.packedVarints`, `Wire.compactTail`)
-  /// instead of through an array of integers sized, then written, then read.
+  /// codes them in one pass over the tail (`PackedVarints`, `Wire.tail`) instead of
+  /// through an array of integers sized, then written, then read.
   public var tailLosses: [Double] = []
 
   public var tailScenarios: [UInt64] = []
