@@ -100,16 +100,20 @@ public struct PackedVarints: Sendable {
             values.reserveCapacity(count)
             var position = 0
             while position < raw.count {
-                guard let value = Self.read(raw, at: &position) else {
-                    return .failure(position >= raw.count
-                        ? ClusterError(.protocolViolation, "a varint is cut off: the \(raw.count) bytes end inside it")
-                        : ClusterError(.protocolViolation, "a varint ending at byte \(position + 1) is longer than 64 bits"))
-                }
+                guard let value = Self.read(raw, at: &position) else { return .failure(Self.broken(raw, at: position)) }
                 values.append(value)
             }
             return .success(values)
         }
         return try read.get()
+    }
+
+    /// Why `read` found no varint at `position` of `raw` (where it stopped): the bytes
+    /// ended inside one, or one ran past 64 bits.
+    static func broken(_ raw: UnsafeRawBufferPointer, at position: Int) -> ClusterError {
+        position >= raw.count
+            ? ClusterError(.protocolViolation, "a varint is cut off: the \(raw.count) bytes end inside it")
+            : ClusterError(.protocolViolation, "a varint ending at byte \(position + 1) is longer than 64 bits")
     }
 
     /// The varint at `position`, which moves past it; nil, `position` at the byte that

@@ -36,9 +36,11 @@ public enum Wire {
         if let compactBase {
             let tail = summary.tail
             message.tailScenarioOffsets = PackedVarints(count: tail.count) { tail[$0].scenario &- compactBase }.bytes
+            var previous: UInt64 = 0
             message.tailLossKeySteps = PackedVarints(count: tail.count) { index in
                 let key = RankSort.orderKey(bitPattern: tail[index].loss.bitPattern)
-                return index == 0 ? key : key &- RankSort.orderKey(bitPattern: tail[index - 1].loss.bitPattern)
+                defer { previous = key }
+                return key &- previous
             }.bytes
         } else {
             message.tailLosses = summary.tail.map(\.loss)
@@ -119,9 +121,12 @@ public enum Wire {
                     var stepAt = 0
                     var key: UInt64 = 0
                     while initialized < count {
-                        guard let offset = PackedVarints.read(offsetBytes, at: &offsetAt),
-                              let step = PackedVarints.read(stepBytes, at: &stepAt) else {
-                            failure = ClusterError(.protocolViolation, "tail holds a varint longer than 64 bits")
+                        guard let offset = PackedVarints.read(offsetBytes, at: &offsetAt) else {
+                            failure = PackedVarints.broken(offsetBytes, at: offsetAt)
+                            return
+                        }
+                        guard let step = PackedVarints.read(stepBytes, at: &stepAt) else {
+                            failure = PackedVarints.broken(stepBytes, at: stepAt)
                             return
                         }
                         let (scenario, overflow) = compactBase.addingReportingOverflow(offset)
@@ -134,9 +139,11 @@ public enum Wire {
                             to: TailLoss(loss: Double(bitPattern: RankSort.orderKey(bitPattern: key)), scenario: scenario))
                         initialized += 1
                     }
-                    // Bytes after the last varint's end: one cut off.
-                    if offsetAt < offsetBytes.count || stepAt < stepBytes.count {
-                        failure = ClusterError(.protocolViolation, "tail ends with a varint cut off")
+                    // Bytes after the last varint's end: one cut off (read, it meets the end).
+                    if offsetAt < offsetBytes.count {
+                        failure = PackedVarints.broken(offsetBytes, at: offsetBytes.count)
+                    } else if stepAt < stepBytes.count {
+                        failure = PackedVarints.broken(stepBytes, at: stepBytes.count)
                     }
                 }
             }
