@@ -71,4 +71,60 @@ import TailGridProtocol
         // SwiftProtobuf refuses a cut-off run too (and drops bits past 64 where this refuses).
         if says == "cut off" { #expect((try? Self.protobufValues(bytes)) == nil) }
     }
+
+    /// The varints of `bytes` read a byte at a time, as the protobuf encoding defines them:
+    /// nil when the bytes end inside one or one holds more than 64 bits (a tenth byte
+    /// above 1). `values()` must read any bytes as it does.
+    static func referenceValues(_ bytes: [UInt8]) -> [UInt64]? {
+        var values: [UInt64] = []
+        var value: UInt64 = 0
+        var index = 0 // of the byte within its varint
+        for byte in bytes {
+            if index == 9 && byte > 1 { return nil }
+            value |= UInt64(byte & 0x7F) << UInt64(7 * index)
+            if byte & 0x80 == 0 {
+                values.append(value)
+                value = 0
+                index = 0
+            } else {
+                index += 1
+            }
+        }
+        return index == 0 ? values : nil
+    }
+
+    /// Any bytes a worker may send: 6,000 seeded runs of 0 to 40 bytes, their high bits set
+    /// half the time or nine times in ten (so that runs of 8 to 11 continuation bytes, the
+    /// word path's edges, are common), read from a slice of a larger buffer. Each is read
+    /// exactly as the byte-at-a-time reference reads it or refused where it refuses, the
+    /// count of ends agrees, and whatever is read, SwiftProtobuf reads the same.
+    @Test func anyBytesAreReadAsTheReferenceReadsThem() throws {
+        var generator = SplitMix64(seed: 11)
+        var read = 0
+        var refused = 0
+        for run in 0..<6_000 {
+            let length = Int(generator.next() % 41)
+            let continuing: UInt64 = run % 2 == 0 ? 50 : 90
+            let bytes = (0..<length).map { _ -> UInt8 in
+                let low = UInt8(truncatingIfNeeded: generator.next()) & 0x7F
+                return generator.next() % 100 < continuing ? low | 0x80 : low
+            }
+            // The byte after the slice would end a varint: a read past the end shows.
+            let sliced = Data([0xFF] + bytes + [0x00]).dropFirst().dropLast()
+            let varints = PackedVarints(bytes: sliced)
+            let reference = Self.referenceValues(bytes)
+            let values = try? varints.values()
+            #expect(values == reference, "bytes \(bytes)")
+            #expect(varints.count == bytes.count { $0 < 0x80 })
+            if let values {
+                read += 1
+                #expect(try Self.protobufValues(Data(bytes)) == values)
+                #expect(try PackedVarints(values).values() == values)
+            } else {
+                refused += 1
+            }
+        }
+        // Both outcomes were exercised, each often.
+        #expect(read > 1_000 && refused > 1_000)
+    }
 }
