@@ -43,6 +43,12 @@ public struct ScenarioGenerator: Sendable {
     /// Fills `draws` (factors x steps x tile size) for the tile starting at `tileStart`,
     /// using `independent` (same shape) as scratch.
     public func generate(tileStart: UInt64, draws: UnsafeMutablePointer<Double>, independent: UnsafeMutablePointer<Double>) {
+        RowScratch.withTemporary { generate(tileStart: tileStart, draws: draws, independent: independent, scratch: $0) }
+    }
+
+    /// `generate(tileStart:draws:independent:)` with the row kernels in `scratch`'s rows.
+    public func generate(tileStart: UInt64, draws: UnsafeMutablePointer<Double>, independent: UnsafeMutablePointer<Double>,
+                         scratch: RowScratch) {
         let width = ScenarioTile.size
         if let historical {
             historical.fill(generator: generator, tileStart: tileStart, draws: draws, width: width, steps: steps)
@@ -74,22 +80,23 @@ public struct ScenarioGenerator: Sendable {
             d += 2
         }
         // The uniforms become normals in one vectorised pass over the whole buffer.
-        NormalDistribution.quantiles(independent, count: factors * row)
+        NormalDistribution.quantiles(independent, count: factors * row, scratch: scratch)
         correlationFactor.withUnsafeBufferPointer { b in
             BLAS.multiply(b.baseAddress!, UnsafePointer(independent), into: draws, m: factors, n: row, k: factors)
         }
         if let mixing {
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { buffer in
-                let scales = buffer.baseAddress!
-                for step in 0..<steps {
-                    mixing.scales(generator: generator, firstScenario: tileStart, count: width, step: step, into: scales)
-                    // Factor by factor, a contiguous row of the step's draws at a time.
-                    for factor in 0..<factors {
-                        let drawRow = draws + factor * row + step * width
-                        for column in 0..<width {
-                            let draw = drawRow[column] * scales[column]
-                            drawRow[column] = Swift.min(Swift.max(draw, -drawCap), drawCap)
-                        }
+            // A tile's scales fit the scratch's row (both 256): a constant check.
+            precondition(width <= RowScratch.rowSize)
+            let scales = scratch.mixingScales
+            for step in 0..<steps {
+                mixing.scales(generator: generator, firstScenario: tileStart, count: width, step: step, into: scales,
+                              scratch: scratch)
+                // Factor by factor, a contiguous row of the step's draws at a time.
+                for factor in 0..<factors {
+                    let drawRow = draws + factor * row + step * width
+                    for column in 0..<width {
+                        let draw = drawRow[column] * scales[column]
+                        drawRow[column] = Swift.min(Swift.max(draw, -drawCap), drawCap)
                     }
                 }
             }

@@ -208,7 +208,7 @@ public struct TileEvaluator: Sendable {
             return
         }
         generator.generate(tileStart: tileStart, draws: workspace.draws.baseAddress!,
-                           independent: workspace.independent.baseAddress!)
+                           independent: workspace.independent.baseAddress!, scratch: workspace.rowScratch)
         for index in prices.indices {
             buildPath(of: index, workspace: workspace)
         }
@@ -309,7 +309,7 @@ public struct TileEvaluator: Sendable {
                 spots: spots, logReturns: logs, settlementSpots: settlement, volMultipliers: multipliers,
                 carryShifts: prices[u].basisFactor.map { _ in UnsafePointer(workspace.carryShifts.baseAddress! + u * width) },
                 skewShifts: workspace.skewShifts.baseAddress! + u * width,
-                scratch: scratch, count: width)
+                scratch: scratch, rowScratch: workspace.rowScratch, count: width)
             let profit = workspace.instrumentProfit.baseAddress! + index * width
             if pairs && partner >= 0 {
                 let putProfit = workspace.instrumentProfit.baseAddress! + partner * width

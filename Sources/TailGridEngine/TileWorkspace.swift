@@ -29,6 +29,8 @@ public final class TileWorkspace {
     let pricingScratch: UnsafeMutableBufferPointer<Double>
     /// Accounts x tile: each account's P&L (gains positive) after `TileEvaluator.evaluate`.
     public let accountProfit: UnsafeMutableBufferPointer<Double>
+    /// The row kernels' scratch (normals, Phi, the Student-t mixing): allocated here once.
+    let rowScratch: RowScratch
 
     public init(factors: Int, steps: Int = 1, underlyings: Int, instruments: Int, accounts: Int) {
         let width = ScenarioTile.size
@@ -49,6 +51,7 @@ public final class TileWorkspace {
         instrumentProfit = buffer(instruments)
         pricingScratch = buffer(6)
         accountProfit = buffer(accounts)
+        rowScratch = RowScratch.allocate()
     }
 
     deinit {
@@ -56,5 +59,6 @@ public final class TileWorkspace {
                        carryShifts, skewShifts, spotTimeSums, inverseSpotTimeSums, instrumentProfit, pricingScratch, accountProfit] {
             AlignedRows.deallocate(buffer)
         }
+        rowScratch.deallocate()
     }
 }

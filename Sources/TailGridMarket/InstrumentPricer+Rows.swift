@@ -156,8 +156,13 @@ extension InstrumentPricer {
             secondProbabilities[c] = d1 - deviation
             out[c] = deviation
         }
-        FastMath.normalCDF(firstProbabilities, count: n)
-        FastMath.normalCDF(secondProbabilities, count: n)
+        if let rowScratch = row.rowScratch {
+            FastMath.normalCDF(firstProbabilities, count: n, scratch: rowScratch)
+            FastMath.normalCDF(secondProbabilities, count: n, scratch: rowScratch)
+        } else {
+            FastMath.normalCDF(firstProbabilities, count: n)
+            FastMath.normalCDF(secondProbabilities, count: n)
+        }
         for c in 0..<n {
             let forward = forwards[c]
             let price = discount * (forward * firstProbabilities[c] - strike * secondProbabilities[c])

@@ -1,3 +1,5 @@
+import TailGridNumerics
+
 /// One underlying's state across a row of scenarios, what `InstrumentPricer.profitAndLoss`
 /// reads to revalue an instrument in all of them at once.
 ///
@@ -18,11 +20,14 @@ public struct RevaluationRow {
     public let skewShifts: UnsafePointer<Double>
     /// Three rows of `count` doubles the kernel may overwrite.
     public let scratch: UnsafeMutablePointer<Double>
+    /// The row kernels' scratch (`FastMath.normalCDF`); nil takes it from the heap per call.
+    public let rowScratch: RowScratch?
     public let count: Int
 
     public init(spots: UnsafePointer<Double>, logReturns: UnsafePointer<Double>, settlementSpots: UnsafePointer<Double>,
                 volMultipliers: UnsafePointer<Double>, carryShifts: UnsafePointer<Double>?,
-                skewShifts: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>, count: Int) {
+                skewShifts: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>, rowScratch: RowScratch? = nil,
+                count: Int) {
         self.spots = spots
         self.logReturns = logReturns
         self.settlementSpots = settlementSpots
@@ -30,6 +35,7 @@ public struct RevaluationRow {
         self.carryShifts = carryShifts
         self.skewShifts = skewShifts
         self.scratch = scratch
+        self.rowScratch = rowScratch
         self.count = count
     }
 }

@@ -33,28 +33,30 @@ public enum NormalDistribution {
     /// does, spent most of the time on a tail most values do not need.
     @inlinable
     public static func quantiles(_ values: UnsafeMutablePointer<Double>, count: Int) {
-        let rowSize = 256
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: rowSize) { tailBuffer in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: rowSize) { placeBuffer in
-                let tails = tailBuffer.baseAddress!
-                let places = placeBuffer.baseAddress!
-                var start = 0
-                while start < count {
-                    let row = values + start
-                    let n = Swift.min(rowSize, count &- start)
-                    var packed = 0
-                    for index in 0..<n {
-                        let p = row[index]
-                        tails[packed] = p
-                        places[packed] = index
-                        packed &+= isCentral(p) ? 0 : 1
-                        row[index] = centralQuantile(p)
-                    }
-                    for index in 0..<packed { tails[index] = tailQuantile(tails[index]) }
-                    for index in 0..<packed { row[places[index]] = tails[index] }
-                    start &+= n
-                }
+        RowScratch.withTemporary { quantiles(values, count: count, scratch: $0) }
+    }
+
+    /// `quantiles(_:count:)` in `scratch`'s rows, allocating nothing.
+    @inlinable
+    public static func quantiles(_ values: UnsafeMutablePointer<Double>, count: Int, scratch: RowScratch) {
+        let rowSize = RowScratch.rowSize
+        let tails = scratch.quantileTails
+        let places = scratch.quantilePlaces
+        var start = 0
+        while start < count {
+            let row = values + start
+            let n = Swift.min(rowSize, count &- start)
+            var packed = 0
+            for index in 0..<n {
+                let p = row[index]
+                tails[packed] = p
+                places[packed] = index
+                packed &+= isCentral(p) ? 0 : 1
+                row[index] = centralQuantile(p)
             }
+            for index in 0..<packed { tails[index] = tailQuantile(tails[index]) }
+            for index in 0..<packed { row[places[index]] = tails[index] }
+            start &+= n
         }
     }
 

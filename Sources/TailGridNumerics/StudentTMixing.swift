@@ -69,60 +69,68 @@ public struct StudentTMixing: Sendable, Hashable {
     @inlinable
     public func scales(generator: Philox4x32, firstScenario: UInt64, count: Int, step: Int = 0,
                        into scales: UnsafeMutablePointer<Double>) {
+        RowScratch.withTemporary {
+            self.scales(generator: generator, firstScenario: firstScenario, count: count, step: step, into: scales, scratch: $0)
+        }
+    }
+
+    /// `scales(generator:firstScenario:count:step:into:)` in `scratch`'s rows, allocating
+    /// nothing.
+    @inlinable
+    public func scales(generator: Philox4x32, firstScenario: UInt64, count: Int, step: Int = 0,
+                       into scales: UnsafeMutablePointer<Double>, scratch: RowScratch) {
         let attempt = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: step) << 20)
         let stream = SIMD8<UInt32>(repeating: Self.stream)
         let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
-        let rowSize = 256
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * rowSize) { buffer in
-            let normals = buffer.baseAddress!
-            let second = normals + rowSize
-            var rowStart = 0
-            while rowStart &+ 8 <= count {
-                let n = Swift.min(rowSize, (count &- rowStart) & ~7)
-                // Draws of attempt 0, 8 scenarios per Philox call; NaN marks a group of 8
-                // whose counters' low words wrap (its scenarios go one by one).
-                var group = 0
-                while group < n {
-                    let first = firstScenario &+ UInt64(rowStart &+ group)
-                    let low = UInt32(truncatingIfNeeded: first)
-                    if low > UInt32.max - 7 {
-                        for lane in 0..<8 {
-                            normals[group &+ lane] = 0.5
-                            second[group &+ lane] = .nan
-                        }
-                    } else {
-                        let high = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: first >> 32))
-                        let (w0, w1, w2, w3) = generator.blocks(SIMD8(repeating: low) &+ lanes, high, attempt, stream)
-                        UnsafeMutableRawPointer(normals + group)
-                            .storeBytes(of: Philox4x32.openUniforms(high: w0, low: w1), as: SIMD8<Double>.self)
-                        UnsafeMutableRawPointer(second + group)
-                            .storeBytes(of: Philox4x32.openUniforms(high: w2, low: w3), as: SIMD8<Double>.self)
+        let rowSize = RowScratch.rowSize
+        let normals = scratch.mixingRows
+        let second = normals + rowSize
+        var rowStart = 0
+        while rowStart &+ 8 <= count {
+            let n = Swift.min(rowSize, (count &- rowStart) & ~7)
+            // Draws of attempt 0, 8 scenarios per Philox call; NaN marks a group of 8
+            // whose counters' low words wrap (its scenarios go one by one).
+            var group = 0
+            while group < n {
+                let first = firstScenario &+ UInt64(rowStart &+ group)
+                let low = UInt32(truncatingIfNeeded: first)
+                if low > UInt32.max - 7 {
+                    for lane in 0..<8 {
+                        normals[group &+ lane] = 0.5
+                        second[group &+ lane] = .nan
                     }
-                    group &+= 8
+                } else {
+                    let high = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: first >> 32))
+                    let (w0, w1, w2, w3) = generator.blocks(SIMD8(repeating: low) &+ lanes, high, attempt, stream)
+                    UnsafeMutableRawPointer(normals + group)
+                        .storeBytes(of: Philox4x32.openUniforms(high: w0, low: w1), as: SIMD8<Double>.self)
+                    UnsafeMutableRawPointer(second + group)
+                        .storeBytes(of: Philox4x32.openUniforms(high: w2, low: w3), as: SIMD8<Double>.self)
                 }
-                NormalDistribution.quantiles(normals, count: n)
-                // `scale`'s test, term for term, so each scenario decides as it does, in one
-                // vectorised pass that marks in `second` the scenarios it rejects (a NaN
-                // draw, the mark of a wrapping group, never passes); those go one by one.
-                let target = scales + rowStart
-                for index in 0..<n {
-                    let x = normals[index]
-                    let t = 1 + c * x
-                    let v = t * t * t
-                    let passes = FastMath.log(second[index]) < 0.5 * x * x + d - d * v + d * FastMath.log(v)
-                    let chiSquare = 2 * d * v
-                    target[index] = ((degreesOfFreedom - 2) / chiSquare).squareRoot()
-                    second[index] = t > 0 && passes ? 0 : 1
-                }
-                for index in 0..<n where second[index] != 0 {
-                    target[index] = scale(generator: generator, scenario: firstScenario &+ UInt64(rowStart &+ index),
-                                          step: step)
-                }
-                rowStart &+= n
+                group &+= 8
             }
-            for index in rowStart..<Swift.max(rowStart, count) {
-                scales[index] = scale(generator: generator, scenario: firstScenario &+ UInt64(index), step: step)
+            NormalDistribution.quantiles(normals, count: n, scratch: scratch)
+            // `scale`'s test, term for term, so each scenario decides as it does, in one
+            // vectorised pass that marks in `second` the scenarios it rejects (a NaN
+            // draw, the mark of a wrapping group, never passes); those go one by one.
+            let target = scales + rowStart
+            for index in 0..<n {
+                let x = normals[index]
+                let t = 1 + c * x
+                let v = t * t * t
+                let passes = FastMath.log(second[index]) < 0.5 * x * x + d - d * v + d * FastMath.log(v)
+                let chiSquare = 2 * d * v
+                target[index] = ((degreesOfFreedom - 2) / chiSquare).squareRoot()
+                second[index] = t > 0 && passes ? 0 : 1
             }
+            for index in 0..<n where second[index] != 0 {
+                target[index] = scale(generator: generator, scenario: firstScenario &+ UInt64(rowStart &+ index),
+                                      step: step)
+            }
+            rowStart &+= n
+        }
+        for index in rowStart..<Swift.max(rowStart, count) {
+            scales[index] = scale(generator: generator, scenario: firstScenario &+ UInt64(index), step: step)
         }
     }
 }

@@ -23,10 +23,12 @@ let benchmarks: @Sendable () -> Void = {
         let generator = plan.evaluator.generator
         let draws = UnsafeMutablePointer<Double>.allocate(capacity: 6 * ScenarioTile.size)
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 6 * ScenarioTile.size)
-        defer { draws.deallocate(); scratch.deallocate() }
+        let rowScratch = RowScratch.allocate()
+        defer { draws.deallocate(); scratch.deallocate(); rowScratch.deallocate() }
         benchmark.startMeasurement()
         for tile in 0..<(benchmark.scaledIterations.count / ScenarioTile.size) {
-            generator.generate(tileStart: UInt64(tile * ScenarioTile.size), draws: draws, independent: scratch)
+            generator.generate(tileStart: UInt64(tile * ScenarioTile.size), draws: draws, independent: scratch,
+                               scratch: rowScratch)
         }
         blackHole(draws[0])
     }
@@ -61,7 +63,8 @@ let benchmarks: @Sendable () -> Void = {
         let rows = UnsafeMutablePointer<Double>.allocate(capacity: coins.count * 5 * width)
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * width)
         let out = UnsafeMutablePointer<Double>.allocate(capacity: width)
-        defer { rows.deallocate(); scratch.deallocate(); out.deallocate() }
+        let rowScratch = RowScratch.allocate()
+        defer { rows.deallocate(); scratch.deallocate(); out.deallocate(); rowScratch.deallocate() }
         var random = SplitMix64(seed: 11)
         func normal() -> Double { NormalDistribution.quantile((Double(random.next() >> 11) + 0.5) * 0x1p-53) }
         for (u, underlying) in market.underlyings.enumerated() {
@@ -82,7 +85,8 @@ let benchmarks: @Sendable () -> Void = {
             let row = rows + u * 5 * width
             let revaluation = RevaluationRow(spots: row, logReturns: row + width, settlementSpots: row,
                                              volMultipliers: row + 2 * width, carryShifts: u < 2 ? row + 3 * width : nil,
-                                             skewShifts: row + 4 * width, scratch: scratch, count: width)
+                                             skewShifts: row + 4 * width, scratch: scratch, rowScratch: rowScratch,
+                                             count: width)
             return (try InstrumentPricer(instrument: instrument, market: market, horizonYears: horizon), revaluation)
         }
         var sum = 0.0
