@@ -106,7 +106,12 @@ public enum PilotFloors {
         let accounts = plan.lossRowCount
         let width = ScenarioTile.size
         let rows = TileRows(plan: plan)
-        var selectors = (0..<accounts).map { _ in TailSelector(capacity: rank) }
+        // Every selector fills (its first tile alone offers 256 losses), so its room is
+        // taken at once, and kept small: with the default slack (256) each thread's
+        // selectors grew to 100 MB on a 20,000-account book, page by page and copy by copy.
+        var selectors = (0..<accounts).map { _ in
+            TailSelector(capacity: rank, slack: Swift.max(64, rank), reservesAtOnce: true)
+        }
         var finiteCounts = [Int](repeating: 0, count: accounts)
         for tile in tiles {
             let tileStart = UInt64(tile * width)
