@@ -147,6 +147,10 @@ final class PrettyJSONValueEncoder: Encoder {
     /// left empty (nil).
     func encodeValue<Value: Encodable>(_ value: Value, emptyAs empty: StaticString?) throws {
         if try writer.writePrimitive(value, codingPath: { self.codingPath }) { return }
+        if try writer.writeCollection(value, depth: depth, codingPath: { self.codingPath }) {
+            if case .empty = state, pending == nil { state = .complete }
+            return
+        }
         if case .empty = state, pending == nil {
             try value.encode(to: self)
             try complete(emptyAs: empty)
@@ -161,6 +165,8 @@ final class PrettyJSONValueEncoder: Encoder {
     /// at `depth + 1`.
     func encodeChild<Value: Encodable>(_ value: Value, key: PathComponent) throws {
         if try writer.writePrimitive(value, codingPath: { self.codingPath + (key.codingKey.map { [$0] } ?? []) }) { return }
+        if try writer.writeCollection(value, depth: depth + 1,
+                                      codingPath: { self.codingPath + (key.codingKey.map { [$0] } ?? []) }) { return }
         let child = PrettyJSONValueEncoder(writer: writer, depth: depth + 1, parent: self, key: key)
         try child.encodeValue(value, emptyAs: "{\n\n")
     }

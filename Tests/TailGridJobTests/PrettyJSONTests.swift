@@ -199,6 +199,60 @@ struct PrettyJSONTests {
         try Self.expectSameBytes([Decimal(string: "12.3400")!, Decimal(-5)], "decimals")
     }
 
+    /// The collections `PrettyJSON` writes without an encoder per element (`[Int]`,
+    /// `[Double]`, `[UInt64]`, and string-keyed dictionaries of `Double`, `[Double]`,
+    /// `UInt64` and `Int`: `writeCollection`) come out as JSONEncoder writes them: empty
+    /// and not, at the top, in a struct, in arrays and dictionaries of them, with hostile
+    /// keys whose UTF-8 order is not String's order; and a non-finite number inside is
+    /// refused at the coding path JSONEncoder names.
+    @Test func collectionsWrittenDirectly() throws {
+        struct Holder: Encodable {
+            var ints: [Int]
+            var doubles: [Double]
+            var unsigned: [UInt64]
+            var byLevel: [String: Double]
+            var intervals: [String: [Double]]
+            var scenarios: [String: UInt64]
+            var counts: [String: Int]
+        }
+        var random = Random(generator: SplitMix64(seed: 20261126))
+        func keys() -> [String] { (0..<random.below(4)).map { _ in random.text() } }
+        var nonEmpty = 0
+        for index in 0..<1_500 {
+            let holder = Holder(
+                ints: (0..<random.below(5)).map { _ in random.below(2_000_001) - 1_000_000 },
+                doubles: (0..<random.below(5)).map { _ in random.double() },
+                unsigned: (0..<random.below(3)).map { _ in random.generator.next() },
+                byLevel: Dictionary(keys().map { ($0, random.double()) }, uniquingKeysWith: { $1 }),
+                intervals: Dictionary(keys().map { ($0, (0..<random.below(3)).map { _ in random.double() }) }, uniquingKeysWith: { $1 }),
+                scenarios: Dictionary(keys().map { ($0, random.generator.next()) }, uniquingKeysWith: { $1 }),
+                counts: Dictionary(keys().map { ($0, random.below(100)) }, uniquingKeysWith: { $1 }))
+            if !holder.byLevel.isEmpty && !holder.intervals.isEmpty { nonEmpty += 1 }
+            try Self.expectSameBytes(holder, "holder \(index)")
+            try Self.expectSameBytes([holder, holder], "holders in an array \(index)")
+            try Self.expectSameBytes(["deeper": [holder.intervals, [:]]], "dictionaries in a dictionary \(index)")
+            try Self.expectSameBytes(holder.byLevel, "a dictionary at the top \(index)")
+            try Self.expectSameBytes(holder.doubles, "an array at the top \(index)")
+        }
+        #expect(nonEmpty > 300)
+        for bad in [Double.nan, .infinity] {
+            let values: [any Encodable] = [["0.99": 1, "0.995": bad] as [String: Double], ["a": [1, bad]] as [String: [Double]],
+                                           [[1.5, bad]] as [[Double]]]
+            for value in values {
+                func paths(_ encode: () throws -> Void) -> [String]? {
+                    do {
+                        try encode()
+                    } catch let EncodingError.invalidValue(_, context) {
+                        return context.codingPath.map(\.stringValue)
+                    } catch {}
+                    return nil
+                }
+                let written = paths { _ = try PrettyJSON.encode(value) }
+                #expect(written != nil && written == paths { _ = try Self.oracle(value) }, "\(value): \(String(describing: written))")
+            }
+        }
+    }
+
     /// What JSONEncoder refuses is refused: NaN and infinities, and a top-level value
     /// that writes nothing.
     @Test func refusals() throws {
