@@ -71,19 +71,19 @@ final class PrettyJSONWriter {
     let book: UnsafeMutablePointer<Book>
 
     var entries: [Entry] {
-        get { book.pointee.entries }
+        _read { yield book.pointee.entries }
         _modify { yield &book.pointee.entries }
     }
     var keyBytes: [UInt8] {
-        get { book.pointee.keyBytes }
+        _read { yield book.pointee.keyBytes }
         _modify { yield &book.pointee.keyBytes }
     }
     var scratch: [UInt8] {
-        get { book.pointee.scratch }
+        _read { yield book.pointee.scratch }
         _modify { yield &book.pointee.scratch }
     }
     var order: [Int] {
-        get { book.pointee.order }
+        _read { yield book.pointee.order }
         _modify { yield &book.pointee.order }
     }
     /// Whether any value reached the buffer (a top-level value that encodes nothing is an error).
