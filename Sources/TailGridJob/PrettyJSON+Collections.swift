@@ -1,6 +1,12 @@
 import Foundation
 
 extension PrettyJSONWriter {
+    /// Writes `value` without an encoder when it is a primitive (`writePrimitive`) or one
+    /// of the collections `writeCollection` knows, at `depth`; false for anything else.
+    func writeDirectly<Value: Encodable>(_ value: Value, depth: Int, codingPath: () -> [CodingKey]) throws -> Bool {
+        try writePrimitive(value, codingPath: codingPath) || writeCollection(value, depth: depth, codingPath: codingPath)
+    }
+
     /// Writes `value` when it is one of the collections a result document holds in every
     /// account (its histogram's counts, its figures by confidence level: `[Int]`,
     /// `[Double]`, `[UInt64]`, and `[String: Double]`, `[String: [Double]]`,

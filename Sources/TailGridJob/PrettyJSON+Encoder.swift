@@ -141,16 +141,13 @@ final class PrettyJSONValueEncoder: Encoder {
 
     // MARK: Values
 
-    /// Writes `value` here: the primitives directly, anything else by its own
+    /// Writes `value` here: the primitives and the collections `writeCollection` knows
+    /// directly (`writeDirectly`), anything else by its own
     /// `encode(to:)` (through this encoder when it is fresh, else a child at this depth).
     /// A value that writes nothing is written as `emptyAs` and a closing brace, or is
     /// left empty (nil).
     func encodeValue<Value: Encodable>(_ value: Value, emptyAs empty: StaticString?) throws {
-        if try writer.writePrimitive(value, codingPath: { self.codingPath }) { return }
-        if try writer.writeCollection(value, depth: depth, codingPath: { self.codingPath }) {
-            if case .empty = state, pending == nil { state = .complete }
-            return
-        }
+        if try writer.writeDirectly(value, depth: depth, codingPath: { self.codingPath }) { return }
         if case .empty = state, pending == nil {
             try value.encode(to: self)
             try complete(emptyAs: empty)
@@ -164,9 +161,8 @@ final class PrettyJSONValueEncoder: Encoder {
     /// Writes `value` as the value of a new entry (an object's) or element (an array's)
     /// at `depth + 1`.
     func encodeChild<Value: Encodable>(_ value: Value, key: PathComponent) throws {
-        if try writer.writePrimitive(value, codingPath: { self.codingPath + (key.codingKey.map { [$0] } ?? []) }) { return }
-        if try writer.writeCollection(value, depth: depth + 1,
-                                      codingPath: { self.codingPath + (key.codingKey.map { [$0] } ?? []) }) { return }
+        if try writer.writeDirectly(value, depth: depth + 1,
+                                    codingPath: { self.codingPath + (key.codingKey.map { [$0] } ?? []) }) { return }
         let child = PrettyJSONValueEncoder(writer: writer, depth: depth + 1, parent: self, key: key)
         try child.encodeValue(value, emptyAs: "{\n\n")
     }
