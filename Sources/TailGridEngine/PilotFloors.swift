@@ -59,9 +59,8 @@ public enum PilotFloors {
     /// The pilot floor of each account of `plan` (-infinity where none applies), the
     /// pilot's tiles shared among `threads` threads: a pilot of 2,048 scenarios of a
     /// 20,000-account book took 0.36 s on one thread while the other cores waited. Each
-    /// thread keeps every account's top r of its tiles; the top r of those is the
-    /// account's top r of the pilot (a total order, so the same whichever thread had which
-    /// tile).
+    /// thread keeps every account's top r of its tiles (`PilotTops`); the r-th largest of
+    /// those is the account's r-th largest pilot loss, whichever thread had which tile.
     public static func floors(for plan: EnginePlan, threads: Int = 1) -> [Double] {
         let accounts = plan.lossRowCount
         let m = pilotScenarios(scenarios: plan.job.scenarios)
@@ -79,56 +78,37 @@ public enum PilotFloors {
             // An account with non-finite pilot losses has fewer than m to rank: its floor
             // needs the rank for the pilot it has, which is at most `rank`'s.
             guard pieces.reduce(0, { $0 + $1.finiteCounts[account] }) == m else { return -.infinity }
-            return Self.rankedLoss(rank, of: pieces.map { $0.tails[account] }) ?? -.infinity
+            return Self.rankedLoss(rank, of: pieces.map { $0.keys(row: account) }) ?? -.infinity
         }
     }
 
     /// Accounts whose floors one thread takes at a time.
     static let accountsPerBlock = 256
 
-    /// The loss of the `rank`-th entry (from 1) of the union of the ranked lists `tails`
-    /// (each largest first), merged as a summary merge does (`mergeRanked`); nil when they
-    /// hold fewer.
-    static func rankedLoss(_ rank: Int, of tails: [[TailLoss]]) -> Double? {
-        var merged: [TailLoss] = []
-        for tail in tails { merged.mergeRanked(tail, capacity: rank) }
-        return merged.count == rank ? merged.last?.loss : nil
+    /// The `rank`-th largest (from 1) of the losses whose order keys are `keys`; nil when
+    /// they hold fewer. A zero is +0.
+    static func rankedLoss(_ rank: Int, of keys: [ArraySlice<UInt64>]) -> Double? {
+        var union = Array(keys.joined())
+        guard rank >= 1, rank <= union.count else { return nil }
+        let key = union.withUnsafeMutableBufferPointer { KeySelection.smallest($0.baseAddress!, count: $0.count, rank: rank) }
+        return Double(bitPattern: RankSort.orderKey(bitPattern: key))
     }
 
-    /// One thread's share of a pilot: each account's top `rank` losses of `tiles`, ranked,
-    /// and how many of its losses there were finite.
-    struct Piece: Sendable {
-        var tails: [[TailLoss]]
-        var finiteCounts: [Int]
-    }
-
-    static func pilot(_ plan: EnginePlan, tiles: [Int], rank: Int) -> Piece {
+    /// One thread's share of a pilot: each account's top `rank` losses of `tiles`, and how
+    /// many of its losses were finite.
+    static func pilot(_ plan: EnginePlan, tiles: [Int], rank: Int) -> PilotTops {
         let accounts = plan.lossRowCount
         let width = ScenarioTile.size
         let rows = TileRows(plan: plan)
-        // Every selector fills (its first tile alone offers 256 losses), so its room is
-        // taken at once, and kept small: with the default slack (256) each thread's
-        // selectors grew to 100 MB on a 20,000-account book, page by page and copy by copy.
-        var selectors = (0..<accounts).map { _ in
-            TailSelector(capacity: rank, slack: Swift.max(64, rank), reservesAtOnce: true)
-        }
-        var finiteCounts = [Int](repeating: 0, count: accounts)
+        var tops = PilotTops(rows: accounts, rank: rank)
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: tops.room + width)
+        defer { scratch.deallocate() }
         for tile in tiles {
-            let tileStart = UInt64(tile * width)
-            rows.evaluate(tileStart: tileStart)
+            rows.evaluate(tileStart: UInt64(tile * width))
             for account in 0..<accounts {
-                let profits = rows.profits(account)
-                var finite = 0
-                for index in 0..<width { finite &+= profits[index].isFinite ? 1 : 0 }
-                finiteCounts[account] += finite
-                // Only losses reaching the account's bar (read once a tile, 8 compared at
-                // a time): after the first cut, a few per tile. An account with a
-                // non-finite loss has no floor, whatever its selector holds.
-                LossBlock.forEachLoss(reaching: selectors[account].admissionLoss, negatedProfits: profits, count: width) { index in
-                    selectors[account].offer(loss: -profits[index], scenario: tileStart + UInt64(index))
-                }
+                tops.add(row: account, negatedProfits: rows.profits(account), count: width, scratch: scratch)
             }
         }
-        return Piece(tails: (0..<accounts).map { selectors[$0].takeRankedTail() }, finiteCounts: finiteCounts)
+        return tops
     }
 }

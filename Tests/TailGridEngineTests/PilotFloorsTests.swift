@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TailGridEngine
+import TailGridMarket
 import TailGridNumerics
 
 /// Pilot floors: their rank meets the stated bound on the exact hypergeometric tail, they
@@ -73,6 +74,29 @@ struct PilotFloorsTests {
         let pilot = ChunkComputer(plan: plan).summarize(0..<UInt64(m))
         let expected = pilot.accounts.prefix(plan.lossRowCount).map { $0.tail[rank - 1].loss }
         #expect(PilotFloors.floors(for: plan, threads: threads) == expected)
+    }
+
+    /// Accounts whose pilot losses tie: one holding only USD (every loss 0), one holding
+    /// only coins (losses of one sign, many scenarios apart by one factor), one with a
+    /// long and a short of the same future (losses near 0 of both signs, with -0
+    /// beside +0), beside the mixed book's. The floor is still the r-th largest loss.
+    @Test(arguments: [1, 2, 3])
+    func floorsOfTiedLossesAreTheRthLargest(threads: Int) throws {
+        var accounts = try Fixtures.mixedJob(scenarios: 40_000).accounts
+        accounts += [
+            Account(id: "cash", collateral: [.init(currency: "USD", amount: 1_000_000)], positions: []),
+            Account(id: "coins", collateral: [.init(currency: "BTC", amount: 3)], positions: []),
+            Account(id: "flat", collateral: [.init(currency: "USD", amount: 10)],
+                    positions: [try Fixtures.position("BTC-28MAR25", 1_000), try Fixtures.position("BTC-28MAR25", -1_000)]),
+        ]
+        let plan = try EnginePlan(try Fixtures.job(accounts: accounts, scenarios: 40_000, confidences: [0.99, 0.995]))
+        let m = PilotFloors.pilotScenarios(scenarios: plan.job.scenarios)
+        let rank = try #require(PilotFloors.floorRank(pilot: m, scenarios: plan.job.scenarios, tailCapacity: plan.tailCapacity))
+        let pilot = ChunkComputer(plan: plan).summarize(0..<UInt64(m))
+        let expected = pilot.accounts.prefix(plan.lossRowCount).map { $0.tail[rank - 1].loss }
+        let floors = PilotFloors.floors(for: plan, threads: threads)
+        #expect(floors == expected)
+        #expect(floors[accounts.count - 3] == 0, "an account of cash alone loses nothing in any scenario")
     }
 
     /// With the pilot's floors, without them, and with floors far too high (nothing
