@@ -73,25 +73,37 @@ public enum PilotFloors {
             Self.pilot(plan, tiles: Array(stride(from: part, to: tiles, by: threads)), rank: rank)
         }
         // The accounts' floors on the same threads, `accountsPerBlock` at a time (on the
-        // calling thread alone, 20,000 accounts took 0.1 s while the others waited).
-        return EngineThreads.map(accounts, threads: threads, inBlocksOf: accountsPerBlock) { account in
-            // An account with non-finite pilot losses has fewer than m to rank: its floor
-            // needs the rank for the pilot it has, which is at most `rank`'s.
-            guard pieces.reduce(0, { $0 + $1.finiteCounts[account] }) == m else { return -.infinity }
-            return Self.rankedLoss(rank, of: pieces.map { $0.keys(row: account) }) ?? -.infinity
+        // calling thread alone, 20,000 accounts took 0.1 s while the others waited), each
+        // block's accounts through one buffer of their keys.
+        let blocks = (accounts + accountsPerBlock - 1) / accountsPerBlock
+        let floors = EngineThreads.map(blocks, threads: threads) { block -> [Double] in
+            let union = UnsafeMutablePointer<UInt64>.allocate(capacity: pieces.reduce(0) { $0 + $1.room })
+            defer { union.deallocate() }
+            return (block * accountsPerBlock..<Swift.min(accounts, (block + 1) * accountsPerBlock)).map { account -> Double in
+                // An account with non-finite pilot losses has fewer than m to rank: its
+                // floor needs the rank for the pilot it has, which is at most `rank`'s.
+                guard pieces.reduce(0, { $0 + $1.finiteCounts[account] }) == m else { return -.infinity }
+                return Self.rankedLoss(rank, of: account, in: pieces, union: union) ?? -.infinity
+            }
         }
+        return Array(floors.joined())
     }
 
     /// Accounts whose floors one thread takes at a time.
     static let accountsPerBlock = 256
 
-    /// The `rank`-th largest (from 1) of the losses whose order keys are `keys`; nil when
-    /// they hold fewer. A zero is +0.
-    static func rankedLoss(_ rank: Int, of keys: [ArraySlice<UInt64>]) -> Double? {
-        var union = Array(keys.joined())
-        guard rank >= 1, rank <= union.count else { return nil }
-        let key = union.withUnsafeMutableBufferPointer { KeySelection.smallest($0.baseAddress!, count: $0.count, rank: rank) }
-        return Double(bitPattern: RankSort.orderKey(bitPattern: key))
+    /// The `rank`-th largest (from 1) of row `row`'s losses kept by `pieces`, their keys
+    /// gathered in `union` (room for them all); nil when they hold fewer. A zero is +0.
+    static func rankedLoss(_ rank: Int, of row: Int, in pieces: [PilotTops], union: UnsafeMutablePointer<UInt64>) -> Double? {
+        var count = 0
+        for piece in pieces {
+            for key in piece.keys(row: row) {
+                union[count] = key
+                count += 1
+            }
+        }
+        guard rank >= 1, rank <= count else { return nil }
+        return Double(bitPattern: RankSort.orderKey(bitPattern: KeySelection.smallest(union, count: count, rank: rank)))
     }
 
     /// One thread's share of a pilot: each account's top `rank` losses of `tiles`, and how

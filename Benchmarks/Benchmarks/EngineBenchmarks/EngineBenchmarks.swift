@@ -127,6 +127,19 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // 1 unit = the pilot floors of a 100,000-scenario job of 2,000 accounts x 5 positions:
+    // its first 2,048 scenarios evaluated and each account's r-th largest loss found
+    // (r = 63), on one thread (`PilotFloors`: order keys and a branch-free quickselect).
+    do {
+        let plan = try! EnginePlan(try! SyntheticBook.job(accounts: 2000, strikes: 10, positionsPerAccount: 5))
+        Benchmark("Pilot floors: 2000 accounts x 5 positions, 2048 scenarios, one thread",
+                  configuration: .init(maxIterations: 20)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(PilotFloors.floors(for: plan, threads: 1))
+            }
+        }
+    }
+
     // 1 unit = explaining every account of a 100,000-scenario job (tails of 1,000 losses):
     // replaying the tiles that hold the tails, on one thread (compare with 13 chunks of the
     // "Chunk of 8192 scenarios" benchmark of the same book: the run itself on one thread).
