@@ -20,7 +20,7 @@ public enum Report {
             throw JobError(.internal, "the report template does not parse: \(error)")
         }
         let page = ReportPage(result: result, explanation: explanation)
-        let rowBlocks = blocks(page.rows, of: ReportPage.rowsPerBlock).map(ReportPage.Rows.init)
+        let rowBlocks = blocks(page.rows, of: ReportPage.rowsPerBlock)
         let sectionBlocks = blocks(page.sections, of: ReportPage.sectionsPerBlock).map(ReportPage.Sections.init)
         // On threads of their own, not Dispatch's pool: a caller in an async context (`run
         // --workers`) may hold its threads, and `concurrentPerform` then rendered every
@@ -28,7 +28,7 @@ public enum Report {
         let rendered = EngineThreads.map(rowBlocks.count + sectionBlocks.count,
                                          threads: ProcessInfo.processInfo.activeProcessorCount) { index in
             index < rowBlocks.count
-                ? templates.rows.render(rowBlocks[index])
+                ? templates.row.render(rowBlocks[index])
                 : templates.sections.render(sectionBlocks[index - rowBlocks.count])
         }
         let whole = ReportPage.Rendered(page: page, tableRows: rendered[..<rowBlocks.count].joined(),
@@ -44,13 +44,15 @@ public enum Report {
     /// The page and its two repeated parts, parsed once.
     struct Templates: Sendable {
         let page: MustacheTemplate
-        let rows: MustacheTemplate
+        let row: ReportRowLine
         let sections: MustacheTemplate
 
         static let parsed = Result { () throws -> Templates in
-            Templates(page: try ReportEscaping.template(ReportTemplate.page),
-                      rows: try ReportEscaping.template(ReportTemplate.rows),
-                      sections: try ReportEscaping.template(ReportTemplate.sections))
+            guard let row = ReportRowLine(ReportTemplate.row) else {
+                throw JobError(.internal, "the table's row holds a placeholder other than a row's plain value")
+            }
+            return Templates(page: try ReportEscaping.template(ReportTemplate.page), row: row,
+                             sections: try ReportEscaping.template(ReportTemplate.sections))
         }
     }
 }

@@ -1,7 +1,7 @@
 import Mustache
 
-// Every object a report template reads (a row per account, 64 bars per
-// histogram): each answers Mustache's lookups by name, where Mirror's reflection took a
+// Every object a report template reads (64 bars per histogram, a section per account
+// with charts): each answers Mustache's lookups by name, where Mirror's reflection took a
 // quarter of a second for a table of 2,000 accounts. A name it does not have is nil, as
 // with Mirror, and Mustache looks further up its context. A text is answered as a
 // `ReportValue`.
@@ -16,22 +16,6 @@ struct ReportValue: MustacheCustomRenderable {
 
     init(_ text: String) {
         renderText = text
-    }
-}
-
-extension ReportPage.Row: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "id": ReportValue(id)
-        case "currency": ReportValue(currency)
-        case "equity": ReportValue(equity)
-        case "valueAtRisk": ReportValue(valueAtRisk)
-        case "expectedShortfall": ReportValue(expectedShortfall)
-        case "initialMargin": ReportValue(initialMargin)
-        case "excess": ReportValue(excess)
-        case "status": ReportValue(status)
-        default: nil
-        }
     }
 }
 
@@ -90,12 +74,6 @@ extension ReportPage: MustacheParent {
         case "sections": sections
         default: nil
         }
-    }
-}
-
-extension ReportPage.Rows: MustacheParent {
-    func child(named name: String) -> Any? {
-        name == "rows" ? rows : nil
     }
 }
 

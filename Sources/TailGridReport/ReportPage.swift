@@ -59,11 +59,6 @@ struct ReportPage {
         }
     }
 
-    /// A block of the table's rows, rendered on its own (`Report.html`).
-    struct Rows {
-        let rows: [Row]
-    }
-
     /// A block of the accounts' charts, rendered on its own.
     struct Sections {
         let sections: [AccountSection]

@@ -42,10 +42,10 @@ enum ReportTemplate {
 
     """
 
-    /// The table's rows, rendered in blocks of `ReportPage.rowsPerBlock` into `tableRows`.
-    static let rows = """
-    {{#rows}}<tr><td>{{id}}</td><td>{{currency}}</td><td>{{equity}}</td><td>{{valueAtRisk}}</td><td>{{expectedShortfall}}</td><td>{{initialMargin}}</td><td>{{excess}}</td><td class="{{status}}">{{status}}</td></tr>
-    {{/rows}}
+    /// The table's line for each account (plain values only: `ReportRowLine`), rendered in
+    /// blocks of `ReportPage.rowsPerBlock` into `tableRows`.
+    static let row = """
+    <tr><td>{{id}}</td><td>{{currency}}</td><td>{{equity}}</td><td>{{valueAtRisk}}</td><td>{{expectedShortfall}}</td><td>{{initialMargin}}</td><td>{{excess}}</td><td class="{{status}}">{{status}}</td></tr>\n
     """
 
     /// The accounts' charts, rendered in blocks of `ReportPage.sectionsPerBlock` into

@@ -133,6 +133,48 @@ import TailGridReport
         #expect(titles == charted.map { $0.id.dropFirst(5) }.map(String.init))
     }
 
+    /// The table's rows (written without Mustache, `ReportRowLine`): each account's row
+    /// starts with its id escaped byte by byte (the five HTML specials as entities), its
+    /// status in the class and the cell, and text that looks like a placeholder is
+    /// written as it is, never filled in.
+    @Test func tableRowsEscapeEveryValue() async throws {
+        let out = TailGridProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try await TailGridProcess.run(["run", "jobs/deribit-grid.yaml", "--quiet", "--out", out.path]).status == 0)
+        var document = try JSONDecoder().decode(ResultDocument.self, from: Data(contentsOf: out.appendingPathComponent("result.json")))
+        let ids = [Self.quoteWithAccent, "<&>\"'", "{{id}}", "{{{status}}} {{#rows}}", "plain-id", "\u{1F600}&amp;"]
+        // Six accounts from the book's five, so every id has a row.
+        document.accounts.append(document.accounts[0])
+        try #require(document.accounts.count >= ids.count)
+        for (index, id) in ids.enumerated() { document.accounts[index].id = id }
+        document.accounts[0].status = "margin_call"
+        let html = String(decoding: try Report.html(result: document), as: UTF8.self)
+        func escaped(_ text: String) -> String {
+            var out = ""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&#39;"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out
+        }
+        // The table comes first; the charts' legends and stress tables follow.
+        let rows = html.components(separatedBy: "<tr><td>").dropFirst().map { $0.prefix { $0 != "\n" } }
+        try #require(rows.count >= document.accounts.count)
+        for (row, account) in zip(rows, document.accounts) {
+            #expect(row.hasPrefix(escaped(account.id) + "</td><td>" + escaped(account.marginCurrency) + "</td><td>"), "\(row)")
+            #expect(row.hasSuffix("<td class=\"\(account.status)\">\(account.status)</td></tr>"), "\(row)")
+            #expect(row.components(separatedBy: "<td").count == 8, "\(row)")
+        }
+        #expect(html.contains("<tr><td>{{id}}</td>"), "a placeholder's text is written as it is")
+        #expect(html.contains("<tr><td>&lt;&amp;&gt;&quot;&#39;</td>"))
+    }
+
     /// An id that ends an attribute if its quote is written raw.
     static let quoteWithAccent = "a\"\u{301} onmouseover=alert(1) x=\"\u{301}"
 
