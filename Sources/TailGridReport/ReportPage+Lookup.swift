@@ -70,8 +70,6 @@ extension ReportPage: MustacheParent {
         case "inputSHA256": ReportValue(inputSHA256)
         case "accountCount": ReportValue(accountCount)
         case "detailNote": ReportValue(detailNote)
-        case "rows": rows
-        case "sections": sections
         default: nil
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The report table's line for one account, written without Mustache: its literal HTML
 /// with each `{{name}}` replaced by the row's value, escaped as every report value is
 /// (`ReportEscaping`).
@@ -23,7 +25,9 @@ struct ReportRowLine: Sendable {
         while let open = rest.range(of: "{{") {
             if open.lowerBound > rest.startIndex { pieces.append(.literal(String(rest[..<open.lowerBound]))) }
             guard let close = rest[open.upperBound...].range(of: "}}") else { return nil }
-            guard let field = Self.fields[String(rest[open.upperBound..<close.lowerBound])] else { return nil }
+            // Mustache allows spaces inside a tag's braces: `{{ id }}` is `{{id}}`.
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard let field = Self.fields[name] else { return nil }
             pieces.append(.value(field))
             rest = rest[close.upperBound...]
         }
