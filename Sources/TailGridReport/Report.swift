@@ -19,7 +19,7 @@ public enum Report {
         } catch {
             throw JobError(.internal, "the report template does not parse: \(error)")
         }
-        let page = ReportPage(result: result, explanation: explanation)
+        let page = ReportPage(result: result, explanation: explanation, bars: templates.bars)
         let rowBlocks = blocks(page.rows, of: ReportPage.rowsPerBlock)
         let sectionBlocks = blocks(page.sections, of: ReportPage.sectionsPerBlock).map(ReportPage.Sections.init)
         // On threads of their own, not Dispatch's pool: a caller in an async context (`run
@@ -41,18 +41,26 @@ public enum Report {
         stride(from: 0, to: items.count, by: size).map { Array(items[$0..<Swift.min($0 + size, items.count)]) }
     }
 
-    /// The page and its two repeated parts, parsed once.
+    /// The page, its two repeated parts and the lines repeated within them, parsed once.
     struct Templates: Sendable {
         let page: MustacheTemplate
-        let row: ReportRowLine
+        let row: ReportLine<ReportPage.Row>
         let sections: MustacheTemplate
+        let bars: ReportPage.BarLines
 
         static let parsed = Result { () throws -> Templates in
-            guard let row = ReportRowLine(ReportTemplate.row) else {
-                throw JobError(.internal, "the table's row holds a placeholder other than a row's plain value")
+            func line<Item>(_ template: String, _ fields: [String: ReportLine<Item>.Field]) throws -> ReportLine<Item> {
+                guard let line = ReportLine(template, fields: fields) else {
+                    throw JobError(.internal, "a repeated line holds a placeholder other than a plain value: \(template)")
+                }
+                return line
             }
-            return Templates(page: try ReportEscaping.template(ReportTemplate.page), row: row,
-                             sections: try ReportEscaping.template(ReportTemplate.sections))
+            let bars = ReportPage.BarLines(histogram: try line(ReportTemplate.histogramBar, ReportCharts.Bar.lineFields),
+                                           component: try line(ReportTemplate.componentBar, ReportCharts.Bar.lineFields),
+                                           chart: try line(ReportTemplate.chartBar, ReportCharts.Bar.lineFields))
+            return Templates(page: try ReportEscaping.template(ReportTemplate.page),
+                             row: try line(ReportTemplate.row, ReportPage.Row.lineFields),
+                             sections: try ReportEscaping.template(ReportTemplate.sections), bars: bars)
         }
     }
 }

@@ -30,21 +30,6 @@ extension ReportPage.Legend: MustacheParent {
     }
 }
 
-extension ReportCharts.Bar: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "x": ReportValue(x)
-        case "y": ReportValue(y)
-        case "width": ReportValue(width)
-        case "height": ReportValue(height)
-        case "label": ReportValue(label)
-        case "value": ReportValue(value)
-        case "fill": ReportValue(fill)
-        default: nil
-        }
-    }
-}
-
 extension ReportCharts.Marker: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
@@ -101,12 +86,12 @@ extension ReportPage.AccountSection: MustacheParent {
         case "initialMargin": ReportValue(initialMargin)
         case "maintenanceMargin": ReportValue(maintenanceMargin)
         case "equity": ReportValue(equity)
-        case "histogramBars": histogramBars
+        case "histogramBars": ReportValue(histogramBars)
         case "markers": markers
         case "lowerLabel": ReportValue(lowerLabel)
         case "upperLabel": ReportValue(upperLabel)
         case "outside": ReportValue(outside)
-        case "components": components
+        case "components": ReportValue(components)
         case "legend": legend
         case "barCharts": barCharts
         default: nil
@@ -120,8 +105,24 @@ extension ReportPage.BarChart: MustacheParent {
         case "title": ReportValue(title)
         case "kind": ReportValue(kind)
         case "height": ReportValue(height)
-        case "bars": bars
+        case "bars": ReportValue(bars)
         default: nil
         }
     }
+}
+
+// The fields the report's repeated lines read (`ReportLine`), by the names the lines use.
+
+extension ReportPage.Row {
+    static let lineFields: [String: ReportLine<Self>.Field] = [
+        "id": \.id, "currency": \.currency, "equity": \.equity, "valueAtRisk": \.valueAtRisk,
+        "expectedShortfall": \.expectedShortfall, "initialMargin": \.initialMargin, "excess": \.excess,
+        "status": \.status,
+    ]
+}
+
+extension ReportCharts.Bar {
+    static let lineFields: [String: ReportLine<Self>.Field] = [
+        "x": \.x, "y": \.y, "width": \.width, "height": \.height, "label": \.label, "value": \.value, "fill": \.fill,
+    ]
 }

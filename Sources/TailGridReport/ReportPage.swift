@@ -31,12 +31,14 @@ struct ReportPage {
         let initialMargin: String
         let maintenanceMargin: String
         let equity: String
-        let histogramBars: [ReportCharts.Bar]
+        /// The histogram's bars, as HTML (`BarLines.histogram`).
+        let histogramBars: String
         let markers: [ReportCharts.Marker]
         let lowerLabel: String
         let upperLabel: String
         let outside: String
-        let components: [ReportCharts.Bar]
+        /// IM's components, as HTML (`BarLines.component`).
+        let components: String
         let legend: [Legend]
         /// The largest ES contributions (with an explanation) and stress losses (with
         /// stress scenarios), each drawn only when it has bars.
@@ -48,15 +50,24 @@ struct ReportPage {
         let title: String
         let kind: String
         let height: String
-        let bars: [ReportCharts.Bar]
+        /// The bars, as HTML (`BarLines.chart`).
+        let bars: String
 
-        init?(title: String, kind: String, bars: [ReportCharts.Bar]) {
+        init?(title: String, kind: String, bars: [ReportCharts.Bar], line: ReportLine<ReportCharts.Bar>) {
             guard !bars.isEmpty else { return nil }
             self.title = title
             self.kind = kind
             self.height = "\(bars.count * 22)"
-            self.bars = bars
+            self.bars = line.render(bars)
         }
+    }
+
+    /// The charts' bars, each kind a line of plain values (`ReportTemplate`), parsed once
+    /// (`Report.Templates`).
+    struct BarLines: Sendable {
+        let histogram: ReportLine<ReportCharts.Bar>
+        let component: ReportLine<ReportCharts.Bar>
+        let chart: ReportLine<ReportCharts.Bar>
     }
 
     /// A block of the accounts' charts, rendered on its own.
@@ -94,7 +105,7 @@ struct ReportPage {
     let rows: [Row]
     let sections: [AccountSection]
 
-    init(result: ResultDocument, explanation: ExplanationDocument?) {
+    init(result: ResultDocument, explanation: ExplanationDocument?, bars: BarLines) {
         let label = result.confidenceLabels.first ?? ""
         job = result.job
         scenarios = "\(result.scenarios)"
@@ -119,12 +130,12 @@ struct ReportPage {
             : "Charts for every account."
         let explained = Dictionary((explanation?.accounts ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         sections = detailed.enumerated().map { index, account in
-            Self.section(account, label: label, explained: explained[account.id], index: index)
+            Self.section(account, label: label, explained: explained[account.id], index: index, bars: bars)
         }
     }
 
     static func section(_ account: ResultDocument.AccountEntry, label: String, explained: ExplanationDocument.Account?,
-                        index: Int) -> AccountSection {
+                        index: Int, bars: BarLines) -> AccountSection {
         let currency = account.marginCurrency
         let money = { (value: Double) in MoneyFormat.amount(value, in: currency) }
         let histogram = account.histogram
@@ -156,16 +167,18 @@ struct ReportPage {
             .prefix(barLimit)
             .map { (label: $0.key, value: $0.value, text: money($0.value)) }
         let charts = [
-            BarChart(title: "Largest ES contributions", kind: "contributions", bars: ReportCharts.diverging(Array(lines))),
-            BarChart(title: "Stress losses (weighted)", kind: "stress", bars: ReportCharts.diverging(Array(stressItems))),
+            BarChart(title: "Largest ES contributions", kind: "contributions", bars: ReportCharts.diverging(Array(lines)),
+                     line: bars.chart),
+            BarChart(title: "Stress losses (weighted)", kind: "stress", bars: ReportCharts.diverging(Array(stressItems)),
+                     line: bars.chart),
         ].compactMap { $0 }
         return AccountSection(
             id: account.id, anchor: "account-\(index)", currency: currency, status: account.status,
             initialMargin: money(account.initialMargin), maintenanceMargin: money(account.maintenanceMargin),
-            equity: money(account.equity), histogramBars: ReportCharts.histogram(counts: histogram.counts),
+            equity: money(account.equity), histogramBars: bars.histogram.render(ReportCharts.histogram(counts: histogram.counts)),
             markers: markers, lowerLabel: money(histogram.lower), upperLabel: money(histogram.upper),
             outside: "\(histogram.underflow) below, \(histogram.overflow) above the range",
-            components: ReportCharts.stacked(componentItems, total: account.initialMargin),
+            components: bars.component.render(ReportCharts.stacked(componentItems, total: account.initialMargin)),
             legend: componentItems.map { Legend(label: $0.label, value: $0.text, fill: $0.fill) },
             barCharts: charts)
     }

@@ -42,7 +42,7 @@ enum ReportTemplate {
 
     """
 
-    /// The table's line for each account (plain values only: `ReportRowLine`), rendered in
+    /// The table's line for each account (plain values only: `ReportLine`), rendered in
     /// blocks of `ReportPage.rowsPerBlock` into `tableRows`.
     static let row = """
     <tr><td>{{id}}</td><td>{{currency}}</td><td>{{equity}}</td><td>{{valueAtRisk}}</td><td>{{expectedShortfall}}</td><td>{{initialMargin}}</td><td>{{excess}}</td><td class="{{status}}">{{status}}</td></tr>\n
@@ -58,7 +58,7 @@ enum ReportTemplate {
     <h3>Loss distribution</h3>
     <svg class="histogram" width="660" height="220" viewBox="-10 -10 660 220" role="img" aria-label="loss histogram of {{id}}">
     <rect x="0" y="0" width="640" height="180" fill="#f7f9fc"/>
-    {{#histogramBars}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"><title>{{value}} scenarios</title></rect>{{/histogramBars}}
+    {{{histogramBars}}}
     {{#markers}}<line x1="{{x}}" y1="0" x2="{{x}}" y2="180" stroke="{{stroke}}" stroke-width="3"/><text x="{{labelX}}" y="{{labelY}}">{{caption}}</text>{{/markers}}
     <line x1="0" y1="180" x2="640" y2="180" stroke="#333"/>
     <text x="0" y="196">{{lowerLabel}}</text><text x="640" y="196" text-anchor="end">{{upperLabel}}</text>
@@ -69,7 +69,7 @@ enum ReportTemplate {
     <h3>Initial margin components</h3>
     <svg class="components" width="440" height="34" viewBox="-10 -5 440 34" role="img" aria-label="IM components of {{id}}">
     <rect x="0" y="0" width="420" height="24" fill="#f7f9fc"/>
-    {{#components}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"><title>{{label}}: {{value}}</title></rect>{{/components}}
+    {{{components}}}
     </svg>
     <table>{{#legend}}<tr><td><span class="swatch" style="background: {{fill}}"></span>{{label}}</td><td>{{value}}</td></tr>{{/legend}}</table>
     </div>
@@ -78,11 +78,26 @@ enum ReportTemplate {
     <h3>{{title}}</h3>
     <svg class="{{kind}}" width="760" height="{{height}}" viewBox="0 0 760 {{height}}" role="img" aria-label="{{title}}">
     <line x1="210" y1="0" x2="210" y2="{{height}}" stroke="#999"/>
-    {{#bars}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"/><text x="430" y="{{y}}" dy="12">{{label}}: {{value}}</text>{{/bars}}
+    {{{bars}}}
     </svg>
     </div>
     {{/barCharts}}
     </div>
     {{/sections}}
+    """
+
+    /// A histogram's bar (`BarLines.histogram`; plain values only, as each line below).
+    static let histogramBar = """
+    <rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"><title>{{value}} scenarios</title></rect>
+    """
+
+    /// An IM component's stacked bar (`BarLines.component`).
+    static let componentBar = """
+    <rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"><title>{{label}}: {{value}}</title></rect>
+    """
+
+    /// A contributions or stress chart's bar with its label (`BarLines.chart`).
+    static let chartBar = """
+    <rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"/><text x="430" y="{{y}}" dy="12">{{label}}: {{value}}</text>
     """
 }

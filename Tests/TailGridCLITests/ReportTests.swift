@@ -133,7 +133,7 @@ import TailGridReport
         #expect(titles == charted.map { $0.id.dropFirst(5) }.map(String.init))
     }
 
-    /// The table's rows (written without Mustache, `ReportRowLine`): each account's row
+    /// The table's rows (written without Mustache, `ReportLine`): each account's row
     /// starts with its id escaped byte by byte (the five HTML specials as entities), its
     /// status in the class and the cell, and text that looks like a placeholder is
     /// written as it is, never filled in.
