@@ -1,7 +1,7 @@
 import Mustache
 
-// Every object a report template reads (64 bars per histogram, a section per account
-// with charts): each answers Mustache's lookups by name, where Mirror's reflection took a
+// Every object a report template reads (a section per account with charts, its
+// markers, legend and bar charts): each answers Mustache's lookups by name, where Mirror's reflection took a
 // quarter of a second for a table of 2,000 accounts. A name it does not have is nil, as
 // with Mirror, and Mustache looks further up its context. A text is answered as a
 // `ReportValue`.
