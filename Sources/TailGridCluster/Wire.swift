@@ -136,7 +136,7 @@ public enum Wire {
                         }
                         key &+= step
                         (entries.baseAddress! + initialized).initialize(
-                            to: TailLoss(loss: Double(bitPattern: RankSort.orderKey(bitPattern: key)), scenario: scenario))
+                            to: TailLoss(loss: RankSort.loss(key: key), scenario: scenario))
                         initialized += 1
                     }
                     // Bytes after the last varint's end: one cut off (read, it meets the end).

@@ -103,7 +103,7 @@ public enum PilotFloors {
             }
         }
         guard rank >= 1, rank <= count else { return nil }
-        return Double(bitPattern: RankSort.orderKey(bitPattern: KeySelection.smallest(union, count: count, rank: rank)))
+        return RankSort.loss(key: KeySelection.smallest(union, count: count, rank: rank))
     }
 
     /// One thread's share of a pilot: each account's top `rank` losses of `tiles`, and how

@@ -16,8 +16,8 @@ struct PilotTops: Sendable {
     /// Keys a row holds before it is cut back to `rank`.
     let room: Int
     /// Row r's keys at r * room ..< r * room + counts[r].
-    private(set) var keys: [UInt64]
-    private(set) var counts: [Int]
+    private var keys: [UInt64]
+    private var counts: [Int]
     /// Per row, the profit a loss must lie strictly below to enter (-(rank-th largest
     /// kept loss)); +infinity until the row's first cut.
     private var limits: [Double]
@@ -86,7 +86,7 @@ struct PilotTops: Sendable {
             return (rank, bar)
         }
         counts[row] = kept
-        if let bar { limits[row] = -Double(bitPattern: RankSort.orderKey(bitPattern: bar)) }
+        if let bar { limits[row] = -RankSort.loss(key: bar) }
     }
 
     /// How many of profits[0..<count] are finite, 8 at a time.
@@ -107,17 +107,13 @@ struct PilotTops: Sendable {
         return total
     }
 
-    /// The order keys of the losses -profits[0..<count] (count a multiple of 8), as
-    /// `RankSort.key` gives them: -0 as +0, then the bits, the 63 below the sign inverted
-    /// when it is clear.
+    /// The order keys (`RankSort.keys`) of the losses -profits[0..<count], count a
+    /// multiple of 8.
     static func writeKeys(negatedProfits profits: UnsafePointer<Double>, count: Int, into keys: UnsafeMutablePointer<UInt64>) {
-        let low63 = SIMD8<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
         var index = 0
         while index < count {
             let losses = -UnsafeRawPointer(profits + index).loadUnaligned(as: SIMD8<Double>.self)
-            let bits = unsafeBitCast(losses.replacing(with: 0, where: losses .== 0), to: SIMD8<UInt64>.self)
-            let key = bits.replacing(with: bits ^ low63, where: bits .<= low63)
-            UnsafeMutableRawPointer(keys + index).storeBytes(of: key, as: SIMD8<UInt64>.self)
+            UnsafeMutableRawPointer(keys + index).storeBytes(of: RankSort.keys(losses), as: SIMD8<UInt64>.self)
             index &+= 8
         }
     }

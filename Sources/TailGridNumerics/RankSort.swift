@@ -41,6 +41,21 @@ public enum RankSort {
         orderKey(bitPattern: (loss == 0 ? 0 : loss).bitPattern)
     }
 
+    /// `key` of 8 losses at once (the same keys, lane by lane).
+    @inlinable @inline(__always)
+    public static func keys(_ losses: SIMD8<Double>) -> SIMD8<UInt64> {
+        let low63 = SIMD8<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+        let bits = unsafeBitCast(losses.replacing(with: 0, where: losses .== 0), to: SIMD8<UInt64>.self)
+        return bits.replacing(with: bits ^ low63, where: bits .<= low63)
+    }
+
+    /// The loss whose bits have the order key `key` (`orderKey` undone: every key comes
+    /// back as the double it was made from).
+    @inlinable @inline(__always)
+    public static func loss(key: UInt64) -> Double {
+        Double(bitPattern: orderKey(bitPattern: key))
+    }
+
     /// A double's bits as a key that falls as the double rises: the bits, the 63 below
     /// the sign inverted when it is clear. A positive double's key is below 2^63 and
     /// smaller the larger it is; a negative one keeps its bits, at or above 2^63, larger

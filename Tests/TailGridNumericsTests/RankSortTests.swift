@@ -45,6 +45,23 @@ struct RankSortTests {
         return losses.enumerated().map { TailLoss(loss: $0.element, scenario: UInt64($0.offset) &* 2_654_435_761 % 1_000_003) }
     }
 
+    /// `keys` (8 at a time) gives `key`'s key in every lane, and `loss(key:)` brings each
+    /// loss back (-0 as +0, NaN as a NaN), on every shape.
+    @Test(arguments: Shape.allCases)
+    func keysEightAtATimeAreTheKeys(shape: Shape) {
+        var generator = SplitMix64(seed: 21)
+        let losses = Self.losses(shape, count: 800, generator: &generator) + [.nan, -.nan, 0, -0.0, .infinity, -.infinity, 1, -1]
+        for start in stride(from: 0, to: losses.count, by: 8) {
+            let lanes = SIMD8<Double>(losses[start..<start + 8])
+            let keys = RankSort.keys(lanes)
+            for lane in 0..<8 {
+                #expect(keys[lane] == RankSort.key(lanes[lane]), "\(lanes[lane])")
+                let back = RankSort.loss(key: keys[lane])
+                #expect(back.isNaN ? lanes[lane].isNaN : back.bitPattern == (lanes[lane] == 0 ? 0 : lanes[lane]).bitPattern)
+            }
+        }
+    }
+
     @Test(arguments: Shape.allCases)
     func ranksAsTheComparisonSortDoes(shape: Shape) {
         for (seed, count) in [(1, 0), (2, 1), (3, 2), (4, 31), (5, 32), (6, 33), (7, 100), (8, 1_062), (9, 5_000), (10, 70_000)] as [(UInt64, Int)] {
