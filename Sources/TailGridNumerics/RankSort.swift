@@ -18,7 +18,17 @@
 public enum RankSort {
     /// Ranks `entries` in place.
     public static func sort(_ entries: UnsafeMutableBufferPointer<TailLoss>) {
-        guard let base = entries.baseAddress else { return }
+        sort(entries, top: entries.count)
+    }
+
+    /// Puts the top `top` of `entries`, ranked, in its first `top` places; the rest are
+    /// left in no order. One pass of the sort places every entry in its bucket, and only
+    /// the buckets starting before `top` are ranked further: where a selection of the top
+    /// and then a sort of it (`TailSelector`'s cut of a tail kept with room to spare)
+    /// read the entries three or four times, this reads them the sort's twice. The same
+    /// entries in the same order as a whole sort's first `top`, the order being total.
+    public static func sort(_ entries: UnsafeMutableBufferPointer<TailLoss>, top: Int) {
+        guard let base = entries.baseAddress, top > 0 else { return }
         let n = entries.count
         guard n > insertionLimit else {
             insertionSort(base, count: n)
@@ -30,7 +40,7 @@ public enum RankSort {
         // wild pointer in the build for generic x86-64, and the run crashed.)
         let scratch = UnsafeMutablePointer<TailLoss>.allocate(capacity: n)
         defer { scratch.deallocate() }
-        sort(base, count: n, scratch: scratch)
+        sort(base, count: n, top: Swift.min(top, n), scratch: scratch)
     }
 
     /// The key whose unsigned order is the rank order of losses: a larger loss has a
@@ -70,8 +80,9 @@ public enum RankSort {
     /// insertion; larger ones are sorted again on their own differing bits.
     static let insertionLimit = 32
 
-    /// Ranks `base[0..<n]`, scattering through `scratch` (room for n at least).
-    static func sort(_ base: UnsafeMutablePointer<TailLoss>, count n: Int, scratch: UnsafeMutablePointer<TailLoss>) {
+    /// Ranks the top `top` (1...n) of `base[0..<n]` into its first places, scattering
+    /// through `scratch` (room for n at least).
+    static func sort(_ base: UnsafeMutablePointer<TailLoss>, count n: Int, top: Int, scratch: UnsafeMutablePointer<TailLoss>) {
         guard n > insertionLimit else {
             insertionSort(base, count: n)
             return
@@ -107,12 +118,13 @@ public enum RankSort {
             bounds[bucket] &+= 1
         }
         base.update(from: scratch, count: n)
+        // Buckets from `top` on hold none of the top: left as they lie.
         var start = 0
-        for bucket in 0..<buckets {
+        for bucket in 0..<buckets where start < top {
             let end = Int(bounds[bucket])
             let size = end &- start
             if size > insertionLimit {
-                sort(base + start, count: size, scratch: scratch)
+                sort(base + start, count: size, top: Swift.min(size, top &- start), scratch: scratch)
             } else if size > 1 {
                 insertionSort(base + start, count: size)
             }

@@ -91,10 +91,7 @@ public struct TailSelector: Sendable {
     /// `takeRankedTail()` ranked in the buffer itself, which is handed over with its room:
     /// no copy, for a tail kept to the end of a run rather than shipped.
     public mutating func takeRankedTailInPlace() -> [TailLoss] {
-        buffer.withUnsafeMutableBufferPointer { entries in
-            if entries.count > capacity { Self.select(entries, count: capacity) }
-            RankSort.sort(UnsafeMutableBufferPointer(rebasing: entries.prefix(Swift.min(capacity, entries.count))))
-        }
+        buffer.withUnsafeMutableBufferPointer { RankSort.sort($0, top: capacity) }
         if buffer.count > capacity { buffer.removeLast(buffer.count - capacity) }
         var ranked: [TailLoss] = []
         swap(&ranked, &buffer)

@@ -73,6 +73,25 @@ struct RankSortTests {
         }
     }
 
+    /// The top-`top` form puts the comparison sort's first `top` entries in the first
+    /// places, and keeps every entry (the rest in any order): at every size around the
+    /// insertion limit and the buckets, for a top of one, inside a bucket's recursion,
+    /// a tail kept with room to spare (1,062 of 1,327), all and more than all.
+    @Test(arguments: Shape.allCases)
+    func topRanksAreTheSortsFirstEntries(shape: Shape) {
+        for (seed, count) in [(11, 1), (12, 31), (13, 33), (14, 100), (15, 1_327), (16, 5_000)] as [(UInt64, Int)] {
+            let entries = Self.entries(shape, count: count, seed: seed)
+            let expected = entries.sorted { $0.ranksBefore($1) }
+            for top in Set([1, 2, count / 3, count / 2, count - 1, 1_062, count, count + 5]) where top >= 1 {
+                var ranked = entries
+                ranked.withUnsafeMutableBufferPointer { RankSort.sort($0, top: top) }
+                let kept = Swift.min(top, count)
+                #expect(Array(ranked.prefix(kept)) == Array(expected.prefix(kept)), "\(shape), top \(top) of \(count)")
+                #expect(ranked.sorted { $0.ranksBefore($1) } == expected, "\(shape), top \(top) of \(count): not a permutation")
+            }
+        }
+    }
+
     /// -0 and +0 are one loss: their order is the scenarios'. A key that told them apart
     /// would put every +0 first.
     @Test func signedZerosAreOneLoss() {

@@ -232,6 +232,28 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // 1 unit = one entry of a kept tail handed over ranked: a selector of 1,062 (a
+    // 100,000-scenario job's k at 99% and its interval) offered 1,300 losses (its room is
+    // 1,327, so no cut), then `takeRankedTail`: the top 1,062 ranked, as a local run takes
+    // every account's tail at its end.
+    Benchmark("Tail taking: 1062 kept of 1300 offered, per kept entry", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        var generator = SplitMix64(seed: 11)
+        let offers = (0..<64).map { _ in
+            (0..<1300).map { _ in TailLoss(loss: 1e5 / (generator.openUnit() * generator.openUnit() + 0.01), scenario: generator.next() % 100_000) }
+        }
+        benchmark.startMeasurement()
+        var taken = 0
+        var round = 0
+        while taken < benchmark.scaledIterations.count {
+            var selector = TailSelector(capacity: 1062, slack: 265)
+            for entry in offers[round % offers.count] { selector.offer(loss: entry.loss, scenario: entry.scenario) }
+            let tail = selector.takeRankedTail()
+            blackHole(tail)
+            taken += tail.count
+            round += 1
+        }
+    }
+
     // 1 unit = one chunk summary of 2,000 accounts merged.
     Benchmark("Merge: chunk summary of 2000 accounts, per chunk", configuration: .init(maxIterations: 20)) { benchmark in
         let plan = try EnginePlan(try SyntheticBook.job(accounts: 2000, strikes: 4, positionsPerAccount: 5, scenarios: 8192 * 13))
