@@ -22,8 +22,15 @@ import Foundation
 public enum PrettyJSON {
     /// The document's bytes, without a final newline (as JSONEncoder) unless `newline`.
     public static func encode(_ value: some Encodable, newline: Bool = false) throws -> Data {
+        try encode(value, newline: newline, depth: 0)
+    }
+
+    /// The bytes `value` has as a value `depth` levels down a document (its indents and
+    /// closing bracket at that depth; the first line not indented, as after a key), so
+    /// that parts of one document can be encoded apart (`ResultJSONPieces`).
+    static func encode(_ value: some Encodable, newline: Bool = false, depth: Int) throws -> Data {
         let writer = PrettyJSONWriter()
-        let encoder = PrettyJSONValueEncoder(writer: writer, depth: 0, parent: nil, key: .none)
+        let encoder = PrettyJSONValueEncoder(writer: writer, depth: depth, parent: nil, key: .none)
         try encoder.encodeValue(value, emptyAs: nil)
         if let misuse = writer.misuse {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: misuse))

@@ -91,6 +91,12 @@ public enum ResultWriter {
     /// existing `folder` may hold only result files (it is replaced, not merged into); a
     /// failure leaves the old folder as it was.
     public static func write(_ files: [(name: String, data: Data)], into folder: String) throws(JobError) {
+        try write(pieces: files.map { ($0.name, [$0.data]) }, into: folder)
+    }
+
+    /// `write(_:into:)` of files given as pieces, each file's pieces written one after
+    /// another (`ResultJSONPieces`: result.json without joining its parts in memory).
+    public static func write(pieces files: [(name: String, pieces: [Data])], into folder: String) throws(JobError) {
         let manager = FileManager.default
         // By components, not NSString path methods (Foundation traps on some of them for
         // ".": a value from the command line must not reach a trap).
@@ -133,7 +139,7 @@ public enum ResultWriter {
         }
         for file in files {
             let path = URL(fileURLWithPath: staging).appendingPathComponent(file.name).path
-            guard manager.createFile(atPath: path, contents: file.data) else {
+            guard writeNew(path, file.pieces) else {
                 throw JobError(.cannotCreateOutput, file: targetURL.appendingPathComponent(file.name).path, "cannot write the result file")
             }
         }
@@ -147,5 +153,26 @@ public enum ResultWriter {
             if exists { _ = rename(retired, target) }
             throw JobError(.cannotCreateOutput, file: folder, "cannot move the result files into place (errno \(failure))")
         }
+    }
+
+    /// Creates the file `path` (which must not exist) holding `pieces` one after another;
+    /// false when it cannot be created or written in full.
+    static func writeNew(_ path: String, _ pieces: [Data]) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { return false }
+        var written = true
+        for piece in pieces where written {
+            written = piece.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let count = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return false }
+                    offset += count
+                }
+                return true
+            }
+        }
+        return close(descriptor) == 0 && written
     }
 }

@@ -11,7 +11,9 @@ enum ResultOutput {
     /// `explanation`, when given, is written beside as explain.json and contributions.csv,
     /// and its accounts' contribution tables are printed after the margin table.
     /// `report`, when given, is report.html already rendered from the same documents.
-    static func write(json: Data, csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument? = nil,
+    /// `json` is result.json's bytes as pieces written one after another
+    /// (`ResultJSONPieces`).
+    static func write(json: [Data], csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument? = nil,
                       report: Data? = nil, folder: String, quiet: Bool, summary: String) throws {
         let files = try explanation.map { (json: try $0.jsonData(), csv: $0.csvData()) }
         try write(json: json, csv: csv, document: document, explanation: explanation, explanationFiles: files, report: report,
@@ -32,12 +34,12 @@ enum ResultOutput {
                 throw CommandFailure.exit(JobError(.internal, "cannot read explain.json back: \(error)"))
             }
         }
-        try write(json: files.json, csv: files.csv, document: document, explanation: explanation,
+        try write(json: [files.json], csv: files.csv, document: document, explanation: explanation,
                   explanationFiles: files.explainJSON.map { (json: $0, csv: files.contributionsCSV ?? Data()) },
                   folder: folder, quiet: quiet, summary: summary)
     }
 
-    static func write(json: Data, csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument?,
+    static func write(json: [Data], csv: Data, document: ResultDocument? = nil, explanation: ExplanationDocument?,
                       explanationFiles: (json: Data, csv: Data)?, report: Data? = nil, folder: String, quiet: Bool,
                       summary: String) throws {
         let table: ResultDocument
@@ -45,17 +47,17 @@ enum ResultOutput {
             table = document
         } else {
             do {
-                table = try JSONDecoder().decode(ResultDocument.self, from: json)
+                table = try JSONDecoder().decode(ResultDocument.self, from: json.count == 1 ? json[0] : Data(json.joined()))
             } catch {
                 throw CommandFailure.exit(JobError(.internal, "cannot read the result back: \(error)"))
             }
         }
-        var files = [("result.json", json), ("accounts.csv", csv)]
+        var files = [("result.json", json), ("accounts.csv", [csv])]
         if let explanationFiles {
-            files += [("explain.json", explanationFiles.json), ("contributions.csv", explanationFiles.csv)]
+            files += [("explain.json", [explanationFiles.json]), ("contributions.csv", [explanationFiles.csv])]
         }
-        files.append(("report.html", try report ?? Report.html(result: table, explanation: explanation)))
-        try ResultWriter.write(files, into: folder)
+        files.append(("report.html", [try report ?? Report.html(result: table, explanation: explanation)]))
+        try ResultWriter.write(pieces: files, into: folder)
         guard !quiet else { return }
         print(MarginTable.render(table, label: table.confidenceLabels.first ?? ""))
         for account in explanation?.accounts ?? [] {

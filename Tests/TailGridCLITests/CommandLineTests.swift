@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TailGridJob
+import TailGridTestSupport
 
 @Suite("tailgrid command line")
 struct CommandLineTests {
@@ -181,5 +182,30 @@ struct CommandLineTests {
         let unknown = try await TailGridProcess.run(["synth", "--accounts", "5", "--underlyings", "BTC,FOO", "--out", folder + "/x"])
         #expect(unknown.status == 64 && unknown.standardError.contains("--underlyings"), "\(unknown.standardError)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/x"))
+    }
+
+    /// A book of 600 accounts has its result.json encoded in runs of accounts on threads
+    /// and written as pieces (`ResultJSONPieces`): the file is its document's bytes, as
+    /// encoded whole, and the same as a local cluster's (whose coordinator encodes it whole),
+    /// but for the timing and the machines.
+    @Test func resultJSONInPiecesIsTheWholeDocument() async throws {
+        let folder = NSTemporaryDirectory() + "tailgrid-pieces-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let made = try await TailGridProcess.run(["synth", "--accounts", "600", "--expiries", "2", "--strikes", "4", "--seed", "5",
+                                                  "--scenarios", "4096", "--out", folder + "/book"])
+        #expect(made.status == 0, "\(made.standardError)")
+        var results: [String] = []
+        for workers in ["0", "2"] {
+            let out = folder + "/out-\(workers)"
+            let run = try await TailGridProcess.run(["run", folder + "/book/job.yaml", "--out", out, "--quiet", "--threads", "2",
+                                                     "--workers", workers])
+            #expect(run.status == 0, "\(run.standardError)")
+            let written = try Data(contentsOf: URL(fileURLWithPath: out + "/result.json"))
+            let document = try JSONDecoder().decode(ResultDocument.self, from: written)
+            #expect(document.accounts.count == 600)
+            #expect(try ResultWriter.jsonData(document) == written, "--workers \(workers)")
+            results.append(ResultText.comparable(written))
+        }
+        #expect(results[0] == results[1])
     }
 }
