@@ -45,29 +45,60 @@ public enum ResultWriter {
     /// a previous result `im_change,new_margin_call` (empty when the job has no such
     /// policy, scenarios or previous result), and `margin_currency` (USD, or the coin
     /// every money figure of the row is in), in the job's account order.
+    ///
+    /// Written into one string as it goes, numbers by `write(to:)` (their `description`'s
+    /// characters, with no string of their own): a row as an array of strings joined, and
+    /// the rows joined again, took 120 ms for 20,000 accounts, the last task of a run.
     public static func csvData(_ document: ResultDocument, labels: [String]) -> Data {
         var header = ["account", "equity"]
         for label in labels { header += ["var_\(label)", "es_\(label)", "es_se_\(label)"] }
         header += ["initial_margin", "maintenance_margin", "excess_margin", "status", "base_margin", "stress_uplift",
                    "short_option_uplift", "liquidity_add_on", "apc_buffer", "apc_floor_uplift", "short_option_minimum", "stress_component", "worst_stress", "worst_stress_loss", "im_change",
                    "new_margin_call", "margin_currency"]
-        var lines = [header.joined(separator: ",")]
-        for account in document.accounts {
-            var row = [csvField(account.id), "\(account.equity)"]
-            for label in labels {
-                row += ["\(account.var[label]!)", "\(account.es[label]!)", "\(account.esStandardError[label]!)"]
-            }
-            row += ["\(account.initialMargin)", "\(account.maintenanceMargin)", "\(account.excessMargin)", account.status]
-            let components = account.marginComponents
-            row += ["\(components.base)", "\(components.stressUplift)", "\(components.shortOptionUplift)",
-                    "\(components.liquidityAddOn)", "\(components.apcBuffer)", "\(components.apcFloorUplift ?? 0)",
-                    components.shortOptionMinimum.map { "\($0)" } ?? "",
-                    account.stress.map { "\($0.component)" } ?? "", account.stress.map { csvField($0.worst) } ?? "",
-                    account.stress.map { "\($0.worstLoss)" } ?? "",
-                    account.previous.map { "\($0.imChange)" } ?? "", account.previous.map { "\($0.newMarginCall)" } ?? "", account.marginCurrency]
-            lines.append(row.joined(separator: ","))
+        var text = header.joined(separator: ",")
+        text.reserveCapacity(text.utf8.count + document.accounts.count * (256 + 64 * labels.count))
+        func number(_ value: Double) {
+            text += ","
+            value.write(to: &text)
         }
-        return Data((lines.joined(separator: "\n") + "\n").utf8)
+        func optional(_ value: Double?) {
+            text += ","
+            value?.write(to: &text)
+        }
+        for account in document.accounts {
+            text += "\n"
+            text += csvField(account.id)
+            number(account.equity)
+            for label in labels {
+                optional(account.var[label])
+                optional(account.es[label])
+                optional(account.esStandardError[label])
+            }
+            number(account.initialMargin)
+            number(account.maintenanceMargin)
+            number(account.excessMargin)
+            text += ","
+            text += account.status
+            let components = account.marginComponents
+            number(components.base)
+            number(components.stressUplift)
+            number(components.shortOptionUplift)
+            number(components.liquidityAddOn)
+            number(components.apcBuffer)
+            number(components.apcFloorUplift ?? 0)
+            optional(components.shortOptionMinimum)
+            optional(account.stress?.component)
+            text += ","
+            if let stress = account.stress { text += csvField(stress.worst) }
+            optional(account.stress?.worstLoss)
+            optional(account.previous?.imChange)
+            text += ","
+            if let previous = account.previous { text += previous.newMarginCall ? "true" : "false" }
+            text += ","
+            text += account.marginCurrency
+        }
+        text += "\n"
+        return Data(text.utf8)
     }
 
     /// A text field of accounts.csv: quoted when it holds a comma, quote or line end

@@ -112,6 +112,7 @@ struct HostileJobInputTests {
             let result = try LocalRunner(plan: plan, threads: 1).run()
             let document = ResultDocument(job: loaded, result: result, elapsedSeconds: 0)
             let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
+        #expect(csv == AccountsCSVOracle.csv(document, labels: loaded.confidenceLabels))
             let row = csv.split(separator: "\n")[1]
             #expect(row.hasPrefix(expected + ","), "\(row)")
         }

@@ -84,6 +84,7 @@ import TailGridTestSupport
         }
         // accounts.csv carries the uplift, and its components add up to IM.
         let csv = String(decoding: ResultWriter.csvData(document, labels: floored.confidenceLabels), as: UTF8.self)
+        #expect(csv == AccountsCSVOracle.csv(document, labels: floored.confidenceLabels))
         let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let column = try #require(lines[0].firstIndex(of: "apc_floor_uplift"))
         #expect(Double(lines[1][column]) == document.accounts[0].marginComponents.apcFloorUplift)

@@ -7,7 +7,8 @@ import TailGridTestSupport
 /// result.json encoded in runs of accounts and stitched (`ResultJSONPieces`) is the
 /// document JSONEncoder writes, byte for byte: with no account, one, fewer accounts than
 /// runs, and many in uneven runs; written to a file as its pieces; and encoded whole when
-/// a piece is not what the stitching expects.
+/// a piece is not what the stitching expects. accounts.csv of the same documents is
+/// its oracle's (`AccountsCSVOracle`).
 @Suite("Result JSON pieces")
 struct ResultJSONPiecesTests {
     /// A real result (the Deribit grid job, every account explained so that optional
@@ -20,7 +21,7 @@ struct ResultJSONPiecesTests {
         let accounts = document.accounts
         document.accounts = (0..<count).map { index in
             var account = accounts[index % accounts.count]
-            account.id = "\(account.id)-\(index) \"quoted\" \\ é"
+            account.id = "\(index % 3 == 0 ? "=" : "")\(account.id)-\(index), \"quoted\" \\ é"
             return account
         }
         return document
@@ -41,6 +42,9 @@ struct ResultJSONPiecesTests {
         let document = try Self.document(accounts: accounts)
         let expected = try Self.oracle(document)
         #expect(try ResultWriter.jsonData(document) == expected)
+        // accounts.csv of the same accounts (ids with commas, quotes and formula signs).
+        let labels = document.confidenceLabels
+        #expect(String(decoding: ResultWriter.csvData(document, labels: labels), as: UTF8.self) == AccountsCSVOracle.csv(document, labels: labels))
         for runs in [1, 2, 3, 4, 8] {
             let split = ResultJSONPieces(document: document, runs: runs, minimumRun: 1)
             #expect(split.runs.count == min(runs, accounts), "\(runs) runs of \(accounts)")

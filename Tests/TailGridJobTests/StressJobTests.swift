@@ -106,6 +106,7 @@ import TailGridTestSupport
             #expect(c.apcBuffer == 0.3 * (c.base + c.stressUplift + c.shortOptionUplift + c.liquidityAddOn))
         }
         let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
+        #expect(csv == AccountsCSVOracle.csv(document, labels: loaded.confidenceLabels))
         let lines = csv.split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",").map(String.init)
         func column(_ name: String) throws -> Int { try #require(header.firstIndex(of: name)) }
@@ -270,6 +271,7 @@ import TailGridTestSupport
         #expect(changes[3].initialMargin == nil && changes[3].status == nil && changes[3].newMarginCall)
         #expect(changes[3].imChange == document.accounts[3].initialMargin)
         let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
+        #expect(csv == AccountsCSVOracle.csv(document, labels: loaded.confidenceLabels))
         #expect(csv.split(separator: "\n")[0].hasSuffix(",im_change,new_margin_call,margin_currency"))
         #expect(csv.split(separator: "\n")[3].hasSuffix(",true,USD"))
         // Hostile previous files: refused with the file and the field.
@@ -314,6 +316,7 @@ import TailGridTestSupport
         #expect(document.accounts.map(\.marginCurrency) == ["BTC", "USD"])
         #expect(abs(document.accounts[0].equity - 1.8) < 1e-12, "2 BTC at a 10% haircut")
         let csv = String(decoding: ResultWriter.csvData(document, labels: loaded.confidenceLabels), as: UTF8.self)
+        #expect(csv == AccountsCSVOracle.csv(document, labels: loaded.confidenceLabels))
         #expect(csv.split(separator: "\n")[1].hasSuffix(",BTC"))
         for (currency, margin, says) in [("XRP", "{ measure: es }", "expected USD or an underlying"),
                                          ("BTC", "{ collateral: haircut }", "margin.collateral: portfolio")] {
