@@ -54,8 +54,11 @@ public final class ChunkComputer {
                 for row in 0..<rows.count {
                     held.row = row
                     // The state of the row after next (its moments and where its next
-                    // candidate goes), so that it is in cache when its turn comes.
+                    // candidate goes), so that it is in cache when its turn comes; and the
+                    // next row's histogram counts, whose address its moments, asked for a
+                    // row ago, now give.
                     if row &+ 2 < moments.count { CacheHint.prefetch(moments.baseAddress! + (row &+ 2)) }
+                    if row &+ 1 < moments.count { moments[row &+ 1].prefetchSlotCounts() }
                     held.prefetch(row: row &+ 2)
                     moments[row].add(negatedProfits: rows.profits(row) + offset, count: count, firstScenario: first,
                                      scratch: scratch, offeringTo: &held)
