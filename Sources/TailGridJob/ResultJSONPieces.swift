@@ -7,14 +7,14 @@ import Foundation
 /// core, and the last thing a run waited for while the other core had finished the
 /// report and the CSV. Almost all of it is the accounts array, so the accounts are cut
 /// into `runs`, each encoded as an array at the document's depth, and stitched into the
-/// document encoded without them (`shell`):
+/// document encoded without them (`shell`). With runs [A1, A2] and [A3] the pieces are
 ///
-///     {\n  "accounts" : [\n    A1,\n    A2\n  ]  +  ,\n    A3\n  ]  +  ,\n  "chunk_size" ...
+///     {\n  "accounts" :   [\n    A1,\n    A2   ,   \n    A3\n  ]   ,\n  "chunk_size" ...
 ///
-/// A run's array is `[`, its accounts, `\n  ]`: the first run gives all but its closing
-/// bracket, a later one all but its opening bracket (after a comma), the last its closing
-/// bracket too, then the shell after its empty array. The pieces are slices of the encoded
-/// runs, not copies, and are written as they are (`ResultWriter.write(pieces:into:)`).
+/// the document's lead; the first run but its closing `\n  ]`; a comma and each later
+/// run but its opening `[` (and, but for the last, its closing); then the shell after its
+/// empty array. The pieces are slices of the encoded runs, not copies, and are written
+/// as they are (`ResultWriter.write(pieces:into:)`).
 /// Should the shell not begin with the accounts (a key sorting before "accounts"), the
 /// document is encoded whole instead: slower, never different.
 public struct ResultJSONPieces: Sendable {

@@ -11,8 +11,9 @@ public enum ResultWriter {
     /// result.json and accounts.csv of `document`, encoded at once on two threads: the
     /// end of a run waits for both, and the CSV (a fifth of the JSON's time) hid behind
     /// it rather than follow it. Threads of their own (`EngineThreads`), not Dispatch's
-    /// pool: a coordinator calls this inside a transition and the CLI in an async
-    /// context, where the pool's threads may all be held.
+    /// pool: a coordinator calls this inside a transition, where the pool's threads may
+    /// all be held. (`run` in process encodes result.json in runs instead,
+    /// `ResultJSONPieces`.)
     public static func files(_ document: ResultDocument, labels: [String]) throws(JobError) -> (json: Data, csv: Data) {
         enum Encoded: Sendable {
             case json(Result<Data, JobError>)
