@@ -56,25 +56,23 @@ struct InProcessRun {
         let job = loaded.engineJob
         let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         let json = ResultJSONPieces(document: document, runs: 2 * cores)
-        // The runs first (the most work), then the report, the CSV and the shell.
-        let report = json.runs.count
+        // result.json's tasks first (its runs, the most work, then its small shell), then
+        // the report and the CSV.
+        let report = json.taskCount
         let csv = report + 1
-        let shell = csv + 1
-        let encoded = EngineThreads.map(shell + 1, threads: cores) { [document, explanation, loaded] task -> Result<Data, JobError> in
+        let encoded = EngineThreads.map(csv + 1, threads: cores) { [document, explanation, loaded] task -> Result<Data, JobError> in
             Result { () throws(JobError) in
                 switch task {
                 case report: try Report.html(result: document, explanation: explanation)
                 case csv: ResultWriter.csvData(document, labels: loaded.confidenceLabels)
-                case shell: try json.encode(task: json.runs.count)
                 default: try json.encode(task: task)
                 }
             }
         }
-        guard encoded.count == shell + 1 else {
+        guard encoded.count == csv + 1 else {
             throw CommandFailure.exit(JobError(.internal, "the result files were not encoded"))
         }
-        let runs = try encoded[..<report].map { try $0.get() }
-        let pieces = try json.pieces(runs + [encoded[shell].get()])
+        let pieces = try json.pieces(encoded[..<report].map { try $0.get() })
         try ResultOutput.write(
             json: pieces, csv: try encoded[csv].get(), document: document, explanation: explanation,
             report: try encoded[report].get(), folder: folder, quiet: quiet,
